@@ -1,0 +1,158 @@
+#include "backend/FormulaJIT.h"
+
+#include <mutex>
+
+#include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+
+#include "backend/Lowering.h"
+#include "backend/VectorLibrary.h"
+
+namespace nnc::backend {
+
+namespace {
+
+std::string message(llvm::Error error) { return llvm::toString(std::move(error)); }
+
+void initializeLLVM() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+}  // namespace
+
+struct FormulaJIT::Impl {
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::unique_ptr<llvm::TargetMachine> targetMachine;
+  llvm::StringMap<bool> cpuFeatures;
+  std::string featureString;
+  std::mutex mutex;  // one compilation at a time; compiled kernels are callable from any thread
+  int kernelCount = 0;
+
+  // O3 with the TargetMachine (without it nothing vectorises) and libmvec
+  // known to the vectoriser.
+  void optimize(llvm::Module& module) {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PipelineTuningOptions tuning;
+    tuning.LoopVectorization = true;
+    tuning.SLPVectorization = true;
+    llvm::PassBuilder builder(targetMachine.get(), tuning);
+    llvm::TargetLibraryInfoImpl libraryInfo(llvm::Triple(module.getTargetTriple()));
+    addLibmvecMappings(libraryInfo, cpuFeatures);
+    fam.registerPass([&] { return llvm::TargetLibraryAnalysis(libraryInfo); });
+    builder.registerModuleAnalyses(mam);
+    builder.registerCGSCCAnalyses(cgam);
+    builder.registerFunctionAnalyses(fam);
+    builder.registerLoopAnalyses(lam);
+    builder.crossRegisterProxies(lam, fam, cgam, mam);
+    builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, mam);
+  }
+};
+
+FormulaJIT::FormulaJIT(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+FormulaJIT::~FormulaJIT() = default;
+
+std::unique_ptr<FormulaJIT> FormulaJIT::create(std::string& error) {
+  initializeLLVM();
+  auto impl = std::make_unique<Impl>();
+  auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machineBuilder) {
+    error = "cannot target this machine: " + message(machineBuilder.takeError());
+    return nullptr;
+  }
+  // detectHost() sets the host CPU name and its features (AVX-512 here).
+  machineBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  impl->cpuFeatures = llvm::sys::getHostCPUFeatures();
+  impl->featureString = machineBuilder->getFeatures().getString();
+  auto targetMachine = machineBuilder->createTargetMachine();
+  if (!targetMachine) {
+    error = "cannot create a target machine: " + message(targetMachine.takeError());
+    return nullptr;
+  }
+  impl->targetMachine = std::move(*targetMachine);
+  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*machineBuilder).create();
+  if (!jit) {
+    error = "cannot start the JIT: " + message(jit.takeError());
+    return nullptr;
+  }
+  impl->jit = std::move(*jit);
+  char prefix = impl->jit->getDataLayout().getGlobalPrefix();
+  auto& dylib = impl->jit->getMainJITDylib();
+  // Scalar libm (loop remainders) from the process, vector variants from libmvec.
+  auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(prefix);
+  if (!process) {
+    error = "cannot search the process for symbols: " + message(process.takeError());
+    return nullptr;
+  }
+  dylib.addGenerator(std::move(*process));
+  auto libmvec = llvm::orc::DynamicLibrarySearchGenerator::Load(kLibmvecPath, prefix);
+  if (!libmvec) {
+    error = std::string("cannot load glibc's vector math library ") + kLibmvecPath + ": " +
+            message(libmvec.takeError());
+    return nullptr;
+  }
+  dylib.addGenerator(std::move(*libmvec));
+  return std::unique_ptr<FormulaJIT>(new FormulaJIT(std::move(impl)));
+}
+
+std::string FormulaJIT::cpuName() const { return impl_->targetMachine->getTargetCPU().str(); }
+
+KernelResult FormulaJIT::compile(const KernelSpec& spec) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  KernelResult result;
+  std::string name = "nnc_kernel_" + std::to_string(impl_->kernelCount++);
+  auto context = std::make_unique<llvm::LLVMContext>();
+  auto module = std::make_unique<llvm::Module>(name, *context);
+  module->setDataLayout(impl_->jit->getDataLayout());
+  module->setTargetTriple(impl_->targetMachine->getTargetTriple().str());
+
+  lowerKernel(*module, spec, name);
+  for (llvm::Function& f : *module) {
+    if (f.isDeclaration()) continue;
+    f.addFnAttr("target-cpu", impl_->targetMachine->getTargetCPU());
+    f.addFnAttr("target-features", impl_->featureString);
+  }
+  std::string verifierOutput;
+  llvm::raw_string_ostream verifierStream(verifierOutput);
+  if (llvm::verifyModule(*module, &verifierStream)) {
+    result.error = "internal error: invalid LLVM IR for a formula: " + verifierOutput;
+    return result;
+  }
+  impl_->optimize(*module);
+
+  auto kernel = std::make_unique<Kernel>();
+  kernel->type_ = spec.type;
+  llvm::raw_string_ostream irStream(kernel->llvmIR_);
+  module->print(irStream, nullptr);
+
+  if (auto error = impl_->jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context)))) {
+    result.error = "cannot compile a formula: " + message(std::move(error));
+    return result;
+  }
+  auto symbol = impl_->jit->lookup(name);
+  if (!symbol) {
+    result.error = "cannot link a formula: " + message(symbol.takeError());
+    return result;
+  }
+  kernel->address_ = symbol->getValue();
+  result.kernel = std::move(kernel);
+  return result;
+}
+
+}  // namespace nnc::backend

@@ -1,0 +1,332 @@
+#include "frontend/Parser.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "NNLexer.h"
+#include "NNParser.h"
+#include "antlr4-runtime.h"
+
+namespace nnc::frontend {
+
+namespace grammar = nnc::grammar;
+
+namespace {
+
+// ANTLR counts columns in code points; diagnostics count bytes.
+uint32_t byteColumn(const SourceBuffer& source, size_t line, size_t codePointColumn) {
+  std::string_view text = source.line(static_cast<uint32_t>(line));
+  size_t bytes = 0, codePoints = 0;
+  while (bytes < text.size() && codePoints < codePointColumn) {
+    unsigned char lead = static_cast<unsigned char>(text[bytes]);
+    bytes += lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    ++codePoints;
+  }
+  return static_cast<uint32_t>(bytes + 1);
+}
+
+SourceRange rangeOf(const SourceBuffer& source, const antlr4::Token* token) {
+  SourceLoc loc{static_cast<uint32_t>(token->getLine()),
+                byteColumn(source, token->getLine(), token->getCharPositionInLine())};
+  size_t length = token->getType() == antlr4::Token::EOF ? 1 : token->getText().size();
+  return {loc, static_cast<uint32_t>(std::max<size_t>(length, 1))};
+}
+
+std::string describeToken(const antlr4::Token* token) {
+  if (token->getType() == antlr4::Token::EOF) return "end of input";
+  std::string text = token->getText();
+  if (text.size() == 1 && static_cast<unsigned char>(text[0]) < 0x20)
+    return fmt::format("character 0x{:02x}", static_cast<unsigned char>(text[0]));
+  if (token->getType() == grammar::NNLexer::UNEXPECTED_CHAR) {
+    if (static_cast<unsigned char>(text[0]) >= 0x80) return fmt::format("character '{}' (not ASCII)", text);
+    return fmt::format("character '{}'", text);
+  }
+  return fmt::format("'{}'", text);
+}
+
+// "an expression", "')'", "';' or ','": what the parser wanted next.
+std::string describeExpected(antlr4::Parser& parser) {
+  antlr4::misc::IntervalSet expected = parser.getExpectedTokens();
+  bool number = expected.contains(size_t{grammar::NNLexer::NUMBER});
+  bool ident = expected.contains(size_t{grammar::NNLexer::IDENT});
+  if (number || ident) {
+    if (ident && !number) return "a name";
+    return "an expression";
+  }
+  std::vector<std::string> names;
+  for (ssize_t type : expected.toList()) {
+    if (type == antlr4::Token::EOF) names.push_back("end of input");
+    else names.push_back(parser.getVocabulary().getDisplayName(type));
+  }
+  if (names.empty()) return "";
+  std::string out = names[0];
+  for (size_t i = 1; i < names.size(); ++i) out += (i + 1 == names.size() ? " or " : ", ") + names[i];
+  return out;
+}
+
+// Turns ANTLR's syntax errors into diagnostics worded like a compiler's.
+class SyntaxErrorListener : public antlr4::BaseErrorListener {
+public:
+  SyntaxErrorListener(const SourceBuffer& source, Diagnostics& diags) : source_(source), diags_(diags) {}
+
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t line,
+                   size_t column, const std::string& antlrMessage, std::exception_ptr) override {
+    if (!offending) {  // lexer errors cannot happen (UNEXPECTED_CHAR), but be safe
+      diags_.error(&source_, {{static_cast<uint32_t>(line), byteColumn(source_, line, column)}, 1},
+                   antlrMessage);
+      return;
+    }
+    auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
+    std::string expected = parser ? describeExpected(*parser) : "";
+    std::string got = describeToken(offending);
+    std::string message;
+    if (antlrMessage.rfind("missing ", 0) == 0 && !expected.empty()) {
+      message = fmt::format("expected {} before {}", expected, got);
+    } else if (offending->getType() == grammar::NNLexer::UNEXPECTED_CHAR) {
+      message = fmt::format("unexpected {}", got);
+    } else if (!expected.empty() && antlrMessage.rfind("no viable", 0) != 0) {
+      message = fmt::format("expected {}, found {}", expected, got);
+    } else {
+      message = fmt::format("unexpected {}", got);
+    }
+    // One error per position: ANTLR's recovery can report the same spot twice.
+    SourceRange range = rangeOf(source_, offending);
+    if (range.begin.line == lastLine_ && range.begin.column == lastColumn_) return;
+    lastLine_ = range.begin.line;
+    lastColumn_ = range.begin.column;
+    diags_.error(&source_, range, message);
+  }
+
+private:
+  const SourceBuffer& source_;
+  Diagnostics& diags_;
+  uint32_t lastLine_ = 0, lastColumn_ = 0;
+};
+
+// Rejects bytes that are not UTF-8 (ANTLR's decoder would throw).
+bool checkUtf8(const SourceBuffer& source, Diagnostics& diags) {
+  const std::string& text = source.text();
+  uint32_t line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    unsigned char lead = static_cast<unsigned char>(text[i]);
+    size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    bool valid = length > 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    if (!valid) {
+      diags.error(&source, {{line, column}, 1},
+                  fmt::format("invalid UTF-8 byte 0x{:02x}; .nn files are UTF-8 text", lead));
+      return false;
+    }
+    if (lead == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      column += static_cast<uint32_t>(length);
+    }
+    i += length;
+  }
+  return true;
+}
+
+// Deep nesting and giant statements would exhaust the stack of the
+// recursive-descent parser (and everything after it): refuse them first.
+bool checkLimits(const SourceBuffer& source, antlr4::CommonTokenStream& tokens, Diagnostics& diags) {
+  size_t depth = 0, statementTokens = 0;
+  for (antlr4::Token* token : tokens.getTokens()) {
+    std::string text = token->getText();
+    if (text == "(") {
+      if (++depth > kMaxParenDepth) {
+        diags.error(&source, rangeOf(source, token),
+                    fmt::format("parentheses nested more than {} deep", kMaxParenDepth));
+        return false;
+      }
+    } else if (text == ")" && depth > 0) {
+      --depth;
+    }
+    if (text == ";") statementTokens = 0;
+    if (++statementTokens > kMaxStatementTokens) {
+      diags.error(&source, rangeOf(source, token),
+                  fmt::format("formula too long: more than {} tokens", kMaxStatementTokens));
+      return false;
+    }
+  }
+  return true;
+}
+
+// ---- parse tree -> AST --------------------------------------------------
+
+class AstBuilder {
+public:
+  AstBuilder(const SourceBuffer& source, Diagnostics& diags) : source_(source), diags_(diags) {}
+
+  ast::File file(grammar::NNParser::FileContext* ctx) {
+    ast::File out;
+    for (auto* declaration : ctx->declaration())
+      out.activations.push_back(activation(declaration->activationDecl()));
+    return out;
+  }
+
+  // activationDecl : 'activation' name=IDENT '(' input=IDENT (';' parameter (',' parameter)*)? ')' '=' body=expr ';'
+  ast::ActivationDecl activation(grammar::NNParser::ActivationDeclContext* ctx) {
+    ast::ActivationDecl out;
+    out.name = ctx->name->getText();
+    out.nameRange = rangeOf(source_, ctx->name);
+    out.input = ctx->input->getText();
+    out.inputRange = rangeOf(source_, ctx->input);
+    for (auto* p : ctx->parameter()) {
+      ast::Parameter parameter;
+      parameter.name = p->name->getText();
+      parameter.range = rangeOf(source_, p->name);
+      parameter.learnable = p->LEARNABLE() != nullptr;
+      parameter.defaultValue = expr(p->value);
+      out.parameters.push_back(std::move(parameter));
+    }
+    out.body = expr(ctx->body);
+    return out;
+  }
+
+  // expr : lhs=additive (op=('<' | '<=' | '>' | '>=' | '==' | '!=') rhs=additive)?
+  ast::ExprPtr expr(grammar::NNParser::ExprContext* ctx) {
+    ast::ExprPtr lhs = additive(ctx->lhs);
+    if (!ctx->op) return lhs;
+    static const std::pair<const char*, ir::Op> comparisons[] = {
+        {"<", ir::Op::Lt}, {"<=", ir::Op::Le}, {">", ir::Op::Gt},
+        {">=", ir::Op::Ge}, {"==", ir::Op::Eq}, {"!=", ir::Op::Ne}};
+    ir::Op op = ir::Op::Lt;
+    for (auto& [spelling, candidate] : comparisons)
+      if (ctx->op->getText() == spelling) op = candidate;
+    return binary(op, ctx->op, std::move(lhs), additive(ctx->rhs));
+  }
+
+  // additive : additive op=('+' | '-') multiplicative | multiplicative
+  ast::ExprPtr additive(grammar::NNParser::AdditiveContext* ctx) {
+    if (!ctx->op) return multiplicative(ctx->multiplicative());
+    ir::Op op = ctx->op->getText() == "+" ? ir::Op::Add : ir::Op::Sub;
+    return binary(op, ctx->op, additive(ctx->additive()), multiplicative(ctx->multiplicative()));
+  }
+
+  // multiplicative : multiplicative op=('*' | '/') unary | unary
+  ast::ExprPtr multiplicative(grammar::NNParser::MultiplicativeContext* ctx) {
+    if (!ctx->op) return unary(ctx->unary());
+    ir::Op op = ctx->op->getText() == "*" ? ir::Op::Mul : ir::Op::Div;
+    return binary(op, ctx->op, multiplicative(ctx->multiplicative()), unary(ctx->unary()));
+  }
+
+  // unary : op=('-' | '+') unary | power
+  ast::ExprPtr unary(grammar::NNParser::UnaryContext* ctx) {
+    if (!ctx->op) return power(ctx->power());
+    ast::ExprPtr operand = unary(ctx->unary());
+    if (ctx->op->getText() == "+") return operand;
+    auto out = node(ast::Expr::Kind::Unary, ctx->op);
+    out->op = ir::Op::Neg;
+    out->operands.push_back(std::move(operand));
+    return out;
+  }
+
+  // power : base=primary ('^' exponent=unary)?
+  ast::ExprPtr power(grammar::NNParser::PowerContext* ctx) {
+    ast::ExprPtr base = primary(ctx->base);
+    if (!ctx->exponent) return base;
+    antlr4::Token* caret = ctx->exponent->getStart();
+    for (auto* child : ctx->children)
+      if (auto* terminal = dynamic_cast<antlr4::tree::TerminalNode*>(child)) caret = terminal->getSymbol();
+    return binary(ir::Op::Pow, caret, std::move(base), unary(ctx->exponent));
+  }
+
+  ast::ExprPtr primary(grammar::NNParser::PrimaryContext* ctx) {
+    if (auto* number = dynamic_cast<grammar::NNParser::NumberContext*>(ctx)) {
+      auto out = node(ast::Expr::Kind::Number, number->NUMBER()->getSymbol());
+      out->text = number->NUMBER()->getText();
+      errno = 0;
+      out->number = std::strtod(out->text.c_str(), nullptr);
+      if (errno == ERANGE && std::isinf(out->number))
+        diags_.error(&source_, out->range, fmt::format("number '{}' is too large for a double", out->text));
+      return out;
+    }
+    if (auto* name = dynamic_cast<grammar::NNParser::NameContext*>(ctx)) {
+      auto out = node(ast::Expr::Kind::Name, name->IDENT()->getSymbol());
+      out->text = name->IDENT()->getText();
+      return out;
+    }
+    if (auto* call = dynamic_cast<grammar::NNParser::CallContext*>(ctx)) {
+      auto out = node(ast::Expr::Kind::Call, call->IDENT()->getSymbol());
+      out->text = call->IDENT()->getText();
+      for (auto* argument : call->argument()) {
+        out->argumentNames.push_back(argument->name ? argument->name->getText() : "");
+        out->argumentNameRanges.push_back(argument->name ? rangeOf(source_, argument->name) : SourceRange{});
+        out->operands.push_back(expr(argument->value));
+      }
+      return out;
+    }
+    auto* parens = dynamic_cast<grammar::NNParser::ParensContext*>(ctx);
+    return expr(parens->expr());
+  }
+
+private:
+  ast::ExprPtr node(ast::Expr::Kind kind, antlr4::Token* token) {
+    auto out = std::make_unique<ast::Expr>();
+    out->kind = kind;
+    out->range = rangeOf(source_, token);
+    return out;
+  }
+
+  ast::ExprPtr binary(ir::Op op, antlr4::Token* token, ast::ExprPtr lhs, ast::ExprPtr rhs) {
+    auto out = node(ast::Expr::Kind::Binary, token);
+    out->op = op;
+    out->operands.push_back(std::move(lhs));
+    out->operands.push_back(std::move(rhs));
+    return out;
+  }
+
+  const SourceBuffer& source_;
+  Diagnostics& diags_;
+};
+
+// Everything ANTLR needs alive while a tree is in use.
+struct ParseSession {
+  ParseSession(const SourceBuffer& source, Diagnostics& diags)
+      : input(source.text()), lexer(&input), tokens(&lexer), parser(&tokens), listener(source, diags) {
+    lexer.removeErrorListeners();
+    lexer.addErrorListener(&listener);
+    parser.removeErrorListeners();
+    parser.addErrorListener(&listener);
+  }
+  antlr4::ANTLRInputStream input;
+  grammar::NNLexer lexer;
+  antlr4::CommonTokenStream tokens;
+  grammar::NNParser parser;
+  SyntaxErrorListener listener;
+};
+
+}  // namespace
+
+std::optional<ast::File> parseFile(const SourceBuffer& source, Diagnostics& diags) {
+  if (!checkUtf8(source, diags)) return std::nullopt;
+  ParseSession session(source, diags);
+  session.tokens.fill();
+  if (!checkLimits(source, session.tokens, diags)) return std::nullopt;
+  size_t errorsBefore = diags.errorCount();
+  auto* tree = session.parser.file();
+  if (diags.errorCount() != errorsBefore) return std::nullopt;
+  ast::File file = AstBuilder(source, diags).file(tree);
+  if (diags.errorCount() != errorsBefore) return std::nullopt;
+  return file;
+}
+
+ast::ExprPtr parseFormula(const SourceBuffer& source, Diagnostics& diags) {
+  if (!checkUtf8(source, diags)) return nullptr;
+  ParseSession session(source, diags);
+  session.tokens.fill();
+  if (!checkLimits(source, session.tokens, diags)) return nullptr;
+  size_t errorsBefore = diags.errorCount();
+  auto* tree = session.parser.formula();
+  if (diags.errorCount() != errorsBefore) return nullptr;
+  ast::ExprPtr formula = AstBuilder(source, diags).expr(tree->expr());
+  if (diags.errorCount() != errorsBefore) return nullptr;
+  return formula;
+}
+
+}  // namespace nnc::frontend

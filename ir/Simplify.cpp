@@ -1,0 +1,319 @@
+#include "ir/Simplify.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+#include <vector>
+
+#include "ir/Builder.h"
+#include "ir/Rewrite.h"
+#include "ir/Semantics.h"
+
+namespace nnc::ir {
+
+bool isProvablyPositive(ExprRef e) {
+  switch (e->op()) {
+    case Op::Const: return e->value() > 0;
+    case Op::Exp:
+    case Op::Cosh:
+    case Op::Sigmoid:
+    case Op::Softplus: return true;
+    case Op::Add:
+    case Op::Mul:
+    case Op::Div: return isProvablyPositive(e->operand(0)) && isProvablyPositive(e->operand(1));
+    case Op::Pow: return isProvablyPositive(e->operand(0));
+    case Op::Sqrt:
+    case Op::Abs: return isProvablyNonZero(e->operand(0)) && e->op() == Op::Abs;
+    default: return false;
+  }
+}
+
+bool isProvablyNonZero(ExprRef e) {
+  if (isProvablyPositive(e)) return true;
+  switch (e->op()) {
+    case Op::Const: return e->value() != 0;
+    case Op::Neg:
+    case Op::Abs: return isProvablyNonZero(e->operand(0));
+    case Op::Mul:
+    case Op::Div: return isProvablyNonZero(e->operand(0)) && isProvablyNonZero(e->operand(1));
+    default: return false;
+  }
+}
+
+namespace {
+
+// Canonical operand order: smaller formulas first, then by structure, so
+// `x*sigmoid(x)*(1 - sigmoid(x))` and `x - x^3` read as people write them.
+bool canonicalLess(ExprRef a, ExprRef b) {
+  size_t sa = dagSize(a), sb = dagSize(b);
+  if (sa != sb) return sa < sb;
+  return compareExprs(a, b) < 0;
+}
+
+// A product as coefficient * prod(base^exponent).
+struct Product {
+  double coefficient = 1;
+  struct Factor {
+    ExprRef base;
+    double exponent;
+  };
+  std::vector<Factor> factors;
+};
+
+// A sum as constant + sum(coefficient * term).
+struct Sum {
+  double constant = 0;
+  struct Term {
+    ExprRef term;
+    double coefficient;
+  };
+  std::vector<Term> terms;
+};
+
+class Simplifier {
+public:
+  explicit Simplifier(ExprContext& ctx) : ctx_(ctx) {}
+
+  ExprRef run(ExprRef e) {
+    if (auto found = memo_.find(e); found != memo_.end()) return found->second;
+    ExprRef result = e;
+    if (e->numOperands() > 0) {
+      std::array<ExprRef, 3> operands{};
+      for (size_t i = 0; i < e->numOperands(); ++i) operands[i] = run(e->operand(i));
+      result = normalize(ctx_.make(e->op(), std::span<const ExprRef>(operands.data(), e->numOperands())));
+    }
+    memo_.emplace(e, result);
+    memo_.emplace(result, result);
+    return result;
+  }
+
+private:
+  // Simplifies a node whose operands are already simplified.
+  ExprRef normalize(ExprRef e) {
+    for (int round = 0; round < 16; ++round) {
+      ExprRef next = normalizeOnce(e);
+      if (next == e) return e;
+      // A rule may build new nodes above simplified operands: simplify those.
+      e = run(next);
+    }
+    return e;
+  }
+
+  ExprRef normalizeOnce(ExprRef e) {
+    if (ExprRef folded = foldConstants(e)) return folded;
+    ExprRef canonical = e;
+    switch (e->op()) {
+      case Op::Add:
+      case Op::Sub:
+      case Op::Neg: canonical = buildSum(collectSum(e)); break;
+      case Op::Mul:
+      case Op::Div: canonical = buildProduct(collectProduct(e)); break;
+      default: break;
+    }
+    if (canonical != e) return canonical;
+    if (auto rewritten = simplifierRules().apply(ctx_, e)) return *rewritten;
+    return e;
+  }
+
+  // All-constant operands: evaluate, unless the result is not finite (then
+  // the formula stays as written, e.g. `1/0`, and evaluates to inf at run time).
+  ExprRef foldConstants(ExprRef e) {
+    if (e->op() == Op::Where && e->operand(0)->isConst())
+      return e->operand(0)->value() != 0 ? e->operand(1) : e->operand(2);
+    if (e->numOperands() == 0) return nullptr;
+    double values[3] = {0, 0, 0};
+    for (size_t i = 0; i < e->numOperands(); ++i) {
+      if (!e->operand(i)->isConst()) return nullptr;
+      values[i] = e->operand(i)->value();
+    }
+    double folded = applyOp(e->op(), values);
+    return std::isfinite(folded) ? ctx_.constant(folded) : nullptr;
+  }
+
+  // ---- products ----
+
+  void flattenProduct(ExprRef e, double sign, Product& p) {
+    switch (e->op()) {
+      case Op::Const:
+        if (sign > 0 || e->value() != 0) {
+          p.coefficient *= sign > 0 ? e->value() : 1 / e->value();
+          return;
+        }
+        break;
+      case Op::Mul:
+        flattenProduct(e->operand(0), sign, p);
+        flattenProduct(e->operand(1), sign, p);
+        return;
+      case Op::Div:
+        flattenProduct(e->operand(0), sign, p);
+        flattenProduct(e->operand(1), -sign, p);
+        return;
+      case Op::Neg:
+        p.coefficient = -p.coefficient;
+        flattenProduct(e->operand(0), sign, p);
+        return;
+      case Op::Pow:
+        if (e->operand(1)->isConst()) {
+          addFactor(p, e->operand(0), sign * e->operand(1)->value());
+          return;
+        }
+        break;
+      default: break;
+    }
+    addFactor(p, e, sign);
+  }
+
+  // Multiplies in base^exponent, merging with an equal base when that is
+  // safe: x*x -> x^2 always, but x*x^-1 -> 1 only if x is never 0.
+  void addFactor(Product& p, ExprRef base, double exponent) {
+    for (Product::Factor& f : p.factors) {
+      if (f.base != base) continue;
+      bool sameSign = (f.exponent > 0) == (exponent > 0);
+      if (sameSign || isProvablyNonZero(base)) {
+        f.exponent += exponent;
+        return;
+      }
+    }
+    p.factors.push_back({base, exponent});
+  }
+
+  Product collectProduct(ExprRef e) {
+    Product p;
+    flattenProduct(e, 1, p);
+    std::erase_if(p.factors, [](const Product::Factor& f) { return f.exponent == 0; });
+    std::stable_sort(p.factors.begin(), p.factors.end(),
+                     [](const Product::Factor& a, const Product::Factor& b) {
+                       if (a.base != b.base) return canonicalLess(a.base, b.base);
+                       return a.exponent > b.exponent;
+                     });
+    return p;
+  }
+
+  ExprRef power(ExprRef base, double exponent) {
+    if (exponent == 1) return base;
+    return ctx_.make(Op::Pow, {base, ctx_.constant(exponent)});
+  }
+
+  ExprRef multiply(const std::vector<ExprRef>& factors) {
+    ExprRef out = nullptr;
+    for (ExprRef f : factors) out = out ? ctx_.make(Op::Mul, {out, f}) : f;
+    return out;
+  }
+
+  // coefficient * numerator / denominator, with a -1 coefficient shown as a
+  // minus on the first factor (`-x*y`, not `-1*x*y`).
+  ExprRef buildProduct(const Product& p) {
+    if (p.coefficient == 0) return ctx_.constant(0);
+    std::vector<ExprRef> numerator, denominator;
+    for (const Product::Factor& f : p.factors) {
+      if (f.exponent > 0) numerator.push_back(power(f.base, f.exponent));
+      else denominator.push_back(power(f.base, -f.exponent));
+    }
+    double c = p.coefficient;
+    if (numerator.empty()) {
+      numerator.push_back(ctx_.constant(c));
+    } else if (c == -1) {
+      numerator[0] = ctx_.make(Op::Neg, {numerator[0]});
+    } else if (c != 1) {
+      numerator.insert(numerator.begin(), ctx_.constant(c));
+    }
+    ExprRef out = multiply(numerator);
+    if (!denominator.empty()) out = ctx_.make(Op::Div, {out, multiply(denominator)});
+    return out;
+  }
+
+  // ---- sums ----
+
+  void flattenSum(ExprRef e, double scale, Sum& s) {
+    switch (e->op()) {
+      case Op::Const: s.constant += scale * e->value(); return;
+      case Op::Add:
+        flattenSum(e->operand(0), scale, s);
+        flattenSum(e->operand(1), scale, s);
+        return;
+      case Op::Sub:
+        flattenSum(e->operand(0), scale, s);
+        flattenSum(e->operand(1), -scale, s);
+        return;
+      case Op::Neg: flattenSum(e->operand(0), -scale, s); return;
+      default: break;
+    }
+    // A term: split off its constant coefficient; a constant times a sum
+    // is distributed so nested sums merge (`-(a - b)` -> `b - a`).
+    Product p = collectProduct(e);
+    Product rest = p;
+    rest.coefficient = 1;
+    ExprRef term = buildProduct(rest);
+    double coefficient = scale * p.coefficient;
+    if (p.factors.size() == 1 && p.factors[0].exponent == 1 &&
+        (term->op() == Op::Add || term->op() == Op::Sub)) {
+      flattenSum(term, coefficient, s);
+      return;
+    }
+    if (term->isConst()) {
+      s.constant += coefficient * term->value();
+      return;
+    }
+    for (Sum::Term& t : s.terms) {
+      if (t.term == term) {
+        t.coefficient += coefficient;
+        return;
+      }
+    }
+    s.terms.push_back({term, coefficient});
+  }
+
+  Sum collectSum(ExprRef e) {
+    Sum s;
+    flattenSum(e, 1, s);
+    std::erase_if(s.terms, [](const Sum::Term& t) { return t.coefficient == 0; });
+    std::stable_sort(s.terms.begin(), s.terms.end(), [](const Sum::Term& a, const Sum::Term& b) {
+      return canonicalLess(a.term, b.term);
+    });
+    return s;
+  }
+
+  ExprRef scaled(ExprRef term, double coefficient) {
+    Product p = collectProduct(term);
+    p.coefficient *= coefficient;
+    return buildProduct(p);
+  }
+
+  // Positive terms first, then a positive constant, then subtractions:
+  // `x + 1`, `1 - sigmoid(x)`, `x - x^3`.
+  ExprRef buildSum(const Sum& s) {
+    ExprRef out = nullptr;
+    auto add = [&](ExprRef t) { out = out ? ctx_.make(Op::Add, {out, t}) : t; };
+    auto subtract = [&](ExprRef t) {
+      out = out ? ctx_.make(Op::Sub, {out, t}) : scaled(t, -1);
+    };
+    for (const Sum::Term& t : s.terms)
+      if (t.coefficient > 0) add(scaled(t.term, t.coefficient));
+    if (s.constant > 0) add(ctx_.constant(s.constant));
+    for (const Sum::Term& t : s.terms)
+      if (t.coefficient < 0) subtract(scaled(t.term, -t.coefficient));
+    if (s.constant < 0) {
+      if (out) out = ctx_.make(Op::Sub, {out, ctx_.constant(-s.constant)});
+      else out = ctx_.constant(s.constant);
+    }
+    return out ? out : ctx_.constant(0);
+  }
+
+  ExprContext& ctx_;
+  std::unordered_map<ExprRef, ExprRef> memo_;
+};
+
+}  // namespace
+
+ExprRef simplify(ExprContext& ctx, ExprRef e) {
+  // Canonical forms can expose new rule matches higher up: iterate to a
+  // fixed point (in practice two or three rounds).
+  for (int round = 0; round < 8; ++round) {
+    ExprRef next = Simplifier(ctx).run(e);
+    if (next == e) return e;
+    e = next;
+  }
+  return e;
+}
+
+}  // namespace nnc::ir

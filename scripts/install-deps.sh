@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs exactly the Debian 12 packages nnc needs to build and test.
+# Idempotent: apt-get skips what is already installed.
+set -eu
+PACKAGES="
+  build-essential cmake
+  llvm-19-dev llvm-19-tools
+  antlr4 libantlr4-runtime-dev openjdk-17-jre-headless
+  libeigen3-dev libfmt-dev libgtest-dev
+  python3
+"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $missing
+fi

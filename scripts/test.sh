@@ -1,0 +1,7 @@
+#!/bin/sh
+# Builds nnc and runs every test (unit, golden) through ctest.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/install-deps.sh
+sh scripts/build.sh
+ctest --test-dir build --output-on-failure

@@ -1,0 +1,15 @@
+#pragma once
+// The nnc subcommands. Each takes its arguments (after the subcommand name)
+// and returns the process exit code: 0 on success, 1 on a user error.
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace nnc::cli {
+
+using Args = std::vector<std::string>;
+
+int runGrad(const Args& args, std::ostream& out, std::ostream& err);
+int runEval(const Args& args, std::ostream& out, std::ostream& err);
+
+}  // namespace nnc::cli

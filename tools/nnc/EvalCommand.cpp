@@ -1,0 +1,152 @@
+// nnc eval: evaluate a formula and its derivatives at points, through the JIT.
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "backend/FormulaJIT.h"
+#include "ir/Diff.h"
+#include "runtime/AlignedBuffer.h"
+#include "tools/nnc/Commands.h"
+#include "tools/nnc/FormulaInput.h"
+
+namespace nnc::cli {
+
+namespace {
+
+const char* kUsage =
+    "usage: nnc eval FORMULA --at=V1,V2,... [--order N] [--f64] [--param NAME=VALUE]...\n"
+    "       nnc eval --file F.nn --act NAME --at=... [options]\n"
+    "       nnc eval FORMULA --emit=llvm [--order N]\n"
+    "\n"
+    "Evaluates FORMULA and its first N derivatives at each point with JIT-compiled\n"
+    "native code (float32 unless --f64). Prints one line per point: the point,\n"
+    "then f, f', ..., f^(N), with 9 significant digits.\n\n";
+
+std::vector<OptionSpec> evalOptions() {
+  std::vector<OptionSpec> specs = formulaOptions();
+  specs.push_back({"at", "V1,V2,...", "the points to evaluate at"});
+  specs.push_back({"f64", "", "compute in double precision"});
+  specs.push_back({"emit", "llvm", "print the optimised LLVM IR of the kernel instead"});
+  specs.push_back({"help", "", "show this help"});
+  return specs;
+}
+
+std::optional<std::vector<double>> parsePoints(const std::string& text, Diagnostics& diags) {
+  std::vector<double> points;
+  std::stringstream stream(text);
+  std::string item;
+  size_t errorsBefore = diags.errorCount();
+  while (std::getline(stream, item, ',')) {
+    if (auto value = parseReal("--at", item, diags)) points.push_back(*value);
+  }
+  if (diags.errorCount() != errorsBefore) return std::nullopt;
+  if (points.empty()) {
+    diags.error("--at needs at least one point, e.g. --at=-1,0,1");
+    return std::nullopt;
+  }
+  return points;
+}
+
+template <typename T>
+std::vector<std::vector<double>> evaluate(const backend::Kernel& kernel, const std::vector<double>& points,
+                                          const std::vector<double>& parameterValues, size_t outputCount) {
+  runtime::AlignedBuffer<T> x(points.size());
+  for (size_t i = 0; i < points.size(); ++i) x[i] = static_cast<T>(points[i]);
+  std::vector<T> params(parameterValues.begin(), parameterValues.end());
+  std::vector<runtime::AlignedBuffer<T>> outputs;
+  std::vector<T*> outputPointers;
+  for (size_t k = 0; k < outputCount; ++k) {
+    outputs.emplace_back(points.size());
+    outputPointers.push_back(outputs.back().data());
+  }
+  kernel.run(static_cast<int64_t>(points.size()), x.data(), params.data(), outputPointers.data());
+  std::vector<std::vector<double>> rows(points.size());
+  for (size_t i = 0; i < points.size(); ++i)
+    for (size_t k = 0; k < outputCount; ++k) rows[i].push_back(static_cast<double>(outputs[k][i]));
+  return rows;
+}
+
+}  // namespace
+
+int runEval(const Args& args, std::ostream& out, std::ostream& err) {
+  Diagnostics diags;
+  std::vector<OptionSpec> specs = evalOptions();
+  auto options = parseOptions("eval", specs, args, diags);
+  if (options && options->has("help")) {
+    out << kUsage << formatOptionsHelp(specs);
+    return 0;
+  }
+  ir::ExprContext ctx;
+  std::optional<FormulaInput> input;
+  std::optional<std::string> variable;
+  std::optional<long> order = 0;
+  std::optional<std::vector<double>> points;
+  bool emitLLVM = false;
+  if (options) {
+    input = loadFormula(*options, ctx, diags);
+    if (input) variable = differentiationVariable(*options, *input, diags);
+    if (auto text = options->get("order")) order = parseInteger("order", *text, 0, 64, diags);
+    if (auto emit = options->get("emit")) {
+      if (*emit == "llvm") emitLLVM = true;
+      else diags.error(fmt::format("--emit={} is not supported by eval; use --emit=llvm", *emit));
+    }
+    if (auto at = options->get("at")) points = parsePoints(*at, diags);
+    else if (!emitLLVM) diags.error("nothing to evaluate: give points with --at=V1,V2,...");
+  }
+  std::vector<double> parameterValues;
+  std::vector<std::string> parameterNames;
+  if (input) {
+    for (const FormulaParameter& p : input->parameters) {
+      if (!p.value) {
+        diags.error(input->formulaSource, p.range,
+                    fmt::format("parameter '{}' has no value; bind it with --param {}=VALUE", p.name, p.name));
+        continue;
+      }
+      parameterNames.push_back(p.name);
+      parameterValues.push_back(*p.value);
+    }
+  }
+  if (diags.hasErrors() || !input || !variable || !order) {
+    err << diags.render();
+    return 1;
+  }
+
+  ir::Derivatives derivatives = ir::derivatives(ctx, input->expr, *variable, static_cast<int>(*order));
+  if (!derivatives.error.empty()) {
+    err << "nnc: error: " << derivatives.error << "\n";
+    return 1;
+  }
+  backend::KernelSpec spec;
+  spec.outputs = derivatives.orders;
+  spec.input = input->variable;
+  spec.parameters = parameterNames;
+  spec.type = options->has("f64") ? backend::ElementType::F64 : backend::ElementType::F32;
+
+  std::string error;
+  std::unique_ptr<backend::FormulaJIT> jit = backend::FormulaJIT::create(error);
+  if (!jit) {
+    err << "nnc: error: " << error << "\n";
+    return 1;
+  }
+  backend::KernelResult compiled = jit->compile(spec);
+  if (!compiled.kernel) {
+    err << "nnc: error: " << compiled.error << "\n";
+    return 1;
+  }
+  if (emitLLVM) {
+    out << compiled.kernel->llvmIR();
+    return 0;
+  }
+  std::vector<std::vector<double>> rows =
+      spec.type == backend::ElementType::F32
+          ? evaluate<float>(*compiled.kernel, *points, parameterValues, spec.outputs.size())
+          : evaluate<double>(*compiled.kernel, *points, parameterValues, spec.outputs.size());
+  for (size_t i = 0; i < points->size(); ++i) {
+    std::string line = fmt::format("{:.9g}", (*points)[i]);
+    for (double v : rows[i]) line += fmt::format(" {:.9g}", v);
+    out << line << "\n";
+  }
+  return 0;
+}
+
+}  // namespace nnc::cli

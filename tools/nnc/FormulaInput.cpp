@@ -1,0 +1,153 @@
+#include "tools/nnc/FormulaInput.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "frontend/Parser.h"
+#include "frontend/Sema.h"
+#include "support/Spelling.h"
+
+namespace nnc::cli {
+
+std::vector<OptionSpec> formulaOptions() {
+  return {
+      {"file", "F.nn", "read activations from a .nn file"},
+      {"act", "NAME", "use the activation NAME from --file"},
+      {"param", "NAME=VALUE", "bind a parameter (repeatable)", true},
+      {"wrt", "NAME", "differentiate with respect to NAME (default: the variable)"},
+      {"order", "N", "differentiate N times (default 1 for grad, 0 for eval)"},
+  };
+}
+
+namespace {
+
+std::optional<std::string> readFile(const std::string& path, Diagnostics& diags) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    diags.error(fmt::format("cannot read '{}'", path));
+    return std::nullopt;
+  }
+  return text.str();
+}
+
+// --param NAME=VALUE, applied to the formula's parameters.
+bool bindParameters(const ParsedOptions& options, FormulaInput& input, Diagnostics& diags) {
+  size_t errorsBefore = diags.errorCount();
+  for (const std::string& binding : options.all("param")) {
+    size_t equals = binding.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      diags.error(fmt::format("--param needs NAME=VALUE, not '{}'", binding));
+      continue;
+    }
+    std::string name = binding.substr(0, equals);
+    std::optional<double> value = parseReal(fmt::format("--param {}", name), binding.substr(equals + 1), diags);
+    if (!value) continue;
+    auto found = std::find_if(input.parameters.begin(), input.parameters.end(),
+                              [&](const FormulaParameter& p) { return p.name == name; });
+    if (found == input.parameters.end()) {
+      std::vector<std::string> names;
+      for (const FormulaParameter& p : input.parameters) names.push_back(p.name);
+      std::string message = fmt::format("--param {}: the formula has no parameter '{}'", name, name);
+      if (auto suggestion = closestSpelling(name, names)) message += fmt::format("; did you mean '{}'?", *suggestion);
+      else if (names.empty()) message += " (it has none)";
+      diags.error(message);
+      continue;
+    }
+    found->value = *value;
+    found->boundOnCommandLine = true;
+  }
+  return diags.errorCount() == errorsBefore;
+}
+
+}  // namespace
+
+std::optional<FormulaInput> loadFormula(const ParsedOptions& options, ir::ExprContext& ctx, Diagnostics& diags) {
+  FormulaInput input;
+  const std::vector<std::string>& positional = options.positional();
+  std::optional<std::string> activationName = options.get("act");
+  std::optional<std::string> path = options.get("file");
+  if (positional.size() > 1) {
+    diags.error(fmt::format("expected one formula, got {} arguments; quote the formula, e.g. 'x * sigmoid(x)'",
+                            positional.size()));
+    return std::nullopt;
+  }
+  if (activationName && !positional.empty()) {
+    diags.error("give either a formula or --act NAME, not both");
+    return std::nullopt;
+  }
+  if (activationName && !path) {
+    diags.error("--act needs --file to say where the activation is defined");
+    return std::nullopt;
+  }
+  if (!activationName && positional.empty()) {
+    diags.error("no formula given: pass one, e.g. 'x * sigmoid(x)', or use --file F.nn --act NAME");
+    return std::nullopt;
+  }
+
+  frontend::Module module;
+  if (path) {
+    std::optional<std::string> text = readFile(*path, diags);
+    if (!text) return std::nullopt;
+    input.sources.push_back(std::make_unique<SourceBuffer>(*path, std::move(*text)));
+    std::optional<ast::File> file = frontend::parseFile(*input.sources.back(), diags);
+    if (!file) return std::nullopt;
+    module = frontend::analyzeFile(*file, *input.sources.back(), ctx, diags);
+    if (diags.hasErrors()) return std::nullopt;
+  }
+
+  if (activationName) {
+    const frontend::ActivationDef* def = module.activation(*activationName);
+    if (!def) {
+      std::vector<std::string> names;
+      for (const frontend::ActivationDef& a : module.activations) names.push_back(a.name);
+      std::string message = fmt::format("'{}' defines no activation '{}'", *path, *activationName);
+      if (auto suggestion = closestSpelling(*activationName, names)) message += fmt::format("; did you mean '{}'?", *suggestion);
+      diags.error(message);
+      return std::nullopt;
+    }
+    input.formulaSource = input.sources.back().get();
+    input.expr = def->body;
+    input.variable = def->input;
+    for (const frontend::ParameterDef& p : def->parameters) input.parameters.push_back({p.name, p.defaultValue, p.range});
+  } else {
+    input.sources.push_back(std::make_unique<SourceBuffer>("<formula>", positional[0]));
+    input.formulaSource = input.sources.back().get();
+    ast::ExprPtr formula = frontend::parseFormula(*input.formulaSource, diags);
+    if (!formula) return std::nullopt;
+    frontend::FormulaResult result = frontend::analyzeFormula(*formula, *input.formulaSource,
+                                                              path ? &module : nullptr, "x", ctx, diags);
+    if (!result.expr) return std::nullopt;
+    input.expr = result.expr;
+    for (const frontend::FreeName& f : result.freeNames) input.parameters.push_back({f.name, std::nullopt, f.range});
+  }
+  if (!bindParameters(options, input, diags)) return std::nullopt;
+  return input;
+}
+
+std::optional<std::string> differentiationVariable(const ParsedOptions& options, const FormulaInput& input,
+                                                   Diagnostics& diags) {
+  std::optional<std::string> wrt = options.get("wrt");
+  if (!wrt || *wrt == input.variable) return input.variable;
+  if (!input.parameter(*wrt)) {
+    std::vector<std::string> names{input.variable};
+    for (const FormulaParameter& p : input.parameters) names.push_back(p.name);
+    std::string message = fmt::format("--wrt {}: the formula has no variable or parameter '{}'", *wrt, *wrt);
+    if (auto suggestion = closestSpelling(*wrt, names)) message += fmt::format("; did you mean '{}'?", *suggestion);
+    diags.error(message);
+    return std::nullopt;
+  }
+  return *wrt;
+}
+
+}  // namespace nnc::cli

@@ -1,0 +1,48 @@
+#pragma once
+// What `nnc grad` and `nnc eval` work on: a formula from the command line or
+// an activation from a .nn file (--file F --act NAME), its variable, and its
+// parameters with any values given by --param or declared defaults.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "frontend/Module.h"
+#include "ir/Expr.h"
+#include "support/Diagnostics.h"
+#include "tools/nnc/Options.h"
+
+namespace nnc::cli {
+
+struct FormulaParameter {
+  std::string name;
+  std::optional<double> value;  // empty: no default and no --param
+  SourceRange range;            // where it is declared or first used
+  bool boundOnCommandLine = false;  // by --param
+};
+
+struct FormulaInput {
+  std::vector<std::unique_ptr<SourceBuffer>> sources;  // keeps diagnostics' text alive
+  const SourceBuffer* formulaSource = nullptr;
+  ir::ExprRef expr = nullptr;
+  std::string variable = "x";
+  std::vector<FormulaParameter> parameters;
+
+  const FormulaParameter* parameter(const std::string& name) const {
+    for (const FormulaParameter& p : parameters)
+      if (p.name == name) return &p;
+    return nullptr;
+  }
+};
+
+// The options every formula command takes.
+std::vector<OptionSpec> formulaOptions();
+
+// Reads the formula or activation; nullopt (with errors in diags) if bad.
+std::optional<FormulaInput> loadFormula(const ParsedOptions& options, ir::ExprContext& ctx, Diagnostics& diags);
+
+// The variable to differentiate by: --wrt, or the formula's variable.
+std::optional<std::string> differentiationVariable(const ParsedOptions& options, const FormulaInput& input,
+                                                   Diagnostics& diags);
+
+}  // namespace nnc::cli

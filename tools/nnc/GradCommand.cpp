@@ -1,0 +1,62 @@
+// nnc grad: print a simplified derivative of a formula.
+#include <fmt/format.h>
+
+#include "ir/Diff.h"
+#include "ir/Printer.h"
+#include "tools/nnc/Commands.h"
+#include "tools/nnc/FormulaInput.h"
+
+namespace nnc::cli {
+
+namespace {
+
+const char* kUsage =
+    "usage: nnc grad FORMULA [--order N] [--wrt NAME] [--param NAME=VALUE]...\n"
+    "       nnc grad --file F.nn --act NAME [options]\n"
+    "\n"
+    "Prints the simplified derivative of FORMULA (in the variable x) on one line,\n"
+    "in the input syntax, so `nnc eval \"$(nnc grad F)\"` evaluates it.\n"
+    "Parameters stay symbolic unless bound with --param.\n\n";
+
+std::vector<OptionSpec> gradOptions() {
+  std::vector<OptionSpec> specs = formulaOptions();
+  specs.push_back({"help", "", "show this help"});
+  return specs;
+}
+
+}  // namespace
+
+int runGrad(const Args& args, std::ostream& out, std::ostream& err) {
+  Diagnostics diags;
+  std::vector<OptionSpec> specs = gradOptions();
+  auto options = parseOptions("grad", specs, args, diags);
+  if (options && options->has("help")) {
+    out << kUsage << formatOptionsHelp(specs);
+    return 0;
+  }
+  ir::ExprContext ctx;
+  std::optional<FormulaInput> input;
+  std::optional<std::string> variable;
+  std::optional<long> order = 1;
+  if (options) input = loadFormula(*options, ctx, diags);
+  if (input) variable = differentiationVariable(*options, *input, diags);
+  if (options && options->get("order")) order = parseInteger("order", *options->get("order"), 0, 64, diags);
+  if (diags.hasErrors() || !input || !variable || !order) {
+    err << diags.render();
+    return 1;
+  }
+
+  std::vector<ir::Binding> bound;
+  for (const FormulaParameter& p : input->parameters)
+    if (p.boundOnCommandLine) bound.push_back({p.name, ctx.constant(*p.value)});
+  ir::ExprRef formula = ir::substitute(ctx, input->expr, bound);
+  ir::Derivatives result = ir::derivatives(ctx, formula, *variable, static_cast<int>(*order));
+  if (!result.error.empty()) {
+    err << "nnc: error: " << result.error << "\n";
+    return 1;
+  }
+  out << ir::print(result.orders.back()) << "\n";
+  return 0;
+}
+
+}  // namespace nnc::cli
