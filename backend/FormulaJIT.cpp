@@ -16,6 +16,7 @@
 #include <llvm/TargetParser/Host.h>
 
 #include "backend/Lowering.h"
+#include "backend/StableForms.h"
 #include "backend/VectorLibrary.h"
 
 namespace nnc::backend {
@@ -122,7 +123,11 @@ KernelResult FormulaJIT::compile(const KernelSpec& spec) {
   module->setDataLayout(impl_->jit->getDataLayout());
   module->setTargetTriple(impl_->targetMachine->getTargetTriple().str());
 
-  lowerKernel(*module, spec, name);
+  // The kernel's formulas, in a context of its own, in their stable forms.
+  ir::ExprContext formulas;
+  KernelSpec stable = spec;
+  for (ir::ExprRef& output : stable.outputs) output = stableForms(formulas, ir::copyInto(formulas, output));
+  lowerKernel(*module, stable, name);
   for (llvm::Function& f : *module) {
     if (f.isDeclaration()) continue;
     f.addFnAttr("target-cpu", impl_->targetMachine->getTargetCPU());

@@ -31,8 +31,10 @@ public:
 
   Module analyzeFile(const ast::File& file) {
     for (const ast::ActivationDecl& decl : file.activations) {
-      if (ir::functionNamed(decl.name) || decl.name == "pow") {
-        error(decl.nameRange, fmt::format("'{}' is a built-in function and cannot be redefined", decl.name));
+      if ((ir::functionNamed(decl.name) || decl.name == "pow") && !reexportsBuiltin(decl)) {
+        error(decl.nameRange, fmt::format("'{}' is a built-in function and cannot be redefined (only "
+                                          "re-exported: activation {}({}) = {}({});)",
+                                          decl.name, decl.name, decl.input, decl.name, decl.input));
         continue;
       }
       auto [slot, inserted] = declarations_.emplace(decl.name, Declaration{&decl});
@@ -72,6 +74,15 @@ private:
     State state = State::NotStarted;
     std::optional<ActivationDef> def;  // empty if it has errors
   };
+
+  // `activation tanh(x) = tanh(x);` names a built-in as an activation of
+  // the file; in its body the name still means the built-in.
+  static bool reexportsBuiltin(const ast::ActivationDecl& decl) {
+    const ast::Expr& body = *decl.body;
+    return ir::functionNamed(decl.name) && decl.parameters.empty() && body.kind == ast::Expr::Kind::Call &&
+           body.text == decl.name && body.operands.size() == 1 && body.argumentNames[0].empty() &&
+           body.operands[0]->kind == ast::Expr::Kind::Name && body.operands[0]->text == decl.input;
+  }
 
   void error(SourceRange range, std::string message) { diags_.error(&source_, range, std::move(message)); }
 

@@ -167,4 +167,24 @@ ExprRef substitute(ExprContext& ctx, ExprRef root, std::span<const Binding> bind
   return visit(root);
 }
 
+ExprRef copyInto(ExprContext& ctx, ExprRef root) {
+  std::unordered_map<ExprRef, ExprRef> memo;
+  std::function<ExprRef(ExprRef)> visit = [&](ExprRef e) -> ExprRef {
+    if (auto found = memo.find(e); found != memo.end()) return found->second;
+    ExprRef copy;
+    if (e->isConst()) {
+      copy = ctx.constant(e->value());
+    } else if (e->isVar()) {
+      copy = ctx.var(e->name());
+    } else {
+      std::array<ExprRef, 3> operands{};
+      for (size_t i = 0; i < e->numOperands(); ++i) operands[i] = visit(e->operand(i));
+      copy = ctx.make(e->op(), std::span<const ExprRef>(operands.data(), e->numOperands()));
+    }
+    memo.emplace(e, copy);
+    return copy;
+  };
+  return visit(root);
+}
+
 }  // namespace nnc::ir

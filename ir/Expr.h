@@ -113,5 +113,7 @@ struct Binding {
   ExprRef value;
 };
 ExprRef substitute(ExprContext& ctx, ExprRef e, std::span<const Binding> bindings);
+// The same formula rebuilt in another context.
+ExprRef copyInto(ExprContext& ctx, ExprRef e);
 
 }  // namespace nnc::ir

@@ -1,5 +1,8 @@
 #include "ir/Rewrite.h"
 
+#include <functional>
+#include <unordered_map>
+
 namespace nnc::ir {
 
 namespace {
@@ -40,6 +43,23 @@ std::optional<ExprRef> RuleSet::apply(ExprContext& ctx, ExprRef e) const {
     return instantiate(ctx, rule.result, bindings);
   }
   return std::nullopt;
+}
+
+ExprRef rewriteEverywhere(ExprContext& ctx, ExprRef root, const RuleSet& rules) {
+  std::unordered_map<ExprRef, ExprRef> memo;
+  std::function<ExprRef(ExprRef)> visit = [&](ExprRef e) -> ExprRef {
+    if (auto found = memo.find(e); found != memo.end()) return found->second;
+    ExprRef result = e;
+    if (e->numOperands() > 0) {
+      std::array<ExprRef, 3> operands{};
+      for (size_t i = 0; i < e->numOperands(); ++i) operands[i] = visit(e->operand(i));
+      result = ctx.make(e->op(), std::span<const ExprRef>(operands.data(), e->numOperands()));
+    }
+    if (auto rewritten = rules.apply(ctx, result)) result = *rewritten;
+    memo.emplace(e, result);
+    return result;
+  };
+  return visit(root);
 }
 
 }  // namespace nnc::ir

@@ -36,6 +36,9 @@ private:
   std::vector<RewriteRule> rules_;
 };
 
+// Applies `rules` everywhere in `e`, bottom-up, once per node.
+ExprRef rewriteEverywhere(ExprContext& ctx, ExprRef e, const RuleSet& rules);
+
 // The simplifier's rules (SimplifyRules.cpp).
 const RuleSet& simplifierRules();
 

@@ -180,6 +180,7 @@ private:
   Product collectProduct(ExprRef e) {
     Product p;
     flattenProduct(e, 1, p);
+    mergeExponentials(p);
     std::erase_if(p.factors, [](const Product::Factor& f) { return f.exponent == 0; });
     std::stable_sort(p.factors.begin(), p.factors.end(),
                      [](const Product::Factor& a, const Product::Factor& b) {
@@ -187,6 +188,27 @@ private:
                        return a.exponent > b.exponent;
                      });
     return p;
+  }
+
+  // exp(a)^p * exp(b)^q -> exp(p*a + q*b): exp is never 0, so this is
+  // always safe, and it cancels `exp(2*x)/exp(x)` to `exp(x)`.
+  void mergeExponentials(Product& p) {
+    size_t count = 0;
+    for (const Product::Factor& f : p.factors) count += f.base->op() == Op::Exp;
+    if (count < 2) return;
+    ExprRef argument = nullptr;
+    std::vector<Product::Factor> others;
+    for (const Product::Factor& f : p.factors) {
+      if (f.base->op() != Op::Exp) {
+        others.push_back(f);
+        continue;
+      }
+      ExprRef term = ctx_.make(Op::Mul, {ctx_.constant(f.exponent), f.base->operand(0)});
+      argument = argument ? ctx_.make(Op::Add, {argument, term}) : term;
+    }
+    p.factors = std::move(others);
+    ExprRef merged = run(argument);
+    if (!merged->isConst(0)) p.factors.push_back({run(ctx_.make(Op::Exp, {merged})), 1});
   }
 
   ExprRef power(ExprRef base, double exponent) {

@@ -1,0 +1,11 @@
+#pragma once
+// Rewrites applied just before lowering that trade a little speed for
+// float32 accuracy where the symbolic form cancels catastrophically.
+#include "ir/Expr.h"
+
+namespace nnc::backend {
+
+// `e` with numerically stable equivalents substituted, built in `ctx`.
+ir::ExprRef stableForms(ir::ExprContext& ctx, ir::ExprRef e);
+
+}  // namespace nnc::backend

@@ -1,0 +1,18 @@
+# lit configuration for nnc's golden tests. Each test file carries its own
+# `RUN:` lines; `%nnc` is the built compiler, `%examples` the examples folder.
+import os
+import lit.formats
+
+config.name = "nnc"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".test", ".nn"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(os.path.dirname(config.nnc_binary), "..", "tests", "lit-out")
+
+config.substitutions.append(("%nnc", config.nnc_binary))
+config.substitutions.append(("%examples", config.examples_dir))
+config.substitutions.append(("FileCheck", config.filecheck))
+# `not` inverts an exit code; Debian ships LLVM's as part of llvm-19-tools.
+config.substitutions.append(("not ", "/usr/lib/llvm-19/bin/not "))
+config.environment["LC_ALL"] = "C.UTF-8"

@@ -1,0 +1,175 @@
+// The JIT against the double interpreter: float32 results within
+// 2e-6 * max(1, |exact|) on [-10, 10] for every example activation and its
+// first two derivatives; double results to near machine precision.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <thread>
+
+#include "backend/FormulaJIT.h"
+#include "ir/Diff.h"
+#include "ir/Interpreter.h"
+#include "ir/Printer.h"
+#include "runtime/AlignedBuffer.h"
+#include "TestSupport.h"
+
+namespace nnc::backend {
+namespace {
+
+using ir::ExprRef;
+
+class JitTest : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    std::string error;
+    jit_ = FormulaJIT::create(error).release();
+    ASSERT_NE(jit_, nullptr) << error;
+  }
+  static void TearDownTestSuite() {
+    delete jit_;
+    jit_ = nullptr;
+  }
+  static FormulaJIT* jit_;
+};
+FormulaJIT* JitTest::jit_ = nullptr;
+
+// Points on [-10, 10]: a fine grid (odd count, so the vector loop's
+// remainder runs too) plus the kinks and zero.
+std::vector<double> samplePoints() {
+  std::vector<double> points;
+  for (int i = 0; i <= 4000; ++i) points.push_back(-10 + 20.0 * i / 4000);
+  for (double p : {0.0, 1e-8, -1e-8, 1e-3, -1e-3}) points.push_back(p);
+  return points;
+}
+
+template <typename T>
+std::vector<std::vector<T>> runKernel(const Kernel& kernel, const std::vector<double>& points,
+                                      const std::vector<double>& params, size_t outputs) {
+  runtime::AlignedBuffer<T> x(points.size());
+  for (size_t i = 0; i < points.size(); ++i) x[i] = static_cast<T>(points[i]);
+  std::vector<T> p(params.begin(), params.end());
+  std::vector<std::vector<T>> results(outputs, std::vector<T>(points.size()));
+  std::vector<T*> pointers;
+  for (auto& r : results) pointers.push_back(r.data());
+  kernel.run(static_cast<int64_t>(points.size()), x.data(), p.data(), pointers.data());
+  return results;
+}
+
+TEST_F(JitTest, Float32ActivationsMatchTheInterpreter) {
+  ir::ExprContext ctx;
+  frontend::Module module = test::loadActivations(ctx);
+  std::vector<double> points = samplePoints();
+  for (const frontend::ActivationDef& act : module.activations) {
+    ir::Derivatives d = ir::derivatives(ctx, act.body, act.input, 2);
+    KernelSpec spec{d.orders, act.input, {}, ElementType::F32};
+    std::vector<std::string> inputs{act.input};
+    std::vector<double> params;
+    for (const frontend::ParameterDef& p : act.parameters) {
+      spec.parameters.push_back(p.name);
+      inputs.push_back(p.name);
+      params.push_back(p.defaultValue);
+    }
+    KernelResult compiled = jit_->compile(spec);
+    ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
+    auto results = runKernel<float>(*compiled.kernel, points, params, d.orders.size());
+    ir::Interpreter oracle(d.orders, inputs);
+    std::vector<double> exact(d.orders.size());
+    int failures = 0;
+    for (size_t i = 0; i < points.size() && failures < 5; ++i) {
+      std::vector<double> values{static_cast<double>(static_cast<float>(points[i]))};
+      values.insert(values.end(), params.begin(), params.end());
+      oracle.run(values, exact);
+      for (size_t k = 0; k < d.orders.size(); ++k) {
+        double tolerance = 2e-6 * std::max(1.0, std::abs(exact[k]));
+        if (std::abs(results[k][i] - exact[k]) <= tolerance) continue;
+        ++failures;
+        ADD_FAILURE() << act.name << " order " << k << " (" << ir::print(d.orders[k]) << ") at x=" << values[0]
+                      << ": JIT " << results[k][i] << ", exact " << exact[k];
+      }
+    }
+  }
+}
+
+TEST_F(JitTest, Float64MatchesTheInterpreterClosely) {
+  ir::ExprContext ctx;
+  frontend::Module module = test::loadActivations(ctx);
+  std::vector<double> points = samplePoints();
+  for (const char* name : {"swish", "gelu", "mish", "selu", "softsign", "ncu"}) {
+    const frontend::ActivationDef* act = module.activation(name);
+    ir::Derivatives d = ir::derivatives(ctx, act->body, act->input, 1);
+    KernelSpec spec{d.orders, act->input, {}, ElementType::F64};
+    std::vector<std::string> inputs{act->input};
+    std::vector<double> params;
+    for (const frontend::ParameterDef& p : act->parameters) {
+      spec.parameters.push_back(p.name);
+      inputs.push_back(p.name);
+      params.push_back(p.defaultValue);
+    }
+    KernelResult compiled = jit_->compile(spec);
+    ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
+    auto results = runKernel<double>(*compiled.kernel, points, params, d.orders.size());
+    ir::Interpreter oracle(d.orders, inputs);
+    std::vector<double> exact(d.orders.size());
+    for (size_t i = 0; i < points.size(); ++i) {
+      std::vector<double> values{points[i]};
+      values.insert(values.end(), params.begin(), params.end());
+      oracle.run(values, exact);
+      for (size_t k = 0; k < d.orders.size(); ++k)
+        ASSERT_NEAR(results[k][i], exact[k], 1e-13 * std::max(1.0, std::abs(exact[k])))
+            << name << " order " << k << " at x=" << points[i];
+    }
+  }
+}
+
+TEST_F(JitTest, ParametersAreReadAtRunTime) {
+  ir::ExprContext ctx;
+  ExprRef f = test::parseExpr(ctx, "x * sigmoid(beta * x)");
+  KernelResult compiled = jit_->compile({{f}, "x", {"beta"}, ElementType::F64});
+  ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
+  for (double beta : {0.0, 1.0, 2.5}) {
+    auto results = runKernel<double>(*compiled.kernel, {1.5}, {beta}, 1);
+    EXPECT_NEAR(results[0][0], 1.5 / (1 + std::exp(-beta * 1.5)), 1e-15);
+  }
+}
+
+TEST_F(JitTest, NaNAndInfinityPropagate) {
+  ir::ExprContext ctx;
+  ExprRef relu = test::parseExpr(ctx, "max(x, 0)");
+  ExprRef log = test::parseExpr(ctx, "log(x)");
+  KernelResult compiled = jit_->compile({{relu, log}, "x", {}, ElementType::F32});
+  ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
+  auto results = runKernel<float>(*compiled.kernel, {NAN, 0.0, -1.0}, {}, 2);
+  EXPECT_TRUE(std::isnan(results[0][0])) << "relu(NaN) must stay NaN so training can report it";
+  EXPECT_EQ(results[1][1], -INFINITY);
+  EXPECT_TRUE(std::isnan(results[1][2]));
+}
+
+TEST_F(JitTest, TranscendentalsAreVectorisedWithLibmvec) {
+  ir::ExprContext ctx;
+  for (const char* formula : {"exp(x)", "tanh(x)", "erf(x)", "log1p(x)", "sigmoid(x)", "softplus(x)"}) {
+    ExprRef f = test::parseExpr(ctx, formula);
+    KernelResult compiled = jit_->compile({{f}, "x", {}, ElementType::F32});
+    ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
+    const std::string& ir = compiled.kernel->llvmIR();
+    EXPECT_NE(ir.find("vector.body"), std::string::npos) << formula;
+    EXPECT_NE(ir.find("@_ZGV"), std::string::npos) << formula << " calls scalar libm in the vector loop:\n" << ir;
+  }
+}
+
+TEST_F(JitTest, KernelsRunConcurrently) {
+  ir::ExprContext ctx;
+  ExprRef f = test::parseExpr(ctx, "x*tanh(softplus(x))");
+  KernelResult compiled = jit_->compile({{f}, "x", {}, ElementType::F64});
+  ASSERT_NE(compiled.kernel, nullptr);
+  std::vector<double> points = samplePoints();
+  auto expected = runKernel<double>(*compiled.kernel, points, {}, 1);
+  std::vector<std::thread> threads;
+  std::vector<bool> same(4, false);
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] { same[t] = runKernel<double>(*compiled.kernel, points, {}, 1) == expected; });
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < 4; ++t) EXPECT_TRUE(same[t]) << "thread " << t;
+}
+
+}  // namespace
+}  // namespace nnc::backend
