@@ -58,7 +58,7 @@ std::string describeExpected(antlr4::Parser& parser) {
   }
   std::vector<std::string> names;
   for (ssize_t type : expected.toList()) {
-    if (type == antlr4::Token::EOF) names.push_back("end of input");
+    if (type == static_cast<ssize_t>(antlr4::Token::EOF)) names.push_back("end of input");
     else names.push_back(parser.getVocabulary().getDisplayName(type));
   }
   if (names.empty()) return "";

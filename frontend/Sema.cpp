@@ -37,7 +37,7 @@ public:
                                           decl.name, decl.name, decl.input, decl.name, decl.input));
         continue;
       }
-      auto [slot, inserted] = declarations_.emplace(decl.name, Declaration{&decl});
+      auto [slot, inserted] = declarations_.emplace(decl.name, Declaration{&decl, State::NotStarted, std::nullopt});
       if (!inserted) {
         error(decl.nameRange, fmt::format("activation '{}' is defined twice", decl.name));
         diags_.note(&source_, slot->second.decl->nameRange, "first definition is here");

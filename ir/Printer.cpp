@@ -54,7 +54,12 @@ public:
 
 private:
   std::string wrap(ExprRef e, bool parens) {
-    return parens ? "(" + print(e) + ")" : print(e);
+    if (!parens) return print(e);
+    // Appending (not "(" + ...) sidesteps a GCC 12 -Wrestrict false positive.
+    std::string out = "(";
+    out += print(e);
+    out += ')';
+    return out;
   }
 
   std::string printInfix(ExprRef e) {
