@@ -108,6 +108,9 @@ private:
       case Op::Neg: canonical = buildSum(collectSum(e)); break;
       case Op::Mul:
       case Op::Div: canonical = buildProduct(collectProduct(e)); break;
+      case Op::Pow:
+        if (e->operand(1)->isConst()) canonical = buildProduct(collectProduct(e));
+        break;
       default: break;
     }
     if (canonical != e) return canonical;
@@ -132,35 +135,41 @@ private:
 
   // ---- products ----
 
-  void flattenProduct(ExprRef e, double sign, Product& p) {
+  // Multiplies p by e^k, for a whole number k (1 at the top, -1 under a
+  // division, larger under integer powers: (2*x)^2 -> 4*x^2).
+  void flattenProduct(ExprRef e, double k, Product& p) {
     switch (e->op()) {
       case Op::Const:
-        if (sign > 0 || e->value() != 0) {
-          p.coefficient *= sign > 0 ? e->value() : 1 / e->value();
+        if (k > 0 || e->value() != 0) {
+          p.coefficient *= std::pow(e->value(), k);
           return;
         }
         break;
       case Op::Mul:
-        flattenProduct(e->operand(0), sign, p);
-        flattenProduct(e->operand(1), sign, p);
+        flattenProduct(e->operand(0), k, p);
+        flattenProduct(e->operand(1), k, p);
         return;
       case Op::Div:
-        flattenProduct(e->operand(0), sign, p);
-        flattenProduct(e->operand(1), -sign, p);
+        flattenProduct(e->operand(0), k, p);
+        flattenProduct(e->operand(1), -k, p);
         return;
       case Op::Neg:
-        p.coefficient = -p.coefficient;
-        flattenProduct(e->operand(0), sign, p);
+        if (std::fmod(k, 2) != 0) p.coefficient = -p.coefficient;
+        flattenProduct(e->operand(0), k, p);
         return;
-      case Op::Pow:
-        if (e->operand(1)->isConst()) {
-          addFactor(p, e->operand(0), sign * e->operand(1)->value());
-          return;
-        }
-        break;
+      case Op::Pow: {
+        ExprRef exponent = e->operand(1);
+        if (!exponent->isConst()) break;
+        double m = exponent->value();
+        // Integer powers distribute over products; others (x^0.5) would not
+        // be valid for negative factors, so they stay a factor of their own.
+        if (std::trunc(m) == m) flattenProduct(e->operand(0), k * m, p);
+        else addFactor(p, e->operand(0), k * m);
+        return;
+      }
       default: break;
     }
-    addFactor(p, e, sign);
+    addFactor(p, e, k);
   }
 
   // Multiplies in base^exponent, merging with an equal base when that is
