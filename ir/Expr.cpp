@@ -31,9 +31,15 @@ std::vector<const OpInfo*> collectFunctionOps() {
   return ops;
 }
 
-size_t combineHash(size_t seed, size_t value) {
-  return seed ^ (value + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
+// splitmix64's finaliser: every input bit affects every output bit, so
+// structurally similar formulas do not collide in the intern table.
+size_t mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
 }
+
+size_t combineHash(size_t seed, size_t value) { return mix(seed * 0x9e3779b97f4a7c15ULL + value); }
 
 }  // namespace
 
@@ -68,12 +74,15 @@ ExprRef ExprContext::intern(Expr&& node) {
   if (node.op_ == Op::Const) hash = combineHash(hash, std::hash<uint64_t>()(std::bit_cast<uint64_t>(node.value_)));
   if (node.op_ == Op::Var) hash = combineHash(hash, std::hash<std::string>()(node.name_));
   uint32_t height = 0;
+  uint64_t treeSize = 1;
   for (size_t i = 0; i < node.numOperands_; ++i) {
     hash = combineHash(hash, node.operands_[i]->hash());
     height = std::max(height, node.operands_[i]->height());
+    treeSize += node.operands_[i]->treeSize();
   }
   node.hash_ = hash;
   node.height_ = height + 1;
+  node.treeSize_ = static_cast<uint32_t>(std::min<uint64_t>(treeSize, UINT32_MAX));
   if (auto found = interned_.find(&node); found != interned_.end()) return *found;
   nodes_.push_back(std::move(node));
   ExprRef stored = &nodes_.back();

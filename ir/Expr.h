@@ -53,6 +53,9 @@ public:
   size_t hash() const { return hash_; }
   // Longest path to a leaf (a leaf has height 1); bounds recursion.
   uint32_t height() const { return height_; }
+  // Nodes in the formula written out as a tree (shared nodes counted at each
+  // use), saturating at UINT32_MAX: the size of its printed form.
+  uint32_t treeSize() const { return treeSize_; }
 
   bool isConst() const { return op_ == Op::Const; }
   bool isConst(double v) const { return op_ == Op::Const && value_ == v; }
@@ -64,6 +67,7 @@ private:
   Op op_ = Op::Const;
   uint8_t numOperands_ = 0;
   uint32_t height_ = 1;
+  uint32_t treeSize_ = 1;
   double value_ = 0;
   std::string name_;
   std::array<const Expr*, 3> operands_{};

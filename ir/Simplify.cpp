@@ -45,7 +45,7 @@ namespace {
 // Canonical operand order: smaller formulas first, then by structure, so
 // `x*sigmoid(x)*(1 - sigmoid(x))` and `x - x^3` read as people write them.
 bool canonicalLess(ExprRef a, ExprRef b) {
-  size_t sa = dagSize(a), sb = dagSize(b);
+  uint32_t sa = a->treeSize(), sb = b->treeSize();
   if (sa != sb) return sa < sb;
   return compareExprs(a, b) < 0;
 }
@@ -68,6 +68,7 @@ struct Sum {
     double coefficient;
   };
   std::vector<Term> terms;
+  std::unordered_map<ExprRef, size_t> index;  // term -> position in terms
 };
 
 class Simplifier {
@@ -285,13 +286,9 @@ private:
       s.constant += coefficient * term->value();
       return;
     }
-    for (Sum::Term& t : s.terms) {
-      if (t.term == term) {
-        t.coefficient += coefficient;
-        return;
-      }
-    }
-    s.terms.push_back({term, coefficient});
+    auto [slot, inserted] = s.index.emplace(term, s.terms.size());
+    if (inserted) s.terms.push_back({term, coefficient});
+    else s.terms[slot->second].coefficient += coefficient;
   }
 
   Sum collectSum(ExprRef e) {

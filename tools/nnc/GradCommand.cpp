@@ -10,6 +10,8 @@ namespace nnc::cli {
 
 namespace {
 
+constexpr uint32_t kMaxPrintedNodes = 2'000'000;
+
 const char* kUsage =
     "usage: nnc grad FORMULA [--order N] [--wrt NAME] [--param NAME=VALUE]...\n"
     "       nnc grad --file F.nn --act NAME [options]\n"
@@ -55,7 +57,16 @@ int runGrad(const Args& args, std::ostream& out, std::ostream& err) {
     err << "nnc: error: " << result.error << "\n";
     return 1;
   }
-  out << ir::print(result.orders.back()) << "\n";
+  // Shared subformulas print once per use: a DAG of modest size can print
+  // as gigabytes. Refuse rather than hang.
+  ir::ExprRef derivative = result.orders.back();
+  if (derivative->treeSize() > kMaxPrintedNodes) {
+    err << fmt::format("nnc: error: the derivative of order {} has more than {} nodes when written out; "
+                       "too large to print (nnc eval can still evaluate it)\n",
+                       *order, kMaxPrintedNodes);
+    return 1;
+  }
+  out << ir::print(derivative) << "\n";
   return 0;
 }
 
