@@ -32,6 +32,9 @@ std::string Diagnostics::render() const {
   return out;
 }
 
+// Longest source line shown whole under a diagnostic.
+constexpr size_t kMaxShownLine = 100;
+
 static const char* severityName(Severity severity) {
   switch (severity) {
     case Severity::Error: return "error";
@@ -61,13 +64,24 @@ std::string renderDiagnostic(const Diagnostic& d) {
   std::string out = fmt::format("{}:{}:{}: {}: {}\n", d.file, d.range.begin.line, d.range.begin.column,
                                 severity, d.message);
   std::string line = printableLine(d.lineText);
+  uint32_t column = d.range.begin.column;
+  // A very long line (a generated formula) is shown as a window around the
+  // column, with "..." where it was cut.
+  if (line.size() > kMaxShownLine) {
+    size_t start = column > kMaxShownLine / 2 ? column - kMaxShownLine / 2 : 0;
+    start = std::min(start, line.size() - kMaxShownLine);
+    std::string window = line.substr(start, kMaxShownLine);
+    if (start > 0) window.replace(0, 3, "...");
+    if (start + kMaxShownLine < line.size()) window.replace(window.size() - 3, 3, "...");
+    line = window;
+    column -= static_cast<uint32_t>(start);
+  }
   out += "  " + line + "\n";
   // Keep tabs in the caret line so it lines up under tabbed source.
   std::string caret = "  ";
-  for (uint32_t i = 1; i < d.range.begin.column && i <= line.size(); ++i)
-    caret += line[i - 1] == '\t' ? '\t' : ' ';
+  for (uint32_t i = 1; i < column && i <= line.size(); ++i) caret += line[i - 1] == '\t' ? '\t' : ' ';
   caret += '^';
-  size_t available = line.size() >= d.range.begin.column ? line.size() - d.range.begin.column : 0;
+  size_t available = line.size() >= column ? line.size() - column : 0;
   size_t tildes = std::min<size_t>(d.range.length > 0 ? d.range.length - 1 : 0, available);
   caret.append(tildes, '~');
   out += caret + "\n";
