@@ -53,6 +53,9 @@ bool canonicalLess(ExprRef a, ExprRef b) {
 // A product as coefficient * prod(base^exponent).
 struct Product {
   double coefficient = 1;
+  // Divides by a literal 0: the product is undefined everywhere, so it is
+  // left as written instead of being folded (0/0 must not become 0).
+  bool dividesByZero = false;
   struct Factor {
     ExprRef base;
     double exponent;
@@ -108,9 +111,12 @@ private:
       case Op::Sub:
       case Op::Neg: canonical = buildSum(collectSum(e)); break;
       case Op::Mul:
-      case Op::Div: canonical = buildProduct(collectProduct(e)); break;
+      case Op::Div:
       case Op::Pow:
-        if (e->operand(1)->isConst()) canonical = buildProduct(collectProduct(e));
+        if (e->op() != Op::Pow || e->operand(1)->isConst()) {
+          Product p = collectProduct(e);
+          if (!p.dividesByZero) canonical = buildProduct(p);
+        }
         break;
       default: break;
     }
@@ -145,6 +151,7 @@ private:
           p.coefficient *= std::pow(e->value(), k);
           return;
         }
+        p.dividesByZero = true;
         break;
       case Op::Mul:
         flattenProduct(e->operand(0), k, p);
@@ -273,6 +280,7 @@ private:
     // A term: split off its constant coefficient; a constant times a sum
     // is distributed so nested sums merge (`-(a - b)` -> `b - a`).
     Product p = collectProduct(e);
+    if (p.dividesByZero) p = Product{1, false, {{e, 1}}};  // keep 1/0 as written
     Product rest = p;
     rest.coefficient = 1;
     ExprRef term = buildProduct(rest);

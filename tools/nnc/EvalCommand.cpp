@@ -1,4 +1,5 @@
 // nnc eval: evaluate a formula and its derivatives at points, through the JIT.
+#include <cmath>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -46,6 +47,10 @@ std::optional<std::vector<double>> parsePoints(const std::string& text, Diagnost
   }
   return points;
 }
+
+// 9 significant digits; NaN is "nan" whatever its sign bit (x86 makes
+// negative NaNs, and "-nan" would suggest a meaning it does not have).
+std::string formatValue(double v) { return std::isnan(v) ? "nan" : fmt::format("{:.9g}", v); }
 
 template <typename T>
 std::vector<std::vector<double>> evaluate(const backend::Kernel& kernel, const std::vector<double>& points,
@@ -142,8 +147,11 @@ int runEval(const Args& args, std::ostream& out, std::ostream& err) {
           ? evaluate<float>(*compiled.kernel, *points, parameterValues, spec.outputs.size())
           : evaluate<double>(*compiled.kernel, *points, parameterValues, spec.outputs.size());
   for (size_t i = 0; i < points->size(); ++i) {
-    std::string line = fmt::format("{:.9g}", (*points)[i]);
-    for (double v : rows[i]) line += fmt::format(" {:.9g}", v);
+    std::string line = formatValue((*points)[i]);
+    for (double v : rows[i]) {
+      line += ' ';
+      line += formatValue(v);
+    }
     out << line << "\n";
   }
   return 0;

@@ -3,6 +3,7 @@
 
 #include "ir/Diff.h"
 #include "ir/Printer.h"
+#include "ir/Simplify.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/FormulaInput.h"
 
@@ -48,15 +49,17 @@ int runGrad(const Args& args, std::ostream& out, std::ostream& err) {
     return 1;
   }
 
-  std::vector<ir::Binding> bound;
-  for (const FormulaParameter& p : input->parameters)
-    if (p.boundOnCommandLine) bound.push_back({p.name, ctx.constant(*p.value)});
-  ir::ExprRef formula = ir::substitute(ctx, input->expr, bound);
-  ir::Derivatives result = ir::derivatives(ctx, formula, *variable, static_cast<int>(*order));
+  ir::Derivatives result = ir::derivatives(ctx, input->expr, *variable, static_cast<int>(*order));
   if (!result.error.empty()) {
     err << "nnc: error: " << result.error << "\n";
     return 1;
   }
+  // --param values go in after differentiating, so --wrt beta --param beta=2
+  // is the derivative in beta, evaluated at beta = 2.
+  std::vector<ir::Binding> bound;
+  for (const FormulaParameter& p : input->parameters)
+    if (p.boundOnCommandLine) bound.push_back({p.name, ctx.constant(*p.value)});
+  if (!bound.empty()) result.orders.back() = ir::simplify(ctx, ir::substitute(ctx, result.orders.back(), bound));
   // Shared subformulas print once per use: a DAG of modest size can print
   // as gigabytes. Refuse rather than hang.
   ir::ExprRef derivative = result.orders.back();
