@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -27,6 +28,11 @@ std::vector<OptionSpec> formulaOptions() {
 namespace {
 
 std::optional<std::string> readFile(const std::string& path, Diagnostics& diags) {
+  std::error_code code;
+  if (std::filesystem::is_directory(path, code)) {
+    diags.error(fmt::format("cannot read '{}': it is a directory", path));
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
