@@ -17,7 +17,7 @@ struct Expr {
   enum class Kind { Number, Name, Unary, Binary, Call };
   Kind kind;
   SourceRange range;        // the number, name, operator or callee name
-  double number = 0;        // Number
+  double number = 0;        // Number (inf if too large for a double)
   std::string text;         // Number: as written; Name and Call: the name
   ir::Op op = ir::Op::Add;  // Unary (Neg) and Binary: the operator
   std::vector<ExprPtr> operands;     // Unary: 1, Binary: 2, Call: the arguments

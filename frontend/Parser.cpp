@@ -79,11 +79,18 @@ public:
                    antlrMessage);
       return;
     }
+    // After an error, ANTLR's recovery often trips again before the next
+    // ';'. Those follow-on errors are noise: report one per statement.
+    if (offending->getTokenIndex() <= suppressUntil_ && suppressUntil_ != kNone) return;
+    suppressUntil_ = nextSemicolon(offending->getTokenIndex(), recognizer);
+
     auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
     std::string expected = parser ? describeExpected(*parser) : "";
     std::string got = describeToken(offending);
     std::string message;
-    if (antlrMessage.rfind("missing ", 0) == 0 && !expected.empty()) {
+    if (offending->getType() == grammar::NNLexer::UNTERMINATED_COMMENT) {
+      message = "unterminated /* comment";
+    } else if (antlrMessage.rfind("missing ", 0) == 0 && !expected.empty()) {
       message = fmt::format("expected {} before {}", expected, got);
     } else if (offending->getType() == grammar::NNLexer::UNEXPECTED_CHAR) {
       message = fmt::format("unexpected {}", got);
@@ -101,9 +108,25 @@ public:
   }
 
 private:
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+
+  // Index of the first ';' token at or after `index` (the end if none).
+  static size_t nextSemicolon(size_t index, antlr4::Recognizer* recognizer) {
+    auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
+    if (!parser) return kNone;
+    antlr4::TokenStream* tokens = parser->getTokenStream();
+    for (size_t i = index; i < tokens->size(); ++i) {
+      antlr4::Token* token = tokens->get(i);
+      if (token->getType() == antlr4::Token::EOF) return i;
+      if (token->getText() == ";") return i;
+    }
+    return kNone;
+  }
+
   const SourceBuffer& source_;
   Diagnostics& diags_;
   uint32_t lastLine_ = 0, lastColumn_ = 0;
+  size_t suppressUntil_ = kNone;
 };
 
 // Rejects bytes that are not UTF-8 (ANTLR's decoder would throw).
@@ -117,7 +140,7 @@ bool checkUtf8(const SourceBuffer& source, Diagnostics& diags) {
     for (size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
     if (!valid) {
       diags.error(&source, {{line, column}, 1},
-                  fmt::format("invalid UTF-8 byte 0x{:02x}; .nn files are UTF-8 text", lead));
+                  fmt::format("invalid UTF-8 byte 0x{:02x}; nnc reads UTF-8 text", lead));
       return false;
     }
     if (lead == '\n') {
@@ -205,14 +228,16 @@ public:
   ast::ExprPtr additive(grammar::NNParser::AdditiveContext* ctx) {
     if (!ctx->op) return multiplicative(ctx->multiplicative());
     ir::Op op = ctx->op->getText() == "+" ? ir::Op::Add : ir::Op::Sub;
-    return binary(op, ctx->op, additive(ctx->additive()), multiplicative(ctx->multiplicative()));
+    ast::ExprPtr lhs = additive(ctx->additive());  // left first: errors come out in source order
+    return binary(op, ctx->op, std::move(lhs), multiplicative(ctx->multiplicative()));
   }
 
   // multiplicative : multiplicative op=('*' | '/') unary | unary
   ast::ExprPtr multiplicative(grammar::NNParser::MultiplicativeContext* ctx) {
     if (!ctx->op) return unary(ctx->unary());
     ir::Op op = ctx->op->getText() == "*" ? ir::Op::Mul : ir::Op::Div;
-    return binary(op, ctx->op, multiplicative(ctx->multiplicative()), unary(ctx->unary()));
+    ast::ExprPtr lhs = multiplicative(ctx->multiplicative());
+    return binary(op, ctx->op, std::move(lhs), unary(ctx->unary()));
   }
 
   // unary : op=('-' | '+') unary | power
@@ -240,10 +265,7 @@ public:
     if (auto* number = dynamic_cast<grammar::NNParser::NumberContext*>(ctx)) {
       auto out = node(ast::Expr::Kind::Number, number->NUMBER()->getSymbol());
       out->text = number->NUMBER()->getText();
-      errno = 0;
-      out->number = std::strtod(out->text.c_str(), nullptr);
-      if (errno == ERANGE && std::isinf(out->number))
-        diags_.error(&source_, out->range, fmt::format("number '{}' is too large for a double", out->text));
+      out->number = std::strtod(out->text.c_str(), nullptr);  // inf if too large: Sema reports it
       return out;
     }
     if (auto* name = dynamic_cast<grammar::NNParser::NameContext*>(ctx)) {

@@ -1,6 +1,7 @@
 #include "frontend/Sema.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <numbers>
 
@@ -31,10 +32,13 @@ public:
 
   Module analyzeFile(const ast::File& file) {
     for (const ast::ActivationDecl& decl : file.activations) {
-      if ((ir::functionNamed(decl.name) || decl.name == "pow") && !reexportsBuiltin(decl)) {
-        error(decl.nameRange, fmt::format("'{}' is a built-in function and cannot be redefined (only "
-                                          "re-exported: activation {}({}) = {}({});)",
-                                          decl.name, decl.name, decl.input, decl.name, decl.input));
+      std::optional<ir::Op> builtin = decl.name == "pow" ? std::optional(ir::Op::Pow) : ir::functionNamed(decl.name);
+      if (builtin && !reexportsBuiltin(decl)) {
+        std::string message = fmt::format("'{}' is a built-in function and cannot be redefined", decl.name);
+        if (ir::opInfo(*builtin).arity == 1)
+          message += fmt::format(" (only re-exported: activation {}({}) = {}({});)", decl.name, decl.input,
+                                 decl.name, decl.input);
+        error(decl.nameRange, message);
         continue;
       }
       auto [slot, inserted] = declarations_.emplace(decl.name, Declaration{&decl, State::NotStarted, std::nullopt});
@@ -103,7 +107,11 @@ private:
     scope.owner = &def;
     if (decl.input == "pi") error(decl.inputRange, "'pi' is a constant and cannot name the input");
     for (const ast::Parameter& p : decl.parameters) {
-      if (p.name == decl.input || p.name == "pi" || def.parameter(p.name)) {
+      if (p.name == "pi") {
+        error(p.range, "'pi' is a built-in constant and cannot name a parameter");
+        continue;
+      }
+      if (p.name == decl.input || def.parameter(p.name)) {
         error(p.range, fmt::format("parameter '{}' is already defined in '{}'", p.name, decl.name));
         continue;
       }
@@ -133,7 +141,12 @@ private:
 
   ir::ExprRef lower(const ast::Expr& e, Scope& scope) {
     switch (e.kind) {
-      case ast::Expr::Kind::Number: return ctx_.constant(e.number);
+      case ast::Expr::Kind::Number:
+        if (std::isinf(e.number)) {
+          error(e.range, fmt::format("number '{}' is too large for a double", e.text));
+          return ctx_.constant(0);
+        }
+        return ctx_.constant(e.number);
       case ast::Expr::Kind::Name: return lowerName(e, scope);
       case ast::Expr::Kind::Unary: return ctx_.make(ir::Op::Neg, {lower(*e.operands[0], scope)});
       case ast::Expr::Kind::Binary: {
@@ -166,7 +179,7 @@ private:
     if (!scope.input.empty()) candidates.push_back(scope.input);
     candidates.push_back("pi");
     std::string message = scope.input.empty()
-                              ? fmt::format("unknown name '{}' (a default value may only use numbers and pi)", name)
+                              ? fmt::format("unknown name '{}' (a default value may only use numbers, pi and built-in functions)", name)
                               : fmt::format("unknown name '{}'", name);
     if (auto suggestion = closestSpelling(name, candidates))
       message += fmt::format("; did you mean '{}'?", *suggestion);

@@ -64,6 +64,9 @@ fragment EXPONENT : [eE] [+-]? DIGITS ;
 
 LINE_COMMENT : ('#' | '//') ~[\r\n]* -> skip ;
 BLOCK_COMMENT : '/*' .*? '*/' -> skip ;
+// A /* with no */ after it: a token of its own so the error can say so.
+// (It cannot contain "*/", so it never swallows a terminated comment.)
+UNTERMINATED_COMMENT : '/*' (~'*' | '*'+ ~[*/])* '*'* EOF ;
 WS : [ \t\r\n]+ -> skip ;
 // Any other character becomes a token the parser reports, so the lexer
 // itself never fails.

@@ -19,12 +19,23 @@ public:
 
   Ex d(ExprRef e) {
     if (auto found = memo_.find(e); found != memo_.end()) return {ctx_, found->second};
-    Ex result = rule(e);
+    // A subformula without the variable is a constant: derivative 0, even
+    // for constants the rules would turn into 0/0 (like 1/0).
+    Ex result = mentionsVar(e) ? rule(e) : num(0);
     memo_.emplace(e, result.get());
     return result;
   }
 
 private:
+  bool mentionsVar(ExprRef e) {
+    if (e->isVar()) return e->name() == var_;
+    if (auto found = mentions_.find(e); found != mentions_.end()) return found->second;
+    bool mentions = false;
+    for (ExprRef operand : e->operands()) mentions = mentions || mentionsVar(operand);
+    mentions_.emplace(e, mentions);
+    return mentions;
+  }
+
   Ex ex(ExprRef e) { return {ctx_, e}; }
   Ex num(double v) { return ex(ctx_.constant(v)); }
 
@@ -103,6 +114,7 @@ private:
   ExprContext& ctx_;
   std::string var_;
   std::unordered_map<ExprRef, ExprRef> memo_;
+  std::unordered_map<ExprRef, bool> mentions_;
 };
 
 }  // namespace

@@ -169,10 +169,11 @@ private:
         ExprRef exponent = e->operand(1);
         if (!exponent->isConst()) break;
         double m = exponent->value();
-        // Integer powers distribute over products; others (x^0.5) would not
-        // be valid for negative factors, so they stay a factor of their own.
+        // Integer powers distribute over products; others (x^0.5) are not
+        // valid for negative factors, so they stay a factor of their own.
         if (std::trunc(m) == m) flattenProduct(e->operand(0), k * m, p);
-        else addFactor(p, e->operand(0), k * m);
+        else if (isProvablyPositive(e->operand(0))) addFactor(p, e->operand(0), k * m);
+        else addFactor(p, e, k);  // x^0.5 * x^0.5 is not x where x < 0
         return;
       }
       default: break;
@@ -180,25 +181,42 @@ private:
     addFactor(p, e, k);
   }
 
-  // Multiplies in base^exponent, merging with an equal base when that is
-  // safe: x*x -> x^2 always, but x*x^-1 -> 1 only if x is never 0.
-  void addFactor(Product& p, ExprRef base, double exponent) {
-    for (Product::Factor& f : p.factors) {
-      if (f.base != base) continue;
-      bool sameSign = (f.exponent > 0) == (exponent > 0);
-      if (sameSign || isProvablyNonZero(base)) {
-        f.exponent += exponent;
-        return;
+  // Multiplies in base^exponent. Equal bases are merged in finishFactors().
+  void addFactor(Product& p, ExprRef base, double exponent) { p.factors.push_back({base, exponent}); }
+
+  // Merges the exponents of equal bases where that is safe. x^2 * x^3 is
+  // x^5 and x^2 / x^6 is x^-4 (still singular at 0, like the original), but
+  // x^3 / x stays: cancelling to x^2 would invent a value at x = 0 where the
+  // original is 0/0. A base that is never 0 (exp, sigmoid, ...) always merges.
+  void finishFactors(Product& p) {
+    struct Exponents {
+      double positive = 0, negative = 0;
+    };
+    std::vector<ExprRef> order;
+    std::unordered_map<ExprRef, Exponents> byBase;
+    for (const Product::Factor& f : p.factors) {
+      auto [slot, inserted] = byBase.try_emplace(f.base);
+      if (inserted) order.push_back(f.base);
+      (f.exponent > 0 ? slot->second.positive : slot->second.negative) += f.exponent;
+    }
+    p.factors.clear();
+    for (ExprRef base : order) {
+      Exponents e = byBase[base];
+      double total = e.positive + e.negative;
+      if (e.negative == 0 || e.positive == 0 || total < 0 || isProvablyNonZero(base)) {
+        if (total != 0) p.factors.push_back({base, total});
+      } else {
+        p.factors.push_back({base, e.positive});
+        p.factors.push_back({base, e.negative});
       }
     }
-    p.factors.push_back({base, exponent});
   }
 
   Product collectProduct(ExprRef e) {
     Product p;
     flattenProduct(e, 1, p);
+    finishFactors(p);
     mergeExponentials(p);
-    std::erase_if(p.factors, [](const Product::Factor& f) { return f.exponent == 0; });
     std::stable_sort(p.factors.begin(), p.factors.end(),
                      [](const Product::Factor& a, const Product::Factor& b) {
                        if (a.base != b.base) return canonicalLess(a.base, b.base);
@@ -280,7 +298,8 @@ private:
     // A term: split off its constant coefficient; a constant times a sum
     // is distributed so nested sums merge (`-(a - b)` -> `b - a`).
     Product p = collectProduct(e);
-    if (p.dividesByZero) p = Product{1, false, {{e, 1}}};  // keep 1/0 as written
+    bool dividesByZero = p.dividesByZero;
+    if (dividesByZero) p = Product{1, false, {{e, 1}}};  // keep 1/0 as written
     Product rest = p;
     rest.coefficient = 1;
     ExprRef term = buildProduct(rest);
@@ -292,6 +311,10 @@ private:
     }
     if (term->isConst()) {
       s.constant += coefficient * term->value();
+      return;
+    }
+    if (dividesByZero) {  // never merged: 1/0 - 1/0 is NaN, not 0
+      s.terms.push_back({term, coefficient});
       return;
     }
     auto [slot, inserted] = s.index.emplace(term, s.terms.size());
@@ -311,6 +334,11 @@ private:
 
   ExprRef scaled(ExprRef term, double coefficient) {
     Product p = collectProduct(term);
+    if (p.dividesByZero) {
+      if (coefficient == 1) return term;
+      if (coefficient == -1) return ctx_.make(Op::Neg, {term});
+      return ctx_.make(Op::Mul, {ctx_.constant(coefficient), term});
+    }
     p.coefficient *= coefficient;
     return buildProduct(p);
   }

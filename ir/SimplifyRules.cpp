@@ -1,8 +1,6 @@
 // The simplifier's rewrite rules, one identity per line. Sums and products
 // are put in canonical form by Simplify.cpp (so `x*1`, `x + 0`, `x - x`,
 // `2*x + 3*x` need no rule here); these cover everything else.
-#include <cmath>
-
 #include "ir/Rewrite.h"
 #include "ir/Simplify.h"
 
@@ -11,13 +9,11 @@ namespace nnc::ir {
 namespace {
 
 bool isComparison(ExprRef e) { return e->info().kind == OpKind::Compare; }
-bool isInteger(ExprRef e) { return e->isConst() && std::trunc(e->value()) == e->value(); }
 
 void addRules(RuleSet& r) {
   Ex a = r.wildcard("a"), b = r.wildcard("b"), c = r.wildcard("c");
-  auto integer = [](const char* name) {
-    return [name = std::string("?") + name](const Bindings& m) { return isInteger(m.at(name)); };
-  };
+  // (Integer powers of powers and products, like (x^2)^3, are merged by the
+  // canonical products of Simplify.cpp.)
   auto comparison = [](const Bindings& m) { return isComparison(m.at("?c")); };
   auto positive = [](const Bindings& m) { return isProvablyPositive(m.at("?a")); };
 
@@ -25,7 +21,6 @@ void addRules(RuleSet& r) {
   r.rewrite(pow(a, 1), a);
   r.rewrite(pow(a, 0), r.num(1));  // as C's pow: 0^0 = 1
   r.rewrite(pow(r.num(1), a), r.num(1));
-  r.rewrite(pow(pow(a, b), c), pow(a, b * c), integer("c"));
   r.rewrite(pow(call(Op::Sqrt, a), 2), a, positive);
   r.rewrite(call(Op::Sqrt, pow(a, 2)), call(Op::Abs, a));
   r.rewrite(pow(call(Op::Exp, a), b), call(Op::Exp, a * b));

@@ -7,7 +7,7 @@
 
 namespace nnc {
 
-// Levenshtein distance (insert, delete, substitute, each cost 1).
+// Edit distance: insertions, deletions, substitutions and transpositions.
 size_t editDistance(std::string_view a, std::string_view b);
 
 // The candidate closest to `name`, if it is close enough to be a plausible

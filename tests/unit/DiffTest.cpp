@@ -44,7 +44,18 @@ INSTANTIATE_TEST_SUITE_P(
         Rule{"softplus(x)", "sigmoid(x)"}, Rule{"max(x, 0)", "x > 0"}, Rule{"min(x, 0)", "x < 0"},
         Rule{"max(x, 2*x)", "where(x > 2*x, 1, 2)"}, Rule{"where(x > 1, x^2, 3*x)", "where(x > 1, 2*x, 3)"},
         Rule{"x < 1", "0"}, Rule{"x*sigmoid(x)", "sigmoid(x) + x*sigmoid(x)*(1 - sigmoid(x))"},
-        Rule{"sin(x^2)", "2*x*cos(x^2)"}, Rule{"exp(2*x)", "2*exp(2*x)"}));
+        Rule{"sin(x^2)", "2*x*cos(x^2)"}, Rule{"exp(2*x)", "2*exp(2*x)"}, Rule{"x^-3", "-3/x^4"},
+        Rule{"(x + 1)^-2", "-2/(x + 1)^3"}, Rule{"1/x", "-1/x^2"}));
+
+TEST(Diff, HighOrdersOfNegativePowersStayCompact) {
+  // d^n/dx^n 1/x = (-1)^n n! / x^(n+1): exponents must add, not pile up.
+  ExprContext ctx;
+  Derivatives d = derivatives(ctx, test::parseExpr(ctx, "1/x"), "x", 10);
+  ASSERT_TRUE(d.error.empty());
+  EXPECT_EQ(print(d.orders[10]), "3628800/x^11");
+  std::vector<std::string> x{"x"};
+  EXPECT_DOUBLE_EQ(Interpreter(std::span(&d.orders[8], 1), x).run1(std::vector<double>{2.0}), 40320.0 / 512);
+}
 
 TEST(Diff, HigherOrders) {
   ExprContext ctx;

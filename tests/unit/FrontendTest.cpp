@@ -114,6 +114,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "<formula>:1:1: error: 'sigmoid' is a function; call it as sigmoid(...)\n  sigmoid + 1\n  ^~~~~~~\n"},
         ErrorCase{"1e999 * x", "<formula>:1:1: error: number '1e999' is too large for a double\n  1e999 * x\n  ^~~~~\n"},
         ErrorCase{"x @ 2", "<formula>:1:3: error: unexpected character '@'\n  x @ 2\n    ^\n"},
+        ErrorCase{"1e999 + 2e999",
+                  "<formula>:1:1: error: number '1e999' is too large for a double\n  1e999 + 2e999\n  ^~~~~\n"
+                  "<formula>:1:9: error: number '2e999' is too large for a double\n  1e999 + 2e999\n"
+                  "          ^~~~~\n"},
         ErrorCase{"x < 1 < 2", "<formula>:1:7: error: expected end of input, found '<'\n  x < 1 < 2\n        ^\n"},
         ErrorCase{"exq(x) + sinhh(x)",
                   "<formula>:1:1: error: unknown function 'exq'; did you mean 'exp'?\n  exq(x) + sinhh(x)\n  ^~~\n"
@@ -143,7 +147,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "test.nn:1:12: error: 'exp' is a built-in function and cannot be redefined (only re-exported: "
                   "activation exp(x) = exp(x);)\n  activation exp(x) = x;\n             ^~~\n"},
         ErrorCase{"activation f(x; c = x) = c*x;",
-                  "test.nn:1:21: error: unknown name 'x' (a default value may only use numbers and pi)\n"
+                  "test.nn:1:21: error: unknown name 'x' (a default value may only use numbers, pi and built-in functions)\n"
                   "  activation f(x; c = x) = c*x;\n                      ^\n"},
         ErrorCase{"activation f(x; c = 1, c = 2) = c*x;",
                   "test.nn:1:24: error: parameter 'c' is already defined in 'f'\n"
@@ -164,7 +168,23 @@ INSTANTIATE_TEST_SUITE_P(
                   "  activation f(x) = sigmod(x);\n                    ^~~~~~\n"
                   "test.nn:2:23: error: unknown name 'z'; did you mean 'x'?\n  activation g(x) = x + z;\n"
                   "                        ^\n"},
-        ErrorCase{"activation f(x) = x;\n\xff", "test.nn:2:1: error: invalid UTF-8 byte 0xff; .nn files are UTF-8 text\n  ?\n  ^\n"}));
+        ErrorCase{"activation f(x) = x*1e999;\nactivation g(x) = tahn(x);",
+                  "test.nn:1:21: error: number '1e999' is too large for a double\n"
+                  "  activation f(x) = x*1e999;\n                      ^~~~~\n"
+                  "test.nn:2:19: error: unknown function 'tahn'; did you mean 'tanh'?\n"
+                  "  activation g(x) = tahn(x);\n                    ^~~~\n"},
+        ErrorCase{"activation f(x) = x; /* not closed",
+                  "test.nn:1:22: error: unterminated /* comment\n  activation f(x) = x; /* not closed\n"
+                  "                       ^~~~~~~~~~~~~\n"},
+        ErrorCase{"activation f(x; a) = a*x;",
+                  "test.nn:1:18: error: expected '=', found ')'\n  activation f(x; a) = a*x;\n                   ^\n"},
+        ErrorCase{"activation f(x; pi = 1) = pi*x;",
+                  "test.nn:1:17: error: 'pi' is a built-in constant and cannot name a parameter\n"
+                  "  activation f(x; pi = 1) = pi*x;\n                  ^~\n"},
+        ErrorCase{"activation max(x) = x;",
+                  "test.nn:1:12: error: 'max' is a built-in function and cannot be redefined\n"
+                  "  activation max(x) = x;\n             ^~~\n"},
+        ErrorCase{"activation f(x) = x;\n\xff", "test.nn:2:1: error: invalid UTF-8 byte 0xff; nnc reads UTF-8 text\n  ?\n  ^\n"}));
 
 TEST(Parser, RefusesInputThatWouldExhaustTheStack) {
   std::string deep = std::string(300, '(') + "x" + std::string(300, ')');

@@ -32,7 +32,7 @@ TEST_P(SimplifyTable, Rewrites) {
     std::vector<double> values(names.size());
     for (size_t i = 0; i < names.size(); ++i) values[i] = names[i] == "x" ? x : 0.37 + 0.21 * static_cast<double>(i);
     double expected = before.run1(values), actual = after.run1(values);
-    if (std::isnan(expected)) continue;
+    if (std::isnan(expected) || actual == expected) continue;  // (inf == inf)
     EXPECT_NEAR(actual, expected, 1e-12 * std::max(1.0, std::abs(expected))) << GetParam().input << " at x=" << x;
   }
 }
@@ -53,7 +53,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"x*(-1)", "-x"}, Case{"-x*-y", "x*y"}, Case{"x/2", "0.5*x"}, Case{"(x^2)^3", "x^6"},
         // x/x is 1 only where x cannot be 0
         Case{"x/x", "x/x"}, Case{"exp(x)/exp(x)", "1"}, Case{"sigmoid(x)/sigmoid(x)", "1"},
-        Case{"x^2/x", "x^2/x"}, Case{"exp(x)*exp(x)/exp(x)", "exp(x)"},
+        Case{"x^2/x", "x^2/x"}, Case{"x^3/x", "x^3/x"}, Case{"x^2/x^6", "1/x^4"}, Case{"x/x^2/x", "1/x^2"},
+        Case{"exp(x)*exp(x)/exp(x)", "exp(x)"}, Case{"exp(2*x)/exp(x)", "exp(x)"},
+        // Non-integer powers of what may be negative do not merge (x^0.5 is NaN for x < 0)
+        Case{"x^0.5*x^0.5", "(x^0.5)^2"}, Case{"(x^0.5)^2", "(x^0.5)^2"}, Case{"sqrt(x)^2", "sqrt(x)^2"},
+        Case{"exp(x)^0.5*exp(x)^0.5", "exp(x)"}, Case{"(2*x)^2", "4*x^2"}, Case{"(-x)^3", "-x^3"},
+        Case{"0/0", "0/0"}, Case{"1/0 + x", "x + 1/0"},
         // Powers
         Case{"x^1", "x"}, Case{"x^0", "1"}, Case{"1^x", "1"}, Case{"sqrt(x^2)", "abs(x)"},
         Case{"sqrt(exp(x))^2", "exp(x)"},

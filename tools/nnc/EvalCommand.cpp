@@ -1,6 +1,5 @@
 // nnc eval: evaluate a formula and its derivatives at points, through the JIT.
 #include <cmath>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -33,18 +32,21 @@ std::vector<OptionSpec> evalOptions() {
 }
 
 std::optional<std::vector<double>> parsePoints(const std::string& text, Diagnostics& diags) {
-  std::vector<double> points;
-  std::stringstream stream(text);
-  std::string item;
-  size_t errorsBefore = diags.errorCount();
-  while (std::getline(stream, item, ',')) {
-    if (auto value = parseReal("--at", item, diags)) points.push_back(*value);
-  }
-  if (diags.errorCount() != errorsBefore) return std::nullopt;
-  if (points.empty()) {
+  if (text.empty()) {
     diags.error("--at needs at least one point, e.g. --at=-1,0,1");
     return std::nullopt;
   }
+  std::vector<double> points;
+  size_t errorsBefore = diags.errorCount();
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (auto value = parseReal("--at", item, diags)) points.push_back(*value);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (diags.errorCount() != errorsBefore) return std::nullopt;
   return points;
 }
 
@@ -91,12 +93,13 @@ int runEval(const Args& args, std::ostream& out, std::ostream& err) {
     input = loadFormula(*options, ctx, diags);
     if (input) variable = differentiationVariable(*options, *input, diags);
     if (auto text = options->get("order")) order = parseInteger("order", *text, 0, 64, diags);
-    if (auto emit = options->get("emit")) {
+    std::optional<std::string> emit = options->get("emit");
+    if (emit) {
       if (*emit == "llvm") emitLLVM = true;
       else diags.error(fmt::format("--emit={} is not supported by eval; use --emit=llvm", *emit));
     }
     if (auto at = options->get("at")) points = parsePoints(*at, diags);
-    else if (!emitLLVM) diags.error("nothing to evaluate: give points with --at=V1,V2,...");
+    else if (!emit) diags.error("nothing to evaluate: give points with --at=V1,V2,...");
   }
   std::vector<double> parameterValues;
   std::vector<std::string> parameterNames;

@@ -61,6 +61,11 @@ bool bindParameters(const ParsedOptions& options, FormulaInput& input, Diagnosti
     if (!value) continue;
     auto found = std::find_if(input.parameters.begin(), input.parameters.end(),
                               [&](const FormulaParameter& p) { return p.name == name; });
+    if (name == input.variable) {
+      diags.error(fmt::format("--param {}: '{}' is the formula's variable, not a parameter (nnc eval takes "
+                              "its values from --at)", name, name));
+      continue;
+    }
     if (found == input.parameters.end()) {
       std::vector<std::string> names;
       for (const FormulaParameter& p : input.parameters) names.push_back(p.name);
@@ -68,6 +73,10 @@ bool bindParameters(const ParsedOptions& options, FormulaInput& input, Diagnosti
       if (auto suggestion = closestSpelling(name, names)) message += fmt::format("; did you mean '{}'?", *suggestion);
       else if (names.empty()) message += " (it has none)";
       diags.error(message);
+      continue;
+    }
+    if (found->boundOnCommandLine) {
+      diags.error(fmt::format("--param {} is given more than once", name));
       continue;
     }
     found->value = *value;

@@ -43,6 +43,7 @@ std::optional<ParsedOptions> parseOptions(const std::string& command, const std:
       continue;
     }
     std::string body = arg.substr(arg[1] == '-' ? 2 : 1);
+    if (arg == "-h") body = "help";
     std::optional<std::string> value;
     if (size_t equals = body.find('='); equals != std::string::npos) {
       value = body.substr(equals + 1);
@@ -55,9 +56,9 @@ std::optional<ParsedOptions> parseOptions(const std::string& command, const std:
       std::vector<std::string> names;
       for (const OptionSpec& s : specs) names.push_back(s.name);
       std::string message = fmt::format("unknown option '{}' for 'nnc {}'", arg, command);
-      if (auto suggestion = closestSpelling(body, names)) {
+      if (auto suggestion = closestSpelling(body, names); suggestion && arg[1] == '-') {
         message += fmt::format("; did you mean '--{}'?", *suggestion);
-      } else if (body.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") != std::string::npos) {
+      } else if (arg[1] != '-') {
         message += fmt::format("; to pass a formula that starts with '-', write: nnc {} -- '{}'", command, arg);
       }
       diags.error(message);
