@@ -156,18 +156,32 @@ bool checkUtf8(const SourceBuffer& source, Diagnostics& diags) {
 
 // Deep nesting and giant statements would exhaust the stack of the
 // recursive-descent parser (and everything after it): refuse them first.
+// Nesting counts what the parser recurses on: parentheses, and at each
+// parenthesis level the signs and `^`s since the last binary operator
+// (`- - x`, `x^x^x` and `-x^-x` each nest one level per operator).
 bool checkLimits(const SourceBuffer& source, antlr4::CommonTokenStream& tokens, Diagnostics& diags) {
-  size_t depth = 0, statementTokens = 0;
+  std::vector<size_t> chain{0};  // per open parenthesis: nesting from signs and ^
+  size_t statementTokens = 0;
+  bool operandEnded = false;  // the previous token ends an operand (so +/- is binary)
   for (antlr4::Token* token : tokens.getTokens()) {
     std::string text = token->getText();
+    bool isPrefixSign = (text == "-" || text == "+") && !operandEnded;
     if (text == "(") {
-      if (++depth > kMaxParenDepth) {
-        diags.error(&source, rangeOf(source, token),
-                    fmt::format("parentheses nested more than {} deep", kMaxParenDepth));
-        return false;
-      }
-    } else if (text == ")" && depth > 0) {
-      --depth;
+      chain.push_back(0);
+    } else if (text == ")") {
+      if (chain.size() > 1) chain.pop_back();
+    } else if (text == "^" || isPrefixSign) {
+      ++chain.back();
+    } else if (token->getType() != grammar::NNLexer::NUMBER && token->getType() != grammar::NNLexer::IDENT) {
+      chain.back() = 0;  // a binary operator, ',', ';', '=': the chain ends
+    }
+    operandEnded = text == ")" || token->getType() == grammar::NNLexer::NUMBER ||
+                   token->getType() == grammar::NNLexer::IDENT;
+    size_t nesting = chain.size() - 1 + chain.back();
+    if (nesting > kMaxNesting) {
+      diags.error(&source, rangeOf(source, token),
+                  fmt::format("expression nested more than {} deep", kMaxNesting));
+      return false;
     }
     if (text == ";") statementTokens = 0;
     if (++statementTokens > kMaxStatementTokens) {

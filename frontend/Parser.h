@@ -9,7 +9,8 @@
 namespace nnc::frontend {
 
 // Limits that keep hostile input from exhausting the stack.
-inline constexpr size_t kMaxParenDepth = 200;
+// Parentheses, and chains of signs and `^` (see checkLimits in Parser.cpp).
+inline constexpr size_t kMaxNesting = 200;
 inline constexpr size_t kMaxStatementTokens = 5000;
 
 std::optional<ast::File> parseFile(const SourceBuffer& source, Diagnostics& diags);

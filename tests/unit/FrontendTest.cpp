@@ -188,10 +188,14 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Parser, RefusesInputThatWouldExhaustTheStack) {
   std::string deep = std::string(300, '(') + "x" + std::string(300, ')');
-  EXPECT_NE(test::formulaErrors(deep).find("parentheses nested more than 200 deep"), std::string::npos);
+  EXPECT_NE(test::formulaErrors(deep).find("expression nested more than 200 deep"), std::string::npos);
   std::string longSum = "x";
   for (int i = 0; i < 6000; ++i) longSum += "+x";
   EXPECT_NE(test::formulaErrors(longSum).find("formula too long: more than 5000 tokens"), std::string::npos);
+  EXPECT_NE(test::formulaErrors(std::string(300, '-') + "x").find("nested more than 200 deep"), std::string::npos);
+  std::string tower = "x";
+  for (int i = 0; i < 300; ++i) tower += "^x";
+  EXPECT_NE(test::formulaErrors(tower).find("nested more than 200 deep"), std::string::npos);
   // Just under the limits is fine.
   EXPECT_EQ(test::formulaErrors(std::string(150, '(') + "x" + std::string(150, ')')), "");
 }
