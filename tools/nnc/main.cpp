@@ -1,4 +1,7 @@
 // nnc: the command-line driver. Each subcommand lives in its own file.
+#include <pthread.h>
+
+#include <functional>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -23,6 +26,33 @@ struct Command {
 };
 constexpr Command kCommands[] = {{"grad", nnc::cli::runGrad}, {"eval", nnc::cli::runEval}};
 
+// The front end, the simplifier and the printer recurse over formulas; at
+// the parser's limits (docs/language.md) that can exceed the 8 MB default
+// stack, particularly in sanitizer builds. Commands run on a thread with a
+// large stack (reserved address space; only what is used is touched).
+constexpr size_t kCommandStackBytes = size_t{512} << 20;
+
+int runWithLargeStack(std::function<int()> body) {
+  struct Task {
+    std::function<int()> body;
+    int result = 1;
+  } task{std::move(body)};
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setstacksize(&attributes, kCommandStackBytes);
+  pthread_t thread;
+  auto run = [](void* data) -> void* {
+    auto* t = static_cast<Task*>(data);
+    t->result = t->body();
+    return nullptr;
+  };
+  bool started = pthread_create(&thread, &attributes, run, &task) == 0;
+  pthread_attr_destroy(&attributes);
+  if (!started) return task.body();  // no thread: run here, with the default stack
+  pthread_join(thread, nullptr);
+  return task.result;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,12 +71,15 @@ int main(int argc, char** argv) {
   }
   for (const Command& command : kCommands) {
     if (args[0] == command.name) {
-      try {
-        return command.run({args.begin() + 1, args.end()}, std::cout, std::cerr);
-      } catch (const std::bad_alloc&) {
-        std::cerr << "nnc: error: out of memory\n";
-        return 1;
-      }
+      nnc::cli::Args rest(args.begin() + 1, args.end());
+      return runWithLargeStack([&] {
+        try {
+          return command.run(rest, std::cout, std::cerr);
+        } catch (const std::bad_alloc&) {
+          std::cerr << "nnc: error: out of memory\n";
+          return 1;
+        }
+      });
     }
   }
   std::vector<std::string> names;
