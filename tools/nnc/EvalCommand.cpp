@@ -77,36 +77,30 @@ std::vector<std::vector<double>> evaluate(const backend::Kernel& kernel, const s
 
 int runEval(const Args& args, std::ostream& out, std::ostream& err) {
   Diagnostics diags;
+  ir::ExprContext ctx;
   std::vector<OptionSpec> specs = evalOptions();
-  auto options = parseOptions("eval", specs, args, diags);
-  if (options && options->has("help")) {
+  FormulaRequest request = parseFormulaRequest("eval", specs, args, 0, ctx, diags);
+  if (request.wantsHelp()) {
     out << kUsage << formatOptionsHelp(specs);
     return 0;
   }
-  ir::ExprContext ctx;
-  std::optional<FormulaInput> input;
-  std::optional<std::string> variable;
-  std::optional<long> order = 0;
   std::optional<std::vector<double>> points;
   bool emitLLVM = false;
-  if (options) {
-    input = loadFormula(*options, ctx, diags);
-    if (input) variable = differentiationVariable(*options, *input, diags);
-    if (auto text = options->get("order")) order = parseInteger("order", *text, 0, 64, diags);
-    std::optional<std::string> emit = options->get("emit");
+  if (request.options) {
+    std::optional<std::string> emit = request.options->get("emit");
     if (emit) {
       if (*emit == "llvm") emitLLVM = true;
       else diags.error(fmt::format("--emit={} is not supported by eval; use --emit=llvm", *emit));
     }
-    if (auto at = options->get("at")) points = parsePoints(*at, diags);
+    if (auto at = request.options->get("at")) points = parsePoints(*at, diags);
     else if (!emit) diags.error("nothing to evaluate: give points with --at=V1,V2,...");
   }
   std::vector<double> parameterValues;
   std::vector<std::string> parameterNames;
-  if (input) {
-    for (const FormulaParameter& p : input->parameters) {
+  if (request.input) {
+    for (const FormulaParameter& p : request.input->parameters) {
       if (!p.value) {
-        diags.error(input->formulaSource, p.range,
+        diags.error(request.input->formulaSource, p.range,
                     fmt::format("parameter '{}' has no value; bind it with --param {}=VALUE", p.name, p.name));
         continue;
       }
@@ -114,21 +108,22 @@ int runEval(const Args& args, std::ostream& out, std::ostream& err) {
       parameterValues.push_back(*p.value);
     }
   }
-  if (diags.hasErrors() || !input || !variable || !order) {
+  if (diags.hasErrors() || !request.complete()) {
     err << diags.render();
     return 1;
   }
+  FormulaInput& input = *request.input;
 
-  ir::Derivatives derivatives = ir::derivatives(ctx, input->expr, *variable, static_cast<int>(*order));
+  ir::Derivatives derivatives = ir::derivatives(ctx, input.expr, *request.variable, static_cast<int>(*request.order));
   if (!derivatives.error.empty()) {
     err << "nnc: error: " << derivatives.error << "\n";
     return 1;
   }
   backend::KernelSpec spec;
   spec.outputs = derivatives.orders;
-  spec.input = input->variable;
+  spec.input = input.variable;
   spec.parameters = parameterNames;
-  spec.type = options->has("f64") ? backend::ElementType::F64 : backend::ElementType::F32;
+  spec.type = request.options->has("f64") ? backend::ElementType::F64 : backend::ElementType::F32;
 
   std::string error;
   std::unique_ptr<backend::FormulaJIT> jit = backend::FormulaJIT::create(error);

@@ -150,6 +150,8 @@ std::optional<FormulaInput> loadFormula(const ParsedOptions& options, ir::ExprCo
   return input;
 }
 
+namespace {
+
 std::optional<std::string> differentiationVariable(const ParsedOptions& options, const FormulaInput& input,
                                                    Diagnostics& diags) {
   std::optional<std::string> wrt = options.get("wrt");
@@ -163,6 +165,21 @@ std::optional<std::string> differentiationVariable(const ParsedOptions& options,
     return std::nullopt;
   }
   return *wrt;
+}
+
+}  // namespace
+
+FormulaRequest parseFormulaRequest(const std::string& command, const std::vector<OptionSpec>& specs,
+                                   const std::vector<std::string>& args, long defaultOrder, ir::ExprContext& ctx,
+                                   Diagnostics& diags) {
+  FormulaRequest request;
+  request.options = parseOptions(command, specs, args, diags);
+  if (!request.options || request.wantsHelp()) return request;
+  request.input = loadFormula(*request.options, ctx, diags);
+  if (request.input) request.variable = differentiationVariable(*request.options, *request.input, diags);
+  request.order = defaultOrder;
+  if (auto text = request.options->get("order")) request.order = parseInteger("order", *text, 0, 64, diags);
+  return request;
 }
 
 }  // namespace nnc::cli

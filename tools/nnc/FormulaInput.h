@@ -41,8 +41,20 @@ std::vector<OptionSpec> formulaOptions();
 // Reads the formula or activation; nullopt (with errors in diags) if bad.
 std::optional<FormulaInput> loadFormula(const ParsedOptions& options, ir::ExprContext& ctx, Diagnostics& diags);
 
-// The variable to differentiate by: --wrt, or the formula's variable.
-std::optional<std::string> differentiationVariable(const ParsedOptions& options, const FormulaInput& input,
-                                                   Diagnostics& diags);
+// What grad and eval share: the parsed options, the formula, the variable
+// to differentiate by (--wrt, or the formula's own) and --order. A member is
+// empty where its part had errors (all of which are in the Diagnostics).
+struct FormulaRequest {
+  std::optional<ParsedOptions> options;
+  std::optional<FormulaInput> input;
+  std::optional<std::string> variable;
+  std::optional<long> order;
+  bool wantsHelp() const { return options && options->has("help"); }
+  bool complete() const { return options && input && variable && order; }
+};
+
+FormulaRequest parseFormulaRequest(const std::string& command, const std::vector<OptionSpec>& specs,
+                                   const std::vector<std::string>& args, long defaultOrder, ir::ExprContext& ctx,
+                                   Diagnostics& diags);
 
 }  // namespace nnc::cli

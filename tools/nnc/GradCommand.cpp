@@ -31,25 +31,21 @@ std::vector<OptionSpec> gradOptions() {
 
 int runGrad(const Args& args, std::ostream& out, std::ostream& err) {
   Diagnostics diags;
+  ir::ExprContext ctx;
   std::vector<OptionSpec> specs = gradOptions();
-  auto options = parseOptions("grad", specs, args, diags);
-  if (options && options->has("help")) {
+  FormulaRequest request = parseFormulaRequest("grad", specs, args, 1, ctx, diags);
+  if (request.wantsHelp()) {
     out << kUsage << formatOptionsHelp(specs);
     return 0;
   }
-  ir::ExprContext ctx;
-  std::optional<FormulaInput> input;
-  std::optional<std::string> variable;
-  std::optional<long> order = 1;
-  if (options) input = loadFormula(*options, ctx, diags);
-  if (input) variable = differentiationVariable(*options, *input, diags);
-  if (options && options->get("order")) order = parseInteger("order", *options->get("order"), 0, 64, diags);
-  if (diags.hasErrors() || !input || !variable || !order) {
+  if (diags.hasErrors() || !request.complete()) {
     err << diags.render();
     return 1;
   }
+  FormulaInput& input = *request.input;
+  long order = *request.order;
 
-  ir::Derivatives result = ir::derivatives(ctx, input->expr, *variable, static_cast<int>(*order));
+  ir::Derivatives result = ir::derivatives(ctx, input.expr, *request.variable, static_cast<int>(order));
   if (!result.error.empty()) {
     err << "nnc: error: " << result.error << "\n";
     return 1;
@@ -57,7 +53,7 @@ int runGrad(const Args& args, std::ostream& out, std::ostream& err) {
   // --param values go in after differentiating, so --wrt beta --param beta=2
   // is the derivative in beta, evaluated at beta = 2.
   std::vector<ir::Binding> bound;
-  for (const FormulaParameter& p : input->parameters)
+  for (const FormulaParameter& p : input.parameters)
     if (p.boundOnCommandLine) bound.push_back({p.name, ctx.constant(*p.value)});
   if (!bound.empty()) result.orders.back() = ir::simplify(ctx, ir::substitute(ctx, result.orders.back(), bound));
   // Shared subformulas print once per use: a DAG of modest size can print
@@ -66,7 +62,7 @@ int runGrad(const Args& args, std::ostream& out, std::ostream& err) {
   if (derivative->treeSize() > kMaxPrintedNodes) {
     err << fmt::format("nnc: error: the derivative of order {} has more than {} nodes when written out; "
                        "too large to print (nnc eval can still evaluate it)\n",
-                       *order, kMaxPrintedNodes);
+                       order, kMaxPrintedNodes);
     return 1;
   }
   out << ir::print(derivative) << "\n";
