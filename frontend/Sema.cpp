@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "ir/Printer.h"
 #include "ir/Simplify.h"
 #include "support/Spelling.h"
 

@@ -5,7 +5,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ir/Builder.h"
 #include "ir/Rewrite.h"
 #include "ir/Semantics.h"
 
@@ -22,8 +21,8 @@ bool isProvablyPositive(ExprRef e) {
     case Op::Mul:
     case Op::Div: return isProvablyPositive(e->operand(0)) && isProvablyPositive(e->operand(1));
     case Op::Pow: return isProvablyPositive(e->operand(0));
-    case Op::Sqrt:
-    case Op::Abs: return isProvablyNonZero(e->operand(0)) && e->op() == Op::Abs;
+    case Op::Sqrt: return isProvablyPositive(e->operand(0));
+    case Op::Abs: return isProvablyNonZero(e->operand(0));
     default: return false;
   }
 }

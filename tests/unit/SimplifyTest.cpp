@@ -97,6 +97,9 @@ TEST(Simplify, PositivityAnalysis) {
   EXPECT_FALSE(isProvablyPositive(test::parseExpr(ctx, "exp(x) - 1")));
   EXPECT_TRUE(isProvablyNonZero(test::parseExpr(ctx, "-exp(x)")));
   EXPECT_FALSE(isProvablyNonZero(test::parseExpr(ctx, "abs(x)")));
+  EXPECT_TRUE(isProvablyPositive(test::parseExpr(ctx, "sqrt(exp(x))")));
+  EXPECT_FALSE(isProvablyPositive(test::parseExpr(ctx, "sqrt(x)")));
+  EXPECT_TRUE(isProvablyPositive(test::parseExpr(ctx, "abs(exp(x) + 1)")));
 }
 
 }  // namespace
