@@ -18,6 +18,11 @@ void Diagnostics::error(const SourceBuffer* source, SourceRange range, std::stri
   ++errorCount_;
 }
 
+void Diagnostics::errorInFile(std::string file, SourceRange range, std::string lineText, std::string message) {
+  diagnostics_.push_back({Severity::Error, std::move(file), range, std::move(lineText), std::move(message)});
+  ++errorCount_;
+}
+
 void Diagnostics::warning(const SourceBuffer* source, SourceRange range, std::string message) {
   diagnostics_.push_back(make(Severity::Warning, source, range, std::move(message)));
 }

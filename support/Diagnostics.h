@@ -28,6 +28,9 @@ public:
   void note(const SourceBuffer* source, SourceRange range, std::string message);
   // An error with no source position (a bad command-line value, a missing file).
   void error(std::string message) { error(nullptr, {}, std::move(message)); }
+  // An error in a file that is not held as source (a data file): the caller
+  // gives the text of the offending line; range.begin may be invalid (no line).
+  void errorInFile(std::string file, SourceRange range, std::string lineText, std::string message);
 
   bool hasErrors() const { return errorCount_ > 0; }
   size_t errorCount() const { return errorCount_; }
