@@ -1,6 +1,7 @@
 #pragma once
 // A fixed-size array on 64-byte-aligned memory (one cache line, one AVX-512
 // register), the storage generated kernels read and write.
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <memory>
@@ -22,6 +23,16 @@ public:
     if (!data_) throw std::bad_alloc();
     std::uninitialized_value_construct_n(data_.get(), size);
   }
+
+  AlignedBuffer(const AlignedBuffer& other) : AlignedBuffer(other.size_) {
+    std::copy(other.data(), other.data() + size_, data());
+  }
+  AlignedBuffer& operator=(const AlignedBuffer& other) {
+    if (this != &other) *this = AlignedBuffer(other);
+    return *this;
+  }
+  AlignedBuffer(AlignedBuffer&&) noexcept = default;
+  AlignedBuffer& operator=(AlignedBuffer&&) noexcept = default;
 
   T* data() { return data_.get(); }
   const T* data() const { return data_.get(); }

@@ -1,0 +1,19 @@
+#pragma once
+// Matrix products for dense layers, on Eigen. Rank-2 row-major tensors.
+#include "runtime/Tensor.h"
+
+namespace nnc::runtime {
+
+enum class Transpose { No, Yes };
+
+// C = alpha * op(A) * op(B) + beta * C, where op(X) is X or X^T.
+// Shapes must agree (checked by the caller's graph verifier; asserted here).
+void gemm(const Tensor& a, Transpose ta, const Tensor& b, Transpose tb, Tensor& c, float alpha = 1,
+          float beta = 0);
+
+// y[i, j] += bias[j] for every row i (a dense layer's bias).
+void addRowBias(Tensor& y, const Tensor& bias);
+// db[j] = sum over rows i of dy[i, j] (the bias gradient).
+void sumRows(const Tensor& dy, Tensor& db);
+
+}  // namespace nnc::runtime

@@ -1,0 +1,69 @@
+#include "runtime/Optimizer.h"
+
+#include <cmath>
+
+namespace nnc::runtime {
+
+Tensor& Optimizer::slot(const std::string& kind, const ParameterRef& p) {
+  auto [it, inserted] = slots_.try_emplace(kind + "." + p.name);
+  if (inserted) it->second = Tensor(p.value->shape());
+  return it->second;
+}
+
+void Optimizer::step(const std::vector<ParameterRef>& parameters) {
+  steps_ = static_cast<int64_t>(stepCounter_[0]) + 1;
+  stepCounter_[0] = static_cast<float>(steps_);
+  const OptimizerSettings& s = settings_;
+  for (const ParameterRef& p : parameters) {
+    float* w = p.value->data();
+    const float* g = p.gradient->data();
+    int64_t n = p.value->size();
+    if (s.kind == OptimizerSettings::Kind::SGD) {
+      // v = momentum*v + (g + wd*w); w -= lr*v   (torch.optim.SGD, dampening 0)
+      float* v = s.momentum != 0 ? slot("sgd.momentum", p).data() : nullptr;
+      for (int64_t i = 0; i < n; ++i) {
+        float grad = g[i] + s.weightDecay * w[i];
+        if (v) {
+          v[i] = steps_ == 1 ? grad : s.momentum * v[i] + grad;
+          grad = v[i];
+        }
+        w[i] -= s.learningRate * grad;
+      }
+      continue;
+    }
+    // Adam: m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
+    // w -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+    float* m = slot("adam.m", p).data();
+    float* v = slot("adam.v", p).data();
+    float correction1 = 1 - std::pow(s.beta1, static_cast<float>(steps_));
+    float correction2 = 1 - std::pow(s.beta2, static_cast<float>(steps_));
+    float stepSize = s.learningRate / correction1;
+    float rootCorrection2 = std::sqrt(correction2);
+    for (int64_t i = 0; i < n; ++i) {
+      float grad = g[i] + s.weightDecay * w[i];
+      m[i] = s.beta1 * m[i] + (1 - s.beta1) * grad;
+      v[i] = s.beta2 * v[i] + (1 - s.beta2) * grad * grad;
+      w[i] -= stepSize * m[i] / (std::sqrt(v[i]) / rootCorrection2 + s.epsilon);
+    }
+  }
+}
+
+std::map<std::string, Tensor*> Optimizer::state() {
+  std::map<std::string, Tensor*> out{{"optimizer.steps", &stepCounter_}};
+  for (auto& [name, tensor] : slots_) out["optimizer." + name] = &tensor;
+  return out;
+}
+
+void Optimizer::restoreState(const std::map<std::string, Tensor>& saved) {
+  const std::string prefix = "optimizer.";
+  for (const auto& [name, tensor] : saved) {
+    if (name == "optimizer.steps") {
+      stepCounter_ = tensor;
+      steps_ = static_cast<int64_t>(stepCounter_[0]);
+    } else if (name.rfind(prefix, 0) == 0) {
+      slots_[name.substr(prefix.size())] = tensor;
+    }
+  }
+}
+
+}  // namespace nnc::runtime

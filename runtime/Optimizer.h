@@ -1,0 +1,56 @@
+#pragma once
+// Optimisers with PyTorch's update rules (torch.optim.SGD and Adam), so a
+// model trained here and one trained there follow the same maths.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/Tensor.h"
+
+namespace nnc::runtime {
+
+struct OptimizerSettings {
+  enum class Kind { SGD, Adam };
+  Kind kind = Kind::Adam;
+  float learningRate = 1e-3f;
+  float momentum = 0;      // SGD only; 0 is plain SGD
+  float beta1 = 0.9f;      // Adam
+  float beta2 = 0.999f;    // Adam
+  float epsilon = 1e-8f;   // Adam
+  float weightDecay = 0;   // L2: adds weightDecay * w to the gradient
+};
+
+// A trainable tensor and its gradient, both owned by the model.
+struct ParameterRef {
+  std::string name;
+  Tensor* value;
+  const Tensor* gradient;
+};
+
+class Optimizer {
+public:
+  explicit Optimizer(OptimizerSettings settings) : settings_(settings) {}
+
+  // One update of every parameter from its gradient.
+  void step(const std::vector<ParameterRef>& parameters);
+
+  // The optimiser's state (moments, step count) as named tensors, for
+  // checkpoints: `optimizer.<kind>.<slot>.<parameter>`. Restoring it makes a
+  // resumed run continue exactly where it stopped.
+  std::map<std::string, Tensor*> state();
+  // Loads what state() exported (from a checkpoint) into this optimiser.
+  void restoreState(const std::map<std::string, Tensor>& saved);
+  int64_t steps() const { return steps_; }
+  const OptimizerSettings& settings() const { return settings_; }
+
+private:
+  Tensor& slot(const std::string& kind, const ParameterRef& p);
+  OptimizerSettings settings_;
+  std::map<std::string, Tensor> slots_;
+  Tensor stepCounter_{1};  // a tensor so it travels with the checkpoint
+  int64_t steps_ = 0;
+};
+
+}  // namespace nnc::runtime

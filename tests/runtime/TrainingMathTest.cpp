@@ -1,0 +1,168 @@
+// GEMM against a naive product, optimisers against PyTorch's update rules
+// worked by hand, initialisers' statistics and reproducibility.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "runtime/Gemm.h"
+#include "runtime/Initializer.h"
+#include "runtime/Optimizer.h"
+
+namespace nnc::runtime {
+namespace {
+
+Tensor randomTensor(Shape shape, uint64_t seed) {
+  Tensor t(std::move(shape));
+  std::mt19937_64 random(seed);
+  std::uniform_real_distribution<float> uniform(-1, 1);
+  for (float& v : t.values()) v = uniform(random);
+  return t;
+}
+
+float at(const Tensor& t, int64_t i, int64_t j, Transpose transposed) {
+  return transposed == Transpose::Yes ? t[j * t.dim(1) + i] : t[i * t.dim(1) + j];
+}
+
+TEST(Gemm, MatchesNaiveProductForEveryTransposeCombination) {
+  const int64_t m = 37, k = 53, n = 19;  // odd sizes: no lucky block multiples
+  for (Transpose ta : {Transpose::No, Transpose::Yes}) {
+    for (Transpose tb : {Transpose::No, Transpose::Yes}) {
+      Tensor a = randomTensor(ta == Transpose::No ? Shape{m, k} : Shape{k, m}, 1);
+      Tensor b = randomTensor(tb == Transpose::No ? Shape{k, n} : Shape{n, k}, 2);
+      Tensor c = randomTensor({m, n}, 3);
+      Tensor original = c;
+      gemm(a, ta, b, tb, c, 0.5f, 2.0f);
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) {
+          double expected = 2.0 * original[i * n + j];
+          for (int64_t p = 0; p < k; ++p) expected += 0.5 * at(a, i, p, ta) * at(b, p, j, tb);
+          ASSERT_NEAR(c[i * n + j], expected, 1e-4) << "i=" << i << " j=" << j;
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemm, BiasAddAndRowSums) {
+  Tensor y{2, 3};
+  Tensor bias{3};
+  for (int j = 0; j < 3; ++j) bias[j] = static_cast<float>(j + 1);
+  addRowBias(y, bias);
+  addRowBias(y, bias);
+  EXPECT_EQ(y[0], 2);
+  EXPECT_EQ(y[5], 6);
+  Tensor sums{3};
+  sumRows(y, sums);
+  EXPECT_EQ(sums[0], 4);
+  EXPECT_EQ(sums[2], 12);
+}
+
+struct OneParameter {
+  Tensor w{1}, g{1};
+  std::vector<ParameterRef> refs() { return {{"w", &w, &g}}; }
+};
+
+TEST(Optimizer, SgdWithMomentumAndWeightDecayFollowsPyTorch) {
+  OneParameter p;
+  p.w[0] = 1.0f;
+  Optimizer sgd({.kind = OptimizerSettings::Kind::SGD, .learningRate = 0.1f, .momentum = 0.9f, .weightDecay = 0.5f});
+  p.g[0] = 2.0f;
+  sgd.step(p.refs());  // grad = 2 + 0.5*1 = 2.5; buf = 2.5; w = 1 - 0.25
+  EXPECT_FLOAT_EQ(p.w[0], 0.75f);
+  sgd.step(p.refs());  // grad = 2 + 0.375 = 2.375; buf = 0.9*2.5 + 2.375 = 4.625
+  EXPECT_FLOAT_EQ(p.w[0], 0.75f - 0.4625f);
+}
+
+TEST(Optimizer, AdamFollowsPyTorch) {
+  OneParameter p;
+  p.w[0] = 1.0f;
+  Optimizer adam({.kind = OptimizerSettings::Kind::Adam, .learningRate = 0.01f});
+  p.g[0] = 0.5f;
+  adam.step(p.refs());  // first step moves by lr * sign(g) (bias-corrected m/sqrt(v) = 1)
+  EXPECT_NEAR(p.w[0], 0.99f, 1e-6);
+  p.g[0] = -1.0f;
+  adam.step(p.refs());
+  double m = 0.9 * 0.05 + 0.1 * -1.0, v = 0.999 * 0.00025 + 0.001 * 1.0;
+  double expected = 0.99 - 0.01 * (m / (1 - 0.81)) / (std::sqrt(v / (1 - 0.999 * 0.999)) + 1e-8);
+  EXPECT_NEAR(p.w[0], expected, 1e-6);
+  EXPECT_EQ(adam.steps(), 2);
+  auto state = adam.state();
+  EXPECT_EQ(state.count("optimizer.adam.m.w"), 1u);
+  EXPECT_EQ(state.count("optimizer.adam.v.w"), 1u);
+  EXPECT_EQ((*state.at("optimizer.steps"))[0], 2.0f);
+}
+
+TEST(Optimizer, RestoredStateContinuesExactly) {
+  auto run = [](int steps, Optimizer& adam, OneParameter& p) {
+    for (int i = 0; i < steps; ++i) {
+      p.g[0] = 2 * p.w[0] - 1;  // gradient of (w - 0.5)^2
+      adam.step(p.refs());
+    }
+  };
+  OneParameter straight, interrupted;
+  straight.w[0] = interrupted.w[0] = 3;
+  Optimizer a({.learningRate = 0.05f}), b({.learningRate = 0.05f});
+  run(10, a, straight);
+  run(4, b, interrupted);
+  // "Checkpoint": the weight and a copy of the optimiser state.
+  std::map<std::string, Tensor> saved;
+  for (auto& [name, tensor] : b.state()) saved[name] = *tensor;
+  OneParameter resumed;
+  resumed.w[0] = interrupted.w[0];
+  Optimizer c({.learningRate = 0.05f});
+  c.restoreState(saved);
+  EXPECT_EQ(c.steps(), 4);
+  run(6, c, resumed);
+  EXPECT_EQ(resumed.w[0], straight.w[0]);  // bit-exact
+}
+
+TEST(Optimizer, AdamMinimisesAQuadratic) {
+  OneParameter p;
+  p.w[0] = 5;
+  Optimizer adam({.learningRate = 0.1f});
+  for (int i = 0; i < 500; ++i) {
+    p.g[0] = 2 * (p.w[0] - 1.5f);
+    adam.step(p.refs());
+  }
+  EXPECT_NEAR(p.w[0], 1.5f, 1e-2);
+}
+
+TEST(Initializer, StatisticsMatchTheScheme) {
+  std::mt19937_64 random(42);
+  Tensor he{256, 784}, xavier{256, 784};
+  initializeWeights(he, InitScheme::He, random);
+  initializeWeights(xavier, InitScheme::Xavier, random);
+  auto stats = [](const Tensor& t) {
+    double sum = 0, squares = 0, largest = 0;
+    for (float v : t.values()) {
+      sum += v;
+      squares += double(v) * v;
+      largest = std::max(largest, std::abs(double(v)));
+    }
+    double mean = sum / t.size();
+    return std::tuple(mean, std::sqrt(squares / t.size() - mean * mean), largest);
+  };
+  auto [heMean, heStd, heMax] = stats(he);
+  EXPECT_NEAR(heMean, 0, 1e-3);
+  EXPECT_NEAR(heStd, std::sqrt(2.0 / 784), 1e-3);
+  auto [xMean, xStd, xMax] = stats(xavier);
+  double limit = std::sqrt(6.0 / (784 + 256));
+  EXPECT_NEAR(xMean, 0, 1e-3);
+  EXPECT_NEAR(xStd, limit / std::sqrt(3.0), 1e-3);  // std of U(-l, l)
+  EXPECT_LE(xMax, limit);
+  (void)heMax;
+}
+
+TEST(Initializer, SameSeedSameWeights) {
+  Tensor a{64, 32}, b{64, 32}, c{64, 32};
+  std::mt19937_64 r1(7), r2(7), r3(8);
+  initializeWeights(a, InitScheme::He, r1);
+  initializeWeights(b, InitScheme::He, r2);
+  initializeWeights(c, InitScheme::He, r3);
+  EXPECT_TRUE(std::equal(a.values().begin(), a.values().end(), b.values().begin()));
+  EXPECT_FALSE(std::equal(a.values().begin(), a.values().end(), c.values().begin()));
+}
+
+}  // namespace
+}  // namespace nnc::runtime
