@@ -127,6 +127,7 @@ KernelResult FormulaJIT::compile(const KernelSpec& spec) {
   ir::ExprContext formulas;
   KernelSpec stable = spec;
   for (ir::ExprRef& output : stable.outputs) output = stableForms(formulas, ir::copyInto(formulas, output));
+  for (ir::ExprRef& sum : stable.columnSums) sum = stableForms(formulas, ir::copyInto(formulas, sum));
   lowerKernel(*module, stable, name);
   for (llvm::Function& f : *module) {
     if (f.isDeclaration()) continue;

@@ -1,11 +1,15 @@
 #pragma once
 // JIT compilation of formulas to native loops. A kernel evaluates several
-// formulas of one input (typically f, f', f'', ...) in one pass over memory,
-// each shared subexpression computed once per element:
+// formulas (typically f, f', ..., or a layer's forward and backward) over a
+// [rows, cols] block of row-major arrays in one pass over memory, each
+// shared subexpression computed once per element:
 //
-//   void kernel(int64_t n, const T* x, const T* params, T* const* outputs)
-//   outputs[k][i] = formula_k(x[i], params...)   for i in [0, n)
+//   for r in [0, rows), c in [0, cols), i = r*stride + c:
+//     outputs[k][i]     = outputs_k(inputs[0][i], ..., params)
+//     columnSums[k][c] += columnSums_k(...)       (parameter gradients)
 //
+// A parameter is a scalar (params[k][0]) or one value per column
+// (params[k][c]: PReLU's slope per unit). A 1-D array is rows = 1.
 // LLVM types stay inside this library; errors come back as strings.
 #include <cstdint>
 #include <memory>
@@ -18,30 +22,44 @@ namespace nnc::backend {
 
 enum class ElementType { F32, F64 };
 
-struct KernelSpec {
-  std::vector<ir::ExprRef> outputs;
-  std::string input = "x";              // the Var that is the array element
-  std::vector<std::string> parameters;  // Vars read from params[], in order
-  ElementType type = ElementType::F32;
+struct KernelParameter {
+  std::string name;
+  bool perColumn = false;
 };
 
-// A compiled kernel; callable while its FormulaJIT lives.
+struct KernelSpec {
+  std::vector<ir::ExprRef> outputs;
+  std::vector<std::string> inputs = {"x"};  // Vars read per element, in order
+  std::vector<KernelParameter> parameters;  // Vars read from params[], in order
+  ElementType type = ElementType::F32;
+  std::vector<ir::ExprRef> columnSums;      // accumulated over rows into [cols] arrays
+};
+
+template <typename T>
+struct KernelArgs {
+  int64_t rows = 1, cols = 0, stride = 0;  // stride: elements from one row to the next
+  const T* const* inputs = nullptr;
+  const T* const* parameters = nullptr;
+  T* const* outputs = nullptr;
+  T* const* columnSums = nullptr;
+};
+
+// A compiled kernel; callable (from any thread) while its FormulaJIT lives.
 class Kernel {
 public:
-  using F32 = void (*)(int64_t, const float*, const float*, float* const*);
-  using F64 = void (*)(int64_t, const double*, const double*, double* const*);
-  void run(int64_t n, const float* x, const float* params, float* const* outputs) const {
-    reinterpret_cast<F32>(address_)(n, x, params, outputs);
-  }
-  void run(int64_t n, const double* x, const double* params, double* const* outputs) const {
-    reinterpret_cast<F64>(address_)(n, x, params, outputs);
-  }
+  void run(const KernelArgs<float>& args) const { call(args); }
+  void run(const KernelArgs<double>& args) const { call(args); }
   ElementType type() const { return type_; }
   // The optimised LLVM IR the kernel was compiled from.
   const std::string& llvmIR() const { return llvmIR_; }
 
 private:
   friend class FormulaJIT;
+  template <typename T>
+  void call(const KernelArgs<T>& a) const {
+    using Entry = void (*)(int64_t, int64_t, int64_t, const T* const*, const T* const*, T* const*, T* const*);
+    reinterpret_cast<Entry>(address_)(a.rows, a.cols, a.stride, a.inputs, a.parameters, a.outputs, a.columnSums);
+  }
   uint64_t address_ = 0;
   ElementType type_ = ElementType::F32;
   std::string llvmIR_;

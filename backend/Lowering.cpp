@@ -22,61 +22,104 @@ public:
         t_(spec.type == ElementType::F32 ? llvm::Type::getFloatTy(context_) : llvm::Type::getDoubleTy(context_)) {}
 
   llvm::Function* build(const std::string& name) {
-    // The loop lives in an always-inlined body whose pointers are noalias;
-    // the public entry unpacks the outputs array and calls it.
+    // The loops live in an always-inlined body whose array pointers are all
+    // noalias; the public entry unpacks the pointer arrays and calls it.
     llvm::Function* body = buildBody(name + ".body");
     auto* ptr = llvm::PointerType::get(context_, 0);
     auto* i64 = llvm::Type::getInt64Ty(context_);
-    auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context_), {i64, ptr, ptr, ptr}, false);
+    auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context_), {i64, i64, i64, ptr, ptr, ptr, ptr}, false);
     auto* entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module_);
     entry->addFnAttr(llvm::Attribute::NoUnwind);
     b_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", entry));
     std::vector<llvm::Value*> args{entry->getArg(0), entry->getArg(1), entry->getArg(2)};
-    for (size_t k = 0; k < spec_.outputs.size(); ++k) {
-      llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(ptr, entry->getArg(3), k);
-      args.push_back(b_.CreateLoad(ptr, slot, "out" + std::to_string(k)));
-    }
+    auto unpack = [&](llvm::Value* array, size_t count, const char* what) {
+      for (size_t k = 0; k < count; ++k) {
+        llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(ptr, array, k);
+        args.push_back(b_.CreateLoad(ptr, slot, what + std::to_string(k)));
+      }
+    };
+    unpack(entry->getArg(3), spec_.inputs.size(), "in");
+    unpack(entry->getArg(4), spec_.parameters.size(), "param");
+    unpack(entry->getArg(5), spec_.outputs.size(), "out");
+    unpack(entry->getArg(6), spec_.columnSums.size(), "sum");
     b_.CreateCall(body, args);
     b_.CreateRetVoid();
     return entry;
   }
 
 private:
+  // body(rows, cols, stride, in..., param..., out..., sum...):
+  //   for r < rows: for c < cols: i = r*stride + c; ...
+  // The inner loop over columns is the one LLVM vectorises.
   llvm::Function* buildBody(const std::string& name) {
     auto* ptr = llvm::PointerType::get(context_, 0);
     auto* i64 = llvm::Type::getInt64Ty(context_);
-    std::vector<llvm::Type*> parameterTypes{i64, ptr, ptr};
-    parameterTypes.insert(parameterTypes.end(), spec_.outputs.size(), ptr);
+    size_t arrays = spec_.inputs.size() + spec_.parameters.size() + spec_.outputs.size() + spec_.columnSums.size();
+    std::vector<llvm::Type*> parameterTypes{i64, i64, i64};
+    parameterTypes.insert(parameterTypes.end(), arrays, ptr);
     auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context_), parameterTypes, false);
     auto* f = llvm::Function::Create(type, llvm::Function::InternalLinkage, name, module_);
     f->addFnAttr(llvm::Attribute::AlwaysInline);
     f->addFnAttr(llvm::Attribute::NoUnwind);
-    for (unsigned i = 1; i < f->arg_size(); ++i) f->addParamAttr(i, llvm::Attribute::NoAlias);
+    for (unsigned i = 3; i < f->arg_size(); ++i) f->addParamAttr(i, llvm::Attribute::NoAlias);
+    unsigned next = 3;
+    auto takeArgs = [&](size_t count) {
+      std::vector<llvm::Value*> values;
+      for (size_t k = 0; k < count; ++k) values.push_back(f->getArg(next++));
+      return values;
+    };
+    std::vector<llvm::Value*> inputs = takeArgs(spec_.inputs.size());
+    std::vector<llvm::Value*> params = takeArgs(spec_.parameters.size());
+    std::vector<llvm::Value*> outputs = takeArgs(spec_.outputs.size());
+    std::vector<llvm::Value*> sums = takeArgs(spec_.columnSums.size());
+    llvm::Value *rows = f->getArg(0), *cols = f->getArg(1), *stride = f->getArg(2);
 
-    llvm::Value* n = f->getArg(0);
-    llvm::Value* x = f->getArg(1);
-    llvm::Value* params = f->getArg(2);
     auto* entry = llvm::BasicBlock::Create(context_, "entry", f);
-    auto* loop = llvm::BasicBlock::Create(context_, "loop", f);
+    auto* rowLoop = llvm::BasicBlock::Create(context_, "row", f);
+    auto* columnLoop = llvm::BasicBlock::Create(context_, "column", f);
+    auto* rowLatch = llvm::BasicBlock::Create(context_, "row.next", f);
     auto* exit = llvm::BasicBlock::Create(context_, "exit", f);
 
-    // Parameters are loop-invariant: load them once.
+    // Scalar parameters are loop-invariant: load them once.
     b_.SetInsertPoint(entry);
-    for (size_t k = 0; k < spec_.parameters.size(); ++k) {
-      llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(t_, params, k);
-      parameterValues_[spec_.parameters[k]] = b_.CreateLoad(t_, slot, spec_.parameters[k]);
-    }
-    b_.CreateCondBr(b_.CreateICmpSGT(n, b_.getInt64(0)), loop, exit);
+    for (size_t k = 0; k < spec_.parameters.size(); ++k)
+      if (!spec_.parameters[k].perColumn)
+        varValues_[spec_.parameters[k].name] = b_.CreateLoad(t_, params[k], spec_.parameters[k].name);
+    llvm::Value* nonEmpty = b_.CreateAnd(b_.CreateICmpSGT(rows, b_.getInt64(0)), b_.CreateICmpSGT(cols, b_.getInt64(0)));
+    b_.CreateCondBr(nonEmpty, rowLoop, exit);
 
-    b_.SetInsertPoint(loop);
-    llvm::PHINode* i = b_.CreatePHI(i64, 2, "i");
-    i->addIncoming(b_.getInt64(0), entry);
-    element_ = b_.CreateLoad(t_, b_.CreateInBoundsGEP(t_, x, i), spec_.input);
+    b_.SetInsertPoint(rowLoop);
+    llvm::PHINode* r = b_.CreatePHI(i64, 2, "r");
+    r->addIncoming(b_.getInt64(0), entry);
+    llvm::Value* rowStart = b_.CreateMul(r, stride, "row.start", true, true);
+    b_.CreateBr(columnLoop);
+
+    b_.SetInsertPoint(columnLoop);
+    llvm::PHINode* c = b_.CreatePHI(i64, 2, "c");
+    c->addIncoming(b_.getInt64(0), rowLoop);
+    llvm::Value* i = b_.CreateAdd(rowStart, c, "i", true, true);
+    // Per-element values are per iteration: forget the previous ones.
+    values_.clear();
+    for (size_t k = 0; k < spec_.inputs.size(); ++k)
+      varValues_[spec_.inputs[k]] = b_.CreateLoad(t_, b_.CreateInBoundsGEP(t_, inputs[k], i), spec_.inputs[k]);
+    for (size_t k = 0; k < spec_.parameters.size(); ++k)
+      if (spec_.parameters[k].perColumn)
+        varValues_[spec_.parameters[k].name] =
+            b_.CreateLoad(t_, b_.CreateInBoundsGEP(t_, params[k], c), spec_.parameters[k].name);
     for (size_t k = 0; k < spec_.outputs.size(); ++k)
-      b_.CreateStore(value(spec_.outputs[k]), b_.CreateInBoundsGEP(t_, f->getArg(3 + k), i));
-    llvm::Value* next = b_.CreateAdd(i, b_.getInt64(1), "i.next", true, true);
-    i->addIncoming(next, loop);
-    b_.CreateCondBr(b_.CreateICmpEQ(next, n), exit, loop);
+      b_.CreateStore(value(spec_.outputs[k]), b_.CreateInBoundsGEP(t_, outputs[k], i));
+    for (size_t k = 0; k < spec_.columnSums.size(); ++k) {
+      llvm::Value* slot = b_.CreateInBoundsGEP(t_, sums[k], c);
+      b_.CreateStore(b_.CreateFAdd(b_.CreateLoad(t_, slot), value(spec_.columnSums[k])), slot);
+    }
+    llvm::Value* nextColumn = b_.CreateAdd(c, b_.getInt64(1), "c.next", true, true);
+    c->addIncoming(nextColumn, columnLoop);
+    b_.CreateCondBr(b_.CreateICmpEQ(nextColumn, cols), rowLatch, columnLoop);
+
+    b_.SetInsertPoint(rowLatch);
+    llvm::Value* nextRow = b_.CreateAdd(r, b_.getInt64(1), "r.next", true, true);
+    r->addIncoming(nextRow, rowLatch);
+    b_.CreateCondBr(b_.CreateICmpEQ(nextRow, rows), exit, rowLoop);
 
     b_.SetInsertPoint(exit);
     b_.CreateRetVoid();
@@ -98,10 +141,7 @@ private:
     auto b = [&] { return value(e->operand(1)); };
     switch (e->op()) {
       case Op::Const: return constant(e->value());
-      case Op::Var: {
-        if (e->name() == spec_.input) return element_;
-        return parameterValues_.at(e->name());
-      }
+      case Op::Var: return varValues_.at(e->name());
       case Op::Add: return b_.CreateFAdd(a(), b());
       case Op::Sub: return b_.CreateFSub(a(), b());
       case Op::Mul: return b_.CreateFMul(a(), b());
@@ -201,8 +241,9 @@ private:
   llvm::LLVMContext& context_;
   llvm::IRBuilder<> b_;
   llvm::Type* t_;
-  llvm::Value* element_ = nullptr;
-  std::unordered_map<std::string, llvm::Value*> parameterValues_;
+  // Current values of the kernel's Vars: inputs and per-column parameters
+  // of this iteration, scalar parameters from the entry block.
+  std::unordered_map<std::string, llvm::Value*> varValues_;
   std::unordered_map<ExprRef, llvm::Value*> values_;
 };
 

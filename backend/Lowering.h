@@ -8,7 +8,8 @@
 
 namespace nnc::backend {
 
-// Adds `void name(i64 n, ptr x, ptr params, ptr outputs)` to `module`.
+// Adds `void name(i64 rows, i64 cols, i64 stride, ptr inputs, ptr params,
+// ptr outputs, ptr columnSums)` to `module` (see FormulaJIT.h).
 llvm::Function* lowerKernel(llvm::Module& module, const KernelSpec& spec, const std::string& name);
 
 }  // namespace nnc::backend

@@ -51,7 +51,11 @@ std::vector<std::vector<T>> runKernel(const Kernel& kernel, const std::vector<do
   std::vector<std::vector<T>> results(outputs, std::vector<T>(points.size()));
   std::vector<T*> pointers;
   for (auto& r : results) pointers.push_back(r.data());
-  kernel.run(static_cast<int64_t>(points.size()), x.data(), p.data(), pointers.data());
+  std::vector<const T*> parameterPointers;
+  for (const T& value : p) parameterPointers.push_back(&value);
+  const T* inputs[] = {x.data()};
+  int64_t n = static_cast<int64_t>(points.size());
+  kernel.run(KernelArgs<T>{1, n, n, inputs, parameterPointers.data(), pointers.data(), nullptr});
   return results;
 }
 
@@ -61,11 +65,11 @@ TEST_F(JitTest, Float32ActivationsMatchTheInterpreter) {
   std::vector<double> points = samplePoints();
   for (const frontend::ActivationDef& act : module.activations) {
     ir::Derivatives d = ir::derivatives(ctx, act.body, act.input, 2);
-    KernelSpec spec{d.orders, act.input, {}, ElementType::F32};
+    KernelSpec spec{d.orders, {act.input}, {}, ElementType::F32, {}};
     std::vector<std::string> inputs{act.input};
     std::vector<double> params;
     for (const frontend::ParameterDef& p : act.parameters) {
-      spec.parameters.push_back(p.name);
+      spec.parameters.push_back({p.name});
       inputs.push_back(p.name);
       params.push_back(p.defaultValue);
     }
@@ -97,11 +101,11 @@ TEST_F(JitTest, Float64MatchesTheInterpreterClosely) {
   for (const char* name : {"swish", "gelu", "mish", "selu", "softsign", "ncu"}) {
     const frontend::ActivationDef* act = module.activation(name);
     ir::Derivatives d = ir::derivatives(ctx, act->body, act->input, 1);
-    KernelSpec spec{d.orders, act->input, {}, ElementType::F64};
+    KernelSpec spec{d.orders, {act->input}, {}, ElementType::F64, {}};
     std::vector<std::string> inputs{act->input};
     std::vector<double> params;
     for (const frontend::ParameterDef& p : act->parameters) {
-      spec.parameters.push_back(p.name);
+      spec.parameters.push_back({p.name});
       inputs.push_back(p.name);
       params.push_back(p.defaultValue);
     }
@@ -124,7 +128,7 @@ TEST_F(JitTest, Float64MatchesTheInterpreterClosely) {
 TEST_F(JitTest, ParametersAreReadAtRunTime) {
   ir::ExprContext ctx;
   ExprRef f = test::parseExpr(ctx, "x * sigmoid(beta * x)");
-  KernelResult compiled = jit_->compile({{f}, "x", {"beta"}, ElementType::F64});
+  KernelResult compiled = jit_->compile({{f}, {"x"}, {{"beta"}}, ElementType::F64, {}});
   ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
   for (double beta : {0.0, 1.0, 2.5}) {
     auto results = runKernel<double>(*compiled.kernel, {1.5}, {beta}, 1);
@@ -136,7 +140,7 @@ TEST_F(JitTest, NaNAndInfinityPropagate) {
   ir::ExprContext ctx;
   ExprRef relu = test::parseExpr(ctx, "max(x, 0)");
   ExprRef log = test::parseExpr(ctx, "log(x)");
-  KernelResult compiled = jit_->compile({{relu, log}, "x", {}, ElementType::F32});
+  KernelResult compiled = jit_->compile({{relu, log}, {"x"}, {}, ElementType::F32, {}});
   ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
   auto results = runKernel<float>(*compiled.kernel, {NAN, 0.0, -1.0}, {}, 2);
   EXPECT_TRUE(std::isnan(results[0][0])) << "relu(NaN) must stay NaN so training can report it";
@@ -148,7 +152,7 @@ TEST_F(JitTest, TranscendentalsAreVectorisedWithLibmvec) {
   ir::ExprContext ctx;
   for (const char* formula : {"exp(x)", "tanh(x)", "erf(x)", "log1p(x)", "sigmoid(x)", "softplus(x)"}) {
     ExprRef f = test::parseExpr(ctx, formula);
-    KernelResult compiled = jit_->compile({{f}, "x", {}, ElementType::F32});
+    KernelResult compiled = jit_->compile({{f}, {"x"}, {}, ElementType::F32, {}});
     ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
     const std::string& ir = compiled.kernel->llvmIR();
     EXPECT_NE(ir.find("vector.body"), std::string::npos) << formula;
@@ -156,10 +160,53 @@ TEST_F(JitTest, TranscendentalsAreVectorisedWithLibmvec) {
   }
 }
 
+TEST_F(JitTest, BlockKernelComputesALayersBackwardWithPerUnitParameters) {
+  // A swish layer's backward over columns [2, 7) of a [5, 9] activation
+  // block, beta learnable per unit: dx = dy * f'(x), dbeta[c] += dy * df/dbeta.
+  ir::ExprContext ctx;
+  ExprRef f = test::parseExpr(ctx, "x * sigmoid(beta * x)");
+  ExprRef dx = ctx.make(ir::Op::Mul, {ctx.var("dy"), ir::derivatives(ctx, f, "x", 1).orders[1]});
+  ExprRef dbeta = ctx.make(ir::Op::Mul, {ctx.var("dy"), ir::derivatives(ctx, f, "beta", 1).orders[1]});
+  KernelSpec spec{{dx}, {"x", "dy"}, {{"beta", true}}, ElementType::F64, {dbeta}};
+  KernelResult compiled = jit_->compile(spec);
+  ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
+  EXPECT_NE(compiled.kernel->llvmIR().find("vector.body"), std::string::npos);
+
+  const int64_t rows = 5, stride = 9, first = 2, cols = 5;
+  std::vector<double> x(rows * stride), dy(rows * stride), out(rows * stride, -1), beta(cols), sums(cols, 0.25);
+  for (size_t i = 0; i < x.size(); ++i) {
+    x[i] = std::sin(0.7 * static_cast<double>(i)) * 3;
+    dy[i] = std::cos(1.3 * static_cast<double>(i));
+  }
+  for (int64_t c = 0; c < cols; ++c) beta[c] = 0.5 + 0.25 * static_cast<double>(c);
+  const double* inputs[] = {x.data() + first, dy.data() + first};
+  const double* parameters[] = {beta.data()};
+  double* outputs[] = {out.data() + first};
+  double* columnSums[] = {sums.data()};
+  compiled.kernel->run(KernelArgs<double>{rows, cols, stride, inputs, parameters, outputs, columnSums});
+
+  ir::Interpreter oracle(std::vector<ExprRef>{dx, dbeta}, {"x", "dy", "beta"});
+  std::vector<double> expectedSums(cols, 0.25);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t j = 0; j < stride; ++j) {
+      size_t i = static_cast<size_t>(r * stride + j);
+      if (j < first || j >= first + cols) {
+        EXPECT_EQ(out[i], -1) << "wrote outside the block at " << r << "," << j;
+        continue;
+      }
+      double expected[2];
+      oracle.run(std::vector<double>{x[i], dy[i], beta[j - first]}, expected);
+      EXPECT_NEAR(out[i], expected[0], 1e-13);
+      expectedSums[j - first] += expected[1];
+    }
+  }
+  for (int64_t c = 0; c < cols; ++c) EXPECT_NEAR(sums[c], expectedSums[c], 1e-12) << "column " << c;
+}
+
 TEST_F(JitTest, KernelsRunConcurrently) {
   ir::ExprContext ctx;
   ExprRef f = test::parseExpr(ctx, "x*tanh(softplus(x))");
-  KernelResult compiled = jit_->compile({{f}, "x", {}, ElementType::F64});
+  KernelResult compiled = jit_->compile({{f}, {"x"}, {}, ElementType::F64, {}});
   ASSERT_NE(compiled.kernel, nullptr);
   std::vector<double> points = samplePoints();
   auto expected = runKernel<double>(*compiled.kernel, points, {}, 1);

@@ -66,7 +66,11 @@ std::vector<std::vector<double>> evaluate(const backend::Kernel& kernel, const s
     outputs.emplace_back(points.size());
     outputPointers.push_back(outputs.back().data());
   }
-  kernel.run(static_cast<int64_t>(points.size()), x.data(), params.data(), outputPointers.data());
+  std::vector<const T*> parameterPointers;
+  for (const T& p : params) parameterPointers.push_back(&p);
+  const T* inputs[] = {x.data()};
+  int64_t n = static_cast<int64_t>(points.size());
+  kernel.run(backend::KernelArgs<T>{1, n, n, inputs, parameterPointers.data(), outputPointers.data(), nullptr});
   std::vector<std::vector<double>> rows(points.size());
   for (size_t i = 0; i < points.size(); ++i)
     for (size_t k = 0; k < outputCount; ++k) rows[i].push_back(static_cast<double>(outputs[k][i]));
@@ -121,8 +125,8 @@ int runEval(const Args& args, std::ostream& out, std::ostream& err) {
   }
   backend::KernelSpec spec;
   spec.outputs = derivatives.orders;
-  spec.input = input.variable;
-  spec.parameters = parameterNames;
+  spec.inputs = {input.variable};
+  for (const std::string& name : parameterNames) spec.parameters.push_back({name});
   spec.type = request.options->has("f64") ? backend::ElementType::F64 : backend::ElementType::F32;
 
   std::string error;
