@@ -6,8 +6,8 @@ PACKAGES="
   build-essential cmake
   llvm-19-dev llvm-19-tools
   antlr4 libantlr4-runtime-dev openjdk-17-jre-headless
-  libeigen3-dev libfmt-dev libgtest-dev zlib1g-dev
-  python3
+  libeigen3-dev libfmt-dev libgtest-dev zlib1g-dev nlohmann-json3-dev
+  python3 dataset-fashion-mnist
 "
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi

@@ -1,0 +1,229 @@
+#include "backend/CompiledModel.h"
+
+#include <cmath>
+#include <random>
+
+#include "runtime/Gemm.h"
+#include "runtime/Initializer.h"
+
+namespace nnc::backend {
+
+namespace {
+
+using ir::GraphNode;
+using ir::GraphOp;
+using runtime::Tensor;
+
+runtime::Loss runtimeLoss(ir::LossKind kind) {
+  switch (kind) {
+    case ir::LossKind::MSE: return runtime::Loss::MSE;
+    case ir::LossKind::BCE: return runtime::Loss::BCE;
+    case ir::LossKind::CrossEntropy: return runtime::Loss::CrossEntropy;
+    case ir::LossKind::BCEWithLogits: return runtime::Loss::BCEWithLogits;
+  }
+  return runtime::Loss::CrossEntropy;
+}
+
+bool allFinite(const Tensor& t) {
+  for (float v : t.values())
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
+}  // namespace
+
+struct CompiledModel::Impl {
+  ir::Graph graph;
+  std::vector<Tensor> values;               // by ValueId
+  std::vector<std::unique_ptr<Kernel>> kernels;  // by node index, then segment: see kernelIndex
+  std::vector<std::vector<size_t>> kernelIndex;  // node -> kernel per segment
+  size_t lossGradNode = 0;                  // the first backward node
+  size_t lossNode = 0;
+  runtime::Loss lossKind = runtime::Loss::CrossEntropy;
+  int64_t batch = -1;
+
+  explicit Impl(ir::Graph g) : graph(std::move(g)) {}
+
+  // Gives every batch-shaped value the rows of this batch.
+  void shapeFor(int64_t rows) {
+    if (rows == batch) return;
+    batch = rows;
+    for (size_t v = 0; v < graph.numValues(); ++v) {
+      const ir::TensorShape& shape = graph.value(static_cast<ir::ValueId>(v)).shape;
+      if (shape.empty() || shape[0] != ir::kBatch) continue;
+      runtime::Shape concrete(shape.begin(), shape.end());
+      concrete[0] = rows;
+      values[v] = Tensor(concrete);
+    }
+  }
+
+  Tensor& at(ir::ValueId id) { return values[static_cast<size_t>(id)]; }
+
+  void runNode(size_t n, std::span<const int32_t> labels) {
+    const GraphNode& node = graph.nodes()[n];
+    switch (node.op) {
+      case GraphOp::Input:
+      case GraphOp::Labels:
+      case GraphOp::Parameter: break;
+      case GraphOp::MatMul:
+        runtime::gemm(at(node.operands[0]), node.transposeA ? runtime::Transpose::Yes : runtime::Transpose::No,
+                      at(node.operands[1]), node.transposeB ? runtime::Transpose::Yes : runtime::Transpose::No,
+                      at(node.results[0]));
+        break;
+      case GraphOp::AddBias: {
+        Tensor& out = at(node.results[0]);
+        const Tensor& in = at(node.operands[0]);
+        std::copy(in.data(), in.data() + in.size(), out.data());
+        runtime::addRowBias(out, at(node.operands[1]));
+        break;
+      }
+      case GraphOp::ColumnSum: runtime::sumRows(at(node.operands[0]), at(node.results[0])); break;
+      case GraphOp::Map: runMap(n); break;
+      case GraphOp::Loss:
+        at(node.results[0])[0] =
+            static_cast<float>(runtime::lossAndGradient(lossKind, at(node.operands[0]), labels, nullptr));
+        break;
+      case GraphOp::LossGrad:
+        runtime::lossAndGradient(lossKind, at(node.operands[0]), labels, &at(node.results[0]));
+        break;
+    }
+  }
+
+  void runMap(size_t n) {
+    const GraphNode& node = graph.nodes()[n];
+    const Tensor& first = at(node.operands[0]);
+    int64_t rows = first.dim(0), stride = first.dim(1);
+    for (size_t s = 0; s < node.segments.size(); ++s) {
+      const ir::MapSegment& segment = node.segments[s];
+      std::vector<const float*> inputs;
+      for (ir::ValueId operand : node.operands) inputs.push_back(at(operand).data() + segment.firstColumn);
+      std::vector<const float*> params;
+      for (const ir::MapSegment::Param& p : segment.params) params.push_back(at(p.value).data());
+      float* outputs[] = {at(node.results[0]).data() + segment.firstColumn};
+      // Parameter gradients accumulate per column; a per-layer (scalar)
+      // parameter's gradient is then the sum over its columns.
+      std::vector<Tensor> sums;
+      std::vector<float*> sumPointers;
+      for (size_t k = 0; k < segment.columnSums.size(); ++k) sums.emplace_back(runtime::Shape{segment.columns});
+      for (Tensor& sum : sums) sumPointers.push_back(sum.data());
+      kernels[kernelIndex[n][s]]->run(runtime_args(rows, segment.columns, stride, inputs, params, outputs, sumPointers));
+      for (size_t k = 0; k < sums.size(); ++k) {
+        Tensor& gradient = at(node.results[static_cast<size_t>(segment.columnSumResults[k])]);
+        if (gradient.size() == segment.columns) {
+          std::copy(sums[k].data(), sums[k].data() + sums[k].size(), gradient.data());
+        } else {
+          double total = 0;
+          for (float v : sums[k].values()) total += v;
+          gradient[0] = static_cast<float>(total);
+        }
+      }
+    }
+  }
+
+  static KernelArgs<float> runtime_args(int64_t rows, int64_t cols, int64_t stride, std::vector<const float*>& inputs,
+                                        std::vector<const float*>& params, float** outputs,
+                                        std::vector<float*>& sums) {
+    return {rows, cols, stride, inputs.data(), params.data(), outputs, sums.data()};
+  }
+
+  void initialize(uint64_t seed) {
+    std::mt19937_64 random(seed);
+    for (const GraphNode& node : graph.nodes()) {
+      if (node.op != GraphOp::Parameter) continue;
+      Tensor& t = at(node.results[0]);
+      switch (node.init) {
+        case GraphNode::Init::Zero: t.fill(0); break;
+        case GraphNode::Init::He: runtime::initializeWeights(t, runtime::InitScheme::He, random); break;
+        case GraphNode::Init::Xavier: runtime::initializeWeights(t, runtime::InitScheme::Xavier, random); break;
+        case GraphNode::Init::Constant: t.fill(static_cast<float>(node.initialValue)); break;
+      }
+    }
+  }
+};
+
+CompiledModel::CompiledModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+CompiledModel::~CompiledModel() = default;
+
+std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJIT& jit, uint64_t seed,
+                                                      std::string& error) {
+  auto impl = std::make_unique<Impl>(std::move(graph));
+  const ir::Graph& g = impl->graph;
+  impl->values.resize(g.numValues());
+  impl->kernelIndex.resize(g.nodes().size());
+  for (size_t n = 0; n < g.nodes().size(); ++n) {
+    const GraphNode& node = g.nodes()[n];
+    if (node.op == GraphOp::Loss) {
+      impl->lossNode = n;
+      impl->lossKind = runtimeLoss(node.loss);
+    }
+    if (node.op == GraphOp::LossGrad) impl->lossGradNode = n;
+    // Values without a batch dimension (parameters, their gradients) have
+    // fixed shapes: allocate them now.
+    for (ir::ValueId r : node.results) {
+      const ir::TensorShape& shape = g.value(r).shape;
+      if (shape.empty() || shape[0] != ir::kBatch) impl->values[static_cast<size_t>(r)] = Tensor(runtime::Shape(shape));
+    }
+    for (const ir::MapSegment& segment : node.segments) {
+      KernelSpec spec;
+      spec.outputs = segment.outputs;
+      spec.inputs = segment.inputVars;
+      for (const ir::MapSegment::Param& p : segment.params) spec.parameters.push_back({p.var, p.perColumn});
+      spec.columnSums = segment.columnSums;
+      KernelResult compiled = jit.compile(spec);
+      if (!compiled.kernel) {
+        error = compiled.error;
+        return nullptr;
+      }
+      impl->kernelIndex[n].push_back(impl->kernels.size());
+      impl->kernels.push_back(std::move(compiled.kernel));
+    }
+  }
+  if (impl->lossGradNode == 0) {
+    error = "internal error: the model's graph has no backward part";
+    return nullptr;
+  }
+  impl->initialize(seed);
+  return std::unique_ptr<CompiledModel>(new CompiledModel(std::move(impl)));
+}
+
+const Tensor& CompiledModel::predict(const Tensor& x) {
+  Impl& m = *impl_;
+  m.shapeFor(x.dim(0));
+  std::copy(x.data(), x.data() + x.size(), m.at(m.graph.input).data());
+  for (size_t n = 0; n < m.lossNode; ++n) m.runNode(n, {});
+  return m.at(m.graph.prediction);
+}
+
+double CompiledModel::trainStep(const Tensor& x, std::span<const int32_t> labels) {
+  Impl& m = *impl_;
+  predict(x);
+  m.runNode(m.lossNode, labels);
+  for (size_t n = m.lossGradNode; n < m.graph.nodes().size(); ++n) m.runNode(n, labels);
+  return m.at(m.graph.loss)[0];
+}
+
+std::vector<runtime::ParameterRef> CompiledModel::parameters() {
+  std::vector<runtime::ParameterRef> out;
+  for (auto [value, gradient] : impl_->graph.gradients) {
+    const GraphNode& node = impl_->graph.nodes()[static_cast<size_t>(impl_->graph.value(value).producer)];
+    out.push_back({node.name, &impl_->at(value), &impl_->at(gradient)});
+  }
+  return out;
+}
+
+runtime::Loss CompiledModel::loss() const { return impl_->lossKind; }
+
+const ir::Graph& CompiledModel::graph() const { return impl_->graph; }
+
+std::optional<std::string> CompiledModel::firstNonFiniteLayer() const {
+  // Forward values first (where a NaN enters), then gradients backwards.
+  Impl& m = *impl_;
+  for (const GraphNode& node : m.graph.nodes()) {
+    if (node.layer.empty() || node.op == GraphOp::Parameter) continue;
+    for (ir::ValueId r : node.results)
+      if (!allFinite(m.at(r))) return node.layer;
+  }
+  return std::nullopt;
+}
+
+}  // namespace nnc::backend

@@ -1,0 +1,36 @@
+#pragma once
+// A model's forward and backward graph ready to run: matrix products call
+// the runtime's GEMM, each layer's activation (and its backward, with the
+// gradients of learnable parameters) is one JIT-compiled loop.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend/FormulaJIT.h"
+#include "ir/Graph.h"
+#include "runtime/Trainable.h"
+
+namespace nnc::backend {
+
+class CompiledModel : public runtime::Trainable {
+public:
+  // `graph` must contain the backward part (passes::appendBackward).
+  // Parameters are initialised from `seed`. Null and `error` on failure.
+  static std::unique_ptr<CompiledModel> compile(ir::Graph graph, FormulaJIT& jit, uint64_t seed, std::string& error);
+  ~CompiledModel() override;
+
+  const runtime::Tensor& predict(const runtime::Tensor& x) override;
+  double trainStep(const runtime::Tensor& x, std::span<const int32_t> labels) override;
+  std::vector<runtime::ParameterRef> parameters() override;
+  runtime::Loss loss() const override;
+  std::optional<std::string> firstNonFiniteLayer() const override;
+
+  const ir::Graph& graph() const;
+
+private:
+  struct Impl;
+  explicit CompiledModel(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nnc::backend

@@ -1,0 +1,112 @@
+#include "frontend/GraphBuilder.h"
+
+#include <cmath>
+
+#include "ir/Diff.h"
+#include "ir/Interpreter.h"
+
+namespace nnc::frontend {
+
+namespace {
+
+ir::LossKind lossKind(LossKind kind) {
+  switch (kind) {
+    case LossKind::MSE: return ir::LossKind::MSE;
+    case LossKind::BCE: return ir::LossKind::BCE;
+    case LossKind::CrossEntropy: return ir::LossKind::CrossEntropy;
+    case LossKind::BCEWithLogits: return ir::LossKind::BCEWithLogits;
+  }
+  return ir::LossKind::CrossEntropy;
+}
+
+ir::GraphNode node(ir::GraphOp op, std::vector<ir::ValueId> operands, const LayerDef* layer = nullptr) {
+  ir::GraphNode n;
+  n.op = op;
+  n.operands = std::move(operands);
+  if (layer) {
+    n.layer = layer->name;
+    n.range = layer->range;
+  }
+  return n;
+}
+
+ir::ValueId parameter(ir::Graph& graph, const std::string& name, ir::TensorShape shape, const LayerDef& layer,
+                      ir::GraphNode::Init init, double initialValue = 0) {
+  ir::GraphNode p = node(ir::GraphOp::Parameter, {}, &layer);
+  p.name = name;
+  p.init = init;
+  p.initialValue = initialValue;
+  return graph.result(graph.add(std::move(p), {std::move(shape)}));
+}
+
+// Xavier/Glorot suits activations that saturate on both sides (sigmoid,
+// tanh, softsign) and linear layers; He suits everything with slope ~1 on at
+// least one side (relu, leaky relu, elu, swish, gelu, ...). Decided from the
+// formula: its derivative far out on both sides.
+ir::GraphNode::Init weightInit(const LayerDef& layer, ir::ExprContext& exprs) {
+  if (layer.activations.empty()) return ir::GraphNode::Init::Xavier;
+  const LayerActivation& act = layer.activations.front();
+  ir::ExprRef slope = ir::derivatives(exprs, act.body, act.input, 1).orders.back();
+  std::vector<std::string> inputs{act.input};
+  std::vector<double> values{0};
+  for (const LearnableParameter& p : act.learnable) {
+    inputs.push_back(p.name);
+    values.push_back(p.initialValue);
+  }
+  ir::Interpreter derivative(std::span(&slope, 1), inputs);
+  auto slopeAt = [&](double x) {
+    values[0] = x;
+    return std::abs(derivative.run1(values));
+  };
+  bool saturates = slopeAt(-20) < 1e-3 && slopeAt(20) < 1e-3;
+  return saturates ? ir::GraphNode::Init::Xavier : ir::GraphNode::Init::He;
+}
+
+}  // namespace
+
+ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs) {
+  ir::Graph graph(exprs);
+  graph.input = graph.result(graph.add(node(ir::GraphOp::Input, {}), {{ir::kBatch, model.inputSize}}));
+  graph.labels = graph.result(graph.add(node(ir::GraphOp::Labels, {}), {{ir::kBatch}}));
+  ir::ValueId x = graph.input;
+  int64_t features = model.inputSize;
+  for (const LayerDef& layer : model.layers) {
+    ir::ValueId weight =
+        parameter(graph, layer.name + ".weight", {layer.units, features}, layer, weightInit(layer, exprs));
+    ir::ValueId bias = parameter(graph, layer.name + ".bias", {layer.units}, layer, ir::GraphNode::Init::Zero);
+    ir::GraphNode product = node(ir::GraphOp::MatMul, {x, weight}, &layer);
+    product.transposeB = true;
+    ir::ValueId z = graph.result(graph.add(std::move(product), {{ir::kBatch, layer.units}}));
+    z = graph.result(graph.add(node(ir::GraphOp::AddBias, {z, bias}, &layer), {{ir::kBatch, layer.units}}));
+    if (!layer.activations.empty()) {
+      ir::GraphNode map = node(ir::GraphOp::Map, {z}, &layer);
+      bool mixed = layer.activations.size() > 1;
+      for (const LayerActivation& act : layer.activations) {
+        ir::MapSegment segment;
+        segment.firstColumn = act.firstUnit;
+        segment.columns = act.units;
+        segment.inputVars = {act.input};
+        segment.outputs = {act.body};
+        for (const LearnableParameter& p : act.learnable) {
+          // PReLU's slope in fc1 is "fc1.a"; in a mixed layer "fc1.prelu.a".
+          std::string name = layer.name + "." + (mixed ? act.name + "." : "") + p.name;
+          ir::ValueId value = parameter(graph, name, {p.perUnit ? act.units : 1}, layer,
+                                        ir::GraphNode::Init::Constant, p.initialValue);
+          segment.params.push_back({p.name, value, p.perUnit});
+        }
+        map.segments.push_back(std::move(segment));
+      }
+      z = graph.result(graph.add(std::move(map), {{ir::kBatch, layer.units}}));
+    }
+    x = z;
+    features = layer.units;
+  }
+  graph.prediction = x;
+  ir::GraphNode loss = node(ir::GraphOp::Loss, {x, graph.labels});
+  loss.loss = lossKind(model.loss);
+  loss.range = model.lossRange;
+  graph.loss = graph.result(graph.add(std::move(loss), {{1}}));
+  return graph;
+}
+
+}  // namespace nnc::frontend

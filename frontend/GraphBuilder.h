@@ -1,0 +1,11 @@
+#pragma once
+// A model (frontend/Model.h) as a forward Graph: for each dense layer
+// z = x W^T + b, then its activations by column range, then the loss.
+#include "frontend/Model.h"
+#include "ir/Graph.h"
+
+namespace nnc::frontend {
+
+ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs);
+
+}  // namespace nnc::frontend

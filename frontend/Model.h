@@ -1,0 +1,105 @@
+#pragma once
+// What a checked .nn file says about networks and their training, ready to
+// become a Graph (ir/Graph.h). Produced by Sema from `model` and `train`
+// declarations; every part keeps its source range for diagnostics.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "frontend/Module.h"
+#include "ir/Expr.h"
+#include "support/SourceBuffer.h"
+
+namespace nnc::frontend {
+
+// A learnable parameter of a layer's activation (PReLU's slope, Swish's beta).
+struct LearnableParameter {
+  std::string name;        // the Var in the activation body
+  double initialValue = 0;
+  bool perUnit = false;    // one value per unit (PReLU per channel) or one per layer
+};
+
+// One activation applied to a contiguous range of a layer's units. Non-learnable
+// parameters are already substituted (defaults or call-site overrides); only
+// learnable ones remain as Vars in `body`.
+struct LayerActivation {
+  std::string name;        // as written: "relu", "leaky_relu", "swish"
+  std::string input;       // the Var of `body` that is the unit's pre-activation
+  ir::ExprRef body = nullptr;
+  std::vector<LearnableParameter> learnable;
+  int64_t firstUnit = 0;
+  int64_t units = 0;
+  SourceRange range;
+};
+
+// dense NAME(UNITS, ACTIVATION...): y = act(x W^T + b), W [units, in], b [units]
+// (PyTorch nn.Linear's layout; checkpoint names NAME.weight, NAME.bias).
+struct LayerDef {
+  std::string name;
+  int64_t units = 0;
+  std::vector<LayerActivation> activations;  // empty: linear (no activation)
+  SourceRange range;
+};
+
+enum class LossKind { MSE, BCE, CrossEntropy, BCEWithLogits };
+
+struct ModelDef {
+  std::string name;
+  int64_t inputSize = 0;
+  std::vector<LayerDef> layers;
+  LossKind loss = LossKind::CrossEntropy;
+  SourceRange lossRange;
+  SourceRange range;
+};
+
+struct DataSource {
+  enum class Kind { Idx, Csv };
+  Kind kind = Kind::Idx;
+  std::vector<std::string> paths;  // idx: images, labels; csv: one file
+  int64_t labelColumn = -1;        // csv: -1 is the last column
+  SourceRange range;
+};
+
+struct OptimizerDef {
+  enum class Kind { SGD, Adam };
+  Kind kind = Kind::Adam;
+  double learningRate = 1e-3;
+  double momentum = 0;
+  double weightDecay = 0;
+  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+  SourceRange range;
+};
+
+struct TrainingDef {
+  std::string model;
+  SourceRange modelRange;
+  DataSource data;
+  std::optional<DataSource> test;  // none: hold out testFraction of data
+  double testFraction = 0.1;
+  OptimizerDef optimizer;
+  int64_t batchSize = 128;
+  int64_t epochs = 10;
+  uint64_t seed = 1;
+  SourceRange range;
+};
+
+struct Program {
+  Module activations;             // declared and imported activations
+  std::vector<ModelDef> models;
+  std::vector<TrainingDef> trainings;
+  // The text of the main file, then of each file it imports: the ranges
+  // above point into them (those of models and trainings into sources[0]),
+  // so later stages can report diagnostics there.
+  std::vector<std::shared_ptr<const SourceBuffer>> sources;
+
+  const ModelDef* model(std::string_view name) const {
+    for (const ModelDef& m : models)
+      if (m.name == name) return &m;
+    return nullptr;
+  }
+};
+
+}  // namespace nnc::frontend

@@ -1,0 +1,106 @@
+#pragma once
+// The Graph IR: a typed, shape-checked dataflow of tensor ops, in
+// topological order (each node reads only earlier values). Forward graphs
+// come from models (frontend/Model.h); the autodiff pass appends the
+// backward part. A verifier checks it and a printer shows it as text.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/Expr.h"
+#include "support/SourceBuffer.h"
+
+namespace nnc::ir {
+
+// Dimension -1 is the batch size, known only when a batch arrives.
+inline constexpr int64_t kBatch = -1;
+using TensorShape = std::vector<int64_t>;
+
+using ValueId = int32_t;
+
+enum class GraphOp {
+  Input,       // the batch of samples [N, F]
+  Labels,      // class indices of the batch [N] (loss targets)
+  Parameter,   // a trained tensor: weight [U, F], bias [U], activation parameter [1] or [U]
+  MatMul,      // op(a) * op(b), transposes in `transposeA/B`
+  AddBias,     // a [N, U] + b [U] broadcast over rows
+  ColumnSum,   // [N, U] -> [U] (bias gradients)
+  Map,         // elementwise formulas over [N, U] blocks, by column segments
+  Loss,        // mean loss over the batch -> [1]
+  LossGrad,    // d loss / d prediction [N, C]
+};
+
+enum class LossKind { MSE, BCE, CrossEntropy, BCEWithLogits };
+
+// One column range of a Map: outputs[k] = formulas[k](inputs...) for the
+// columns [firstColumn, firstColumn + columns), and per-column sums
+// (parameter gradients) accumulated over rows.
+struct MapSegment {
+  int64_t firstColumn = 0, columns = 0;
+  std::vector<std::string> inputVars;   // the Var each Map operand binds, in operand order
+  struct Param {
+    std::string var;                    // the Var in the formulas
+    ValueId value;                      // a Parameter node: [1] or [U] (per column)
+    bool perColumn = false;
+  };
+  std::vector<Param> params;
+  std::vector<ExprRef> outputs;         // one per Map result of shape [N, U]
+  std::vector<ExprRef> columnSums;      // one per column-sum result
+  std::vector<int> columnSumResults;    // which Map result each sum adds into
+};
+
+struct GraphNode {
+  GraphOp op;
+  std::vector<ValueId> operands;
+  std::vector<ValueId> results;         // most ops have one
+  std::string name;                     // parameters: checkpoint name ("fc1.weight"); others: for printing
+  bool transposeA = false, transposeB = false;  // MatMul
+  LossKind loss = LossKind::CrossEntropy;       // Loss, LossGrad
+  // Parameter: how to initialise it. Weights use He or Xavier by the layer's
+  // activation; biases are zero; activation parameters start at initialValue.
+  enum class Init { Zero, He, Xavier, Constant } init = Init::Zero;
+  double initialValue = 0;
+  std::vector<MapSegment> segments;             // Map
+  SourceRange range;                    // the source construct it came from
+  std::string layer;                    // the layer it belongs to, for diagnostics
+};
+
+struct GraphValue {
+  TensorShape shape;
+  ValueId producer = -1;                // index of the node
+};
+
+class Graph {
+public:
+  explicit Graph(ExprContext& exprs) : exprs_(&exprs) {}
+
+  ExprContext& exprs() const { return *exprs_; }
+  const std::vector<GraphNode>& nodes() const { return nodes_; }
+  const GraphValue& value(ValueId id) const { return values_[static_cast<size_t>(id)]; }
+  size_t numValues() const { return values_.size(); }
+
+  // Adds a node whose results have the given shapes; returns its index.
+  size_t add(GraphNode node, const std::vector<TensorShape>& resultShapes);
+  ValueId result(size_t node, size_t i = 0) const { return nodes_[node].results[i]; }
+
+  // Values the forward pass and training read and write.
+  ValueId input = -1, labels = -1, prediction = -1, loss = -1;
+  // Parameter value -> its gradient value (filled by autodiff).
+  std::vector<std::pair<ValueId, ValueId>> gradients;
+
+private:
+  ExprContext* exprs_;
+  std::vector<GraphNode> nodes_;
+  std::vector<GraphValue> values_;
+};
+
+// Checks shapes, operand order and Map bindings; empty if the graph is
+// well formed, else a description of the first problem (an internal error).
+std::string verify(const Graph& graph);
+
+// Deterministic text, one node per line: `%3 = matmul %0, %1^T : [N, 256]`.
+std::string printGraph(const Graph& graph);
+
+}  // namespace nnc::ir

@@ -1,0 +1,26 @@
+#pragma once
+// Losses over a batch, as PyTorch defines them (mean over the batch), and
+// their gradients with respect to the model's prediction.
+#include <cstdint>
+#include <span>
+
+#include "runtime/Tensor.h"
+
+namespace nnc::runtime {
+
+enum class Loss {
+  MSE,            // prediction [N, C] against one-hot labels (C > 1) or the label value (C = 1)
+  BCE,            // prediction [N, 1] is a probability; label 0 or 1
+  CrossEntropy,   // prediction [N, C] are logits; contains the softmax (log-sum-exp, stable)
+  BCEWithLogits,  // prediction [N, 1] is a logit: stable max(z,0) - z*y + log1p(exp(-|z|))
+};
+
+// Mean loss over the batch; also writes d loss / d prediction into `gradient`
+// (same shape as prediction) when it is not null.
+double lossAndGradient(Loss loss, const Tensor& prediction, std::span<const int32_t> labels, Tensor* gradient);
+
+// Predicted class per row: argmax for C > 1, threshold (0.5 for probabilities,
+// 0 for logits) for C = 1.
+int32_t predictedClass(Loss loss, const float* row, int64_t classes);
+
+}  // namespace nnc::runtime

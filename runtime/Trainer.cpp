@@ -1,0 +1,88 @@
+#include "runtime/Trainer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace nnc::runtime {
+
+namespace {
+
+bool allFinite(const Tensor& t) {
+  for (float v : t.values())
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
+}  // namespace
+
+Evaluation evaluate(Trainable& model, const Dataset& data, int64_t batchSize) {
+  Evaluation result;
+  int64_t n = data.sampleCount(), features = data.featureCount();
+  if (n == 0) return result;
+  int64_t correct = 0;
+  double lossSum = 0;
+  Tensor x;
+  for (int64_t start = 0; start < n; start += batchSize) {
+    int64_t rows = std::min(batchSize, n - start);
+    if (x.rank() != 2 || x.dim(0) != rows) x = Tensor({rows, features});  // at most twice
+    std::copy(data.features.data() + start * features, data.features.data() + (start + rows) * features, x.data());
+    std::span<const int32_t> labels(data.labels.data() + start, static_cast<size_t>(rows));
+    const Tensor& prediction = model.predict(x);
+    lossSum += lossAndGradient(model.loss(), prediction, labels, nullptr) * static_cast<double>(rows);
+    int64_t classes = prediction.dim(1);
+    for (int64_t r = 0; r < rows; ++r)
+      correct += predictedClass(model.loss(), prediction.data() + r * classes, classes) == labels[static_cast<size_t>(r)];
+  }
+  result.loss = lossSum / static_cast<double>(n);
+  result.accuracy = static_cast<double>(correct) / static_cast<double>(n);
+  return result;
+}
+
+TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainData, const Dataset& testData,
+                  const TrainSettings& settings, const TrainEvents& events) {
+  TrainResult result;
+  Batcher batcher(trainData, settings.batchSize, settings.seed);
+  Tensor x;
+  std::vector<int32_t> labels;
+  std::vector<ParameterRef> parameters = model.parameters();
+  for (int64_t epoch = settings.firstEpoch; epoch < settings.epochs; ++epoch) {
+    auto start = std::chrono::steady_clock::now();
+    batcher.startEpoch(static_cast<uint64_t>(epoch));
+    double lossSum = 0;
+    int64_t batches = 0, done = 0;
+    while (batcher.next(x, labels)) {
+      double loss = model.trainStep(x, labels);
+      bool gradientsFinite = true;
+      for (const ParameterRef& p : parameters) gradientsFinite = gradientsFinite && allFinite(*p.gradient);
+      if (!std::isfinite(loss) || !gradientsFinite) {
+        std::optional<std::string> layer = model.firstNonFiniteLayer();
+        result.error = fmt::format("{} became {} at epoch {}, step {}{}; training stopped, the parameters are "
+                                   "those of the last finite step",
+                                   std::isfinite(loss) ? "a gradient" : "the loss",
+                                   std::isnan(loss) ? "NaN" : (std::isfinite(loss) ? "non-finite" : "infinite"),
+                                   epoch + 1, batches + 1,
+                                   layer ? fmt::format(" (first non-finite values in layer '{}')", *layer) : "");
+        return result;
+      }
+      optimizer.step(parameters);
+      lossSum += loss;
+      ++batches;
+      done += static_cast<int64_t>(labels.size());
+      if (events.batchDone) events.batchDone(done, trainData.sampleCount(), lossSum / static_cast<double>(batches));
+    }
+    EpochReport report;
+    report.epoch = epoch + 1;
+    report.epochs = settings.epochs;
+    report.trainLoss = batches ? lossSum / static_cast<double>(batches) : 0;
+    report.samples = done;
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.test = evaluate(model, testData, std::max<int64_t>(settings.batchSize, 256));
+    result.epochs.push_back(report);
+    if (events.epochDone) events.epochDone(report);
+  }
+  return result;
+}
+
+}  // namespace nnc::runtime

@@ -1,0 +1,58 @@
+#pragma once
+// The training loop: shuffled mini-batches, an optimiser step per batch,
+// evaluation on held-out data after each epoch, and a stop with a report
+// when the loss or a gradient stops being finite. Library code: it reports
+// through callbacks and never prints.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/Dataset.h"
+#include "runtime/Optimizer.h"
+#include "runtime/Trainable.h"
+
+namespace nnc::runtime {
+
+struct TrainSettings {
+  int64_t epochs = 10;
+  int64_t batchSize = 128;
+  uint64_t seed = 1;
+  int64_t firstEpoch = 0;  // > 0 when resuming from a checkpoint
+};
+
+struct Evaluation {
+  double loss = 0;
+  double accuracy = 0;
+};
+
+struct EpochReport {
+  int64_t epoch = 0;  // 1-based
+  int64_t epochs = 0;
+  double trainLoss = 0;  // mean over the epoch's batches
+  Evaluation test;
+  double seconds = 0;
+  int64_t samples = 0;
+};
+
+struct TrainEvents {
+  // After each batch: samples done in this epoch, of how many, running mean loss.
+  std::function<void(int64_t done, int64_t total, double loss)> batchDone;
+  std::function<void(const EpochReport&)> epochDone;
+};
+
+struct TrainResult {
+  std::vector<EpochReport> epochs;
+  // Set when training stopped on a non-finite loss or gradient: what, where
+  // (the layer it started in) and when (epoch and step). The parameters are
+  // those of the last good step.
+  std::string error;
+};
+
+Evaluation evaluate(Trainable& model, const Dataset& data, int64_t batchSize);
+
+TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainData, const Dataset& testData,
+                  const TrainSettings& settings, const TrainEvents& events);
+
+}  // namespace nnc::runtime
