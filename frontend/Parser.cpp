@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cctype>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "NNLexer.h"
 #include "NNParser.h"
 #include "antlr4-runtime.h"
+#include "support/Spelling.h"
 
 namespace nnc::frontend {
 
@@ -47,15 +49,45 @@ std::string describeToken(const antlr4::Token* token) {
   return fmt::format("'{}'", text);
 }
 
+// ';' ends a statement; '{' and '}' end the header of a model or train block
+// and the block itself.
+bool endsStatement(const antlr4::Token* token) {
+  std::string text = token->getText();
+  return text == ";" || text == "{" || text == "}";
+}
+
+// Tokens that are a whole operand: numbers, strings and names (the words that
+// are keywords only at the start of a declaration are names elsewhere).
+bool isOperand(const antlr4::Token* token) {
+  switch (token->getType()) {
+    case grammar::NNLexer::NUMBER:
+    case grammar::NNLexer::STRING:
+    case grammar::NNLexer::IDENT:
+    case grammar::NNLexer::IMPORT:
+    case grammar::NNLexer::MODEL:
+    case grammar::NNLexer::TRAIN:
+    case grammar::NNLexer::INPUT:
+    case grammar::NNLexer::DENSE:
+    case grammar::NNLexer::LOSS: return true;
+    default: return false;
+  }
+}
+
 // "an expression", "')'", "';' or ','": what the parser wanted next.
 std::string describeExpected(antlr4::Parser& parser) {
   antlr4::misc::IntervalSet expected = parser.getExpectedTokens();
   bool number = expected.contains(size_t{grammar::NNLexer::NUMBER});
   bool ident = expected.contains(size_t{grammar::NNLexer::IDENT});
+  bool string = expected.contains(size_t{grammar::NNLexer::STRING});
+  if (number && ident && string) return "a value";
   if (number || ident) {
     if (ident && !number) return "a name";
     return "an expression";
   }
+  if (string && expected.size() == 1) return "a file name in quotes";
+  // Between declarations (where the words are keywords, not names).
+  if (expected.contains(size_t{grammar::NNLexer::IMPORT}) && expected.contains(size_t{grammar::NNLexer::MODEL}))
+    return "a declaration (activation, import, model or train)";
   std::vector<std::string> names;
   for (ssize_t type : expected.toList()) {
     if (type == static_cast<ssize_t>(antlr4::Token::EOF)) names.push_back("end of input");
@@ -65,6 +97,23 @@ std::string describeExpected(antlr4::Parser& parser) {
   std::string out = names[0];
   for (size_t i = 1; i < names.size(); ++i) out += (i + 1 == names.size() ? " or " : ", ") + names[i];
   return out;
+}
+
+// A misspelt keyword (`modle`, `dnese`) reads as a name where the parser
+// wanted a keyword: the keyword it is closest to, if any.
+std::optional<std::string> misspeltKeyword(antlr4::Parser& parser, const antlr4::Token* offending) {
+  antlr4::misc::IntervalSet expected = parser.getExpectedTokens();
+  // Where a name may stand, the keywords in the expected set are names too.
+  if (offending->getType() != grammar::NNLexer::IDENT || expected.contains(size_t{grammar::NNLexer::IDENT}))
+    return std::nullopt;
+  std::vector<std::string> keywords;
+  for (ssize_t type : expected.toList()) {
+    if (type == static_cast<ssize_t>(antlr4::Token::EOF)) continue;
+    std::string literal = std::string(parser.getVocabulary().getLiteralName(type));
+    if (literal.size() > 2 && std::isalpha(static_cast<unsigned char>(literal[1])))
+      keywords.push_back(literal.substr(1, literal.size() - 2));  // 'model' -> model
+  }
+  return closestSpelling(offending->getText(), keywords);
 }
 
 // Turns ANTLR's syntax errors into diagnostics worded like a compiler's.
@@ -79,10 +128,10 @@ public:
                    antlrMessage);
       return;
     }
-    // After an error, ANTLR's recovery often trips again before the next
-    // ';'. Those follow-on errors are noise: report one per statement.
+    // After an error, ANTLR's recovery often trips again before the end of
+    // the statement. Those follow-on errors are noise: report one per statement.
     if (offending->getTokenIndex() <= suppressUntil_ && suppressUntil_ != kNone) return;
-    suppressUntil_ = nextSemicolon(offending->getTokenIndex(), recognizer);
+    suppressUntil_ = nextStatementEnd(offending->getTokenIndex(), recognizer);
 
     auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
     std::string expected = parser ? describeExpected(*parser) : "";
@@ -90,6 +139,8 @@ public:
     std::string message;
     if (offending->getType() == grammar::NNLexer::UNTERMINATED_COMMENT) {
       message = "unterminated /* comment";
+    } else if (offending->getType() == grammar::NNLexer::UNTERMINATED_STRING) {
+      message = "unterminated string: the closing '\"' is missing";
     } else if (antlrMessage.rfind("missing ", 0) == 0 && !expected.empty()) {
       message = fmt::format("expected {} before {}", expected, got);
     } else if (offending->getType() == grammar::NNLexer::UNEXPECTED_CHAR) {
@@ -98,6 +149,9 @@ public:
       message = fmt::format("expected {}, found {}", expected, got);
     } else {
       message = fmt::format("unexpected {}", got);
+    }
+    if (parser) {
+      if (auto keyword = misspeltKeyword(*parser, offending)) message += fmt::format("; did you mean '{}'?", *keyword);
     }
     // One error per position: ANTLR's recovery can report the same spot twice.
     SourceRange range = rangeOf(source_, offending);
@@ -110,15 +164,16 @@ public:
 private:
   static constexpr size_t kNone = static_cast<size_t>(-1);
 
-  // Index of the first ';' token at or after `index` (the end if none).
-  static size_t nextSemicolon(size_t index, antlr4::Recognizer* recognizer) {
+  // Index of the first token that ends a statement (';', '{' or '}') at or
+  // after `index` (the end if none).
+  static size_t nextStatementEnd(size_t index, antlr4::Recognizer* recognizer) {
     auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
     if (!parser) return kNone;
     antlr4::TokenStream* tokens = parser->getTokenStream();
     for (size_t i = index; i < tokens->size(); ++i) {
       antlr4::Token* token = tokens->get(i);
       if (token->getType() == antlr4::Token::EOF) return i;
-      if (token->getText() == ";") return i;
+      if (endsStatement(token)) return i;
     }
     return kNone;
   }
@@ -127,6 +182,18 @@ private:
   Diagnostics& diags_;
   uint32_t lastLine_ = 0, lastColumn_ = 0;
   size_t suppressUntil_ = kNone;
+};
+
+// ANTLR's recovery may delete one unexpected token and carry on. Deleting a
+// statement's end would glue two statements together (`f(x) = x + ;` then
+// `model m {`, where `model` can also be a name) and report nonsense about
+// the second: never delete ';', '{' or '}'.
+class KeepStatementEnds : public antlr4::DefaultErrorStrategy {
+protected:
+  antlr4::Token* singleTokenDeletion(antlr4::Parser* recognizer) override {
+    if (endsStatement(recognizer->getCurrentToken())) return nullptr;
+    return DefaultErrorStrategy::singleTokenDeletion(recognizer);
+  }
 };
 
 // Rejects bytes that are not UTF-8 (ANTLR's decoder would throw).
@@ -172,18 +239,18 @@ bool checkLimits(const SourceBuffer& source, antlr4::CommonTokenStream& tokens, 
       if (chain.size() > 1) chain.pop_back();
     } else if (text == "^" || isPrefixSign) {
       ++chain.back();
-    } else if (token->getType() != grammar::NNLexer::NUMBER && token->getType() != grammar::NNLexer::IDENT) {
+    } else if (!isOperand(token)) {
       chain.back() = 0;  // a binary operator, ',', ';', '=': the chain ends
     }
-    operandEnded = text == ")" || token->getType() == grammar::NNLexer::NUMBER ||
-                   token->getType() == grammar::NNLexer::IDENT;
+    operandEnded = text == ")" || isOperand(token);
     size_t nesting = chain.size() - 1 + chain.back();
     if (nesting > kMaxNesting) {
       diags.error(&source, rangeOf(source, token),
                   fmt::format("expression nested more than {} deep", kMaxNesting));
       return false;
     }
-    if (text == ";") statementTokens = 0;
+    // The limit is per statement: a model or train block may hold many.
+    if (endsStatement(token)) statementTokens = 0;
     if (++statementTokens > kMaxStatementTokens) {
       diags.error(&source, rangeOf(source, token),
                   fmt::format("formula too long: more than {} tokens", kMaxStatementTokens));
@@ -199,29 +266,145 @@ class AstBuilder {
 public:
   AstBuilder(const SourceBuffer& source, Diagnostics& diags) : source_(source), diags_(diags) {}
 
+  // file : declaration* EOF
+  // declaration : activationDecl | importDecl | modelDecl | trainDecl
   ast::File file(grammar::NNParser::FileContext* ctx) {
     ast::File out;
-    for (auto* declaration : ctx->declaration())
-      out.activations.push_back(activation(declaration->activationDecl()));
+    for (auto* declaration : ctx->declaration()) {
+      if (auto* decl = declaration->activationDecl()) out.activations.push_back(activation(decl));
+      if (auto* decl = declaration->importDecl()) out.imports.push_back(importDecl(decl));
+      if (auto* decl = declaration->modelDecl()) out.models.push_back(model(decl));
+      if (auto* decl = declaration->trainDecl()) out.trainings.push_back(train(decl));
+    }
     return out;
   }
 
-  // activationDecl : 'activation' name=IDENT '(' input=IDENT (';' parameter (',' parameter)*)? ')' '=' body=expr ';'
+  // activationDecl : 'activation' name=ident '(' input=ident (';' parameter (',' parameter)*)? ')' '=' body=expr ';'
   ast::ActivationDecl activation(grammar::NNParser::ActivationDeclContext* ctx) {
     ast::ActivationDecl out;
     out.name = ctx->name->getText();
-    out.nameRange = rangeOf(source_, ctx->name);
+    out.nameRange = rangeOf(source_, ctx->name->getStart());
     out.input = ctx->input->getText();
-    out.inputRange = rangeOf(source_, ctx->input);
+    out.inputRange = rangeOf(source_, ctx->input->getStart());
     for (auto* p : ctx->parameter()) {
       ast::Parameter parameter;
       parameter.name = p->name->getText();
-      parameter.range = rangeOf(source_, p->name);
+      parameter.range = rangeOf(source_, p->name->getStart());
       parameter.learnable = p->LEARNABLE() != nullptr;
       parameter.defaultValue = expr(p->value);
       out.parameters.push_back(std::move(parameter));
     }
     out.body = expr(ctx->body);
+    return out;
+  }
+
+  // importDecl : 'import' path=STRING ';'
+  ast::ImportDecl importDecl(grammar::NNParser::ImportDeclContext* ctx) {
+    return {unquoted(ctx->path), rangeOf(source_, ctx->path)};
+  }
+
+  // modelDecl : 'model' name=ident '{' modelItem* '}'
+  // modelItem : 'input' size=signedNumber ';'                                        # inputItem
+  //           | 'dense' name=ident '(' units=signedNumber (',' layerOption)* ')' ';'  # denseItem
+  //           | 'loss' name=ident ';'                                                # lossItem
+  ast::ModelDecl model(grammar::NNParser::ModelDeclContext* ctx) {
+    ast::ModelDecl out;
+    out.name = ctx->name->getText();
+    out.nameRange = rangeOf(source_, ctx->name->getStart());
+    for (auto* item : ctx->modelItem()) {
+      if (auto* input = dynamic_cast<grammar::NNParser::InputItemContext*>(item))
+        out.inputs.push_back(number(input->size));
+      else if (auto* dense = dynamic_cast<grammar::NNParser::DenseItemContext*>(item))
+        out.layers.push_back(layer(dense));
+      else if (auto* loss = dynamic_cast<grammar::NNParser::LossItemContext*>(item))
+        out.losses.emplace_back(loss->name->getText(), rangeOf(source_, loss->name->getStart()));
+    }
+    return out;
+  }
+
+  // layerOption : PER_UNIT                                                              # perUnitOption
+  //             | activation=ident ('(' (argument (',' argument)*)? ')')? (':' units=signedNumber)?  # activationOption
+  ast::LayerDecl layer(grammar::NNParser::DenseItemContext* ctx) {
+    ast::LayerDecl out;
+    out.name = ctx->name->getText();
+    out.nameRange = rangeOf(source_, ctx->name->getStart());
+    out.units = number(ctx->units);
+    for (auto* option : ctx->layerOption()) {
+      if (auto* perUnit = dynamic_cast<grammar::NNParser::PerUnitOptionContext*>(option)) {
+        out.perUnitFlags.push_back(rangeOf(source_, perUnit->getStart()));
+        continue;
+      }
+      auto* use = dynamic_cast<grammar::NNParser::ActivationOptionContext*>(option);
+      ast::LayerActivationUse activation;
+      activation.call = node(ast::Expr::Kind::Call, use->activation->getStart());
+      activation.call->text = use->activation->getText();
+      for (auto* argument : use->argument()) addArgument(*activation.call, argument);
+      if (use->units) activation.units = number(use->units);
+      out.activations.push_back(std::move(activation));
+    }
+    return out;
+  }
+
+  // trainDecl : 'train' model=ident '{' setting* '}'
+  // setting : key=ident '=' settingValue ';'
+  ast::TrainDecl train(grammar::NNParser::TrainDeclContext* ctx) {
+    ast::TrainDecl out;
+    out.model = ctx->model->getText();
+    out.modelRange = rangeOf(source_, ctx->model->getStart());
+    out.range = rangeOf(source_, ctx->getStart());
+    for (auto* setting : ctx->setting())
+      out.settings.push_back({setting->key->getText(), rangeOf(source_, setting->key->getStart()),
+                              settingValue(setting->settingValue())});
+    return out;
+  }
+
+  // settingValue : signedNumber                                                   # numberValue
+  //              | STRING                                                         # stringValue
+  //              | name=ident ('(' (settingArgument (',' settingArgument)*)? ')')? # callValue
+  // settingArgument : (key=ident '=')? settingValue
+  ast::SettingValue settingValue(grammar::NNParser::SettingValueContext* ctx) {
+    ast::SettingValue out;
+    if (auto* value = dynamic_cast<grammar::NNParser::NumberValueContext*>(ctx)) {
+      out.kind = ast::SettingValue::Kind::Number;
+      out.number = number(value->signedNumber());
+      out.range = out.number.range;
+    } else if (auto* value = dynamic_cast<grammar::NNParser::StringValueContext*>(ctx)) {
+      out.kind = ast::SettingValue::Kind::String;
+      out.text = unquoted(value->STRING()->getSymbol());
+      out.range = rangeOf(source_, value->STRING()->getSymbol());
+    } else if (auto* value = dynamic_cast<grammar::NNParser::CallValueContext*>(ctx)) {
+      out.kind = ast::SettingValue::Kind::Call;
+      out.text = value->name->getText();
+      out.range = rangeOf(source_, value->name->getStart());
+      for (auto* argument : value->settingArgument()) {
+        ast::SettingArgument arg;
+        if (argument->key) {
+          arg.name = argument->key->getText();
+          arg.nameRange = rangeOf(source_, argument->key->getStart());
+        }
+        arg.value = settingValue(argument->settingValue());
+        out.arguments.push_back(std::move(arg));
+      }
+    }
+    return out;
+  }
+
+  // signedNumber : sign=('-' | '+')? NUMBER
+  ast::NumberLiteral number(grammar::NNParser::SignedNumberContext* ctx) {
+    antlr4::Token* digits = ctx->NUMBER()->getSymbol();
+    ast::NumberLiteral out;
+    out.text = digits->getText();
+    out.value = std::strtod(out.text.c_str(), nullptr);  // inf if too large: Sema reports it
+    out.range = rangeOf(source_, digits);
+    if (ctx->sign) {
+      SourceRange sign = rangeOf(source_, ctx->sign);
+      if (ctx->sign->getText() == "-") out.value = -out.value;
+      out.text = ctx->sign->getText() + out.text;
+      // The range runs from the sign to the last digit when they share a line.
+      if (sign.begin.line == out.range.begin.line)
+        out.range.length = out.range.begin.column + out.range.length - sign.begin.column;
+      out.range.begin = sign.begin;
+    }
     return out;
   }
 
@@ -283,18 +466,14 @@ public:
       return out;
     }
     if (auto* name = dynamic_cast<grammar::NNParser::NameContext*>(ctx)) {
-      auto out = node(ast::Expr::Kind::Name, name->IDENT()->getSymbol());
-      out->text = name->IDENT()->getText();
+      auto out = node(ast::Expr::Kind::Name, name->ident()->getStart());
+      out->text = name->ident()->getText();
       return out;
     }
     if (auto* call = dynamic_cast<grammar::NNParser::CallContext*>(ctx)) {
-      auto out = node(ast::Expr::Kind::Call, call->IDENT()->getSymbol());
-      out->text = call->IDENT()->getText();
-      for (auto* argument : call->argument()) {
-        out->argumentNames.push_back(argument->name ? argument->name->getText() : "");
-        out->argumentNameRanges.push_back(argument->name ? rangeOf(source_, argument->name) : SourceRange{});
-        out->operands.push_back(expr(argument->value));
-      }
+      auto out = node(ast::Expr::Kind::Call, call->ident()->getStart());
+      out->text = call->ident()->getText();
+      for (auto* argument : call->argument()) addArgument(*out, argument);
       return out;
     }
     auto* parens = dynamic_cast<grammar::NNParser::ParensContext*>(ctx);
@@ -302,6 +481,19 @@ public:
   }
 
 private:
+  // argument : (name=ident '=')? value=expr
+  void addArgument(ast::Expr& call, grammar::NNParser::ArgumentContext* argument) {
+    call.argumentNames.push_back(argument->name ? argument->name->getText() : "");
+    call.argumentNameRanges.push_back(argument->name ? rangeOf(source_, argument->name->getStart()) : SourceRange{});
+    call.operands.push_back(expr(argument->value));
+  }
+
+  // A STRING token's text without its quotes.
+  static std::string unquoted(const antlr4::Token* token) {
+    std::string text = token->getText();
+    return text.size() >= 2 ? text.substr(1, text.size() - 2) : "";
+  }
+
   ast::ExprPtr node(ast::Expr::Kind kind, antlr4::Token* token) {
     auto out = std::make_unique<ast::Expr>();
     out->kind = kind;
@@ -329,6 +521,7 @@ struct ParseSession {
     lexer.addErrorListener(&listener);
     parser.removeErrorListeners();
     parser.addErrorListener(&listener);
+    parser.setErrorHandler(std::make_shared<KeepStatementEnds>());
   }
   antlr4::ANTLRInputStream input;
   grammar::NNLexer lexer;

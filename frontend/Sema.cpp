@@ -22,6 +22,8 @@ struct Scope {
   ActivationDef* owner = nullptr;    // receives learnable parameters of inlined calls
   // Learnable parameters lifted into owner: name -> "callee.parameter".
   std::map<std::string, std::string> lifted;
+  // Without an input, the formula is a constant; this says which in errors.
+  std::string constantKind = "a default value";
 };
 
 class Sema {
@@ -29,7 +31,8 @@ public:
   Sema(const SourceBuffer& source, ir::ExprContext& ctx, Diagnostics& diags)
       : source_(source), ctx_(ctx), diags_(diags) {}
 
-  Module analyzeFile(const ast::File& file) {
+  Module analyzeFile(const ast::File& file, const Module* imported) {
+    library_ = imported;
     for (const ast::ActivationDecl& decl : file.activations) {
       std::optional<ir::Op> builtin = decl.name == "pow" ? std::optional(ir::Op::Pow) : ir::functionNamed(decl.name);
       if (builtin && !reexportsBuiltin(decl)) {
@@ -127,16 +130,36 @@ private:
 
   // A parameter default must be a constant expression (`sqrt(2/pi)` is fine).
   std::optional<double> constantValue(const ast::Expr& e, const std::string& parameter) {
+    return constant(e, fmt::format("default value of '{}'", parameter), "a default value");
+  }
+
+  // `what` names the value in errors ("default value of 'c'"); `kind` says
+  // what it is in general ("a default value").
+  std::optional<double> constant(const ast::Expr& e, const std::string& what, const std::string& kind) {
     Scope constantsOnly;
+    constantsOnly.constantKind = kind;
     size_t errorsBefore = diags_.errorCount();
     ir::ExprRef value = ir::simplify(ctx_, lower(e, constantsOnly));
     if (diags_.errorCount() != errorsBefore) return std::nullopt;
     if (!value->isConst()) {
-      error(e.range, fmt::format("default value of '{}' is not a finite constant", parameter));
+      error(e.range, fmt::format("{} is not a finite constant", what));
       return std::nullopt;
     }
     return value->value();
   }
+
+public:
+  // A value that becomes a layer's parameter must be finite (`exp(1000)` folds to inf).
+  std::optional<double> analyzeConstant(const ast::Expr& e, const std::string& what) {
+    std::optional<double> value = constant(e, what, "a parameter value");
+    if (value && !std::isfinite(*value)) {
+      error(e.range, fmt::format("{} is not a finite constant", what));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+private:
 
   ir::ExprRef lower(const ast::Expr& e, Scope& scope) {
     switch (e.kind) {
@@ -178,7 +201,8 @@ private:
     if (!scope.input.empty()) candidates.push_back(scope.input);
     candidates.push_back("pi");
     std::string message = scope.input.empty()
-                              ? fmt::format("unknown name '{}' (a default value may only use numbers, pi and built-in functions)", name)
+                              ? fmt::format("unknown name '{}' ({} may only use numbers, pi and built-in functions)",
+                                            name, scope.constantKind)
                               : fmt::format("unknown name '{}'", name);
     if (auto suggestion = closestSpelling(name, candidates))
       message += fmt::format("; did you mean '{}'?", *suggestion);
@@ -336,7 +360,17 @@ private:
 }  // namespace
 
 Module analyzeFile(const ast::File& file, const SourceBuffer& source, ir::ExprContext& ctx, Diagnostics& diags) {
-  return Sema(source, ctx, diags).analyzeFile(file);
+  return Sema(source, ctx, diags).analyzeFile(file, nullptr);
+}
+
+Module analyzeFile(const ast::File& file, const SourceBuffer& source, const Module& imported, ir::ExprContext& ctx,
+                   Diagnostics& diags) {
+  return Sema(source, ctx, diags).analyzeFile(file, &imported);
+}
+
+std::optional<double> analyzeConstant(const ast::Expr& e, const std::string& what, const SourceBuffer& source,
+                                      ir::ExprContext& ctx, Diagnostics& diags) {
+  return Sema(source, ctx, diags).analyzeConstant(e, what);
 }
 
 FormulaResult analyzeFormula(const ast::Expr& formula, const SourceBuffer& source, const Module* library,

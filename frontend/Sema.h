@@ -2,6 +2,7 @@
 // Semantic checks and lowering of the AST to the Expr IR: name resolution
 // (with "did you mean" suggestions), arity, activation calls (inlined),
 // recursion between activations, constant parameter defaults.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,16 @@ namespace nnc::frontend {
 // all errors are reported.
 Module analyzeFile(const ast::File& file, const SourceBuffer& source, ir::ExprContext& ctx,
                    Diagnostics& diags);
+// The same for a file that imports activations: its own may call those of
+// `imported` (a name it defines itself is its own).
+Module analyzeFile(const ast::File& file, const SourceBuffer& source, const Module& imported,
+                   ir::ExprContext& ctx, Diagnostics& diags);
+
+// A constant expression (numbers, pi, built-in functions of them): a
+// parameter value written in a model. `what` names it in errors ("the value
+// of 'slope'"). Empty after an error.
+std::optional<double> analyzeConstant(const ast::Expr& e, const std::string& what, const SourceBuffer& source,
+                                      ir::ExprContext& ctx, Diagnostics& diags);
 
 // A name in a formula that is neither the variable, a constant nor a
 // function: a parameter the caller must bind (or keep symbolic).

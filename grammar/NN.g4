@@ -4,19 +4,61 @@ grammar NN;
 
 // ---- Files ----------------------------------------------------------------
 
-// A .nn file is a list of declarations.
+// A .nn file is a list of declarations, in any order.
 file : declaration* EOF ;
 
-declaration : activationDecl ;
+declaration : activationDecl | importDecl | modelDecl | trainDecl ;
 
 // activation swish(x; beta = 1.0) = x * sigmoid(beta * x);
 // activation prelu(x; learnable a = 0.25) = max(x, 0) + a * min(x, 0);
 activationDecl
-  : 'activation' name=IDENT '(' input=IDENT (';' parameter (',' parameter)*)? ')'
+  : 'activation' name=ident '(' input=ident (';' parameter (',' parameter)*)? ')'
     '=' body=expr ';'
   ;
 
-parameter : LEARNABLE? name=IDENT '=' value=expr ;
+parameter : LEARNABLE? name=ident '=' value=expr ;
+
+// import "activations.nn";   (relative to the importing file)
+importDecl : 'import' path=STRING ';' ;
+
+// ---- Models ---------------------------------------------------------------
+
+// model mlp { input 784; dense fc1(256, relu); dense out(10); loss cross_entropy; }
+modelDecl : 'model' name=ident '{' modelItem* '}' ;
+
+modelItem
+  : 'input' size=signedNumber ';'                                        # inputItem
+  | 'dense' name=ident '(' units=signedNumber (',' layerOption)* ')' ';'  # denseItem
+  | 'loss' name=ident ';'                                                # lossItem
+  ;
+
+// relu | leaky_relu(0.05) | swish(beta = 2) | relu: 128 (mixed layers) | per_unit
+layerOption
+  : PER_UNIT                                                                        # perUnitOption
+  | activation=ident ('(' (argument (',' argument)*)? ')')? (':' units=signedNumber)?  # activationOption
+  ;
+
+// ---- Training -------------------------------------------------------------
+
+// train mlp { data = idx("images.gz", "labels.gz"); optimizer = adam(lr = 0.001); epochs = 10; }
+trainDecl : 'train' model=ident '{' setting* '}' ;
+
+setting : key=ident '=' settingValue ';' ;
+
+settingValue
+  : signedNumber                                                             # numberValue
+  | STRING                                                                   # stringValue
+  | name=ident ('(' (settingArgument (',' settingArgument)*)? ')')?           # callValue
+  ;
+
+settingArgument : (key=ident '=')? settingValue ;
+
+signedNumber : sign=('-' | '+')? NUMBER ;
+
+// The words that start model, train and import declarations and model items
+// are keywords only where they start one: elsewhere they are ordinary names
+// (`activation f(input) = input;` keeps working).
+ident : IDENT | IMPORT | MODEL | TRAIN | INPUT | DENSE | LOSS ;
 
 // A formula on its own (the command line, the REPL).
 formula : expr EOF ;
@@ -46,19 +88,30 @@ power : base=primary ('^' exponent=unary)? ;
 
 primary
   : NUMBER                                       # number
-  | IDENT '(' (argument (',' argument)*)? ')'   # call
-  | IDENT                                        # name
+  | ident '(' (argument (',' argument)*)? ')'   # call
+  | ident                                        # name
   | '(' expr ')'                                 # parens
   ;
 
 // Arguments of activation calls may name a parameter: swish(x, beta = 2).
-argument : (name=IDENT '=')? value=expr ;
+argument : (name=ident '=')? value=expr ;
 
 // ---- Tokens ---------------------------------------------------------------
 
 LEARNABLE : 'learnable' ;
+IMPORT : 'import' ;
+MODEL : 'model' ;
+TRAIN : 'train' ;
+INPUT : 'input' ;
+DENSE : 'dense' ;
+LOSS : 'loss' ;
+PER_UNIT : 'per_unit' ;
 NUMBER : DIGITS ('.' DIGITS?)? EXPONENT? | '.' DIGITS EXPONENT? ;
 IDENT : [a-zA-Z_] [a-zA-Z_0-9]* ;
+// A file name: no escapes (a path needs none) and no line breaks.
+STRING : '"' ~["\r\n]* '"' ;
+// A " with no closing " on its line: a token of its own so the error can say so.
+UNTERMINATED_STRING : '"' ~["\r\n]* ;
 fragment DIGITS : [0-9]+ ;
 fragment EXPONENT : [eE] [+-]? DIGITS ;
 

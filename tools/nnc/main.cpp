@@ -17,6 +17,8 @@ const char* kHelp =
     "Commands:\n"
     "  grad    print the simplified symbolic derivative of a formula\n"
     "  eval    evaluate a formula and its derivatives through the JIT\n"
+    "  train   train the model of a .nn file on its data\n"
+    "  compile show a model's graph (--emit=graph)\n"
     "\n"
     "Run `nnc <command> --help` for a command's options; docs/cli.md has them all.\n";
 
@@ -24,7 +26,10 @@ struct Command {
   const char* name;
   int (*run)(const nnc::cli::Args&, std::ostream&, std::ostream&);
 };
-constexpr Command kCommands[] = {{"grad", nnc::cli::runGrad}, {"eval", nnc::cli::runEval}};
+constexpr Command kCommands[] = {{"grad", nnc::cli::runGrad},
+                                 {"eval", nnc::cli::runEval},
+                                 {"train", nnc::cli::runTrain},
+                                 {"compile", nnc::cli::runCompile}};
 
 // The front end, the simplifier and the printer recurse over formulas; at
 // the parser's limits (docs/language.md) that can exceed the 8 MB default

@@ -1,0 +1,24 @@
+#pragma once
+// Turns a .nn file and the files it imports into a Program: reads and parses
+// each file once (however many files import it), follows imports relative to
+// the importing file, refuses import cycles, makes imported activations
+// available, and checks the main file's models and trainings.
+#include <optional>
+#include <string>
+
+#include "frontend/Model.h"
+#include "support/Diagnostics.h"
+
+namespace nnc::frontend {
+
+// Reads `path` and its imports. Empty if any file has an error; every error
+// is reported, each in the file it is in. The Program owns all it refers to
+// (Exprs aside, which live in `ctx`).
+std::optional<Program> analyzeProgram(const std::string& path, ir::ExprContext& ctx, Diagnostics& diags);
+
+// The same for text already in memory (tests, the REPL). `path` names it in
+// diagnostics, and relative imports and data paths start from its folder.
+std::optional<Program> analyzeProgramText(const std::string& path, std::string text, ir::ExprContext& ctx,
+                                          Diagnostics& diags);
+
+}  // namespace nnc::frontend

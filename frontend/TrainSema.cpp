@@ -1,0 +1,363 @@
+#include "frontend/TrainSema.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "support/Spelling.h"
+
+namespace nnc::frontend {
+
+namespace {
+
+constexpr const char* kSettings[] = {"data", "test", "test_fraction", "optimizer", "batch", "epochs", "seed"};
+
+// The range an optimizer argument must lie in.
+enum class Range { Positive, NonNegative, BelowOne };  // BelowOne: 0 <= v < 1
+
+struct OptimizerArgument {
+  const char* name;
+  double OptimizerDef::*field;
+  Range range;
+};
+
+// Positional arguments come in this order.
+constexpr OptimizerArgument kSgdArguments[] = {{"lr", &OptimizerDef::learningRate, Range::Positive},
+                                               {"momentum", &OptimizerDef::momentum, Range::BelowOne},
+                                               {"weight_decay", &OptimizerDef::weightDecay, Range::NonNegative}};
+constexpr OptimizerArgument kAdamArguments[] = {{"lr", &OptimizerDef::learningRate, Range::Positive},
+                                                {"beta1", &OptimizerDef::beta1, Range::BelowOne},
+                                                {"beta2", &OptimizerDef::beta2, Range::BelowOne},
+                                                {"eps", &OptimizerDef::epsilon, Range::Positive},
+                                                {"weight_decay", &OptimizerDef::weightDecay, Range::NonNegative}};
+
+// "a, b and c"
+std::string listed(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return out;
+}
+
+// A value as it reads in a message: 0.5, "file.csv", adam(...).
+std::string describe(const ast::SettingValue& value) {
+  switch (value.kind) {
+    case ast::SettingValue::Kind::Number: return value.number.text;
+    case ast::SettingValue::Kind::String: return fmt::format("\"{}\"", value.text);
+    case ast::SettingValue::Kind::Call: return value.arguments.empty() ? value.text : value.text + "(...)";
+  }
+  return "";
+}
+
+class TrainChecker {
+public:
+  TrainChecker(const TrainingScope& scope, const SourceBuffer& source, Diagnostics& diags)
+      : scope_(scope), source_(source), diags_(diags) {}
+
+  std::optional<TrainingDef> check(const ast::TrainDecl& decl) {
+    size_t errorsBefore = diags_.errorCount();
+    TrainingDef out;
+    out.model = decl.model;
+    out.modelRange = decl.modelRange;
+    out.range = decl.range;
+    checkModelName(decl);
+
+    std::map<std::string, const ast::Setting*> seen;
+    bool hasData = false;
+    const ast::Setting* testFraction = nullptr;
+    for (const ast::Setting& setting : decl.settings) {
+      if (std::find(std::begin(kSettings), std::end(kSettings), setting.key) == std::end(kSettings)) {
+        reportUnknown(setting);
+        continue;
+      }
+      auto [first, inserted] = seen.emplace(setting.key, &setting);
+      if (!inserted) {
+        error(setting.keyRange, fmt::format("'{}' is set twice", setting.key));
+        note(first->second->keyRange, "first set here");
+        continue;
+      }
+      const std::string& key = setting.key;
+      const ast::SettingValue& value = setting.value;
+      if (key == "data") {
+        hasData = true;
+        if (auto data = dataSource(value, key)) out.data = std::move(*data);
+      } else if (key == "test") {
+        out.test = dataSource(value, key);
+      } else if (key == "test_fraction") {
+        testFraction = &setting;
+        if (auto fraction = number(value, key)) {
+          if (*fraction > 0 && *fraction < 1) out.testFraction = *fraction;
+          else error(value.range, fmt::format("test_fraction must be between 0 and 1 (exclusive), found {}", value.number.text));
+        }
+      } else if (key == "optimizer") {
+        if (auto optimizer = this->optimizer(value)) out.optimizer = *optimizer;
+      } else if (key == "batch") {
+        if (auto batch = integer(value, key, 1, kMaxCount)) out.batchSize = *batch;
+      } else if (key == "epochs") {
+        if (auto epochs = integer(value, key, 1, kMaxCount)) out.epochs = *epochs;
+      } else if (key == "seed") {
+        if (auto seed = integer(value, key, 0, kMaxSeed)) out.seed = static_cast<uint64_t>(*seed);
+      }
+    }
+    if (!hasData)
+      error(decl.modelRange, fmt::format("training of '{}' has no data; add it, e.g. data = idx(\"images.gz\", "
+                                         "\"labels.gz\");",
+                                         decl.model));
+    if (testFraction && seen.count("test"))
+      error(testFraction->keyRange, "give either test or test_fraction, not both");
+    if (diags_.errorCount() != errorsBefore) return std::nullopt;
+    return out;
+  }
+
+private:
+  // Batch sizes and epochs beyond this are mistakes, and would overflow counters.
+  static constexpr int64_t kMaxCount = int64_t{1} << 31;
+  // Every integer up to here is exact in a double.
+  static constexpr int64_t kMaxSeed = int64_t{1} << 53;
+
+  void error(SourceRange range, std::string message) { diags_.error(&source_, range, std::move(message)); }
+  void note(SourceRange range, std::string message) { diags_.note(&source_, range, std::move(message)); }
+
+  void checkModelName(const ast::TrainDecl& decl) {
+    const std::vector<std::string>& models = scope_.models;
+    if (std::find(models.begin(), models.end(), decl.model) != models.end()) return;
+    std::string message = fmt::format("unknown model '{}'", decl.model);
+    const std::vector<std::string>& imported = scope_.importedModels;
+    if (auto suggestion = closestSpelling(decl.model, models))
+      message += fmt::format("; did you mean '{}'?", *suggestion);
+    else if (std::find(imported.begin(), imported.end(), decl.model) != imported.end())
+      message += ": it is in an imported file, and imports bring in activations only";
+    else if (models.empty())
+      message += ": this file defines no models";
+    error(decl.modelRange, message);
+  }
+
+  void reportUnknown(const ast::Setting& setting) {
+    std::vector<std::string> names(std::begin(kSettings), std::end(kSettings));
+    std::string message = fmt::format("unknown setting '{}'", setting.key);
+    if (auto suggestion = closestSpelling(setting.key, names))
+      message += fmt::format("; did you mean '{}'?", *suggestion);
+    else
+      message += fmt::format(" (the settings are {})", listed(names));
+    error(setting.keyRange, message);
+  }
+
+  // A number, finite. Empty after reporting why not.
+  std::optional<double> number(const ast::SettingValue& value, const std::string& key) {
+    if (value.kind != ast::SettingValue::Kind::Number) {
+      error(value.range, fmt::format("{} must be a number, found {}", key, describe(value)));
+      return std::nullopt;
+    }
+    if (std::isinf(value.number.value)) {
+      error(value.range, fmt::format("number '{}' is too large for a double", value.number.text));
+      return std::nullopt;
+    }
+    return value.number.value;
+  }
+
+  std::optional<int64_t> integer(const ast::SettingValue& value, const std::string& key, int64_t min, int64_t max) {
+    const char* kind = min > 0 ? "a positive integer" : "a non-negative integer";
+    if (value.kind != ast::SettingValue::Kind::Number) {
+      error(value.range, fmt::format("{} must be {}, found {}", key, kind, describe(value)));
+      return std::nullopt;
+    }
+    std::optional<double> v = number(value, key);
+    if (!v) return std::nullopt;
+    if (*v < static_cast<double>(min) || *v != std::floor(*v)) {
+      error(value.range, fmt::format("{} must be {}, found {}", key, kind, value.number.text));
+      return std::nullopt;
+    }
+    if (*v > static_cast<double>(max)) {
+      error(value.range, fmt::format("{} must be at most {}, found {}", key, max, value.number.text));
+      return std::nullopt;
+    }
+    return static_cast<int64_t>(*v);
+  }
+
+  // idx(IMAGES, LABELS) | csv(FILE, label = COLUMN)
+  std::optional<DataSource> dataSource(const ast::SettingValue& value, const std::string& key) {
+    static const std::string kForms = "idx(IMAGES, LABELS) or csv(FILE, label = COLUMN)";
+    if (value.kind != ast::SettingValue::Kind::Call) {
+      error(value.range, fmt::format("{} must be {}, found {}", key, kForms, describe(value)));
+      return std::nullopt;
+    }
+    if (value.text == "idx") return idx(value);
+    if (value.text == "csv") return csv(value);
+    std::string message = fmt::format("unknown data format '{}'", value.text);
+    if (auto suggestion = closestSpelling(value.text, {"idx", "csv"}))
+      message += fmt::format("; did you mean '{}'?", *suggestion);
+    error(value.range, message + fmt::format(" ({} is {})", key, kForms));
+    return std::nullopt;
+  }
+
+  std::optional<DataSource> idx(const ast::SettingValue& value) {
+    size_t errorsBefore = diags_.errorCount();
+    DataSource out;
+    out.kind = DataSource::Kind::Idx;
+    out.range = value.range;
+    for (const ast::SettingArgument& argument : value.arguments) {
+      if (!argument.name.empty()) {
+        error(argument.nameRange, "idx takes no named arguments: idx(IMAGES, LABELS)");
+        continue;
+      }
+      if (auto path = filePath(argument.value, "idx")) out.paths.push_back(*path);
+    }
+    if (diags_.errorCount() != errorsBefore) return std::nullopt;
+    if (value.arguments.size() != 2) {
+      error(value.range, fmt::format("idx takes 2 files, images and labels: idx(IMAGES, LABELS); found {}",
+                                     value.arguments.size()));
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  std::optional<DataSource> csv(const ast::SettingValue& value) {
+    size_t errorsBefore = diags_.errorCount();
+    DataSource out;
+    out.kind = DataSource::Kind::Csv;
+    out.range = value.range;
+    bool hasFile = false, hasLabel = false;
+    size_t positional = 0;
+    for (const ast::SettingArgument& argument : value.arguments) {
+      std::string name = argument.name;
+      if (name.empty()) name = positional == 0 ? "file" : positional == 1 ? "label" : "";
+      if (argument.name.empty()) ++positional;
+      if (name.empty()) {
+        error(argument.value.range, "too many arguments to csv: it takes a file and label = COLUMN");
+      } else if (name != "file" && name != "label") {
+        std::string message = fmt::format("csv has no argument named '{}'", name);
+        if (auto suggestion = closestSpelling(name, {"file", "label"}))
+          message += fmt::format("; did you mean '{}'?", *suggestion);
+        error(argument.nameRange, message);
+      } else if ((name == "file" && hasFile) || (name == "label" && hasLabel)) {
+        error(argument.name.empty() ? argument.value.range : argument.nameRange,
+              fmt::format("'{}' of csv is given twice", name));
+      } else if (name == "file") {
+        hasFile = true;
+        if (auto path = filePath(argument.value, "csv")) out.paths.push_back(*path);
+      } else {
+        hasLabel = true;
+        // Columns count from 0, like pandas' iloc; -1 (the default) is the last.
+        if (auto column = integer(argument.value, "label", 0, kMaxCount)) out.labelColumn = *column;
+      }
+    }
+    if (!hasFile && diags_.errorCount() == errorsBefore)
+      error(value.range, "csv needs a file: csv(\"file.csv\", label = COLUMN)");
+    if (diags_.errorCount() != errorsBefore) return std::nullopt;
+    return out;
+  }
+
+  // A quoted path; relative ones are taken from the .nn file's folder.
+  std::optional<std::string> filePath(const ast::SettingValue& value, const char* format) {
+    if (value.kind != ast::SettingValue::Kind::String) {
+      error(value.range, fmt::format("{} expects file names in quotes, found {}", format, describe(value)));
+      return std::nullopt;
+    }
+    if (value.text.empty()) {
+      error(value.range, "empty file name");
+      return std::nullopt;
+    }
+    std::filesystem::path path(value.text);
+    if (path.is_absolute()) return value.text;
+    return (std::filesystem::path(scope_.directory) / path).lexically_normal().string();
+  }
+
+  // sgd(lr, momentum, weight_decay) | adam(lr, beta1, beta2, eps, weight_decay)
+  std::optional<OptimizerDef> optimizer(const ast::SettingValue& value) {
+    if (value.kind != ast::SettingValue::Kind::Call) {
+      error(value.range, fmt::format("optimizer must be sgd(...) or adam(...), found {}", describe(value)));
+      return std::nullopt;
+    }
+    OptimizerDef out;
+    out.range = value.range;
+    std::span<const OptimizerArgument> arguments;
+    if (value.text == "sgd") {
+      out.kind = OptimizerDef::Kind::SGD;
+      arguments = kSgdArguments;
+    } else if (value.text == "adam") {
+      out.kind = OptimizerDef::Kind::Adam;
+      arguments = kAdamArguments;
+    } else {
+      std::string message = fmt::format("unknown optimizer '{}'", value.text);
+      if (auto suggestion = closestSpelling(value.text, {"sgd", "adam"}))
+        message += fmt::format("; did you mean '{}'?", *suggestion);
+      error(value.range, message + " (the optimizers are sgd and adam)");
+      return std::nullopt;
+    }
+    std::vector<std::string> names;
+    for (const OptimizerArgument& a : arguments) names.push_back(a.name);
+
+    size_t errorsBefore = diags_.errorCount();
+    std::vector<bool> given(arguments.size(), false);
+    size_t positional = 0;
+    for (const ast::SettingArgument& argument : value.arguments) {
+      size_t index = 0;
+      if (argument.name.empty()) {
+        index = positional++;
+        if (index >= arguments.size()) {
+          error(argument.value.range, fmt::format("too many arguments to {}: it takes {}", value.text, listed(names)));
+          continue;
+        }
+      } else {
+        while (index < arguments.size() && argument.name != arguments[index].name) ++index;
+        if (index == arguments.size()) {
+          std::string message = fmt::format("{} has no argument named '{}'", value.text, argument.name);
+          if (auto suggestion = closestSpelling(argument.name, names))
+            message += fmt::format("; did you mean '{}'?", *suggestion);
+          else
+            message += fmt::format(" (it takes {})", listed(names));
+          error(argument.nameRange, message);
+          continue;
+        }
+      }
+      const OptimizerArgument& spec = arguments[index];
+      if (given[index]) {
+        error(argument.name.empty() ? argument.value.range : argument.nameRange,
+              fmt::format("'{}' of {} is given twice", spec.name, value.text));
+        continue;
+      }
+      given[index] = true;
+      std::optional<double> v = number(argument.value, spec.name);
+      if (v && inRange(*v, spec, argument.value)) out.*spec.field = *v;
+    }
+    if (diags_.errorCount() != errorsBefore) return std::nullopt;
+    return out;
+  }
+
+  bool inRange(double v, const OptimizerArgument& spec, const ast::SettingValue& value) {
+    const char* expected = nullptr;
+    switch (spec.range) {
+      case Range::Positive:
+        if (!(v > 0)) expected = "positive";
+        break;
+      case Range::NonNegative:
+        if (!(v >= 0)) expected = "at least 0";
+        break;
+      case Range::BelowOne:
+        if (!(v >= 0 && v < 1)) expected = "at least 0 and less than 1";
+        break;
+    }
+    if (expected) error(value.range, fmt::format("{} must be {}, found {}", spec.name, expected, value.number.text));
+    return expected == nullptr;
+  }
+
+  const TrainingScope& scope_;
+  const SourceBuffer& source_;
+  Diagnostics& diags_;
+};
+
+}  // namespace
+
+std::vector<TrainingDef> analyzeTrainings(const std::vector<ast::TrainDecl>& trainings, const TrainingScope& scope,
+                                          const SourceBuffer& source, Diagnostics& diags) {
+  TrainChecker checker(scope, source, diags);
+  std::vector<TrainingDef> out;
+  for (const ast::TrainDecl& decl : trainings)
+    if (std::optional<TrainingDef> training = checker.check(decl)) out.push_back(std::move(*training));
+  return out;
+}
+
+}  // namespace nnc::frontend

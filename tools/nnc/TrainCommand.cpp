@@ -1,0 +1,286 @@
+// nnc train: train a model described in a .nn file on its data.
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "backend/CompiledModel.h"
+#include "runtime/AtomicFile.h"
+#include "runtime/Checkpoint.h"
+#include "runtime/CsvReader.h"
+#include "runtime/IdxReader.h"
+#include "runtime/Trainer.h"
+#include "support/Spelling.h"
+#include "tools/nnc/Commands.h"
+#include "tools/nnc/ModelInput.h"
+#include "tools/nnc/Options.h"
+
+namespace nnc::cli {
+
+namespace {
+
+const char* kUsage =
+    "usage: nnc train F.nn [--epochs N] [--batch N] [--lr X] [--seed N] [--save P] [--load P]\n"
+    "                      [--metrics-json P] [--model NAME]\n"
+    "\n"
+    "Trains the model of F.nn's `train` declaration on its data, showing progress,\n"
+    "and reports the accuracy on the test data. Options override the file's settings.\n\n";
+
+std::vector<OptionSpec> trainOptions() {
+  return {
+      {"epochs", "N", "number of epochs"},
+      {"batch", "N", "mini-batch size"},
+      {"lr", "X", "learning rate"},
+      {"seed", "N", "random seed (initial weights, shuffling)"},
+      {"save", "P", "write a checkpoint (safetensors) after every epoch"},
+      {"load", "P", "resume from a checkpoint"},
+      {"metrics-json", "P", "write the final figures as JSON"},
+      {"model", "NAME", "which `train` declaration to run, when the file has several"},
+      {"help", "", "show this help"},
+  };
+}
+
+std::optional<runtime::Dataset> loadData(const frontend::DataSource& source, Diagnostics& diags) {
+  if (source.kind == frontend::DataSource::Kind::Idx)
+    return runtime::loadIdxDataset(source.paths.at(0), source.paths.at(1), diags);
+  runtime::CsvOptions options;
+  options.labelColumn = static_cast<int>(source.labelColumn);
+  return runtime::loadCsvDataset(source.paths.at(0), diags, options);
+}
+
+// Progress on a terminal: one line redrawn in place; elsewhere (logs, CI)
+// only the line at the end of each epoch.
+class ProgressPrinter {
+public:
+  explicit ProgressPrinter(std::ostream& out) : out_(out), terminal_(isatty(STDOUT_FILENO) == 1) {}
+
+  void batch(int64_t epoch, int64_t epochs, int64_t done, int64_t total, double loss) {
+    if (!terminal_) return;
+    out_ << "\r" << bar(epoch, epochs, done, total) << fmt::format("  loss {:.4f}", loss) << std::flush;
+  }
+
+  void epoch(const runtime::EpochReport& r) {
+    if (terminal_) out_ << "\r";
+    out_ << bar(r.epoch, r.epochs, r.samples, r.samples)
+         << fmt::format("  loss {:.4f}  test loss {:.4f}  test accuracy {:.4f}  {:.1f} s\n", r.trainLoss, r.test.loss,
+                        r.test.accuracy, r.seconds)
+         << std::flush;
+  }
+
+private:
+  static std::string bar(int64_t epoch, int64_t epochs, int64_t done, int64_t total) {
+    constexpr int kWidth = 26;
+    int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
+    return fmt::format("epoch {}/{} [{}{}] {}/{}", epoch, epochs, std::string(static_cast<size_t>(filled), '#'),
+                       std::string(static_cast<size_t>(kWidth - filled), '.'), done, total);
+  }
+  std::ostream& out_;
+  bool terminal_;
+};
+
+// Every parameter and the optimiser's state, named as PyTorch names them.
+runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optimizer& optimizer, int64_t epoch,
+                                   const std::string& modelName) {
+  runtime::Checkpoint checkpoint;
+  for (const runtime::ParameterRef& p : model.parameters()) checkpoint.tensors.push_back({p.name, *p.value});
+  for (auto& [name, tensor] : optimizer.state()) checkpoint.tensors.push_back({name, *tensor});
+  checkpoint.metadata["epoch"] = std::to_string(epoch);
+  checkpoint.metadata["model"] = modelName;
+  return checkpoint;
+}
+
+// Loads a checkpoint into the model and optimiser; returns the epochs done.
+std::optional<int64_t> restore(const std::string& path, backend::CompiledModel& model, runtime::Optimizer& optimizer,
+                               Diagnostics& diags) {
+  std::optional<runtime::Checkpoint> checkpoint = runtime::loadCheckpoint(path, diags);
+  if (!checkpoint) return std::nullopt;
+  for (const runtime::ParameterRef& p : model.parameters()) {
+    const runtime::Tensor* saved = checkpoint->find(p.name);
+    if (!saved) {
+      diags.error(fmt::format("checkpoint '{}' has no tensor '{}' for this model", path, p.name));
+      continue;
+    }
+    if (saved->shape() != p.value->shape()) {
+      diags.error(fmt::format("checkpoint '{}': '{}' has shape {}, the model needs {}", path, p.name,
+                              saved->shapeString(), p.value->shapeString()));
+      continue;
+    }
+    *p.value = *saved;
+  }
+  std::map<std::string, runtime::Tensor> state;
+  for (const runtime::NamedTensor& t : checkpoint->tensors)
+    if (t.name.rfind("optimizer.", 0) == 0) state[t.name] = t.tensor;
+  optimizer.restoreState(state);
+  if (diags.hasErrors()) return std::nullopt;
+  auto epoch = checkpoint->metadata.find("epoch");
+  return epoch == checkpoint->metadata.end() ? 0 : std::stoll(epoch->second);
+}
+
+std::string metricsJson(const runtime::TrainResult& result, double seconds, int64_t samples) {
+  const runtime::EpochReport& last = result.epochs.back();
+  return fmt::format(
+      "{{\n  \"epochs\": {},\n  \"test_accuracy\": {:.6f},\n  \"test_loss\": {:.6f},\n  \"train_loss\": {:.6f},\n"
+      "  \"seconds\": {:.3f},\n  \"samples_per_second\": {:.1f}\n}}\n",
+      last.epoch, last.test.accuracy, last.test.loss, last.trainLoss, seconds,
+      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);
+}
+
+bool writeText(const std::string& path, const std::string& text, Diagnostics& diags) {
+  std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(text.data()), text.size());
+  std::span<const std::byte> pieces[] = {bytes};
+  if (std::error_code error = runtime::writeFileAtomically(path, pieces)) {
+    diags.error(fmt::format("cannot write '{}': {}", path, error.message()));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
+  Diagnostics diags;
+  std::vector<OptionSpec> specs = trainOptions();
+  auto options = parseOptions("train", specs, args, diags);
+  if (options && options->has("help")) {
+    out << kUsage << formatOptionsHelp(specs);
+    return 0;
+  }
+  if (options && options->positional().size() != 1)
+    diags.error("give one .nn file to train, e.g. nnc train examples/fashion_mlp.nn");
+  if (diags.hasErrors()) {
+    err << diags.render();
+    return 1;
+  }
+  std::optional<LoadedProgram> loaded = loadProgram(options->positional()[0], diags);
+  if (!loaded) {
+    err << diags.render();
+    return 1;
+  }
+  const frontend::Program& program = loaded->program;
+
+  // Which training, with the command line's overrides.
+  const frontend::TrainingDef* chosen = nullptr;
+  std::optional<std::string> wanted = options->get("model");
+  for (const frontend::TrainingDef& t : program.trainings)
+    if (!wanted || t.model == *wanted) chosen = chosen ? chosen : &t;
+  if (!chosen) {
+    diags.error(wanted ? fmt::format("'{}' has no `train {}` declaration", options->positional()[0], *wanted)
+                       : fmt::format("'{}' has no `train` declaration to run", options->positional()[0]));
+    err << diags.render();
+    return 1;
+  }
+  frontend::TrainingDef training = *chosen;
+  if (auto v = options->get("epochs")) training.epochs = parseInteger("epochs", *v, 1, 100000, diags).value_or(0);
+  if (auto v = options->get("batch")) training.batchSize = parseInteger("batch", *v, 1, 1 << 20, diags).value_or(0);
+  if (auto v = options->get("seed"))
+    training.seed = static_cast<uint64_t>(parseInteger("seed", *v, 0, INT64_MAX, diags).value_or(0));
+  if (auto v = options->get("lr")) {
+    std::optional<double> lr = parseReal("--lr", *v, diags);
+    if (lr && *lr <= 0) diags.error(fmt::format("--lr needs a positive number, not '{}'", *v));
+    training.optimizer.learningRate = lr.value_or(0);
+  }
+  const frontend::ModelDef* model = program.model(training.model);
+  if (diags.hasErrors() || !model) {
+    err << diags.render();
+    return 1;
+  }
+
+  // Data.
+  std::optional<runtime::Dataset> trainData = loadData(training.data, diags);
+  std::optional<runtime::Dataset> testData;
+  if (training.test) testData = loadData(*training.test, diags);
+  if (!trainData || (training.test && !testData)) {
+    err << diags.render();
+    return 1;
+  }
+  if (!testData) testData = runtime::splitOff(*trainData, training.testFraction, training.seed);
+  int64_t outputs = model->layers.back().units;
+  if (trainData->featureCount() != model->inputSize)
+    diags.error(fmt::format("the data has {} features per sample, but model '{}' takes input {}",
+                            trainData->featureCount(), model->name, model->inputSize));
+  if (outputs > 1 && trainData->numClasses > outputs)
+    diags.error(fmt::format("the data has {} classes, but model '{}' ends in {} units", trainData->numClasses,
+                            model->name, outputs));
+  if (diags.hasErrors()) {
+    err << diags.render();
+    return 1;
+  }
+
+  // Compile.
+  std::string error;
+  std::unique_ptr<backend::FormulaJIT> jit = backend::FormulaJIT::create(error);
+  std::unique_ptr<backend::CompiledModel> compiled;
+  if (jit) {
+    ir::Graph graph = buildTrainingGraph(*model, *loaded->exprs);
+    if (std::string problem = ir::verify(graph); !problem.empty()) error = "internal error: invalid graph: " + problem;
+    else compiled = backend::CompiledModel::compile(std::move(graph), *jit, training.seed, error);
+  }
+  if (!compiled) {
+    err << "nnc: error: " << error << "\n";
+    return 1;
+  }
+  runtime::OptimizerSettings settings;
+  settings.kind = training.optimizer.kind == frontend::OptimizerDef::Kind::SGD ? runtime::OptimizerSettings::Kind::SGD
+                                                                                : runtime::OptimizerSettings::Kind::Adam;
+  settings.learningRate = static_cast<float>(training.optimizer.learningRate);
+  settings.momentum = static_cast<float>(training.optimizer.momentum);
+  settings.weightDecay = static_cast<float>(training.optimizer.weightDecay);
+  settings.beta1 = static_cast<float>(training.optimizer.beta1);
+  settings.beta2 = static_cast<float>(training.optimizer.beta2);
+  settings.epsilon = static_cast<float>(training.optimizer.epsilon);
+  runtime::Optimizer optimizer(settings);
+
+  runtime::TrainSettings trainSettings{training.epochs, training.batchSize, training.seed, 0};
+  if (auto path = options->get("load")) {
+    std::optional<int64_t> done = restore(*path, *compiled, optimizer, diags);
+    if (!done) {
+      err << diags.render();
+      return 1;
+    }
+    trainSettings.firstEpoch = std::min(*done, training.epochs);
+    out << fmt::format("resumed from '{}' after epoch {}\n", *path, *done);
+  }
+
+  // Train.
+  ProgressPrinter progress(out);
+  std::optional<std::string> savePath = options->get("save");
+  int64_t currentEpoch = trainSettings.firstEpoch + 1;
+  runtime::TrainEvents events;
+  events.batchDone = [&](int64_t done, int64_t total, double loss) {
+    progress.batch(currentEpoch, training.epochs, done, total, loss);
+  };
+  events.epochDone = [&](const runtime::EpochReport& report) {
+    progress.epoch(report);
+    currentEpoch = report.epoch + 1;
+    if (savePath) runtime::saveCheckpoint(*savePath, makeCheckpoint(*compiled, optimizer, report.epoch, model->name), diags);
+  };
+  runtime::TrainResult result = runtime::train(*compiled, optimizer, *trainData, *testData, trainSettings, events);
+  if (diags.hasErrors() || !result.error.empty()) {
+    err << diags.render();
+    if (!result.error.empty()) err << "nnc: error: " << result.error << "\n";
+    return 1;
+  }
+  if (result.epochs.empty()) {
+    out << "nothing to train: the checkpoint is already at the last epoch\n";
+    return 0;
+  }
+  double seconds = 0;
+  int64_t samples = 0;
+  for (const runtime::EpochReport& r : result.epochs) {
+    seconds += r.seconds;
+    samples += r.samples;
+  }
+  const runtime::EpochReport& last = result.epochs.back();
+  out << fmt::format("test accuracy {:.4f}   ({} epochs, {:.2f} s/epoch, {:.0f} samples/s)\n", last.test.accuracy,
+                     result.epochs.size(), seconds / static_cast<double>(result.epochs.size()),
+                     seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);
+  if (auto path = options->get("metrics-json"); path && !writeText(*path, metricsJson(result, seconds, samples), diags)) {
+    err << diags.render();
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace nnc::cli
