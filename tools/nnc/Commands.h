@@ -13,5 +13,7 @@ int runGrad(const Args& args, std::ostream& out, std::ostream& err);
 int runEval(const Args& args, std::ostream& out, std::ostream& err);
 int runTrain(const Args& args, std::ostream& out, std::ostream& err);
 int runCompile(const Args& args, std::ostream& out, std::ostream& err);
+int runPredict(const Args& args, std::ostream& out, std::ostream& err);
+int runBackprop(const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace nnc::cli

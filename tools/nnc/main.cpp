@@ -19,6 +19,8 @@ const char* kHelp =
     "  eval    evaluate a formula and its derivatives through the JIT\n"
     "  train   train the model of a .nn file on its data\n"
     "  compile show a model's graph (--emit=graph)\n"
+    "  predict a trained model's outputs for samples\n"
+    "  backprop loss and parameter gradients for one batch (checks against other frameworks)\n"
     "\n"
     "Run `nnc <command> --help` for a command's options; docs/cli.md has them all.\n";
 
@@ -29,7 +31,9 @@ struct Command {
 constexpr Command kCommands[] = {{"grad", nnc::cli::runGrad},
                                  {"eval", nnc::cli::runEval},
                                  {"train", nnc::cli::runTrain},
-                                 {"compile", nnc::cli::runCompile}};
+                                 {"compile", nnc::cli::runCompile},
+                                 {"predict", nnc::cli::runPredict},
+                                 {"backprop", nnc::cli::runBackprop}};
 
 // The front end, the simplifier and the printer recurse over formulas; at
 // the parser's limits (docs/language.md) that can exceed the 8 MB default

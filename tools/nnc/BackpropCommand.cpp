@@ -1,0 +1,50 @@
+// nnc backprop: the loss and every parameter's gradient for one batch, to
+// check a model (a custom activation) against another framework.
+#include <fmt/format.h>
+
+#include "runtime/Checkpoint.h"
+#include "tools/nnc/Commands.h"
+#include "tools/nnc/ModelCommand.h"
+
+namespace nnc::cli {
+
+namespace {
+
+const char* kUsage =
+    "usage: nnc backprop F.nn --weights W.safetensors --data D.csv --out G.safetensors [--model NAME]\n"
+    "\n"
+    "Runs the samples of D.csv as one batch: prints the mean loss and writes the\n"
+    "gradient of every parameter to G.safetensors, under the weights' names.\n\n";
+
+}  // namespace
+
+int runBackprop(const Args& args, std::ostream& out, std::ostream& err) {
+  Diagnostics diags;
+  std::vector<OptionSpec> specs = modelOptions();
+  specs.insert(specs.end() - 1, {"out", "G.safetensors", "where to write the gradients"});
+  auto options = parseOptions("backprop", specs, args, diags);
+  if (options && options->has("help")) {
+    out << kUsage << formatOptionsHelp(specs);
+    return 0;
+  }
+  if (options && !options->get("out")) diags.error("--out is required");
+  std::optional<ReadyModel> ready;
+  if (options && !diags.hasErrors()) ready = prepareModel(*options, diags);
+  if (!ready) {
+    err << diags.render();
+    return 1;
+  }
+  double loss = ready->model->trainStep(ready->data.features, ready->data.labels);
+  runtime::Checkpoint gradients;
+  for (const runtime::ParameterRef& p : ready->model->parameters()) gradients.tensors.push_back({p.name, *p.gradient});
+  gradients.metadata["content"] = "gradients";
+  gradients.metadata["loss"] = fmt::format("{:.9g}", loss);
+  if (!runtime::saveCheckpoint(*options->get("out"), gradients, diags)) {
+    err << diags.render();
+    return 1;
+  }
+  out << fmt::format("loss {:.9g}\n", loss);
+  return 0;
+}
+
+}  // namespace nnc::cli

@@ -1,0 +1,77 @@
+#include "tools/nnc/ModelCommand.h"
+
+#include <fmt/format.h>
+
+#include "runtime/Checkpoint.h"
+#include "runtime/CsvReader.h"
+
+namespace nnc::cli {
+
+std::vector<OptionSpec> modelOptions() {
+  return {
+      {"weights", "W.safetensors", "the parameters (a checkpoint from nnc train --save, or PyTorch's names)"},
+      {"data", "D.csv", "samples: feature columns, then the label column"},
+      {"model", "NAME", "which model of the file (default: its only one)"},
+      {"help", "", "show this help"},
+  };
+}
+
+std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics& diags) {
+  if (options.positional().size() != 1) diags.error("give one .nn file");
+  if (!options.get("weights")) diags.error("--weights is required");
+  if (!options.get("data")) diags.error("--data is required");
+  if (diags.hasErrors()) return std::nullopt;
+  const std::string& path = options.positional()[0];
+  std::optional<LoadedProgram> loaded = loadProgram(path, diags);
+  if (!loaded) return std::nullopt;
+  const frontend::ModelDef* model = nullptr;
+  std::optional<std::string> wanted = options.get("model");
+  for (const frontend::ModelDef& m : loaded->program.models)
+    if (!wanted || m.name == *wanted) model = model ? model : &m;
+  if (!model) {
+    diags.error(wanted ? fmt::format("'{}' defines no model '{}'", path, *wanted)
+                       : fmt::format("'{}' defines no model", path));
+    return std::nullopt;
+  }
+  if (!wanted && loaded->program.models.size() > 1) {
+    diags.error(fmt::format("'{}' defines {} models; choose one with --model", path, loaded->program.models.size()));
+    return std::nullopt;
+  }
+  std::optional<runtime::Dataset> data = runtime::loadCsvDataset(*options.get("data"), diags);
+  std::optional<runtime::Checkpoint> weights = runtime::loadCheckpoint(*options.get("weights"), diags);
+  if (!data || !weights) return std::nullopt;
+  if (data->featureCount() != model->inputSize) {
+    diags.error(fmt::format("'{}' has {} features per sample, but model '{}' takes input {}", *options.get("data"),
+                            data->featureCount(), model->name, model->inputSize));
+    return std::nullopt;
+  }
+
+  ReadyModel ready;
+  std::string error;
+  ready.jit = backend::FormulaJIT::create(error);
+  if (ready.jit) {
+    ir::Graph graph = buildTrainingGraph(*model, *loaded->exprs);
+    ready.model = backend::CompiledModel::compile(std::move(graph), *ready.jit, 0, error);
+  }
+  if (!ready.model) {
+    diags.error(error);
+    return std::nullopt;
+  }
+  for (const runtime::ParameterRef& p : ready.model->parameters()) {
+    const runtime::Tensor* saved = weights->find(p.name);
+    if (!saved) {
+      diags.error(fmt::format("'{}' has no tensor '{}' for model '{}'", *options.get("weights"), p.name, model->name));
+    } else if (saved->shape() != p.value->shape()) {
+      diags.error(fmt::format("'{}': '{}' has shape {}, the model needs {}", *options.get("weights"), p.name,
+                              saved->shapeString(), p.value->shapeString()));
+    } else {
+      *p.value = *saved;
+    }
+  }
+  if (diags.hasErrors()) return std::nullopt;
+  ready.loaded = std::move(*loaded);
+  ready.data = std::move(*data);
+  return ready;
+}
+
+}  // namespace nnc::cli

@@ -1,0 +1,51 @@
+// nnc predict: the model's outputs for each sample of a CSV file.
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "tools/nnc/Commands.h"
+#include "tools/nnc/ModelCommand.h"
+
+namespace nnc::cli {
+
+namespace {
+
+const char* kUsage =
+    "usage: nnc predict F.nn --weights W.safetensors --data D.csv [--model NAME]\n"
+    "\n"
+    "Prints one line per sample of D.csv: the model's outputs (its last layer),\n"
+    "space-separated, with 9 significant digits. D.csv has the training layout\n"
+    "(feature columns, then a label column, which predict ignores).\n\n";
+
+std::string formatValue(float v) { return std::isnan(v) ? "nan" : fmt::format("{:.9g}", v); }
+
+}  // namespace
+
+int runPredict(const Args& args, std::ostream& out, std::ostream& err) {
+  Diagnostics diags;
+  std::vector<OptionSpec> specs = modelOptions();
+  auto options = parseOptions("predict", specs, args, diags);
+  if (options && options->has("help")) {
+    out << kUsage << formatOptionsHelp(specs);
+    return 0;
+  }
+  std::optional<ReadyModel> ready;
+  if (options) ready = prepareModel(*options, diags);
+  if (!ready) {
+    err << diags.render();
+    return 1;
+  }
+  const runtime::Tensor& prediction = ready->model->predict(ready->data.features);
+  int64_t columns = prediction.dim(1);
+  for (int64_t r = 0; r < prediction.dim(0); ++r) {
+    std::string line;
+    for (int64_t c = 0; c < columns; ++c) {
+      if (c) line += ' ';
+      line += formatValue(prediction[r * columns + c]);
+    }
+    out << line << "\n";
+  }
+  return 0;
+}
+
+}  // namespace nnc::cli
