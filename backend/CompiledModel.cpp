@@ -37,6 +37,13 @@ struct CompiledModel::Impl {
   std::vector<Tensor> values;               // by ValueId
   std::vector<std::unique_ptr<Kernel>> kernels;  // by node index, then segment: see kernelIndex
   std::vector<std::vector<size_t>> kernelIndex;  // node -> kernel per segment
+  // Per kernel: argument arrays and column-sum buffers, allocated once.
+  struct Scratch {
+    std::vector<const float*> inputs, params;
+    std::vector<Tensor> sums;
+    std::vector<float*> sumPointers;
+  };
+  std::vector<Scratch> scratches;
   size_t lossGradNode = 0;                  // the first backward node
   size_t lossNode = 0;
   runtime::Loss lossKind = runtime::Loss::CrossEntropy;
@@ -95,18 +102,19 @@ struct CompiledModel::Impl {
     int64_t rows = first.dim(0), stride = first.dim(1);
     for (size_t s = 0; s < node.segments.size(); ++s) {
       const ir::MapSegment& segment = node.segments[s];
-      std::vector<const float*> inputs;
-      for (ir::ValueId operand : node.operands) inputs.push_back(at(operand).data() + segment.firstColumn);
-      std::vector<const float*> params;
-      for (const ir::MapSegment::Param& p : segment.params) params.push_back(at(p.value).data());
+      // Reused every batch: clear() keeps the capacity, so nothing is allocated.
+      Scratch& scratch = scratches[kernelIndex[n][s]];
+      scratch.inputs.clear();
+      for (ir::ValueId operand : node.operands) scratch.inputs.push_back(at(operand).data() + segment.firstColumn);
+      scratch.params.clear();
+      for (const ir::MapSegment::Param& p : segment.params) scratch.params.push_back(at(p.value).data());
       float* outputs[] = {at(node.results[0]).data() + segment.firstColumn};
       // Parameter gradients accumulate per column; a per-layer (scalar)
       // parameter's gradient is then the sum over its columns.
-      std::vector<Tensor> sums;
-      std::vector<float*> sumPointers;
-      for (size_t k = 0; k < segment.columnSums.size(); ++k) sums.emplace_back(runtime::Shape{segment.columns});
-      for (Tensor& sum : sums) sumPointers.push_back(sum.data());
-      kernels[kernelIndex[n][s]]->run(runtime_args(rows, segment.columns, stride, inputs, params, outputs, sumPointers));
+      std::vector<Tensor>& sums = scratch.sums;
+      for (Tensor& sum : sums) sum.fill(0);
+      kernels[kernelIndex[n][s]]->run(
+          runtime_args(rows, segment.columns, stride, scratch.inputs, scratch.params, outputs, scratch.sumPointers));
       for (size_t k = 0; k < sums.size(); ++k) {
         Tensor& gradient = at(node.results[static_cast<size_t>(segment.columnSumResults[k])]);
         if (gradient.size() == segment.columns) {
@@ -176,6 +184,11 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
       }
       impl->kernelIndex[n].push_back(impl->kernels.size());
       impl->kernels.push_back(std::move(compiled.kernel));
+      Impl::Scratch& scratch = impl->scratches.emplace_back();
+      for (size_t k = 0; k < segment.columnSums.size(); ++k) scratch.sums.emplace_back(runtime::Shape{segment.columns});
+      for (Tensor& sum : scratch.sums) scratch.sumPointers.push_back(sum.data());
+      scratch.inputs.reserve(node.operands.size());
+      scratch.params.reserve(segment.params.size());
     }
   }
   if (impl->lossGradNode == 0) {
