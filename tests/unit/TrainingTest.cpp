@@ -10,12 +10,16 @@
 #include "frontend/GraphBuilder.h"
 #include "passes/Autodiff.h"
 #include "runtime/Trainer.h"
+#include "ReferenceModel.h"
 #include "TestSupport.h"
 
 namespace nnc {
 namespace {
 
 using runtime::Tensor;
+
+// The context the example activations live in (set by the fixture).
+ir::ExprContext* gExprs = nullptr;
 
 // An activation of examples/activations.nn over units [first, first+units).
 frontend::LayerActivation activation(const frontend::Module& module, const std::string& name, int64_t first,
@@ -28,8 +32,14 @@ frontend::LayerActivation activation(const frontend::Module& module, const std::
   act.body = def->body;
   act.firstUnit = first;
   act.units = units;
-  for (const frontend::ParameterDef& p : def->parameters)
+  // As Sema does: fixed parameters take their defaults, learnable ones stay Vars.
+  ir::ExprContext* exprs = gExprs;
+  std::vector<ir::Binding> fixed;
+  for (const frontend::ParameterDef& p : def->parameters) {
     if (p.learnable) act.learnable.push_back({p.name, p.defaultValue, perUnit});
+    else fixed.push_back({p.name, exprs->constant(p.defaultValue)});
+  }
+  act.body = ir::substitute(*exprs, def->body, fixed);
   return act;
 }
 
@@ -56,6 +66,9 @@ protected:
     delete jit_;
     jit_ = nullptr;
   }
+  void SetUp() override { gExprs = &exprs_; }
+  void TearDown() override { gExprs = nullptr; }
+
   std::unique_ptr<backend::CompiledModel> compile(const frontend::ModelDef& model) {
     ir::Graph graph = frontend::buildForwardGraph(model, exprs_);
     EXPECT_TRUE(passes::appendBackward(graph));
@@ -133,6 +146,70 @@ TEST_F(TrainingTest, BackwardMatchesFiniteDifferencesOfTheLoss) {
         double numeric = (up - down) / (2 * h);
         EXPECT_NEAR(analytic[k][i], numeric, 2e-3 + 2e-2 * std::abs(numeric))
             << parameters[k].name << "[" << i << "]";
+      }
+    }
+  }
+}
+
+// Whole-network gradients against central finite differences of the loss
+// computed in double precision by ReferenceModel: every loss, saturating and
+// rectifying activations, learnable parameters per unit and per layer, mixed
+// layers. The JIT model runs in float32, so agreement is to float accuracy.
+TEST_F(TrainingTest, GradientsMatchDoublePrecisionFiniteDifferences) {
+  frontend::Module module = test::loadActivations(exprs_);
+  struct Case {
+    frontend::LossKind loss;
+    int64_t outputs;
+    std::vector<frontend::LayerActivation> hidden;
+    std::vector<frontend::LayerActivation> last;
+  };
+  std::vector<Case> cases{
+      {frontend::LossKind::CrossEntropy, 3, {activation(module, "gelu", 0, 3), activation(module, "swish", 3, 3, true)}, {}},
+      {frontend::LossKind::MSE, 2, {activation(module, "elu", 0, 6)}, {activation(module, "sigmoid", 0, 2)}},
+      {frontend::LossKind::BCE, 1, {activation(module, "mish", 0, 2), activation(module, "prelu", 2, 4)},
+       {activation(module, "sigmoid", 0, 1)}},
+      {frontend::LossKind::BCEWithLogits, 1, {activation(module, "tanh", 0, 6)}, {}},
+      {frontend::LossKind::MSE, 1, {activation(module, "softplus", 0, 3), activation(module, "ncu", 3, 3)}, {}},
+  };
+  for (const Case& c : cases) {
+    frontend::ModelDef def;
+    def.name = "check";
+    def.inputSize = 3;
+    def.layers = {{"hidden", 6, c.hidden, {}}, {"out", c.outputs, c.last, {}}};
+    def.loss = c.loss;
+    ir::Graph graph = frontend::buildForwardGraph(def, exprs_);
+    test::ReferenceModel reference(graph);
+    auto model = compile(def);
+    ASSERT_NE(model, nullptr);
+    Tensor x({4, 3});
+    for (int64_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(std::sin(2.3 * static_cast<double>(i) + 0.4));
+    std::vector<int32_t> labels = c.outputs == 3 ? std::vector<int32_t>{0, 2, 1, 2} : std::vector<int32_t>{1, 0, 0, 1};
+    model->trainStep(x, labels);
+
+    test::Matrix xs(4, std::vector<double>(3));
+    for (int64_t i = 0; i < x.size(); ++i) xs[static_cast<size_t>(i / 3)][static_cast<size_t>(i % 3)] = x[i];
+    std::map<ir::ValueId, std::vector<double>> parameters;
+    std::vector<std::pair<ir::ValueId, runtime::ParameterRef>> byValue;
+    std::vector<runtime::ParameterRef> refs = model->parameters();
+    for (size_t k = 0; k < refs.size(); ++k) {
+      ir::ValueId id = graph.nodes()[0].results[0];
+      for (const ir::GraphNode& node : graph.nodes())
+        if (node.op == ir::GraphOp::Parameter && node.name == refs[k].name) id = node.results[0];
+      parameters[id] = std::vector<double>(refs[k].value->values().begin(), refs[k].value->values().end());
+      byValue.push_back({id, refs[k]});
+    }
+    for (auto& [id, ref] : byValue) {
+      std::vector<double>& p = parameters[id];
+      for (size_t i = 0; i < p.size(); ++i) {
+        double saved = p[i], h = 1e-6 * std::max(1.0, std::abs(saved));
+        p[i] = saved + h;
+        double up = reference.loss(xs, labels, parameters);
+        p[i] = saved - h;
+        double down = reference.loss(xs, labels, parameters);
+        p[i] = saved;
+        double numeric = (up - down) / (2 * h);
+        EXPECT_NEAR((*ref.gradient)[static_cast<int64_t>(i)], numeric, 1e-4 + 1e-3 * std::abs(numeric))
+            << ref.name << "[" << i << "] with loss " << static_cast<int>(c.loss);
       }
     }
   }

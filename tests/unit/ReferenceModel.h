@@ -1,0 +1,112 @@
+#pragma once
+// A slow, obviously-correct evaluation of a forward graph in double
+// precision: the oracle that whole-network gradients are checked against
+// (central finite differences of this loss).
+#include <cmath>
+#include <map>
+#include <span>
+#include <vector>
+
+#include "ir/Graph.h"
+#include "ir/Interpreter.h"
+
+namespace nnc::test {
+
+using Matrix = std::vector<std::vector<double>>;  // [rows][cols]; a vector is one row
+
+class ReferenceModel {
+public:
+  explicit ReferenceModel(const ir::Graph& graph) : graph_(graph) {}
+
+  // parameters: by Parameter value id, row-major values.
+  double loss(const Matrix& x, std::span<const int32_t> labels, const std::map<ir::ValueId, std::vector<double>>& parameters) const {
+    std::map<ir::ValueId, Matrix> values;
+    values[graph_.input] = x;
+    for (const ir::GraphNode& node : graph_.nodes()) {
+      if (node.op == ir::GraphOp::LossGrad) break;  // forward part only
+      switch (node.op) {
+        case ir::GraphOp::Parameter: {
+          const std::vector<double>& flat = parameters.at(node.results[0]);
+          const ir::TensorShape& shape = graph_.value(node.results[0]).shape;
+          int64_t cols = shape.size() == 2 ? shape[1] : static_cast<int64_t>(flat.size());
+          Matrix m(flat.size() / static_cast<size_t>(cols), std::vector<double>(static_cast<size_t>(cols)));
+          for (size_t i = 0; i < flat.size(); ++i) m[i / static_cast<size_t>(cols)][i % static_cast<size_t>(cols)] = flat[i];
+          values[node.results[0]] = m;
+          break;
+        }
+        case ir::GraphOp::MatMul: values[node.results[0]] = matmul(values.at(node.operands[0]), values.at(node.operands[1]), node.transposeB); break;
+        case ir::GraphOp::AddBias: {
+          Matrix out = values.at(node.operands[0]);
+          const std::vector<double>& bias = values.at(node.operands[1])[0];
+          for (auto& row : out)
+            for (size_t c = 0; c < row.size(); ++c) row[c] += bias[c];
+          values[node.results[0]] = out;
+          break;
+        }
+        case ir::GraphOp::Map: values[node.results[0]] = map(node, values); break;
+        case ir::GraphOp::Loss: return lossOf(node.loss, values.at(node.operands[0]), labels);
+        default: break;
+      }
+    }
+    return NAN;
+  }
+
+private:
+  static Matrix matmul(const Matrix& a, const Matrix& w, bool transposeW) {
+    size_t rows = a.size(), inner = a[0].size(), cols = transposeW ? w.size() : w[0].size();
+    Matrix out(rows, std::vector<double>(cols, 0.0));
+    for (size_t r = 0; r < rows; ++r)
+      for (size_t c = 0; c < cols; ++c)
+        for (size_t k = 0; k < inner; ++k) out[r][c] += a[r][k] * (transposeW ? w[c][k] : w[k][c]);
+    return out;
+  }
+
+  Matrix map(const ir::GraphNode& node, const std::map<ir::ValueId, Matrix>& values) const {
+    const Matrix& z = values.at(node.operands[0]);
+    Matrix out = z;
+    for (const ir::MapSegment& segment : node.segments) {
+      std::vector<std::string> names = segment.inputVars;
+      for (const ir::MapSegment::Param& p : segment.params) names.push_back(p.var);
+      ir::Interpreter f(segment.outputs, names);
+      for (size_t r = 0; r < z.size(); ++r) {
+        for (int64_t c = 0; c < segment.columns; ++c) {
+          size_t column = static_cast<size_t>(segment.firstColumn + c);
+          std::vector<double> inputs{z[r][column]};
+          for (const ir::MapSegment::Param& p : segment.params)
+            inputs.push_back(values.at(p.value)[0][p.perColumn ? static_cast<size_t>(c) : 0]);
+          out[r][column] = f.run1(inputs);
+        }
+      }
+    }
+    return out;
+  }
+
+  static double lossOf(ir::LossKind kind, const Matrix& z, std::span<const int32_t> labels) {
+    double total = 0;
+    for (size_t r = 0; r < z.size(); ++r) {
+      const std::vector<double>& row = z[r];
+      double y = labels[r];
+      switch (kind) {
+        case ir::LossKind::CrossEntropy: {
+          double sum = 0;
+          for (double v : row) sum += std::exp(v);
+          total += std::log(sum) - row[static_cast<size_t>(labels[r])];
+          break;
+        }
+        case ir::LossKind::MSE:
+          for (size_t c = 0; c < row.size(); ++c) {
+            double target = row.size() == 1 ? y : (static_cast<int32_t>(c) == labels[r] ? 1.0 : 0.0);
+            total += (row[c] - target) * (row[c] - target) / static_cast<double>(row.size());
+          }
+          break;
+        case ir::LossKind::BCE: total += -(y * std::log(row[0]) + (1 - y) * std::log(1 - row[0])); break;
+        case ir::LossKind::BCEWithLogits: total += std::log1p(std::exp(row[0])) - y * row[0]; break;
+      }
+    }
+    return total / static_cast<double>(z.size());
+  }
+
+  const ir::Graph& graph_;
+};
+
+}  // namespace nnc::test
