@@ -187,10 +187,18 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     return 1;
   }
 
-  // Data.
-  std::optional<runtime::Dataset> trainData = loadData(training.data, diags);
+  // Data. A data problem also points at the declaration that names the file.
+  const SourceBuffer* source = program.sources.empty() ? nullptr : program.sources.front().get();
+  auto load = [&](const frontend::DataSource& data, const char* what) {
+    size_t errorsBefore = diags.errorCount();
+    std::optional<runtime::Dataset> loadedData = loadData(data, diags);
+    if (diags.errorCount() != errorsBefore)
+      diags.note(source, data.range, fmt::format("while loading the {} data of `train {}`", what, training.model));
+    return loadedData;
+  };
+  std::optional<runtime::Dataset> trainData = load(training.data, "training");
   std::optional<runtime::Dataset> testData;
-  if (training.test) testData = loadData(*training.test, diags);
+  if (training.test) testData = load(*training.test, "test");
   if (!trainData || (training.test && !testData)) {
     err << diags.render();
     return 1;
@@ -198,11 +206,17 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   if (!testData) testData = runtime::splitOff(*trainData, training.testFraction, training.seed);
   int64_t outputs = model->layers.back().units;
   if (trainData->featureCount() != model->inputSize)
-    diags.error(fmt::format("the data has {} features per sample, but model '{}' takes input {}",
+    diags.error(source, training.data.range,
+                fmt::format("the data has {} features per sample, but model '{}' takes input {}",
                             trainData->featureCount(), model->name, model->inputSize));
   if (outputs > 1 && trainData->numClasses > outputs)
-    diags.error(fmt::format("the data has {} classes, but model '{}' ends in {} units", trainData->numClasses,
+    diags.error(source, training.data.range,
+                fmt::format("the data has {} classes, but model '{}' ends in {} units", trainData->numClasses,
                             model->name, outputs));
+  if (testData->featureCount() != trainData->featureCount())
+    diags.error(source, training.test ? training.test->range : training.data.range,
+                fmt::format("the test data has {} features per sample, the training data {}",
+                            testData->featureCount(), trainData->featureCount()));
   if (diags.hasErrors()) {
     err << diags.render();
     return 1;
