@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "frontend/ModelSema.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
 #include "support/Spelling.h"
@@ -26,26 +27,6 @@ std::vector<OptionSpec> formulaOptions() {
 }
 
 namespace {
-
-std::optional<std::string> readFile(const std::string& path, Diagnostics& diags) {
-  std::error_code code;
-  if (std::filesystem::is_directory(path, code)) {
-    diags.error(fmt::format("cannot read '{}': it is a directory", path));
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    diags.error(fmt::format("cannot read '{}'", path));
-    return std::nullopt;
-  }
-  return text.str();
-}
 
 // --param NAME=VALUE, applied to the formula's parameters.
 bool bindParameters(const ParsedOptions& options, FormulaInput& input, Diagnostics& diags) {
@@ -110,15 +91,18 @@ std::optional<FormulaInput> loadFormula(const ParsedOptions& options, ir::ExprCo
     return std::nullopt;
   }
 
+  // A file's activations include those it imports.
   frontend::Module module;
   if (path) {
-    std::optional<std::string> text = readFile(*path, diags);
-    if (!text) return std::nullopt;
-    input.sources.push_back(std::make_unique<SourceBuffer>(*path, std::move(*text)));
-    std::optional<ast::File> file = frontend::parseFile(*input.sources.back(), diags);
-    if (!file) return std::nullopt;
-    module = frontend::analyzeFile(*file, *input.sources.back(), ctx, diags);
-    if (diags.hasErrors()) return std::nullopt;
+    std::error_code code;
+    if (std::filesystem::is_directory(*path, code)) {
+      diags.error(fmt::format("cannot read '{}': it is a directory", *path));
+      return std::nullopt;
+    }
+    std::optional<frontend::Program> program = frontend::analyzeProgram(*path, ctx, diags);
+    if (!program || diags.hasErrors()) return std::nullopt;
+    module = std::move(program->activations);
+    input.fileSources = std::move(program->sources);
   }
 
   if (activationName) {
@@ -131,7 +115,7 @@ std::optional<FormulaInput> loadFormula(const ParsedOptions& options, ir::ExprCo
       diags.error(message);
       return std::nullopt;
     }
-    input.formulaSource = input.sources.back().get();
+    input.formulaSource = input.fileSources.empty() ? nullptr : input.fileSources.front().get();
     input.expr = def->body;
     input.variable = def->input;
     for (const frontend::ParameterDef& p : def->parameters) input.parameters.push_back({p.name, p.defaultValue, p.range});

@@ -22,7 +22,8 @@ struct FormulaParameter {
 };
 
 struct FormulaInput {
-  std::vector<std::unique_ptr<SourceBuffer>> sources;  // keeps diagnostics' text alive
+  std::vector<std::unique_ptr<SourceBuffer>> sources;  // the command-line formula
+  std::vector<std::shared_ptr<const SourceBuffer>> fileSources;  // --file and its imports
   const SourceBuffer* formulaSource = nullptr;
   ir::ExprRef expr = nullptr;
   std::string variable = "x";
