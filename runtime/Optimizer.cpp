@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 namespace nnc::runtime {
 
 Tensor& Optimizer::slot(const std::string& kind, const ParameterRef& p) {
@@ -54,16 +56,39 @@ std::map<std::string, Tensor*> Optimizer::state() {
   return out;
 }
 
-void Optimizer::restoreState(const std::map<std::string, Tensor>& saved) {
+std::string Optimizer::restoreState(const std::map<std::string, Tensor>& saved,
+                                    const std::vector<ParameterRef>& parameters) {
   const std::string prefix = "optimizer.";
+  const std::vector<std::string> kinds = settings_.kind == OptimizerSettings::Kind::SGD
+                                             ? std::vector<std::string>{"sgd.momentum."}
+                                             : std::vector<std::string>{"adam.m.", "adam.v."};
+  std::map<std::string, Tensor> slots;
+  Tensor counter{1};
   for (const auto& [name, tensor] : saved) {
     if (name == "optimizer.steps") {
-      stepCounter_ = tensor;
-      steps_ = static_cast<int64_t>(stepCounter_[0]);
-    } else if (name.rfind(prefix, 0) == 0) {
-      slots_[name.substr(prefix.size())] = tensor;
+      double steps = tensor.size() == 1 ? tensor[0] : -1;
+      if (tensor.size() != 1 || !(steps >= 0) || steps != std::floor(steps))
+        return fmt::format("'optimizer.steps' must hold one whole number of steps, not {} {}",
+                           tensor.shapeString(), tensor.size() == 1 ? fmt::format("{}", tensor[0]) : "values");
+      counter = tensor;
+      continue;
     }
+    std::string slot = name.substr(prefix.size());
+    const ParameterRef* owner = nullptr;
+    for (const std::string& kind : kinds)
+      for (const ParameterRef& p : parameters)
+        if (slot == kind + p.name) owner = &p;
+    if (!owner) return fmt::format("'{}' is not state of this model's {} optimiser", name,
+                                   settings_.kind == OptimizerSettings::Kind::SGD ? "sgd" : "adam");
+    if (tensor.shape() != owner->value->shape())
+      return fmt::format("'{}' has shape {}, but '{}' has {}", name, tensor.shapeString(), owner->name,
+                         owner->value->shapeString());
+    slots[slot] = tensor;
   }
+  slots_ = std::move(slots);
+  stepCounter_ = counter;
+  steps_ = static_cast<int64_t>(stepCounter_[0]);
+  return "";
 }
 
 }  // namespace nnc::runtime

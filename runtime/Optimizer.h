@@ -40,8 +40,10 @@ public:
   // checkpoints: `optimizer.<kind>.<slot>.<parameter>`. Restoring it makes a
   // resumed run continue exactly where it stopped.
   std::map<std::string, Tensor*> state();
-  // Loads what state() exported (from a checkpoint) into this optimiser.
-  void restoreState(const std::map<std::string, Tensor>& saved);
+  // Loads what state() exported (from a checkpoint) into this optimiser,
+  // after checking it fits `parameters` (shapes, a whole non-negative step
+  // count, slots of this optimiser's kind). Returns "" or what is wrong.
+  std::string restoreState(const std::map<std::string, Tensor>& saved, const std::vector<ParameterRef>& parameters);
   int64_t steps() const { return steps_; }
   const OptimizerSettings& settings() const { return settings_; }
 

@@ -58,8 +58,8 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
       for (const ParameterRef& p : parameters) gradientsFinite = gradientsFinite && allFinite(*p.gradient);
       if (!std::isfinite(loss) || !gradientsFinite) {
         std::optional<std::string> layer = model.firstNonFiniteLayer();
-        result.error = fmt::format("{} became {} at epoch {}, step {}{}; training stopped, the parameters are "
-                                   "those of the last finite step",
+        result.error = fmt::format("{} became {} at epoch {}, step {}{}; training stopped before updating the "
+                                   "parameters with it",
                                    std::isfinite(loss) ? "a gradient" : "the loss",
                                    std::isnan(loss) ? "NaN" : (std::isfinite(loss) ? "non-finite" : "infinite"),
                                    epoch + 1, batches + 1,
@@ -67,6 +67,14 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
         return result;
       }
       optimizer.step(parameters);
+      for (const ParameterRef& p : parameters) {
+        if (allFinite(*p.value)) continue;
+        result.error = fmt::format("parameter '{}' became non-finite in the optimiser step at epoch {}, step {} "
+                                   "(the learning rate may be too large); training stopped, the last checkpoint "
+                                   "written holds the last good state",
+                                   p.name, epoch + 1, batches + 1);
+        return result;
+      }
       lossSum += loss;
       ++batches;
       done += static_cast<int64_t>(labels.size());
@@ -79,6 +87,11 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
     report.samples = done;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     report.test = evaluate(model, testData, std::max<int64_t>(settings.batchSize, 256));
+    if (!std::isfinite(report.test.loss)) {
+      result.error = fmt::format("the test loss of epoch {} is not finite ({}); training stopped", epoch + 1,
+                                 report.test.loss);
+      return result;
+    }
     result.epochs.push_back(report);
     if (events.epochDone) events.epochDone(report);
   }

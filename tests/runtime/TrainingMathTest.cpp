@@ -111,10 +111,21 @@ TEST(Optimizer, RestoredStateContinuesExactly) {
   OneParameter resumed;
   resumed.w[0] = interrupted.w[0];
   Optimizer c({.learningRate = 0.05f});
-  c.restoreState(saved);
+  EXPECT_EQ(c.restoreState(saved, resumed.refs()), "");
   EXPECT_EQ(c.steps(), 4);
   run(6, c, resumed);
   EXPECT_EQ(resumed.w[0], straight.w[0]);  // bit-exact
+}
+
+TEST(Optimizer, RefusesStateThatDoesNotFit) {
+  OneParameter p;
+  Optimizer adam({});
+  std::map<std::string, Tensor> wrongShape{{"optimizer.adam.m.w", Tensor{3}}};
+  EXPECT_EQ(adam.restoreState(wrongShape, p.refs()), "'optimizer.adam.m.w' has shape [3], but 'w' has [1]");
+  std::map<std::string, Tensor> badSteps{{"optimizer.steps", Tensor{0}}};
+  EXPECT_EQ(adam.restoreState(badSteps, p.refs()), "'optimizer.steps' must hold one whole number of steps, not [0] values");
+  std::map<std::string, Tensor> foreign{{"optimizer.sgd.momentum.w", Tensor{1}}};
+  EXPECT_EQ(adam.restoreState(foreign, p.refs()), "'optimizer.sgd.momentum.w' is not state of this model's adam optimiser");
 }
 
 TEST(Optimizer, AdamMinimisesAQuadratic) {

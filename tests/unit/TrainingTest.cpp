@@ -244,8 +244,8 @@ TEST_F(TrainingTest, StopsOnNonFiniteLossNamingTheLayer) {
   runtime::Optimizer sgd({.kind = runtime::OptimizerSettings::Kind::SGD, .learningRate = 0.1f});
   runtime::TrainResult result = runtime::train(*model, sgd, data, data, {.epochs = 1, .batchSize = 100}, {});
   EXPECT_EQ(result.error,
-            "the loss became NaN at epoch 1, step 1 (first non-finite values in layer 'mixed'); training stopped, "
-            "the parameters are those of the last finite step");
+            "the loss became NaN at epoch 1, step 1 (first non-finite values in layer 'mixed'); training stopped "
+            "before updating the parameters with it");
 }
 
 }  // namespace

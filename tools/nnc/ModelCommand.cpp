@@ -40,6 +40,8 @@ std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics
   std::optional<runtime::Dataset> data = runtime::loadCsvDataset(*options.get("data"), diags);
   std::optional<runtime::Checkpoint> weights = runtime::loadCheckpoint(*options.get("weights"), diags);
   if (!data || !weights) return std::nullopt;
+  checkLabels(*model, *data, nullptr, {}, "--data", diags);
+  if (diags.hasErrors()) return std::nullopt;
   if (data->featureCount() != model->inputSize) {
     diags.error(fmt::format("'{}' has {} features per sample, but model '{}' takes input {}", *options.get("data"),
                             data->featureCount(), model->name, model->inputSize));

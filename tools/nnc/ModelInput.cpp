@@ -1,5 +1,7 @@
 #include "tools/nnc/ModelInput.h"
 
+#include <fmt/format.h>
+
 #include "frontend/GraphBuilder.h"
 #include "frontend/ModelSema.h"
 #include "passes/Autodiff.h"
@@ -12,6 +14,36 @@ std::optional<LoadedProgram> loadProgram(const std::string& path, Diagnostics& d
   if (!program || diags.hasErrors()) return std::nullopt;
   loaded.program = std::move(*program);
   return loaded;
+}
+
+void checkLabels(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,
+                 SourceRange range, const char* what, Diagnostics& diags) {
+  int64_t outputs = model.layers.back().units;
+  auto error = [&](std::string message) { diags.error(source, range, std::move(message)); };
+  switch (model.loss) {
+    case frontend::LossKind::CrossEntropy:
+      if (outputs < 2)
+        error(fmt::format("cross_entropy needs one output unit per class (at least 2), but model '{}' ends in {}",
+                          model.name, outputs));
+      else if (data.numClasses > outputs)
+        error(fmt::format("the {} data has {} classes, but model '{}' ends in {} units", what, data.numClasses,
+                          model.name, outputs));
+      break;
+    case frontend::LossKind::BCE:
+    case frontend::LossKind::BCEWithLogits:
+      if (outputs != 1)
+        error(fmt::format("{} needs one output unit (the probability of class 1), but model '{}' ends in {}",
+                          model.loss == frontend::LossKind::BCE ? "bce" : "bce_with_logits", model.name, outputs));
+      else if (data.numClasses > 2)
+        error(fmt::format("{} needs labels 0 and 1, but the {} data has {} classes",
+                          model.loss == frontend::LossKind::BCE ? "bce" : "bce_with_logits", what, data.numClasses));
+      break;
+    case frontend::LossKind::MSE:
+      if (outputs > 1 && data.numClasses > outputs)
+        error(fmt::format("the {} data has {} classes, but model '{}' ends in {} units (mse compares with one-hot "
+                          "labels)", what, data.numClasses, model.name, outputs));
+      break;
+  }
 }
 
 ir::Graph buildTrainingGraph(const frontend::ModelDef& model, ir::ExprContext& exprs) {

@@ -7,6 +7,7 @@
 
 #include "frontend/Model.h"
 #include "ir/Graph.h"
+#include "runtime/Dataset.h"
 #include "support/Diagnostics.h"
 
 namespace nnc::cli {
@@ -17,6 +18,12 @@ struct LoadedProgram {
 };
 
 std::optional<LoadedProgram> loadProgram(const std::string& path, Diagnostics& diags);
+
+// Checks that a data set's labels suit the model's output and loss (one
+// unit per class for cross_entropy, 0/1 labels and one unit for the bce
+// losses); errors point at `range` in `source`.
+void checkLabels(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,
+                 SourceRange range, const char* what, Diagnostics& diags);
 
 // The forward and backward graph of a model, verified.
 ir::Graph buildTrainingGraph(const frontend::ModelDef& model, ir::ExprContext& exprs);

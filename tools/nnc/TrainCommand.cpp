@@ -1,6 +1,7 @@
 // nnc train: train a model described in a .nn file on its data.
 #include <unistd.h>
 
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 
@@ -109,13 +110,37 @@ std::optional<int64_t> restore(const std::string& path, backend::CompiledModel& 
     }
     *p.value = *saved;
   }
+  if (diags.hasErrors()) return std::nullopt;  // the optimiser's state would only repeat the mismatch
   std::map<std::string, runtime::Tensor> state;
   for (const runtime::NamedTensor& t : checkpoint->tensors)
     if (t.name.rfind("optimizer.", 0) == 0) state[t.name] = t.tensor;
-  optimizer.restoreState(state);
+  if (std::string problem = optimizer.restoreState(state, model.parameters()); !problem.empty())
+    diags.error(fmt::format("checkpoint '{}' is invalid: {}", path, problem));
+  int64_t epoch = 0;
+  if (auto found = checkpoint->metadata.find("epoch"); found != checkpoint->metadata.end()) {
+    const std::string& text = found->second;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), epoch);
+    if (error != std::errc() || end != text.data() + text.size() || epoch < 0)
+      diags.error(fmt::format("checkpoint '{}' is invalid: its epoch '{}' is not a whole number of epochs", path, text));
+  }
   if (diags.hasErrors()) return std::nullopt;
-  auto epoch = checkpoint->metadata.find("epoch");
-  return epoch == checkpoint->metadata.end() ? 0 : std::stoll(epoch->second);
+  return epoch;
+}
+
+// A path we will write later must be writable now: finding out after an hour
+// of training is too late.
+void checkWritable(const std::string& option, const std::string& path, Diagnostics& diags) {
+  if (path.empty()) {
+    diags.error(fmt::format("--{} needs a file name", option));
+    return;
+  }
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  std::error_code code;
+  if (!std::filesystem::is_directory(parent, code) || access(parent.c_str(), W_OK) != 0)
+    diags.error(fmt::format("--{} {}: cannot write into '{}'", option, path, parent.string()));
+  else if (std::filesystem::is_directory(path, code))
+    diags.error(fmt::format("--{} {}: it is a directory", option, path));
 }
 
 std::string metricsJson(const runtime::TrainResult& result, double seconds, int64_t samples) {
@@ -171,6 +196,15 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     err << diags.render();
     return 1;
   }
+  for (const frontend::TrainingDef& t : program.trainings) {
+    if (&t != chosen && t.model == chosen->model) {
+      diags.error(program.sources.empty() ? nullptr : program.sources.front().get(), t.range,
+                  fmt::format("model '{}' has a second `train` declaration", t.model));
+      diags.note(program.sources.empty() ? nullptr : program.sources.front().get(), chosen->range, "the first is here");
+    }
+  }
+  if (auto path = options->get("save")) checkWritable("save", *path, diags);
+  if (auto path = options->get("metrics-json")) checkWritable("metrics-json", *path, diags);
   frontend::TrainingDef training = *chosen;
   if (auto v = options->get("epochs")) training.epochs = parseInteger("epochs", *v, 1, 100000, diags).value_or(0);
   if (auto v = options->get("batch")) training.batchSize = parseInteger("batch", *v, 1, 1 << 20, diags).value_or(0);
@@ -204,15 +238,12 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     return 1;
   }
   if (!testData) testData = runtime::splitOff(*trainData, training.testFraction, training.seed);
-  int64_t outputs = model->layers.back().units;
   if (trainData->featureCount() != model->inputSize)
     diags.error(source, training.data.range,
                 fmt::format("the data has {} features per sample, but model '{}' takes input {}",
                             trainData->featureCount(), model->name, model->inputSize));
-  if (outputs > 1 && trainData->numClasses > outputs)
-    diags.error(source, training.data.range,
-                fmt::format("the data has {} classes, but model '{}' ends in {} units", trainData->numClasses,
-                            model->name, outputs));
+  checkLabels(*model, *trainData, source, training.data.range, "training", diags);
+  if (training.test) checkLabels(*model, *testData, source, training.test->range, "test", diags);
   if (testData->featureCount() != trainData->featureCount())
     diags.error(source, training.test ? training.test->range : training.data.range,
                 fmt::format("the test data has {} features per sample, the training data {}",
@@ -287,8 +318,9 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     samples += r.samples;
   }
   const runtime::EpochReport& last = result.epochs.back();
-  out << fmt::format("test accuracy {:.4f}   ({} epochs, {:.2f} s/epoch, {:.0f} samples/s)\n", last.test.accuracy,
-                     result.epochs.size(), seconds / static_cast<double>(result.epochs.size()),
+  out << fmt::format("test accuracy {:.4f}   ({} epoch{}, {:.2f} s/epoch, {:.0f} samples/s)\n", last.test.accuracy,
+                     result.epochs.size(), result.epochs.size() == 1 ? "" : "s",
+                     seconds / static_cast<double>(result.epochs.size()),
                      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);
   if (auto path = options->get("metrics-json"); path && !writeText(*path, metricsJson(result, seconds, samples), diags)) {
     err << diags.render();
