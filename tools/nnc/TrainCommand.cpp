@@ -1,7 +1,6 @@
 // nnc train: train a model described in a .nn file on its data.
 #include <unistd.h>
 
-#include <charconv>
 #include <cmath>
 #include <filesystem>
 
@@ -16,6 +15,7 @@
 #include "support/Spelling.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/ModelInput.h"
+#include "tools/nnc/TrainingCheckpoint.h"
 #include "tools/nnc/Options.h"
 
 namespace nnc::cli {
@@ -80,52 +80,6 @@ private:
   std::ostream& out_;
   bool terminal_;
 };
-
-// Every parameter and the optimiser's state, named as PyTorch names them.
-runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optimizer& optimizer, int64_t epoch,
-                                   const std::string& modelName) {
-  runtime::Checkpoint checkpoint;
-  for (const runtime::ParameterRef& p : model.parameters()) checkpoint.tensors.push_back({p.name, *p.value});
-  for (auto& [name, tensor] : optimizer.state()) checkpoint.tensors.push_back({name, *tensor});
-  checkpoint.metadata["epoch"] = std::to_string(epoch);
-  checkpoint.metadata["model"] = modelName;
-  return checkpoint;
-}
-
-// Loads a checkpoint into the model and optimiser; returns the epochs done.
-std::optional<int64_t> restore(const std::string& path, backend::CompiledModel& model, runtime::Optimizer& optimizer,
-                               Diagnostics& diags) {
-  std::optional<runtime::Checkpoint> checkpoint = runtime::loadCheckpoint(path, diags);
-  if (!checkpoint) return std::nullopt;
-  for (const runtime::ParameterRef& p : model.parameters()) {
-    const runtime::Tensor* saved = checkpoint->find(p.name);
-    if (!saved) {
-      diags.error(fmt::format("checkpoint '{}' has no tensor '{}' for this model", path, p.name));
-      continue;
-    }
-    if (saved->shape() != p.value->shape()) {
-      diags.error(fmt::format("checkpoint '{}': '{}' has shape {}, the model needs {}", path, p.name,
-                              saved->shapeString(), p.value->shapeString()));
-      continue;
-    }
-    *p.value = *saved;
-  }
-  if (diags.hasErrors()) return std::nullopt;  // the optimiser's state would only repeat the mismatch
-  std::map<std::string, runtime::Tensor> state;
-  for (const runtime::NamedTensor& t : checkpoint->tensors)
-    if (t.name.rfind("optimizer.", 0) == 0) state[t.name] = t.tensor;
-  if (std::string problem = optimizer.restoreState(state, model.parameters()); !problem.empty())
-    diags.error(fmt::format("checkpoint '{}' is invalid: {}", path, problem));
-  int64_t epoch = 0;
-  if (auto found = checkpoint->metadata.find("epoch"); found != checkpoint->metadata.end()) {
-    const std::string& text = found->second;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), epoch);
-    if (error != std::errc() || end != text.data() + text.size() || epoch < 0)
-      diags.error(fmt::format("checkpoint '{}' is invalid: its epoch '{}' is not a whole number of epochs", path, text));
-  }
-  if (diags.hasErrors()) return std::nullopt;
-  return epoch;
-}
 
 // A path we will write later must be writable now: finding out after an hour
 // of training is too late.

@@ -1,0 +1,23 @@
+#pragma once
+// Checkpoints of a training run: the model's parameters (PyTorch's names),
+// the optimiser's state and the epoch reached, for --save and --load.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "backend/CompiledModel.h"
+#include "runtime/Checkpoint.h"
+#include "runtime/Optimizer.h"
+#include "support/Diagnostics.h"
+
+namespace nnc::cli {
+
+runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optimizer& optimizer, int64_t epoch,
+                                   const std::string& modelName);
+
+// Loads a checkpoint into the model and optimiser after checking it fits
+// them; returns the epochs done.
+std::optional<int64_t> restore(const std::string& path, backend::CompiledModel& model, runtime::Optimizer& optimizer,
+                               Diagnostics& diags);
+
+}  // namespace nnc::cli
