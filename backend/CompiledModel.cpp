@@ -35,7 +35,7 @@ bool allFinite(const Tensor& t) {
 struct CompiledModel::Impl {
   ir::Graph graph;
   std::vector<Tensor> values;               // by ValueId
-  std::vector<std::unique_ptr<Kernel>> kernels;  // by node index, then segment: see kernelIndex
+  std::vector<std::unique_ptr<Kernel>> kernels;  // one per Map segment, found through kernelIndex
   std::vector<std::vector<size_t>> kernelIndex;  // node -> kernel per segment
   // Per kernel: argument arrays and column-sum buffers, allocated once.
   struct Scratch {
@@ -114,7 +114,7 @@ struct CompiledModel::Impl {
       std::vector<Tensor>& sums = scratch.sums;
       for (Tensor& sum : sums) sum.fill(0);
       kernels[kernelIndex[n][s]]->run(
-          runtime_args(rows, segment.columns, stride, scratch.inputs, scratch.params, outputs, scratch.sumPointers));
+          kernelArgs(rows, segment.columns, stride, scratch.inputs, scratch.params, outputs, scratch.sumPointers));
       for (size_t k = 0; k < sums.size(); ++k) {
         Tensor& gradient = at(node.results[static_cast<size_t>(segment.columnSumResults[k])]);
         if (gradient.size() == segment.columns) {
@@ -128,7 +128,7 @@ struct CompiledModel::Impl {
     }
   }
 
-  static KernelArgs<float> runtime_args(int64_t rows, int64_t cols, int64_t stride, std::vector<const float*>& inputs,
+  static KernelArgs<float> kernelArgs(int64_t rows, int64_t cols, int64_t stride, std::vector<const float*>& inputs,
                                         std::vector<const float*>& params, float** outputs,
                                         std::vector<float*>& sums) {
     return {rows, cols, stride, inputs.data(), params.data(), outputs, sums.data()};
