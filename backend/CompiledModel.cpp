@@ -24,12 +24,6 @@ runtime::Loss runtimeLoss(ir::LossKind kind) {
   return runtime::Loss::CrossEntropy;
 }
 
-bool allFinite(const Tensor& t) {
-  for (float v : t.values())
-    if (!std::isfinite(v)) return false;
-  return true;
-}
-
 }  // namespace
 
 struct CompiledModel::Impl {
@@ -234,7 +228,7 @@ std::optional<std::string> CompiledModel::firstNonFiniteLayer() const {
   for (const GraphNode& node : m.graph.nodes()) {
     if (node.layer.empty() || node.op == GraphOp::Parameter) continue;
     for (ir::ValueId r : node.results)
-      if (!allFinite(m.at(r))) return node.layer;
+      if (!runtime::allFinite(m.at(r))) return node.layer;
   }
   return std::nullopt;
 }

@@ -1,6 +1,7 @@
 #include "runtime/Tensor.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
@@ -21,6 +22,12 @@ int64_t elementCount(const Shape& shape) {
 Tensor::Tensor(Shape shape) : shape_(std::move(shape)), storage_(static_cast<size_t>(elementCount(shape_))) {}
 
 void Tensor::fill(float value) { std::fill(storage_.data(), storage_.data() + storage_.size(), value); }
+
+bool allFinite(const Tensor& t) {
+  for (float v : t.values())
+    if (!std::isfinite(v)) return false;
+  return true;
+}
 
 std::string Tensor::shapeString() const { return fmt::format("[{}]", fmt::join(shape_, ", ")); }
 

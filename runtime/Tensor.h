@@ -43,6 +43,9 @@ private:
   AlignedBuffer<float> storage_;
 };
 
+// True if no element is NaN or infinite.
+bool allFinite(const Tensor& t);
+
 // Number of elements of a shape; -1 if it overflows int64 or has a negative
 // dimension (so absurd sizes can be refused before allocating).
 int64_t elementCount(const Shape& shape);

@@ -7,16 +7,6 @@
 
 namespace nnc::runtime {
 
-namespace {
-
-bool allFinite(const Tensor& t) {
-  for (float v : t.values())
-    if (!std::isfinite(v)) return false;
-  return true;
-}
-
-}  // namespace
-
 Evaluation evaluate(Trainable& model, const Dataset& data, int64_t batchSize) {
   Evaluation result;
   int64_t n = data.sampleCount(), features = data.featureCount();
