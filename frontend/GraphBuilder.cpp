@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "ir/Diff.h"
 #include "ir/Interpreter.h"
 
@@ -62,6 +64,24 @@ ir::GraphNode::Init weightInit(const LayerDef& layer, ir::ExprContext& exprs) {
   return saturates ? ir::GraphNode::Init::Xavier : ir::GraphNode::Init::He;
 }
 
+// The checkpoint name of a learnable activation parameter, unique in the
+// model: PReLU's slope in fc1 is "fc1.a"; in a mixed layer "fc1.prelu.a",
+// and "fc1.prelu_2.a" for the layer's second prelu range; a parameter named
+// like the layer's own tensors ("weight", "bias") keeps its activation's name.
+std::string parameterName(const LayerDef& layer, const LayerActivation& act, const LearnableParameter& p) {
+  bool mixed = layer.activations.size() > 1;
+  bool clashes = p.name == "weight" || p.name == "bias";
+  if (!mixed && !clashes) return layer.name + "." + p.name;
+  int occurrence = 0, total = 0;
+  for (const LayerActivation& other : layer.activations) {
+    if (other.name != act.name) continue;
+    ++total;
+    if (&other <= &act) ++occurrence;
+  }
+  std::string owner = total > 1 ? fmt::format("{}_{}", act.name, occurrence) : act.name;
+  return layer.name + "." + owner + "." + p.name;
+}
+
 }  // namespace
 
 ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs) {
@@ -80,7 +100,6 @@ ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs) {
     z = graph.result(graph.add(node(ir::GraphOp::AddBias, {z, bias}, &layer), {{ir::kBatch, layer.units}}));
     if (!layer.activations.empty()) {
       ir::GraphNode map = node(ir::GraphOp::Map, {z}, &layer);
-      bool mixed = layer.activations.size() > 1;
       for (const LayerActivation& act : layer.activations) {
         ir::MapSegment segment;
         segment.firstColumn = act.firstUnit;
@@ -88,8 +107,7 @@ ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs) {
         segment.inputVars = {act.input};
         segment.outputs = {act.body};
         for (const LearnableParameter& p : act.learnable) {
-          // PReLU's slope in fc1 is "fc1.a"; in a mixed layer "fc1.prelu.a".
-          std::string name = layer.name + "." + (mixed ? act.name + "." : "") + p.name;
+          std::string name = parameterName(layer, act, p);
           ir::ValueId value = parameter(graph, name, {p.perUnit ? act.units : 1}, layer,
                                         ir::GraphNode::Init::Constant, p.initialValue);
           segment.params.push_back({p.name, value, p.perUnit});

@@ -1,5 +1,7 @@
 #include "ir/Graph.h"
 
+#include <set>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -96,6 +98,11 @@ std::string printGraph(const Graph& graph) {
 
 std::string verify(const Graph& graph) {
   const auto& nodes = graph.nodes();
+  // Parameters are saved, loaded and optimised by name: names must be unique.
+  std::set<std::string> names;
+  for (const GraphNode& node : nodes)
+    if (node.op == GraphOp::Parameter && !names.insert(node.name).second)
+      return fmt::format("two parameters are named '{}'", node.name);
   for (size_t n = 0; n < nodes.size(); ++n) {
     const GraphNode& node = nodes[n];
     auto shape = [&](size_t i) { return graph.value(node.operands[i]).shape; };

@@ -83,7 +83,10 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
       return result;
     }
     result.epochs.push_back(report);
-    if (events.epochDone) events.epochDone(report);
+    if (events.epochDone && !events.epochDone(report)) {
+      result.stoppedByCaller = true;
+      return result;
+    }
   }
   return result;
 }

@@ -39,7 +39,9 @@ struct EpochReport {
 struct TrainEvents {
   // After each batch: samples done in this epoch, of how many, running mean loss.
   std::function<void(int64_t done, int64_t total, double loss)> batchDone;
-  std::function<void(const EpochReport&)> epochDone;
+  // After each epoch; returning false stops training (e.g. a checkpoint
+  // could not be written: going on would lose the work).
+  std::function<bool(const EpochReport&)> epochDone;
 };
 
 struct TrainResult {
@@ -48,6 +50,7 @@ struct TrainResult {
   // (the layer it started in) and when (epoch and step). The parameters are
   // those of the last good step.
   std::string error;
+  bool stoppedByCaller = false;  // epochDone returned false
 };
 
 Evaluation evaluate(Trainable& model, const Dataset& data, int64_t batchSize);

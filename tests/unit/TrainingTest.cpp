@@ -228,7 +228,10 @@ TEST_F(TrainingTest, LearnsSpiralsAndReportsEpochs) {
   runtime::Optimizer adam({.learningRate = 0.01f});
   std::vector<runtime::EpochReport> reports;
   runtime::TrainEvents events;
-  events.epochDone = [&](const runtime::EpochReport& r) { reports.push_back(r); };
+  events.epochDone = [&](const runtime::EpochReport& r) {
+    reports.push_back(r);
+    return true;
+  };
   runtime::TrainResult result = runtime::train(*model, adam, trainData, testData, {.epochs = 60, .batchSize = 32}, events);
   ASSERT_EQ(result.error, "");
   ASSERT_EQ(reports.size(), 60u);

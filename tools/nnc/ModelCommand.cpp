@@ -4,6 +4,7 @@
 
 #include "runtime/Checkpoint.h"
 #include "runtime/CsvReader.h"
+#include "tools/nnc/TrainingCheckpoint.h"
 
 namespace nnc::cli {
 
@@ -40,6 +41,10 @@ std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics
   std::optional<runtime::Dataset> data = runtime::loadCsvDataset(*options.get("data"), diags);
   std::optional<runtime::Checkpoint> weights = runtime::loadCheckpoint(*options.get("weights"), diags);
   if (!data || !weights) return std::nullopt;
+  if (std::string problem = weightsProblem(*weights, model->name); !problem.empty()) {
+    diags.error(fmt::format("cannot use '{}' as weights: {}", *options.get("weights"), problem));
+    return std::nullopt;
+  }
   checkLabels(*model, *data, nullptr, {}, "--data", diags);
   if (diags.hasErrors()) return std::nullopt;
   if (data->featureCount() != model->inputSize) {

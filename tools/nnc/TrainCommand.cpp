@@ -192,12 +192,22 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     return 1;
   }
   if (!testData) testData = runtime::splitOff(*trainData, training.testFraction, training.seed);
+
   if (trainData->featureCount() != model->inputSize)
     diags.error(source, training.data.range,
                 fmt::format("the data has {} features per sample, but model '{}' takes input {}",
                             trainData->featureCount(), model->name, model->inputSize));
   checkLabels(*model, *trainData, source, training.data.range, "training", diags);
   if (training.test) checkLabels(*model, *testData, source, training.test->range, "test", diags);
+  if (trainData->sampleCount() == 0 || testData->sampleCount() == 0) {
+    bool trainEmpty = trainData->sampleCount() == 0;
+    const frontend::DataSource& where = !trainEmpty && training.test ? *training.test : training.data;
+    diags.error(source, where.range,
+                fmt::format("the {} data is empty{}", trainEmpty ? "training" : "test",
+                            training.test ? "" : fmt::format(" after holding out test_fraction = {} of {} samples",
+                                                             training.testFraction,
+                                                             trainData->sampleCount() + testData->sampleCount())));
+  }
   if (testData->featureCount() != trainData->featureCount())
     diags.error(source, training.test ? training.test->range : training.data.range,
                 fmt::format("the test data has {} features per sample, the training data {}",
@@ -233,7 +243,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
 
   runtime::TrainSettings trainSettings{training.epochs, training.batchSize, training.seed, 0};
   if (auto path = options->get("load")) {
-    std::optional<int64_t> done = restore(*path, *compiled, optimizer, diags);
+    std::optional<int64_t> done = restore(*path, model->name, *compiled, optimizer, diags);
     if (!done) {
       err << diags.render();
       return 1;
@@ -253,10 +263,11 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   events.epochDone = [&](const runtime::EpochReport& report) {
     progress.epoch(report);
     currentEpoch = report.epoch + 1;
-    if (savePath) runtime::saveCheckpoint(*savePath, makeCheckpoint(*compiled, optimizer, report.epoch, model->name), diags);
+    if (!savePath) return true;
+    return runtime::saveCheckpoint(*savePath, makeCheckpoint(*compiled, optimizer, report.epoch, model->name), diags);
   };
   runtime::TrainResult result = runtime::train(*compiled, optimizer, *trainData, *testData, trainSettings, events);
-  if (diags.hasErrors() || !result.error.empty()) {
+  if (diags.hasErrors() || !result.error.empty() || result.stoppedByCaller) {
     err << diags.render();
     if (!result.error.empty()) err << "nnc: error: " << result.error << "\n";
     return 1;

@@ -8,6 +8,16 @@
 namespace nnc::cli {
 
 // Every parameter and the optimiser's state, named as PyTorch names them.
+std::string weightsProblem(const runtime::Checkpoint& checkpoint, const std::string& modelName) {
+  auto content = checkpoint.metadata.find("content");
+  if (content != checkpoint.metadata.end() && content->second == "gradients")
+    return "it holds gradients (written by nnc backprop), not weights";
+  // Another model's checkpoint is fine if names and shapes fit (a renamed
+  // model); those are checked tensor by tensor.
+  (void)modelName;
+  return "";
+}
+
 runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optimizer& optimizer, int64_t epoch,
                                    const std::string& modelName) {
   runtime::Checkpoint checkpoint;
@@ -18,10 +28,14 @@ runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optim
   return checkpoint;
 }
 
-std::optional<int64_t> restore(const std::string& path, backend::CompiledModel& model, runtime::Optimizer& optimizer,
-                               Diagnostics& diags) {
+std::optional<int64_t> restore(const std::string& path, const std::string& modelName, backend::CompiledModel& model,
+                               runtime::Optimizer& optimizer, Diagnostics& diags) {
   std::optional<runtime::Checkpoint> checkpoint = runtime::loadCheckpoint(path, diags);
   if (!checkpoint) return std::nullopt;
+  if (std::string problem = weightsProblem(*checkpoint, modelName); !problem.empty()) {
+    diags.error(fmt::format("cannot resume from '{}': {}", path, problem));
+    return std::nullopt;
+  }
   for (const runtime::ParameterRef& p : model.parameters()) {
     const runtime::Tensor* saved = checkpoint->find(p.name);
     if (!saved) {

@@ -15,9 +15,13 @@ namespace nnc::cli {
 runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optimizer& optimizer, int64_t epoch,
                                    const std::string& modelName);
 
+// "" if `checkpoint` can hold `modelName`'s weights, else why not (it holds
+// gradients written by nnc backprop).
+std::string weightsProblem(const runtime::Checkpoint& checkpoint, const std::string& modelName);
+
 // Loads a checkpoint into the model and optimiser after checking it fits
 // them; returns the epochs done.
-std::optional<int64_t> restore(const std::string& path, backend::CompiledModel& model, runtime::Optimizer& optimizer,
-                               Diagnostics& diags);
+std::optional<int64_t> restore(const std::string& path, const std::string& modelName, backend::CompiledModel& model,
+                               runtime::Optimizer& optimizer, Diagnostics& diags);
 
 }  // namespace nnc::cli
