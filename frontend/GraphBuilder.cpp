@@ -11,16 +11,6 @@ namespace nnc::frontend {
 
 namespace {
 
-ir::LossKind lossKind(LossKind kind) {
-  switch (kind) {
-    case LossKind::MSE: return ir::LossKind::MSE;
-    case LossKind::BCE: return ir::LossKind::BCE;
-    case LossKind::CrossEntropy: return ir::LossKind::CrossEntropy;
-    case LossKind::BCEWithLogits: return ir::LossKind::BCEWithLogits;
-  }
-  return ir::LossKind::CrossEntropy;
-}
-
 ir::GraphNode node(ir::GraphOp op, std::vector<ir::ValueId> operands, const LayerDef* layer = nullptr) {
   ir::GraphNode n;
   n.op = op;
@@ -121,7 +111,7 @@ ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs) {
   }
   graph.prediction = x;
   ir::GraphNode loss = node(ir::GraphOp::Loss, {x, graph.labels});
-  loss.loss = lossKind(model.loss);
+  loss.loss = model.loss;
   loss.range = model.lossRange;
   graph.loss = graph.result(graph.add(std::move(loss), {{1}}));
   return graph;

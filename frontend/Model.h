@@ -11,6 +11,7 @@
 
 #include "frontend/Module.h"
 #include "ir/Expr.h"
+#include "ir/Graph.h"
 #include "support/SourceBuffer.h"
 
 namespace nnc::frontend {
@@ -44,7 +45,8 @@ struct LayerDef {
   SourceRange range;
 };
 
-enum class LossKind { MSE, BCE, CrossEntropy, BCEWithLogits };
+// The graph's loss kinds: the model only names one.
+using LossKind = ir::LossKind;
 
 struct ModelDef {
   std::string name;

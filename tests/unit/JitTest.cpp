@@ -59,20 +59,31 @@ std::vector<std::vector<T>> runKernel(const Kernel& kernel, const std::vector<do
   return results;
 }
 
+// An activation's kernel (f and its derivatives at the parameters'
+// defaults) and what the interpreter needs to check it.
+struct ActivationCase {
+  KernelSpec spec;
+  std::vector<std::string> oracleInputs;  // the variable, then the parameters
+  std::vector<double> params;             // their defaults
+};
+
+ActivationCase activationCase(const frontend::ActivationDef& act, const ir::Derivatives& d, ElementType type) {
+  ActivationCase c{{d.orders, {act.input}, {}, type, {}}, {act.input}, {}};
+  for (const frontend::ParameterDef& p : act.parameters) {
+    c.spec.parameters.push_back({p.name});
+    c.oracleInputs.push_back(p.name);
+    c.params.push_back(p.defaultValue);
+  }
+  return c;
+}
+
 TEST_F(JitTest, Float32ActivationsMatchTheInterpreter) {
   ir::ExprContext ctx;
   frontend::Module module = test::loadActivations(ctx);
   std::vector<double> points = samplePoints();
   for (const frontend::ActivationDef& act : module.activations) {
     ir::Derivatives d = ir::derivatives(ctx, act.body, act.input, 2);
-    KernelSpec spec{d.orders, {act.input}, {}, ElementType::F32, {}};
-    std::vector<std::string> inputs{act.input};
-    std::vector<double> params;
-    for (const frontend::ParameterDef& p : act.parameters) {
-      spec.parameters.push_back({p.name});
-      inputs.push_back(p.name);
-      params.push_back(p.defaultValue);
-    }
+    auto [spec, inputs, params] = activationCase(act, d, ElementType::F32);
     KernelResult compiled = jit_->compile(spec);
     ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
     auto results = runKernel<float>(*compiled.kernel, points, params, d.orders.size());
@@ -101,14 +112,7 @@ TEST_F(JitTest, Float64MatchesTheInterpreterClosely) {
   for (const char* name : {"swish", "gelu", "mish", "selu", "softsign", "ncu"}) {
     const frontend::ActivationDef* act = module.activation(name);
     ir::Derivatives d = ir::derivatives(ctx, act->body, act->input, 1);
-    KernelSpec spec{d.orders, {act->input}, {}, ElementType::F64, {}};
-    std::vector<std::string> inputs{act->input};
-    std::vector<double> params;
-    for (const frontend::ParameterDef& p : act->parameters) {
-      spec.parameters.push_back({p.name});
-      inputs.push_back(p.name);
-      params.push_back(p.defaultValue);
-    }
+    auto [spec, inputs, params] = activationCase(*act, d, ElementType::F64);
     KernelResult compiled = jit_->compile(spec);
     ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
     auto results = runKernel<double>(*compiled.kernel, points, params, d.orders.size());

@@ -31,8 +31,7 @@ int runBackprop(const Args& args, std::ostream& out, std::ostream& err) {
   std::optional<ReadyModel> ready;
   if (options && !diags.hasErrors()) ready = prepareModel(*options, diags);
   if (!ready) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
   double loss = ready->model->trainStep(ready->data.features, ready->data.labels);
   runtime::Checkpoint gradients;
@@ -40,8 +39,7 @@ int runBackprop(const Args& args, std::ostream& out, std::ostream& err) {
   gradients.metadata["content"] = "gradients";
   gradients.metadata["loss"] = fmt::format("{:.9g}", loss);
   if (!runtime::saveCheckpoint(*options->get("out"), gradients, diags)) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
   out << fmt::format("loss {:.9g}\n", loss);
   return 0;

@@ -31,13 +31,11 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
   if (options && options->get("emit").value_or("graph") != "graph")
     diags.error(fmt::format("--emit={} is not supported yet; use --emit=graph", *options->get("emit")));
   if (diags.hasErrors()) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
   std::optional<LoadedProgram> loaded = loadProgram(options->positional()[0], diags);
   if (!loaded) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
   std::optional<std::string> only = options->get("model");
   bool printed = false;
@@ -48,9 +46,9 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
     printed = true;
   }
   if (!printed) {
-    err << fmt::format("nnc: error: '{}' defines no model{}\n", options->positional()[0],
-                       only ? fmt::format(" named '{}'", *only) : "");
-    return 1;
+    diags.error(fmt::format("'{}' defines no model{}", options->positional()[0],
+                            only ? fmt::format(" named '{}'", *only) : ""));
+    return failWith(err, diags);
   }
   return 0;
 }

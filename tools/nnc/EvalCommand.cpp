@@ -8,6 +8,7 @@
 #include "runtime/AlignedBuffer.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/FormulaInput.h"
+#include "tools/nnc/NumberFormat.h"
 
 namespace nnc::cli {
 
@@ -49,10 +50,6 @@ std::optional<std::vector<double>> parsePoints(const std::string& text, Diagnost
   if (diags.errorCount() != errorsBefore) return std::nullopt;
   return points;
 }
-
-// 9 significant digits; NaN is "nan" whatever its sign bit (x86 makes
-// negative NaNs, and "-nan" would suggest a meaning it does not have).
-std::string formatValue(double v) { return std::isnan(v) ? "nan" : fmt::format("{:.9g}", v); }
 
 template <typename T>
 std::vector<std::vector<double>> evaluate(const backend::Kernel& kernel, const std::vector<double>& points,
@@ -113,15 +110,14 @@ int runEval(const Args& args, std::ostream& out, std::ostream& err) {
     }
   }
   if (diags.hasErrors() || !request.complete()) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
   FormulaInput& input = *request.input;
 
   ir::Derivatives derivatives = ir::derivatives(ctx, input.expr, *request.variable, static_cast<int>(*request.order));
   if (!derivatives.error.empty()) {
-    err << "nnc: error: " << derivatives.error << "\n";
-    return 1;
+    diags.error(derivatives.error);
+    return failWith(err, diags);
   }
   backend::KernelSpec spec;
   spec.outputs = derivatives.orders;
@@ -132,13 +128,13 @@ int runEval(const Args& args, std::ostream& out, std::ostream& err) {
   std::string error;
   std::unique_ptr<backend::FormulaJIT> jit = backend::FormulaJIT::create(error);
   if (!jit) {
-    err << "nnc: error: " << error << "\n";
-    return 1;
+    diags.error(error);
+    return failWith(err, diags);
   }
   backend::KernelResult compiled = jit->compile(spec);
   if (!compiled.kernel) {
-    err << "nnc: error: " << compiled.error << "\n";
-    return 1;
+    diags.error(compiled.error);
+    return failWith(err, diags);
   }
   if (emitLLVM) {
     out << compiled.kernel->llvmIR();
@@ -149,10 +145,10 @@ int runEval(const Args& args, std::ostream& out, std::ostream& err) {
           ? evaluate<float>(*compiled.kernel, *points, parameterValues, spec.outputs.size())
           : evaluate<double>(*compiled.kernel, *points, parameterValues, spec.outputs.size());
   for (size_t i = 0; i < points->size(); ++i) {
-    std::string line = formatValue((*points)[i]);
+    std::string line = formatNumber((*points)[i]);
     for (double v : rows[i]) {
       line += ' ';
-      line += formatValue(v);
+      line += formatNumber(v);
     }
     out << line << "\n";
   }

@@ -39,16 +39,15 @@ int runGrad(const Args& args, std::ostream& out, std::ostream& err) {
     return 0;
   }
   if (diags.hasErrors() || !request.complete()) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
   FormulaInput& input = *request.input;
   long order = *request.order;
 
   ir::Derivatives result = ir::derivatives(ctx, input.expr, *request.variable, static_cast<int>(order));
   if (!result.error.empty()) {
-    err << "nnc: error: " << result.error << "\n";
-    return 1;
+    diags.error(result.error);
+    return failWith(err, diags);
   }
   // --param values go in after differentiating, so --wrt beta --param beta=2
   // is the derivative in beta, evaluated at beta = 2.
@@ -60,10 +59,10 @@ int runGrad(const Args& args, std::ostream& out, std::ostream& err) {
   // as gigabytes. Refuse rather than hang.
   ir::ExprRef derivative = result.orders.back();
   if (derivative->treeSize() > kMaxPrintedNodes) {
-    err << fmt::format("nnc: error: the derivative of order {} has more than {} nodes when written out; "
-                       "too large to print (nnc eval can still evaluate it)\n",
-                       order, kMaxPrintedNodes);
-    return 1;
+    diags.error(fmt::format("the derivative of order {} has more than {} nodes when written out; too large to "
+                            "print (nnc eval can still evaluate it)",
+                            order, kMaxPrintedNodes));
+    return failWith(err, diags);
   }
   out << ir::print(derivative) << "\n";
   return 0;

@@ -64,17 +64,8 @@ std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics
     diags.error(error);
     return std::nullopt;
   }
-  for (const runtime::ParameterRef& p : ready.model->parameters()) {
-    const runtime::Tensor* saved = weights->find(p.name);
-    if (!saved) {
-      diags.error(fmt::format("'{}' has no tensor '{}' for model '{}'", *options.get("weights"), p.name, model->name));
-    } else if (saved->shape() != p.value->shape()) {
-      diags.error(fmt::format("'{}': '{}' has shape {}, the model needs {}", *options.get("weights"), p.name,
-                              saved->shapeString(), p.value->shapeString()));
-    } else {
-      *p.value = *saved;
-    }
-  }
+  loadParameters(*weights, fmt::format("'{}'", *options.get("weights")), fmt::format("model '{}'", model->name),
+                 ready.model->parameters(), diags);
   if (diags.hasErrors()) return std::nullopt;
   ready.loaded = std::move(*loaded);
   ready.data = std::move(*data);

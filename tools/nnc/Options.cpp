@@ -87,6 +87,11 @@ std::optional<ParsedOptions> parseOptions(const std::string& command, const std:
   return parsed;
 }
 
+int failWith(std::ostream& err, const Diagnostics& diags) {
+  err << diags.render();
+  return 1;
+}
+
 std::string formatOptionsHelp(const std::vector<OptionSpec>& specs) {
   std::string out = "Options:\n";
   for (const OptionSpec& s : specs) {

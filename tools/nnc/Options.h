@@ -2,6 +2,7 @@
 // A small command-line parser: `--name=value`, `--name value`, flags, and
 // positional arguments, with errors for unknown options.
 #include <map>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ private:
 // `command` names the subcommand in messages ("grad").
 std::optional<ParsedOptions> parseOptions(const std::string& command, const std::vector<OptionSpec>& specs,
                                           const std::vector<std::string>& args, Diagnostics& diags);
+
+// Prints the diagnostics and returns the exit code of a user error (1).
+int failWith(std::ostream& err, const Diagnostics& diags);
 
 // The options section of a subcommand's --help.
 std::string formatOptionsHelp(const std::vector<OptionSpec>& specs);

@@ -5,6 +5,7 @@
 
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/ModelCommand.h"
+#include "tools/nnc/NumberFormat.h"
 
 namespace nnc::cli {
 
@@ -16,8 +17,6 @@ const char* kUsage =
     "Prints one line per sample of D.csv: the model's outputs (its last layer),\n"
     "space-separated, with 9 significant digits. D.csv has the training layout\n"
     "(feature columns, then a label column, which predict ignores).\n\n";
-
-std::string formatValue(float v) { return std::isnan(v) ? "nan" : fmt::format("{:.9g}", v); }
 
 }  // namespace
 
@@ -32,8 +31,7 @@ int runPredict(const Args& args, std::ostream& out, std::ostream& err) {
   std::optional<ReadyModel> ready;
   if (options) ready = prepareModel(*options, diags);
   if (!ready) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
   const runtime::Tensor& prediction = ready->model->predict(ready->data.features);
   int64_t columns = prediction.dim(1);
@@ -41,7 +39,7 @@ int runPredict(const Args& args, std::ostream& out, std::ostream& err) {
     std::string line;
     for (int64_t c = 0; c < columns; ++c) {
       if (c) line += ' ';
-      line += formatValue(prediction[r * columns + c]);
+      line += formatNumber(prediction[r * columns + c]);
     }
     out << line << "\n";
   }

@@ -129,13 +129,11 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   if (options && options->positional().size() != 1)
     diags.error("give one .nn file to train, e.g. nnc train examples/fashion_mlp.nn");
   if (diags.hasErrors()) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
   std::optional<LoadedProgram> loaded = loadProgram(options->positional()[0], diags);
   if (!loaded) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
   const frontend::Program& program = loaded->program;
 
@@ -147,8 +145,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   if (!chosen) {
     diags.error(wanted ? fmt::format("'{}' has no `train {}` declaration", options->positional()[0], *wanted)
                        : fmt::format("'{}' has no `train` declaration to run", options->positional()[0]));
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
   for (const frontend::TrainingDef& t : program.trainings) {
     if (&t != chosen && t.model == chosen->model) {
@@ -171,8 +168,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   }
   const frontend::ModelDef* model = program.model(training.model);
   if (diags.hasErrors() || !model) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
 
   // Data. A data problem also points at the declaration that names the file.
@@ -188,8 +184,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   std::optional<runtime::Dataset> testData;
   if (training.test) testData = load(*training.test, "test");
   if (!trainData || (training.test && !testData)) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
   if (!testData) testData = runtime::splitOff(*trainData, training.testFraction, training.seed);
 
@@ -213,8 +208,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
                 fmt::format("the test data has {} features per sample, the training data {}",
                             testData->featureCount(), trainData->featureCount()));
   if (diags.hasErrors()) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
 
   // Compile.
@@ -227,8 +221,8 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     else compiled = backend::CompiledModel::compile(std::move(graph), *jit, training.seed, error);
   }
   if (!compiled) {
-    err << "nnc: error: " << error << "\n";
-    return 1;
+    diags.error(error);
+    return failWith(err, diags);
   }
   runtime::OptimizerSettings settings;
   settings.kind = training.optimizer.kind == frontend::OptimizerDef::Kind::SGD ? runtime::OptimizerSettings::Kind::SGD
@@ -245,8 +239,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   if (auto path = options->get("load")) {
     std::optional<int64_t> done = restore(*path, model->name, *compiled, optimizer, diags);
     if (!done) {
-      err << diags.render();
-      return 1;
+      return failWith(err, diags);
     }
     trainSettings.firstEpoch = std::min(*done, training.epochs);
     out << fmt::format("resumed from '{}' after epoch {}\n", *path, *done);
@@ -268,9 +261,8 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   };
   runtime::TrainResult result = runtime::train(*compiled, optimizer, *trainData, *testData, trainSettings, events);
   if (diags.hasErrors() || !result.error.empty() || result.stoppedByCaller) {
-    err << diags.render();
-    if (!result.error.empty()) err << "nnc: error: " << result.error << "\n";
-    return 1;
+    if (!result.error.empty()) diags.error(result.error);
+    return failWith(err, diags);
   }
   if (result.epochs.empty()) {
     out << "nothing to train: the checkpoint is already at the last epoch\n";
@@ -288,8 +280,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
                      seconds / static_cast<double>(result.epochs.size()),
                      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);
   if (auto path = options->get("metrics-json"); path && !writeText(*path, metricsJson(result, seconds, samples), diags)) {
-    err << diags.render();
-    return 1;
+    return failWith(err, diags);
   }
   return 0;
 }

@@ -18,6 +18,23 @@ std::string weightsProblem(const runtime::Checkpoint& checkpoint, const std::str
   return "";
 }
 
+bool loadParameters(const runtime::Checkpoint& checkpoint, const std::string& source, const std::string& owner,
+                    const std::vector<runtime::ParameterRef>& parameters, Diagnostics& diags) {
+  size_t errorsBefore = diags.errorCount();
+  for (const runtime::ParameterRef& p : parameters) {
+    const runtime::Tensor* saved = checkpoint.find(p.name);
+    if (!saved) {
+      diags.error(fmt::format("{} has no tensor '{}' for {}", source, p.name, owner));
+    } else if (saved->shape() != p.value->shape()) {
+      diags.error(fmt::format("{}: '{}' has shape {}, the model needs {}", source, p.name, saved->shapeString(),
+                              p.value->shapeString()));
+    } else {
+      *p.value = *saved;
+    }
+  }
+  return diags.errorCount() == errorsBefore;
+}
+
 runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optimizer& optimizer, int64_t epoch,
                                    const std::string& modelName) {
   runtime::Checkpoint checkpoint;
@@ -36,20 +53,8 @@ std::optional<int64_t> restore(const std::string& path, const std::string& model
     diags.error(fmt::format("cannot resume from '{}': {}", path, problem));
     return std::nullopt;
   }
-  for (const runtime::ParameterRef& p : model.parameters()) {
-    const runtime::Tensor* saved = checkpoint->find(p.name);
-    if (!saved) {
-      diags.error(fmt::format("checkpoint '{}' has no tensor '{}' for this model", path, p.name));
-      continue;
-    }
-    if (saved->shape() != p.value->shape()) {
-      diags.error(fmt::format("checkpoint '{}': '{}' has shape {}, the model needs {}", path, p.name,
-                              saved->shapeString(), p.value->shapeString()));
-      continue;
-    }
-    *p.value = *saved;
-  }
-  if (diags.hasErrors()) return std::nullopt;  // the optimiser's state would only repeat the mismatch
+  if (!loadParameters(*checkpoint, fmt::format("checkpoint '{}'", path), "this model", model.parameters(), diags))
+    return std::nullopt;  // the optimiser's state would only repeat the mismatch
   std::map<std::string, runtime::Tensor> state;
   for (const runtime::NamedTensor& t : checkpoint->tensors)
     if (t.name.rfind("optimizer.", 0) == 0) state[t.name] = t.tensor;

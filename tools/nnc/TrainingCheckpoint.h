@@ -12,6 +12,11 @@
 
 namespace nnc::cli {
 
+// Copies every parameter from the checkpoint, reporting each one missing or
+// of the wrong shape ("{source} has no tensor 'x' for {owner}"); true if all fit.
+bool loadParameters(const runtime::Checkpoint& checkpoint, const std::string& source, const std::string& owner,
+                    const std::vector<runtime::ParameterRef>& parameters, Diagnostics& diags);
+
 runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optimizer& optimizer, int64_t epoch,
                                    const std::string& modelName);
 
