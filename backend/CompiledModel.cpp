@@ -28,19 +28,24 @@ runtime::Loss runtimeLoss(ir::LossKind kind) {
 
 struct CompiledModel::Impl {
   ir::Graph graph;
-  std::vector<Tensor> values;               // by ValueId
+  // Values' storage: value v lives in tensors[slot[v]]. Values the memory
+  // plan puts in one buffer share a tensor (they all have shape [N, C]).
+  std::vector<Tensor> tensors;
+  std::vector<size_t> slot;
   std::vector<std::unique_ptr<Kernel>> kernels;  // one per Map segment, found through kernelIndex
   std::vector<std::vector<size_t>> kernelIndex;  // node -> kernel per segment
   // Per kernel: argument arrays and column-sum buffers, allocated once.
   struct Scratch {
     std::vector<const float*> inputs, params;
+    std::vector<float*> outputs;
     std::vector<Tensor> sums;
     std::vector<float*> sumPointers;
   };
   std::vector<Scratch> scratches;
   size_t lossGradNode = 0;                  // the first backward node
   size_t lossNode = 0;
-  runtime::Loss lossKind = runtime::Loss::CrossEntropy;
+  runtime::Loss lossKind = runtime::Loss::CrossEntropy;        // what the Loss node computes
+  runtime::Loss predictionLoss = runtime::Loss::CrossEntropy;  // how to read the prediction
   int64_t batch = -1;
 
   explicit Impl(ir::Graph g) : graph(std::move(g)) {}
@@ -49,16 +54,37 @@ struct CompiledModel::Impl {
   void shapeFor(int64_t rows) {
     if (rows == batch) return;
     batch = rows;
+    std::vector<bool> done(tensors.size(), false);
     for (size_t v = 0; v < graph.numValues(); ++v) {
       const ir::TensorShape& shape = graph.value(static_cast<ir::ValueId>(v)).shape;
-      if (shape.empty() || shape[0] != ir::kBatch) continue;
+      if (shape.empty() || shape[0] != ir::kBatch || done[slot[v]]) continue;
       runtime::Shape concrete(shape.begin(), shape.end());
       concrete[0] = rows;
-      values[v] = Tensor(concrete);
+      tensors[slot[v]] = Tensor(concrete);
+      done[slot[v]] = true;
     }
   }
 
-  Tensor& at(ir::ValueId id) { return values[static_cast<size_t>(id)]; }
+  Tensor& at(ir::ValueId id) { return tensors[slot[static_cast<size_t>(id)]]; }
+
+  // One tensor per value, or per buffer of the memory plan.
+  void assignSlots() {
+    const std::vector<int32_t>& plan = graph.bufferOf;
+    slot.resize(graph.numValues());
+    size_t count = 0;
+    std::vector<size_t> bufferSlot;
+    for (size_t v = 0; v < graph.numValues(); ++v) {
+      int32_t buffer = plan.size() == graph.numValues() ? plan[v] : -1;
+      if (buffer < 0) {
+        slot[v] = count++;
+        continue;
+      }
+      if (bufferSlot.size() <= static_cast<size_t>(buffer)) bufferSlot.resize(static_cast<size_t>(buffer) + 1, SIZE_MAX);
+      if (bufferSlot[static_cast<size_t>(buffer)] == SIZE_MAX) bufferSlot[static_cast<size_t>(buffer)] = count++;
+      slot[v] = bufferSlot[static_cast<size_t>(buffer)];
+    }
+    tensors.resize(count);
+  }
 
   void runNode(size_t n, std::span<const int32_t> labels) {
     const GraphNode& node = graph.nodes()[n];
@@ -101,31 +127,29 @@ struct CompiledModel::Impl {
       scratch.inputs.clear();
       for (ir::ValueId operand : node.operands) scratch.inputs.push_back(at(operand).data() + segment.firstColumn);
       scratch.params.clear();
-      for (const ir::MapSegment::Param& p : segment.params) scratch.params.push_back(at(p.value).data());
-      float* outputs[] = {at(node.results[0]).data() + segment.firstColumn};
+      for (const ir::MapSegment::Param& p : segment.params) scratch.params.push_back(at(p.value).data() + p.firstElement);
+      scratch.outputs.clear();
+      for (size_t k = 0; k < segment.outputs.size(); ++k)
+        scratch.outputs.push_back(at(node.results[k]).data() + segment.firstColumn);
       // Parameter gradients accumulate per column; a per-layer (scalar)
       // parameter's gradient is then the sum over its columns.
       std::vector<Tensor>& sums = scratch.sums;
       for (Tensor& sum : sums) sum.fill(0);
-      kernels[kernelIndex[n][s]]->run(
-          kernelArgs(rows, segment.columns, stride, scratch.inputs, scratch.params, outputs, scratch.sumPointers));
+      kernels[kernelIndex[n][s]]->run(KernelArgs<float>{rows, segment.columns, stride, scratch.inputs.data(),
+                                                        scratch.params.data(), scratch.outputs.data(),
+                                                        scratch.sumPointers.data()});
       for (size_t k = 0; k < sums.size(); ++k) {
-        Tensor& gradient = at(node.results[static_cast<size_t>(segment.columnSumResults[k])]);
-        if (gradient.size() == segment.columns) {
-          std::copy(sums[k].data(), sums[k].data() + sums[k].size(), gradient.data());
-        } else {
+        const ir::MapSegment::ColumnSum& sum = segment.columnSums[k];
+        Tensor& gradient = at(node.results[static_cast<size_t>(sum.result)]);
+        if (gradient.size() == 1) {
           double total = 0;
           for (float v : sums[k].values()) total += v;
           gradient[0] = static_cast<float>(total);
+        } else {
+          std::copy(sums[k].data(), sums[k].data() + sums[k].size(), gradient.data() + sum.firstElement);
         }
       }
     }
-  }
-
-  static KernelArgs<float> kernelArgs(int64_t rows, int64_t cols, int64_t stride, std::vector<const float*>& inputs,
-                                        std::vector<const float*>& params, float** outputs,
-                                        std::vector<float*>& sums) {
-    return {rows, cols, stride, inputs.data(), params.data(), outputs, sums.data()};
   }
 
   void initialize(uint64_t seed) {
@@ -150,27 +174,31 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
                                                       std::string& error) {
   auto impl = std::make_unique<Impl>(std::move(graph));
   const ir::Graph& g = impl->graph;
-  impl->values.resize(g.numValues());
+  impl->assignSlots();
   impl->kernelIndex.resize(g.nodes().size());
   for (size_t n = 0; n < g.nodes().size(); ++n) {
     const GraphNode& node = g.nodes()[n];
     if (node.op == GraphOp::Loss) {
       impl->lossNode = n;
       impl->lossKind = runtimeLoss(node.loss);
+      // After fuse-loss the loss reads the logits and the prediction is the
+      // sigmoid of them: for accuracy and for predict, it is still bce's.
+      bool fused = node.operands[0] != g.prediction && node.loss == ir::LossKind::BCEWithLogits;
+      impl->predictionLoss = fused ? runtime::Loss::BCE : impl->lossKind;
     }
     if (node.op == GraphOp::LossGrad) impl->lossGradNode = n;
     // Values without a batch dimension (parameters, their gradients) have
     // fixed shapes: allocate them now.
     for (ir::ValueId r : node.results) {
       const ir::TensorShape& shape = g.value(r).shape;
-      if (shape.empty() || shape[0] != ir::kBatch) impl->values[static_cast<size_t>(r)] = Tensor(runtime::Shape(shape));
+      if (shape.empty() || shape[0] != ir::kBatch) impl->at(r) = Tensor(runtime::Shape(shape));
     }
     for (const ir::MapSegment& segment : node.segments) {
       KernelSpec spec;
       spec.outputs = segment.outputs;
       spec.inputs = segment.inputVars;
       for (const ir::MapSegment::Param& p : segment.params) spec.parameters.push_back({p.var, p.perColumn});
-      spec.columnSums = segment.columnSums;
+      for (const ir::MapSegment::ColumnSum& sum : segment.columnSums) spec.columnSums.push_back(sum.formula);
       KernelResult compiled = jit.compile(spec);
       if (!compiled.kernel) {
         error = compiled.error;
@@ -183,6 +211,7 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
       for (Tensor& sum : scratch.sums) scratch.sumPointers.push_back(sum.data());
       scratch.inputs.reserve(node.operands.size());
       scratch.params.reserve(segment.params.size());
+      scratch.outputs.reserve(segment.outputs.size());
     }
   }
   if (impl->lossGradNode == 0) {
@@ -218,14 +247,20 @@ std::vector<runtime::ParameterRef> CompiledModel::parameters() {
   return out;
 }
 
-runtime::Loss CompiledModel::loss() const { return impl_->lossKind; }
+runtime::Loss CompiledModel::loss() const { return impl_->predictionLoss; }
 
 const ir::Graph& CompiledModel::graph() const { return impl_->graph; }
 
-std::optional<std::string> CompiledModel::firstNonFiniteLayer() const {
-  // Forward values first (where a NaN enters), then gradients backwards.
+std::optional<std::string> CompiledModel::firstNonFiniteLayer(const Tensor& x, std::span<const int32_t> labels) {
+  // The memory plan reuses buffers, so the values of the failed step are
+  // partly overwritten: run it again, checking each node's results as soon
+  // as they are computed (forward first, where a NaN enters, then backward).
   Impl& m = *impl_;
-  for (const GraphNode& node : m.graph.nodes()) {
+  m.shapeFor(x.dim(0));
+  std::copy(x.data(), x.data() + x.size(), m.at(m.graph.input).data());
+  for (size_t n = 0; n < m.graph.nodes().size(); ++n) {
+    m.runNode(n, labels);
+    const GraphNode& node = m.graph.nodes()[n];
     if (node.layer.empty() || node.op == GraphOp::Parameter) continue;
     for (ir::ValueId r : node.results)
       if (!runtime::allFinite(m.at(r))) return node.layer;

@@ -23,7 +23,7 @@ public:
   double trainStep(const runtime::Tensor& x, std::span<const int32_t> labels) override;
   std::vector<runtime::ParameterRef> parameters() override;
   runtime::Loss loss() const override;
-  std::optional<std::string> firstNonFiniteLayer() const override;
+  std::optional<std::string> firstNonFiniteLayer(const runtime::Tensor& x, std::span<const int32_t> labels) override;
 
   const ir::Graph& graph() const;
 

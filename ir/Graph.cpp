@@ -1,5 +1,7 @@
 #include "ir/Graph.h"
 
+#include <functional>
+#include <queue>
 #include <set>
 
 #include <fmt/format.h>
@@ -11,6 +13,7 @@ namespace nnc::ir {
 
 size_t Graph::add(GraphNode node, const std::vector<TensorShape>& resultShapes) {
   size_t index = nodes_.size();
+  bufferOf.clear();  // a new value is in no plan
   node.results.clear();
   for (const TensorShape& shape : resultShapes) {
     node.results.push_back(static_cast<ValueId>(values_.size()));
@@ -18,6 +21,119 @@ size_t Graph::add(GraphNode node, const std::vector<TensorShape>& resultShapes) 
   }
   nodes_.push_back(std::move(node));
   return index;
+}
+
+namespace {
+
+// Calls visit(ValueId&) on every value a node reads: its operands and the
+// parameters its Map formulas bind.
+template <typename Node, typename Visit>
+void forEachRead(Node& node, Visit visit) {
+  for (auto& operand : node.operands) visit(operand);
+  for (auto& segment : node.segments)
+    for (auto& param : segment.params) visit(param.value);
+}
+
+}  // namespace
+
+void Graph::replaceAllUses(ValueId from, ValueId to) {
+  bufferOf.clear();  // lifetimes change
+  auto swap = [&](ValueId& v) {
+    if (v == from) v = to;
+  };
+  for (GraphNode& node : nodes_) forEachRead(node, swap);
+  for (ValueId* named : {&input, &labels, &prediction, &loss}) swap(*named);
+  for (auto& [parameter, gradient] : gradients) {
+    swap(parameter);
+    swap(gradient);
+  }
+}
+
+std::vector<std::vector<size_t>> Graph::readers() const {
+  std::vector<std::vector<size_t>> out(values_.size());
+  for (size_t n = 0; n < nodes_.size(); ++n)
+    forEachRead(nodes_[n], [&](ValueId v) {
+      auto& list = out[static_cast<size_t>(v)];
+      if (list.empty() || list.back() != n) list.push_back(n);
+    });
+  return out;
+}
+
+size_t Graph::eraseUnusedNodes() {
+  std::vector<bool> needed(values_.size(), false);
+  auto need = [&](ValueId v) {
+    if (v >= 0) needed[static_cast<size_t>(v)] = true;
+  };
+  for (ValueId v : {input, labels, prediction, loss}) need(v);
+  for (auto [parameter, gradient] : gradients) {
+    need(parameter);
+    need(gradient);
+  }
+  // Backwards: a node is kept if any of its results is needed.
+  std::vector<bool> keep(nodes_.size(), false);
+  for (size_t n = nodes_.size(); n-- > 0;) {
+    for (ValueId r : nodes_[n].results) keep[n] = keep[n] || needed[static_cast<size_t>(r)];
+    if (keep[n]) forEachRead(nodes_[n], need);
+  }
+  std::vector<size_t> kept;
+  for (size_t n = 0; n < nodes_.size(); ++n)
+    if (keep[n]) kept.push_back(n);
+  size_t removed = nodes_.size() - kept.size();
+  if (removed) reorder(kept);
+  return removed;
+}
+
+void Graph::sortTopologically() {
+  // Kahn's algorithm, taking the earliest ready node first, so a graph
+  // already in order keeps it.
+  std::vector<std::vector<size_t>> readerNodes = readers();
+  std::vector<size_t> waitingFor(nodes_.size(), 0);
+  for (size_t n = 0; n < nodes_.size(); ++n)
+    forEachRead(nodes_[n], [&](ValueId) { ++waitingFor[n]; });
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;
+  for (size_t n = 0; n < nodes_.size(); ++n)
+    if (waitingFor[n] == 0) ready.push(n);
+  std::vector<size_t> order;
+  while (!ready.empty()) {
+    size_t n = ready.top();
+    ready.pop();
+    order.push_back(n);
+    for (ValueId r : nodes_[n].results)
+      for (size_t reader : readerNodes[static_cast<size_t>(r)]) {
+        // forEachRead counts each read; release one per read of this value.
+        forEachRead(nodes_[reader], [&](ValueId v) {
+          if (v == r && --waitingFor[reader] == 0) ready.push(reader);
+        });
+      }
+  }
+  if (order.size() == nodes_.size()) reorder(order);  // else a cycle: verify() reports it
+}
+
+void Graph::reorder(const std::vector<size_t>& order) {
+  std::vector<ValueId> renumbered(values_.size(), -1);
+  std::vector<GraphNode> nodes;
+  std::vector<GraphValue> values;
+  for (size_t n : order) {
+    GraphNode node = std::move(nodes_[n]);
+    for (ValueId& r : node.results) {
+      values.push_back({values_[static_cast<size_t>(r)].shape, static_cast<ValueId>(nodes.size())});
+      renumbered[static_cast<size_t>(r)] = static_cast<ValueId>(values.size() - 1);
+      r = renumbered[static_cast<size_t>(r)];
+    }
+    nodes.push_back(std::move(node));
+  }
+  for (GraphNode& node : nodes) forEachRead(node, [&](ValueId& v) { v = renumbered[static_cast<size_t>(v)]; });
+  nodes_ = std::move(nodes);
+  values_ = std::move(values);
+  bufferOf.clear();
+  auto update = [&](ValueId& v) {
+    if (v >= 0) v = renumbered[static_cast<size_t>(v)];
+  };
+  for (ValueId* named : {&input, &labels, &prediction, &loss}) update(*named);
+  for (auto& [parameter, gradient] : gradients) {
+    update(parameter);
+    update(gradient);
+  }
 }
 
 namespace {
@@ -85,15 +201,23 @@ std::string printGraph(const Graph& graph) {
       out += fmt::format("    columns [{}, {}) ({}", segment.firstColumn, segment.firstColumn + segment.columns,
                          fmt::join(segment.inputVars, ", "));
       for (const MapSegment::Param& p : segment.params)
-        out += fmt::format(", {} = %{}{}", p.var, p.value, p.perColumn ? " per column" : "");
+        out += fmt::format(", {} = %{}{}{}", p.var, p.value,
+                           p.firstElement ? fmt::format("[{}:]", p.firstElement) : "", p.perColumn ? " per column" : "");
       out += ")\n";
       for (size_t k = 0; k < segment.outputs.size(); ++k)
         out += fmt::format("      out{} = {}\n", k, print(segment.outputs[k]));
-      for (size_t k = 0; k < segment.columnSums.size(); ++k)
-        out += fmt::format("      sum into out{} += {}\n", segment.columnSumResults[k], print(segment.columnSums[k]));
+      for (const MapSegment::ColumnSum& sum : segment.columnSums)
+        out += fmt::format("      sum into out{}{} += {}\n", sum.result,
+                           sum.firstElement ? fmt::format("[{}:]", sum.firstElement) : "", print(sum.formula));
     }
   }
   return out;
+}
+
+static int64_t elements(const TensorShape& shape) {
+  int64_t count = 1;
+  for (int64_t d : shape) count *= d;
+  return count;
 }
 
 std::string verify(const Graph& graph) {
@@ -132,6 +256,20 @@ std::string verify(const Graph& graph) {
                                node.operands.size());
           if (segment.firstColumn < 0 || segment.firstColumn + segment.columns > shape(0)[1])
             return fmt::format("node {} (map): columns out of range", n);
+          if (segment.outputs.size() > node.results.size())
+            return fmt::format("node {} (map): {} formulas, {} results", n, segment.outputs.size(), node.results.size());
+          for (const MapSegment::Param& p : segment.params) {
+            int64_t size = elements(graph.value(p.value).shape);
+            if (p.perColumn ? p.firstElement + segment.columns > size : size != 1)
+              return fmt::format("node {} (map): parameter {} has {} elements", n, p.var, size);
+          }
+          for (const MapSegment::ColumnSum& sum : segment.columnSums) {
+            if (sum.result < 0 || static_cast<size_t>(sum.result) >= node.results.size())
+              return fmt::format("node {} (map): a column sum writes result {}", n, sum.result);
+            int64_t size = elements(resultShape(static_cast<size_t>(sum.result)));
+            if (size != 1 && sum.firstElement + segment.columns > size)
+              return fmt::format("node {} (map): a column sum overruns its result", n);
+          }
         }
         break;
       default: break;

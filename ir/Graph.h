@@ -42,13 +42,21 @@ struct MapSegment {
   std::vector<std::string> inputVars;   // the Var each Map operand binds, in operand order
   struct Param {
     std::string var;                    // the Var in the formulas
-    ValueId value;                      // a Parameter node: [1] or [U] (per column)
+    ValueId value;                      // [1], or one element per column (per column)
     bool perColumn = false;
+    int64_t firstElement = 0;           // per column: the element of this segment's first column
   };
   std::vector<Param> params;
   std::vector<ExprRef> outputs;         // one per Map result of shape [N, U]
-  std::vector<ExprRef> columnSums;      // one per column-sum result
-  std::vector<int> columnSumResults;    // which Map result each sum adds into
+  // Sums over the rows (parameter gradients), written into a Map result:
+  // per column at [firstElement, firstElement + columns), or, if the result
+  // has one element, the total over all the segment's columns.
+  struct ColumnSum {
+    ExprRef formula;
+    int result;                         // which Map result
+    int64_t firstElement = 0;
+  };
+  std::vector<ColumnSum> columnSums;
 };
 
 struct GraphNode {
@@ -84,13 +92,36 @@ public:
   // Adds a node whose results have the given shapes; returns its index.
   size_t add(GraphNode node, const std::vector<TensorShape>& resultShapes);
   ValueId result(size_t node, size_t i = 0) const { return nodes_[node].results[i]; }
+  // For passes that rewrite a node in place (its results keep their ids).
+  GraphNode& mutableNode(size_t node) { return nodes_[node]; }
+
+  // Makes every reader of `from` (nodes, Map parameters, the named values
+  // below and the gradient list) read `to` instead.
+  void replaceAllUses(ValueId from, ValueId to);
+  // Removes the nodes nothing needs and renumbers the values, keeping the
+  // order. Needed: the input and labels, the prediction, the loss, every
+  // gradient pair and, transitively, whatever they read. Returns how many
+  // nodes were removed.
+  size_t eraseUnusedNodes();
+  // Puts the nodes back in an order where each reads only earlier values
+  // (after a pass appended nodes that earlier ones read), keeping the
+  // present order wherever it is already valid.
+  void sortTopologically();
+  // Which node reads each value, in node order (Map parameters included).
+  std::vector<std::vector<size_t>> readers() const;
 
   // Values the forward pass and training read and write.
   ValueId input = -1, labels = -1, prediction = -1, loss = -1;
   // Parameter value -> its gradient value (filled by autodiff).
   std::vector<std::pair<ValueId, ValueId>> gradients;
+  // The memory plan (the memory-plan pass): value -> the buffer it lives in;
+  // values in one buffer are never live at once. Empty: one buffer each.
+  std::vector<int32_t> bufferOf;
 
 private:
+  // Keeps the nodes at `order`, in that order, renumbering the values.
+  void reorder(const std::vector<size_t>& order);
+
   ExprContext* exprs_;
   std::vector<GraphNode> nodes_;
   std::vector<GraphValue> values_;

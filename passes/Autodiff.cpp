@@ -1,5 +1,8 @@
 #include "passes/Autodiff.h"
 
+#include "passes/Pass.h"
+
+#include <algorithm>
 #include <map>
 
 #include "ir/Builder.h"
@@ -23,8 +26,12 @@ public:
 
   void run() {
     size_t forwardNodes = g_.nodes().size();
-    GraphNode lossGrad = make(GraphOp::LossGrad, {g_.prediction, g_.labels}, g_.nodes()[producerOf(g_.loss)]);
-    gradientOf_[g_.prediction] = add(std::move(lossGrad), g_.value(g_.prediction).shape);
+    // The loss reads the prediction, or the logits before it once fuse-loss
+    // has moved a sigmoid into the loss.
+    const GraphNode& lossNode = g_.nodes()[producerOf(g_.loss)];
+    ValueId lossInput = lossNode.operands[0];
+    GraphNode lossGrad = make(GraphOp::LossGrad, {lossInput, g_.labels}, lossNode);
+    gradientOf_[lossInput] = add(std::move(lossGrad), g_.value(lossInput).shape);
     for (size_t n = forwardNodes; n-- > 0;) {
       const GraphNode node = g_.nodes()[n];  // a copy: add() may reallocate the node list
       if (node.results.empty()) continue;
@@ -70,46 +77,77 @@ private:
     ValueId x = node.operands[0], w = node.operands[1];
     if (needsGradient(x)) {
       GraphNode dx = make(GraphOp::MatMul, {dy, w}, node);
-      gradientOf_[x] = add(std::move(dx), g_.value(x).shape);
+      addGradient(x, add(std::move(dx), g_.value(x).shape));
     }
     GraphNode dw = make(GraphOp::MatMul, {dy, x}, node);
     dw.transposeA = true;
-    gradientOf_[w] = add(std::move(dw), g_.value(w).shape);
+    addGradient(w, add(std::move(dw), g_.value(w).shape));
   }
 
   // y = a + b:  da = dy,  db = column sums of dy
   void backwardAddBias(const GraphNode& node, ValueId dy) {
-    gradientOf_[node.operands[0]] = dy;
-    gradientOf_[node.operands[1]] = add(make(GraphOp::ColumnSum, {dy}, node), g_.value(node.operands[1]).shape);
+    addGradient(node.operands[0], dy);
+    addGradient(node.operands[1], add(make(GraphOp::ColumnSum, {dy}, node), g_.value(node.operands[1]).shape));
   }
 
-  // y = f(z; p):  dz = dy * df/dz,  dp += dy * df/dp (summed over the batch)
+  // y = f(z1, z2, ...; p):  dzi = dy * df/dzi,  dp += dy * df/dp (summed
+  // over the batch). One loop computes all of them, recomputing what it
+  // needs from the saved inputs.
   void backwardMap(const GraphNode& node, ValueId dy) {
-    GraphNode back = make(GraphOp::Map, {node.operands[0], dy}, node);
-    std::vector<ir::TensorShape> shapes{g_.value(node.operands[0]).shape};
+    std::vector<ValueId> operands = node.operands;
+    operands.push_back(dy);
+    GraphNode back = make(GraphOp::Map, operands, node);
+    std::vector<ValueId> inputsWithGradient;
+    for (ValueId operand : node.operands)
+      if (needsGradient(operand)) inputsWithGradient.push_back(operand);
+    std::vector<ir::TensorShape> shapes;
+    for (ValueId operand : inputsWithGradient) shapes.push_back(g_.value(operand).shape);
+    // One gradient result per parameter, even one shared by several
+    // segments (a fused bias): each segment writes its own columns.
     std::vector<ValueId> parameterValues;
+    auto resultFor = [&](ValueId parameter) {
+      auto found = std::find(parameterValues.begin(), parameterValues.end(), parameter);
+      if (found != parameterValues.end()) return static_cast<int>(inputsWithGradient.size() + (found - parameterValues.begin()));
+      parameterValues.push_back(parameter);
+      shapes.push_back(g_.value(parameter).shape);
+      return static_cast<int>(shapes.size() - 1);
+    };
     for (const ir::MapSegment& forward : node.segments) {
       ir::MapSegment segment;
       segment.firstColumn = forward.firstColumn;
       segment.columns = forward.columns;
-      segment.inputVars = {forward.inputVars[0], kGradientVar};
+      segment.inputVars = forward.inputVars;
+      segment.inputVars.push_back(kGradientVar);
       segment.params = forward.params;
       ir::Ex gradient(exprs_, exprs_.var(kGradientVar));
       ir::ExprRef f = forward.outputs[0];
-      ir::Ex slope = gradient.wrap(ir::derivatives(exprs_, f, forward.inputVars[0], 1).orders[1]);
-      segment.outputs = {ir::simplify(exprs_, gradient * slope)};
-      for (const ir::MapSegment::Param& p : forward.params) {
-        ir::Ex partial = gradient.wrap(ir::derivatives(exprs_, f, p.var, 1).orders[1]);
-        segment.columnSums.push_back(ir::simplify(exprs_, gradient * partial));
-        segment.columnSumResults.push_back(static_cast<int>(shapes.size()));
-        shapes.push_back(g_.value(p.value).shape);
-        parameterValues.push_back(p.value);
-      }
+      auto chain = [&](const std::string& var) {
+        return ir::simplify(exprs_, gradient * gradient.wrap(ir::derivatives(exprs_, f, var, 1).orders[1]));
+      };
+      for (size_t i = 0; i < node.operands.size(); ++i)
+        if (needsGradient(node.operands[i])) segment.outputs.push_back(chain(forward.inputVars[i]));
+      for (const ir::MapSegment::Param& p : forward.params)
+        segment.columnSums.push_back({chain(p.var), resultFor(p.value), p.perColumn ? p.firstElement : 0});
       back.segments.push_back(std::move(segment));
     }
     size_t index = g_.add(std::move(back), shapes);
-    gradientOf_[node.operands[0]] = g_.result(index, 0);
-    for (size_t k = 0; k < parameterValues.size(); ++k) gradientOf_[parameterValues[k]] = g_.result(index, k + 1);
+    for (size_t i = 0; i < inputsWithGradient.size(); ++i) addGradient(inputsWithGradient[i], g_.result(index, i));
+    for (size_t k = 0; k < parameterValues.size(); ++k)
+      addGradient(parameterValues[k], g_.result(index, inputsWithGradient.size() + k));
+  }
+
+  // A value read by several nodes gets the sum of their gradients. All of
+  // them arrive before its producer is visited (nodes run in reverse order).
+  void addGradient(ValueId value, ValueId gradient) {
+    auto [it, first] = gradientOf_.try_emplace(value, gradient);
+    if (first) return;
+    GraphNode sum = make(GraphOp::Map, {it->second, gradient}, g_.nodes()[producerOf(gradient)]);
+    ir::MapSegment segment;
+    segment.columns = g_.value(gradient).shape.back();
+    segment.inputVars = {"a", "b"};
+    segment.outputs = {exprs_.make(ir::Op::Add, {exprs_.var("a"), exprs_.var("b")})};
+    sum.segments.push_back(std::move(segment));
+    it->second = add(std::move(sum), g_.value(gradient).shape);
   }
 
   ir::Graph& g_;
@@ -120,9 +158,15 @@ private:
 }  // namespace
 
 bool appendBackward(ir::Graph& graph) {
-  if (graph.loss < 0) return false;
+  if (graph.loss < 0 || !graph.gradients.empty()) return false;
   Backward(graph).run();
   return true;
+}
+
+bool autodiff(ir::Graph& graph, PassContext& context) {
+  bool changed = appendBackward(graph);
+  if (changed) context.count("gradients computed", static_cast<int64_t>(graph.gradients.size()));
+  return changed;
 }
 
 }  // namespace nnc::passes

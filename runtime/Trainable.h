@@ -23,9 +23,10 @@ public:
   virtual double trainStep(const Tensor& x, std::span<const int32_t> labels) = 0;
   virtual std::vector<ParameterRef> parameters() = 0;
   virtual Loss loss() const = 0;
-  // After a non-finite loss: the first layer, in forward order, whose
-  // output or gradient is not finite (where the trouble started).
-  virtual std::optional<std::string> firstNonFiniteLayer() const = 0;
+  // After a non-finite loss or gradient on batch (x, labels): runs that
+  // step again and returns the first layer, in execution order, whose output
+  // or gradient is not finite (where the trouble started).
+  virtual std::optional<std::string> firstNonFiniteLayer(const Tensor& x, std::span<const int32_t> labels) = 0;
 };
 
 }  // namespace nnc::runtime

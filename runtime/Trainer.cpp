@@ -47,7 +47,7 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
       bool gradientsFinite = true;
       for (const ParameterRef& p : parameters) gradientsFinite = gradientsFinite && allFinite(*p.gradient);
       if (!std::isfinite(loss) || !gradientsFinite) {
-        std::optional<std::string> layer = model.firstNonFiniteLayer();
+        std::optional<std::string> layer = model.firstNonFiniteLayer(x, labels);
         result.error = fmt::format("{} became {} at epoch {}, step {}{}; training stopped before updating the "
                                    "parameters with it",
                                    std::isfinite(loss) ? "a gradient" : "the loss",

@@ -36,6 +36,13 @@ public:
   size_t errorCount() const { return errorCount_; }
   const std::vector<Diagnostic>& all() const { return diagnostics_; }
 
+  // Forgets what was reported (after a tool has shown the warnings of a
+  // run that goes on).
+  void clear() {
+    diagnostics_.clear();
+    errorCount_ = 0;
+  }
+
   // All diagnostics as text, in the order they were reported.
   std::string render() const;
 

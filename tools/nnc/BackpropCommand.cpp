@@ -29,10 +29,11 @@ int runBackprop(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (options && !options->get("out")) diags.error("--out is required");
   std::optional<ReadyModel> ready;
-  if (options && !diags.hasErrors()) ready = prepareModel(*options, diags);
+  if (options && !diags.hasErrors()) ready = prepareModel(*options, diags, err);
   if (!ready) {
     return failWith(err, diags);
   }
+  printWarnings(err, diags);
   double loss = ready->model->trainStep(ready->data.features, ready->data.labels);
   runtime::Checkpoint gradients;
   for (const runtime::ParameterRef& p : ready->model->parameters()) gradients.tensors.push_back({p.name, *p.gradient});

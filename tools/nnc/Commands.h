@@ -15,5 +15,6 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err);
 int runCompile(const Args& args, std::ostream& out, std::ostream& err);
 int runPredict(const Args& args, std::ostream& out, std::ostream& err);
 int runBackprop(const Args& args, std::ostream& out, std::ostream& err);
+int runCheck(const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace nnc::cli

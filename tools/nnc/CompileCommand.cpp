@@ -1,7 +1,12 @@
 // nnc compile: show what the compiler makes of a model.
-#include <fmt/format.h>
+#include <algorithm>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "frontend/GraphBuilder.h"
 #include "tools/nnc/Commands.h"
+#include "tools/nnc/CompilerFlags.h"
 #include "tools/nnc/ModelInput.h"
 #include "tools/nnc/Options.h"
 
@@ -10,26 +15,49 @@ namespace nnc::cli {
 namespace {
 
 const char* kUsage =
-    "usage: nnc compile F.nn --emit=graph [--model NAME]\n"
+    "usage: nnc compile F.nn --emit=graph|graph-opt [--model NAME] [-O0..-O3] [--passes=A,B]\n"
+    "                   [--print-after=PASS|all] [--stats] [-Werror] [-Wno-NAME] [-w]\n"
+    "       nnc compile --list-passes\n"
     "\n"
-    "Prints each model's graph: the forward part built from the file and the\n"
-    "backward part the autodiff pass appends.\n\n";
+    "Prints each model's graph: as built from the file (--emit=graph), or after\n"
+    "the passes of the optimisation level, including the backward part the\n"
+    "autodiff pass appends (--emit=graph-opt, the default).\n\n";
+
+const std::vector<std::string> kEmitKinds = {"graph", "graph-opt"};
+
+std::string passList() {
+  std::string out;
+  for (const passes::PassInfo& pass : passes::allPasses())
+    out += fmt::format("  {:<26} {}\n", pass.name, pass.summary);
+  for (int level = 0; level <= 3; ++level)
+    out += fmt::format("-O{}: {}\n", level, fmt::join(passes::passesForLevel(level, true), ","));
+  return out;
+}
 
 }  // namespace
 
 int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
   Diagnostics diags;
-  std::vector<OptionSpec> specs{{"emit", "graph", "what to print"},
+  std::vector<OptionSpec> specs{{"emit", "KIND", "what to print: graph or graph-opt (default)"},
                                 {"model", "NAME", "only this model"},
-                                {"help", "", "show this help"}};
+                                {"list-passes", "", "list the passes and the pipeline of each -O level"}};
+  for (OptionSpec& spec : compilerOptions()) specs.push_back(std::move(spec));
+  specs.push_back({"help", "", "show this help"});
   auto options = parseOptions("compile", specs, args, diags);
   if (options && options->has("help")) {
     out << kUsage << formatOptionsHelp(specs);
     return 0;
   }
-  if (options && options->positional().size() != 1) diags.error("give one .nn file, e.g. nnc compile model.nn --emit=graph");
-  if (options && options->get("emit").value_or("graph") != "graph")
-    diags.error(fmt::format("--emit={} is not supported yet; use --emit=graph", *options->get("emit")));
+  if (options && options->has("list-passes")) {
+    out << passList();
+    return 0;
+  }
+  std::optional<CompilerFlags> flags;
+  if (options) flags = parseCompilerFlags(*options, diags, true);
+  if (options && options->positional().size() != 1) diags.error("give one .nn file, e.g. nnc compile model.nn");
+  std::string emit = options ? options->get("emit").value_or("graph-opt") : "";
+  if (options && std::find(kEmitKinds.begin(), kEmitKinds.end(), emit) == kEmitKinds.end())
+    diags.error(fmt::format("unknown --emit={}; use one of: {}", emit, fmt::join(kEmitKinds, ", ")));
   if (diags.hasErrors()) {
     return failWith(err, diags);
   }
@@ -41,15 +69,22 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
   bool printed = false;
   for (const frontend::ModelDef& model : loaded->program.models) {
     if (only && model.name != *only) continue;
-    ir::Graph graph = buildTrainingGraph(model, *loaded->exprs);
-    out << fmt::format("graph {} {{\n{}}}\n", model.name, ir::printGraph(graph));
     printed = true;
+    if (emit == "graph") {
+      ir::Graph graph = frontend::buildForwardGraph(model, *loaded->exprs);
+      out << fmt::format("graph {} {{\n{}}}\n", model.name, ir::printGraph(graph));
+      continue;
+    }
+    std::optional<ir::Graph> graph = compileModelGraph(model, *loaded, *flags, diags, err);
+    if (!graph) return failWith(err, diags);
+    out << fmt::format("graph {} {{\n{}}}\n", model.name, ir::printGraph(*graph));
   }
   if (!printed) {
     diags.error(fmt::format("'{}' defines no model{}", options->positional()[0],
                             only ? fmt::format(" named '{}'", *only) : ""));
     return failWith(err, diags);
   }
+  printWarnings(err, diags);
   return 0;
 }
 

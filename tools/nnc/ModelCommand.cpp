@@ -4,24 +4,28 @@
 
 #include "runtime/Checkpoint.h"
 #include "runtime/CsvReader.h"
+#include "tools/nnc/CompilerFlags.h"
 #include "tools/nnc/TrainingCheckpoint.h"
 
 namespace nnc::cli {
 
 std::vector<OptionSpec> modelOptions() {
-  return {
+  std::vector<OptionSpec> specs = {
       {"weights", "W.safetensors", "the parameters (a checkpoint from nnc train --save, or PyTorch's names)"},
       {"data", "D.csv", "samples: feature columns, then the label column"},
       {"model", "NAME", "which model of the file (default: its only one)"},
-      {"help", "", "show this help"},
   };
+  for (OptionSpec& spec : compilerOptions()) specs.push_back(std::move(spec));
+  specs.push_back({"help", "", "show this help"});
+  return specs;
 }
 
-std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics& diags) {
+std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics& diags, std::ostream& log) {
+  std::optional<CompilerFlags> flags = parseCompilerFlags(options, diags, true);
   if (options.positional().size() != 1) diags.error("give one .nn file");
   if (!options.get("weights")) diags.error("--weights is required");
   if (!options.get("data")) diags.error("--data is required");
-  if (diags.hasErrors()) return std::nullopt;
+  if (!flags || diags.hasErrors()) return std::nullopt;
   const std::string& path = options.positional()[0];
   std::optional<LoadedProgram> loaded = loadProgram(path, diags);
   if (!loaded) return std::nullopt;
@@ -57,8 +61,9 @@ std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics
   std::string error;
   ready.jit = backend::FormulaJIT::create(error);
   if (ready.jit) {
-    ir::Graph graph = buildTrainingGraph(*model, *loaded->exprs);
-    ready.model = backend::CompiledModel::compile(std::move(graph), *ready.jit, 0, error);
+    std::optional<ir::Graph> graph = compileModelGraph(*model, *loaded, *flags, diags, log);
+    if (!graph) return std::nullopt;
+    ready.model = backend::CompiledModel::compile(std::move(*graph), *ready.jit, 0, error);
   }
   if (!ready.model) {
     diags.error(error);

@@ -19,8 +19,9 @@ struct ReadyModel {
   runtime::Dataset data;
 };
 
-// Options: the .nn file (positional), --weights, --data, optional --model.
-std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics& diags);
+// Options: the .nn file (positional), --weights, --data, optional --model,
+// and the compiler flags; --print-after and --stats output goes to `log`.
+std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics& diags, std::ostream& log);
 
 std::vector<OptionSpec> modelOptions();
 

@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "frontend/GraphBuilder.h"
 #include "frontend/ModelSema.h"
-#include "passes/Autodiff.h"
 
 namespace nnc::cli {
 
@@ -44,12 +42,6 @@ void checkLabels(const frontend::ModelDef& model, const runtime::Dataset& data, 
                           "labels)", what, data.numClasses, model.name, outputs));
       break;
   }
-}
-
-ir::Graph buildTrainingGraph(const frontend::ModelDef& model, ir::ExprContext& exprs) {
-  ir::Graph graph = frontend::buildForwardGraph(model, exprs);
-  passes::appendBackward(graph);
-  return graph;
 }
 
 }  // namespace nnc::cli

@@ -1,6 +1,6 @@
 #pragma once
-// Loading a .nn program for the model commands (train, compile): the file,
-// its imports, and the model's graph with its backward part.
+// Loading a .nn program for the model commands (train, compile, check,
+// predict, backprop): the file and its imports, and label checks.
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,8 +24,5 @@ std::optional<LoadedProgram> loadProgram(const std::string& path, Diagnostics& d
 // losses); errors point at `range` in `source`.
 void checkLabels(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,
                  SourceRange range, const char* what, Diagnostics& diags);
-
-// The forward and backward graph of a model, verified.
-ir::Graph buildTrainingGraph(const frontend::ModelDef& model, ir::ExprContext& exprs);
 
 }  // namespace nnc::cli

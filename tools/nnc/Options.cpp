@@ -52,6 +52,16 @@ std::optional<ParsedOptions> parseOptions(const std::string& command, const std:
     const OptionSpec* spec = nullptr;
     for (const OptionSpec& s : specs)
       if (s.name == body) spec = &s;
+    // Compiler-style one-letter options carry their value attached: -O2,
+    // -Werror, -Wno-vanishing-gradient.
+    if (!spec && arg[1] != '-' && body.size() > 1 && !value) {
+      for (const OptionSpec& s : specs)
+        if (s.name.size() == 1 && s.name[0] == body[0] && !s.valueName.empty()) spec = &s;
+      if (spec) {
+        value = body.substr(1);
+        body = spec->name;
+      }
+    }
     if (!spec) {
       std::vector<std::string> names;
       for (const OptionSpec& s : specs) names.push_back(s.name);
@@ -92,10 +102,16 @@ int failWith(std::ostream& err, const Diagnostics& diags) {
   return 1;
 }
 
+void printWarnings(std::ostream& err, Diagnostics& diags) {
+  err << diags.render() << std::flush;
+  diags.clear();
+}
+
 std::string formatOptionsHelp(const std::vector<OptionSpec>& specs) {
   std::string out = "Options:\n";
   for (const OptionSpec& s : specs) {
-    std::string left = "  --" + s.name + (s.valueName.empty() ? "" : "=" + s.valueName);
+    std::string left = s.name.size() == 1 ? "  -" + s.name + s.valueName
+                                          : "  --" + s.name + (s.valueName.empty() ? "" : "=" + s.valueName);
     out += fmt::format("{:<26} {}\n", left, s.help);
   }
   return out;

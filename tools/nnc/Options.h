@@ -38,6 +38,9 @@ std::optional<ParsedOptions> parseOptions(const std::string& command, const std:
 
 // Prints the diagnostics and returns the exit code of a user error (1).
 int failWith(std::ostream& err, const Diagnostics& diags);
+// Prints the diagnostics of a run that goes on (warnings and notes) and
+// clears them, so a later failure does not print them again.
+void printWarnings(std::ostream& err, Diagnostics& diags);
 
 // The options section of a subcommand's --help.
 std::string formatOptionsHelp(const std::vector<OptionSpec>& specs);

@@ -29,10 +29,11 @@ int runPredict(const Args& args, std::ostream& out, std::ostream& err) {
     return 0;
   }
   std::optional<ReadyModel> ready;
-  if (options) ready = prepareModel(*options, diags);
+  if (options) ready = prepareModel(*options, diags, err);
   if (!ready) {
     return failWith(err, diags);
   }
+  printWarnings(err, diags);
   const runtime::Tensor& prediction = ready->model->predict(ready->data.features);
   int64_t columns = prediction.dim(1);
   for (int64_t r = 0; r < prediction.dim(0); ++r) {

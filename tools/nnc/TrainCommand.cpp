@@ -14,6 +14,7 @@
 #include "runtime/Trainer.h"
 #include "support/Spelling.h"
 #include "tools/nnc/Commands.h"
+#include "tools/nnc/CompilerFlags.h"
 #include "tools/nnc/ModelInput.h"
 #include "tools/nnc/TrainingCheckpoint.h"
 #include "tools/nnc/Options.h"
@@ -30,7 +31,7 @@ const char* kUsage =
     "and reports the accuracy on the test data. Options override the file's settings.\n\n";
 
 std::vector<OptionSpec> trainOptions() {
-  return {
+  std::vector<OptionSpec> specs = {
       {"epochs", "N", "number of epochs"},
       {"batch", "N", "mini-batch size"},
       {"lr", "X", "learning rate"},
@@ -39,8 +40,10 @@ std::vector<OptionSpec> trainOptions() {
       {"load", "P", "resume from a checkpoint"},
       {"metrics-json", "P", "write the final figures as JSON"},
       {"model", "NAME", "which `train` declaration to run, when the file has several"},
-      {"help", "", "show this help"},
   };
+  for (OptionSpec& spec : compilerOptions()) specs.push_back(std::move(spec));
+  specs.push_back({"help", "", "show this help"});
+  return specs;
 }
 
 std::optional<runtime::Dataset> loadData(const frontend::DataSource& source, Diagnostics& diags) {
@@ -128,6 +131,8 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (options && options->positional().size() != 1)
     diags.error("give one .nn file to train, e.g. nnc train examples/fashion_mlp.nn");
+  std::optional<CompilerFlags> flags;
+  if (options) flags = parseCompilerFlags(*options, diags, true);
   if (diags.hasErrors()) {
     return failWith(err, diags);
   }
@@ -211,15 +216,16 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     return failWith(err, diags);
   }
 
-  // Compile.
+  // Compile. Lint warnings are shown now, before a long run.
+  std::optional<ir::Graph> graph = compileModelGraph(*model, *loaded, *flags, diags, err);
+  if (!graph) {
+    return failWith(err, diags);
+  }
+  printWarnings(err, diags);
   std::string error;
   std::unique_ptr<backend::FormulaJIT> jit = backend::FormulaJIT::create(error);
   std::unique_ptr<backend::CompiledModel> compiled;
-  if (jit) {
-    ir::Graph graph = buildTrainingGraph(*model, *loaded->exprs);
-    if (std::string problem = ir::verify(graph); !problem.empty()) error = "internal error: invalid graph: " + problem;
-    else compiled = backend::CompiledModel::compile(std::move(graph), *jit, training.seed, error);
-  }
+  if (jit) compiled = backend::CompiledModel::compile(std::move(*graph), *jit, training.seed, error);
   if (!compiled) {
     diags.error(error);
     return failWith(err, diags);

@@ -18,7 +18,8 @@ const char* kHelp =
     "  grad    print the simplified symbolic derivative of a formula\n"
     "  eval    evaluate a formula and its derivatives through the JIT\n"
     "  train   train the model of a .nn file on its data\n"
-    "  compile show a model's graph (--emit=graph)\n"
+    "  compile show a model's graph before or after the passes (-O0..-O3, --passes)\n"
+    "  check   check a .nn file and run the lints over its models\n"
     "  predict a trained model's outputs for samples\n"
     "  backprop loss and parameter gradients for one batch (checks against other frameworks)\n"
     "\n"
@@ -33,7 +34,8 @@ constexpr Command kCommands[] = {{"grad", nnc::cli::runGrad},
                                  {"train", nnc::cli::runTrain},
                                  {"compile", nnc::cli::runCompile},
                                  {"predict", nnc::cli::runPredict},
-                                 {"backprop", nnc::cli::runBackprop}};
+                                 {"backprop", nnc::cli::runBackprop},
+                                 {"check", nnc::cli::runCheck}};
 
 // The front end, the simplifier and the printer recurse over formulas; at
 // the parser's limits (docs/language.md) that can exceed the 8 MB default

@@ -1,0 +1,74 @@
+#pragma once
+// The pass interface: every Graph -> Graph transformation and every lint is
+// a function `bool run(Graph&, PassContext&)` that returns "changed", named
+// once in Passes.def. The context carries what passes report (diagnostics,
+// statistics) and what some of them need (the source text, lint settings).
+#include <cstdint>
+#include <map>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "ir/Graph.h"
+#include "support/Diagnostics.h"
+
+namespace nnc::passes {
+
+// Which lints report, and whether their warnings are errors (-Werror).
+struct LintSettings {
+  std::set<std::string> disabled;   // lint names given as -Wno-NAME
+  bool warningsAreErrors = false;
+  bool silent = false;              // -w: no warnings at all
+};
+
+class PassContext {
+public:
+  PassContext(Diagnostics& diags, const SourceBuffer* source, LintSettings lints = {})
+      : diags_(diags), source_(source), lints_(std::move(lints)) {}
+
+  Diagnostics& diags() { return diags_; }
+  // The text the graph's source ranges point into (the model's file).
+  const SourceBuffer* source() const { return source_; }
+
+  // A lint finding at `range`: a warning tagged [-WNAME], an error under
+  // -Werror, nothing if the lint is disabled. Returns whether it was shown.
+  bool warn(std::string_view lint, SourceRange range, std::string message);
+  void note(SourceRange range, std::string message) { diags_.note(source_, range, std::move(message)); }
+  void error(SourceRange range, std::string message) { diags_.error(source_, range, std::move(message)); }
+  bool lintEnabled(std::string_view lint) const;
+
+  // Statistics (--stats): `what` the running pass did, `count` times.
+  void count(std::string_view what, int64_t count = 1);
+  void setCurrentPass(std::string_view name) { currentPass_ = name; }
+  // pass name -> description -> count, in name order.
+  const std::map<std::string, std::map<std::string, int64_t>>& statistics() const { return statistics_; }
+
+private:
+  Diagnostics& diags_;
+  const SourceBuffer* source_;
+  LintSettings lints_;
+  std::string currentPass_;
+  std::map<std::string, std::map<std::string, int64_t>> statistics_;
+};
+
+using PassFunction = bool (*)(ir::Graph&, PassContext&);
+
+struct PassInfo {
+  std::string_view name;       // as written in --passes= and --print-after=
+  PassFunction run;
+  std::string_view summary;    // one line for --help and docs
+};
+
+// The warnings lints report, as named in -Wno-NAME and shown as [-WNAME].
+std::span<const std::string_view> lintWarningNames();
+
+// Every pass, in Passes.def order.
+std::span<const PassInfo> allPasses();
+const PassInfo* findPass(std::string_view name);
+
+// The passes, declared from the table.
+#define NNC_PASS(name, function, summary) bool function(ir::Graph& graph, PassContext& context);
+#include "passes/Passes.def"
+
+}  // namespace nnc::passes

@@ -1,0 +1,48 @@
+#include "passes/Pass.h"
+
+#include <fmt/format.h>
+
+namespace nnc::passes {
+
+namespace {
+
+constexpr PassInfo kPasses[] = {
+#define NNC_PASS(name, function, summary) {name, function, summary},
+#include "passes/Passes.def"
+};
+
+constexpr std::string_view kWarnings[] = {"output-loss", "vanishing-gradient", "linear-collapse",
+                                          "mixed-activations", "dead-units"};
+
+}  // namespace
+
+std::span<const std::string_view> lintWarningNames() { return kWarnings; }
+
+std::span<const PassInfo> allPasses() { return kPasses; }
+
+const PassInfo* findPass(std::string_view name) {
+  for (const PassInfo& pass : kPasses)
+    if (pass.name == name) return &pass;
+  return nullptr;
+}
+
+bool PassContext::lintEnabled(std::string_view lint) const {
+  return !lints_.silent && !lints_.disabled.count(std::string(lint));
+}
+
+bool PassContext::warn(std::string_view lint, SourceRange range, std::string message) {
+  if (!lintEnabled(lint)) return false;
+  if (lints_.warningsAreErrors) {
+    diags_.error(source_, range, fmt::format("{} [-Werror,-W{}]", message, lint));
+  } else {
+    diags_.warning(source_, range, fmt::format("{} [-W{}]", message, lint));
+  }
+  count("warnings");
+  return true;
+}
+
+void PassContext::count(std::string_view what, int64_t count) {
+  statistics_[currentPass_][std::string(what)] += count;
+}
+
+}  // namespace nnc::passes

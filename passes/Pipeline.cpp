@@ -1,0 +1,84 @@
+#include "passes/Pipeline.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "support/Spelling.h"
+
+namespace nnc::passes {
+
+namespace {
+
+// Lints run at every level, -O0 included, as a C compiler warns at -O0.
+const std::vector<std::string> kLints = {
+};
+
+bool isLint(const PassInfo& pass) { return pass.name.substr(0, 5) == "lint-"; }
+
+}  // namespace
+
+std::vector<std::string> passesForLevel(int level, bool training) {
+  std::vector<std::string> names = kLints;
+  auto add = [&](std::initializer_list<const char*> more) { names.insert(names.end(), more.begin(), more.end()); };
+  // Forward passes run before autodiff, so the backward graph is built from
+  // the fused forward one (a fused bias gets its gradient in the same loop).
+  if (level >= 1) add({"fuse-loss", "simplify"});
+  if (level >= 2) add({"fuse-elementwise", "fuse-bias"});
+  if (training) add({"autodiff"});
+  if (level >= 1) add({"cse", "dce"});
+  if (level >= 2) add({"memory-plan"});
+  return names;
+}
+
+std::optional<Pipeline> Pipeline::create(const PipelineOptions& options, Diagnostics& diags) {
+  Pipeline pipeline;
+  std::vector<std::string> names = options.passes ? *options.passes
+                                                  : passesForLevel(options.optimizationLevel, options.training);
+  std::vector<std::string> known;
+  for (const PassInfo& pass : allPasses()) known.emplace_back(pass.name);
+  auto lookUp = [&](const std::string& name, const char* flag) -> const PassInfo* {
+    if (const PassInfo* pass = findPass(name)) return pass;
+    std::string message = fmt::format("unknown pass '{}' in {}", name, flag);
+    if (auto suggestion = closestSpelling(name, known)) message += fmt::format("; did you mean '{}'?", *suggestion);
+    diags.error(message + " (nnc compile --list-passes shows them all)");
+    return nullptr;
+  };
+  for (const std::string& name : names)
+    if (const PassInfo* pass = lookUp(name, "--passes")) pipeline.passes_.push_back(pass);
+  if (options.training && options.passes && std::find(names.begin(), names.end(), "autodiff") == names.end())
+    diags.error("training needs the backward graph: add 'autodiff' to --passes");
+  for (const std::string& name : options.printAfter)
+    if (name == "all" || lookUp(name, "--print-after")) pipeline.printAfter_.push_back(name);
+  if (diags.hasErrors()) return std::nullopt;
+  return pipeline;
+}
+
+Pipeline Pipeline::lintsOnly() {
+  Pipeline pipeline;
+  for (const std::string& name : kLints) pipeline.passes_.push_back(findPass(name));
+  return pipeline;
+}
+
+bool Pipeline::run(ir::Graph& graph, PassContext& context, std::ostream* printTo) const {
+  size_t errorsBefore = context.diags().errorCount();
+  for (const PassInfo* pass : passes_) {
+    // Every lint reports, even after another's error (as a compiler reports
+    // all it finds); nothing is transformed after an error.
+    if (context.diags().errorCount() > errorsBefore && !isLint(*pass)) return false;
+    context.setCurrentPass(pass->name);
+    bool changed = pass->run(graph, context);
+    if (changed) context.count("times it changed the graph");
+    if (std::string problem = ir::verify(graph); !problem.empty()) {
+      context.diags().error(fmt::format("internal error: the graph is malformed after pass '{}': {}", pass->name,
+                                        problem));
+      return false;
+    }
+    bool print = std::find(printAfter_.begin(), printAfter_.end(), "all") != printAfter_.end() ||
+                 std::find(printAfter_.begin(), printAfter_.end(), pass->name) != printAfter_.end();
+    if (print && printTo) *printTo << fmt::format("# after {}\n{}", pass->name, ir::printGraph(graph));
+  }
+  return context.diags().errorCount() == errorsBefore;
+}
+
+}  // namespace nnc::passes

@@ -1,0 +1,92 @@
+#include "tools/nnc/CompilerFlags.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "frontend/GraphBuilder.h"
+#include "support/Spelling.h"
+
+namespace nnc::cli {
+
+std::vector<OptionSpec> compilerOptions() {
+  return {
+      {"O", "LEVEL", "optimisation level 0-3 (default 2): which passes run"},
+      {"passes", "A,B,...", "run exactly these passes, in this order (see nnc compile --list-passes)"},
+      {"print-after", "PASS", "print the graph after PASS (or 'all'); repeatable", true},
+      {"stats", "", "count what each pass did"},
+      {"W", "error|no-NAME", "-Werror: warnings are errors; -Wno-NAME silences one warning", true},
+      {"w", "", "no warnings"},
+  };
+}
+
+namespace {
+
+std::vector<std::string> splitList(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');)
+    if (!item.empty()) items.push_back(item);
+  return items;
+}
+
+}  // namespace
+
+std::optional<CompilerFlags> parseCompilerFlags(const ParsedOptions& options, Diagnostics& diags, bool training) {
+  CompilerFlags flags;
+  size_t errorsBefore = diags.errorCount();
+  flags.pipeline.training = training;
+  if (auto level = options.get("O")) {
+    if (level->size() == 1 && (*level)[0] >= '0' && (*level)[0] <= '3')
+      flags.pipeline.optimizationLevel = (*level)[0] - '0';
+    else
+      diags.error(fmt::format("unknown optimisation level '-O{}'; use -O0, -O1, -O2 or -O3", *level));
+  }
+  if (auto list = options.get("passes")) flags.pipeline.passes = splitList(*list);
+  for (const std::string& name : options.all("print-after"))
+    for (const std::string& item : splitList(name)) flags.pipeline.printAfter.push_back(item);
+  flags.stats = options.has("stats");
+  flags.lints.silent = options.has("w");
+  std::vector<std::string> warnings(passes::lintWarningNames().begin(), passes::lintWarningNames().end());
+  for (const std::string& w : options.all("W")) {
+    if (w == "error") {
+      flags.lints.warningsAreErrors = true;
+      continue;
+    }
+    std::string name = w.rfind("no-", 0) == 0 ? w.substr(3) : "";
+    if (std::find(warnings.begin(), warnings.end(), name) != warnings.end()) {
+      flags.lints.disabled.insert(name);
+      continue;
+    }
+    std::string message = fmt::format("unknown warning option '-W{}'", w);
+    if (auto suggestion = closestSpelling(name.empty() ? w : name, warnings))
+      message += fmt::format("; did you mean '-Wno-{}'?", *suggestion);
+    diags.error(message + fmt::format(" (warnings: {})", fmt::join(warnings, ", ")));
+  }
+  if (diags.errorCount() != errorsBefore) return std::nullopt;
+  return flags;
+}
+
+std::string formatStatistics(const passes::PassContext& context) {
+  std::string out = "=== pass statistics ===\n";
+  for (const auto& [pass, counters] : context.statistics())
+    for (const auto& [what, count] : counters) out += fmt::format("{:>10} {} - {}\n", count, pass, what);
+  return out;
+}
+
+std::optional<ir::Graph> compileModelGraph(const frontend::ModelDef& model, const LoadedProgram& loaded,
+                                           const CompilerFlags& flags, Diagnostics& diags, std::ostream& log) {
+  std::optional<passes::Pipeline> pipeline = passes::Pipeline::create(flags.pipeline, diags);
+  if (!pipeline) return std::nullopt;
+  ir::Graph graph = frontend::buildForwardGraph(model, *loaded.exprs);
+  const SourceBuffer* source = loaded.program.sources.empty() ? nullptr : loaded.program.sources.front().get();
+  passes::PassContext context(diags, source, flags.lints);
+  bool ok = pipeline->run(graph, context, &log);
+  if (flags.stats) log << formatStatistics(context);
+  if (!ok) return std::nullopt;
+  return graph;
+}
+
+}  // namespace nnc::cli
