@@ -5,6 +5,7 @@
 
 #include "runtime/Gemm.h"
 #include "runtime/Initializer.h"
+#include "runtime/Softmax.h"
 
 namespace nnc::backend {
 
@@ -106,6 +107,10 @@ struct CompiledModel::Impl {
       }
       case GraphOp::ColumnSum: runtime::sumRows(at(node.operands[0]), at(node.results[0])); break;
       case GraphOp::Map: runMap(n); break;
+      case GraphOp::Softmax: runtime::softmaxRows(at(node.operands[0]), at(node.results[0])); break;
+      case GraphOp::SoftmaxGrad:
+        runtime::softmaxRowsBackward(at(node.operands[0]), at(node.operands[1]), at(node.results[0]));
+        break;
       case GraphOp::Loss:
         at(node.results[0])[0] =
             static_cast<float>(runtime::lossAndGradient(lossKind, at(node.operands[0]), labels, nullptr));

@@ -4,8 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "ir/Diff.h"
-#include "ir/Interpreter.h"
+#include "ir/ActivationFacts.h"
 
 namespace nnc::frontend {
 
@@ -38,19 +37,9 @@ ir::ValueId parameter(ir::Graph& graph, const std::string& name, ir::TensorShape
 ir::GraphNode::Init weightInit(const LayerDef& layer, ir::ExprContext& exprs) {
   if (layer.activations.empty()) return ir::GraphNode::Init::Xavier;
   const LayerActivation& act = layer.activations.front();
-  ir::ExprRef slope = ir::derivatives(exprs, act.body, act.input, 1).orders.back();
-  std::vector<std::string> inputs{act.input};
-  std::vector<double> values{0};
-  for (const LearnableParameter& p : act.learnable) {
-    inputs.push_back(p.name);
-    values.push_back(p.initialValue);
-  }
-  ir::Interpreter derivative(std::span(&slope, 1), inputs);
-  auto slopeAt = [&](double x) {
-    values[0] = x;
-    return std::abs(derivative.run1(values));
-  };
-  bool saturates = slopeAt(-20) < 1e-3 && slopeAt(20) < 1e-3;
+  std::vector<std::pair<std::string, double>> parameters;
+  for (const LearnableParameter& p : act.learnable) parameters.emplace_back(p.name, p.initialValue);
+  bool saturates = ir::ActivationFacts(exprs, act.body, act.input, parameters).saturates();
   return saturates ? ir::GraphNode::Init::Xavier : ir::GraphNode::Init::He;
 }
 
@@ -94,6 +83,8 @@ ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs) {
         ir::MapSegment segment;
         segment.firstColumn = act.firstUnit;
         segment.columns = act.units;
+        segment.activation = act.name;
+        segment.range = act.range;
         segment.inputVars = {act.input};
         segment.outputs = {act.body};
         for (const LearnableParameter& p : act.learnable) {
@@ -105,6 +96,11 @@ ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs) {
         map.segments.push_back(std::move(segment));
       }
       z = graph.result(graph.add(std::move(map), {{ir::kBatch, layer.units}}));
+    }
+    if (layer.softmax) {
+      ir::GraphNode softmax = node(ir::GraphOp::Softmax, {z}, &layer);
+      softmax.range = layer.softmaxRange;
+      z = graph.result(graph.add(std::move(softmax), {{ir::kBatch, layer.units}}));
     }
     x = z;
     features = layer.units;

@@ -41,8 +41,10 @@ struct LayerActivation {
 struct LayerDef {
   std::string name;
   int64_t units = 0;
-  std::vector<LayerActivation> activations;  // empty: linear (no activation)
+  std::vector<LayerActivation> activations;  // empty: linear (no activation), or softmax
   SourceRange range;
+  bool softmax = false;                      // softmax over the layer's units (built in, row-wise)
+  SourceRange softmaxRange{};
 };
 
 // The graph's loss kinds: the model only names one.

@@ -68,7 +68,6 @@ private:
     std::map<std::string, const ast::LayerDecl*> layerNames;
     std::optional<double> fanIn = inputSize;  // inputs of the next layer; empty when unknown after an error
     double parameters = 0;
-    bool layersComplete = true;
     for (const ast::LayerDecl& layer : decl.layers) {
       auto [first, inserted] = layerNames.emplace(layer.name, &layer);
       if (!inserted) {
@@ -94,17 +93,44 @@ private:
         for (const LayerActivation& a : def->activations)
           for (const LearnableParameter& p : a.learnable) parameters += p.perUnit ? static_cast<double>(a.units) : 1;
         out.layers.push_back(std::move(*def));
-      } else {
-        layersComplete = false;
       }
     }
     if (diags_.errorCount() == errorsBefore && parameters > static_cast<double>(kMaxParameters))
       error(decl.nameRange, fmt::format("model '{}' would have {} parameters in all; nnc allows at most {} (2^31)",
                                         decl.name, parameters, kMaxParameters));
 
-    checkLoss(decl, out, layersComplete);
+    checkLoss(decl, out);
     if (diags_.errorCount() != errorsBefore) return std::nullopt;
     out.inputSize = static_cast<int64_t>(*inputSize);
+    return out;
+  }
+
+  // softmax is not an elementwise formula but a function of the whole row
+  // (each unit's output depends on every unit), so it is built in and
+  // applies to a whole layer.
+  static bool isSoftmax(const ast::LayerDecl& layer) {
+    for (const ast::LayerActivationUse& use : layer.activations)
+      if (use.call->text == "softmax") return true;
+    return false;
+  }
+
+  std::optional<LayerDef> checkSoftmaxLayer(const ast::LayerDecl& layer, std::optional<double> units, LayerDef out) {
+    size_t errorsBefore = diags_.errorCount();
+    const ast::LayerActivationUse& use = layer.activations.front();
+    if (layer.activations.size() > 1 || use.call->text != "softmax") {
+      for (const ast::LayerActivationUse& other : layer.activations)
+        if (other.call->text == "softmax")
+          error(other.call->range, fmt::format("softmax normalises over all the units of layer '{}', so it cannot share "
+                                               "the layer with other activations", layer.name));
+      return std::nullopt;
+    }
+    if (!use.call->operands.empty()) error(use.call->range, "softmax takes no arguments");
+    if (use.units) error(use.units->range, "softmax applies to all the units of its layer; remove the unit count");
+    if (!layer.perUnitFlags.empty()) error(layer.perUnitFlags[0], "softmax has no parameters, so per_unit has no effect");
+    if (!units || diags_.errorCount() != errorsBefore) return std::nullopt;
+    out.units = static_cast<int64_t>(*units);
+    out.softmax = true;
+    out.softmaxRange = use.call->range;
     return out;
   }
 
@@ -119,6 +145,7 @@ private:
     LayerDef out;
     out.name = layer.name;
     out.range = layer.nameRange;
+    if (isSoftmax(layer)) return checkSoftmaxLayer(layer, units, std::move(out));
     bool mixed = layer.activations.size() > 1;
     std::vector<double> shares;  // units of each activation
     for (const ast::LayerActivationUse& use : layer.activations) {
@@ -165,7 +192,7 @@ private:
 
   // loss NAME; exactly once, and fitting the model's output where the
   // syntax alone proves it does not.
-  void checkLoss(const ast::ModelDecl& decl, ModelDef& out, bool layersComplete) {
+  void checkLoss(const ast::ModelDecl& decl, ModelDef& out) {
     if (decl.losses.empty()) {
       error(decl.nameRange, fmt::format("model '{}' has no loss; add one, e.g. loss cross_entropy;", decl.name));
       return;
@@ -188,26 +215,7 @@ private:
       return;
     }
     out.loss = loss->kind;
-    if (out.loss == LossKind::BCE && layersComplete && !out.layers.empty()) checkEndsInSigmoid(out);
-  }
-
-  // bce takes probabilities: the last layer must squash its units with a
-  // sigmoid (or the loss should be bce_with_logits, which includes it).
-  void checkEndsInSigmoid(const ModelDef& model) {
-    const LayerDef& last = model.layers.back();
-    if (last.activations.size() == 1) {
-      // The built-in, or a formula that simplifies to it.
-      const LayerActivation& a = last.activations[0];
-      ir::ExprRef sigmoid = ctx_.make(ir::Op::Sigmoid, {ctx_.var(a.input)});
-      if (a.body == sigmoid || ir::simplify(ctx_, a.body) == sigmoid) return;
-    }
-    error(model.lossRange, "bce expects probabilities: end the model with a sigmoid layer, or use bce_with_logits");
-    if (last.activations.empty())
-      note(last.range, fmt::format("the last layer, '{}', has no activation", last.name));
-    else if (last.activations.size() > 1)
-      note(last.range, fmt::format("the last layer, '{}', mixes several activations", last.name));
-    else
-      note(last.range, fmt::format("the last layer, '{}', ends with '{}'", last.name, last.activations[0].name));
+    // Whether the output layer suits the loss is lint-output-loss's job.
   }
 
   // A size: a whole number, at least 1. Empty after reporting it.

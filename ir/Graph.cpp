@@ -147,6 +147,8 @@ const char* opName(GraphOp op) {
     case GraphOp::AddBias: return "add_bias";
     case GraphOp::ColumnSum: return "column_sum";
     case GraphOp::Map: return "map";
+    case GraphOp::Softmax: return "softmax";
+    case GraphOp::SoftmaxGrad: return "softmax_grad";
     case GraphOp::Loss: return "loss";
     case GraphOp::LossGrad: return "loss_grad";
   }
@@ -245,6 +247,13 @@ std::string verify(const Graph& graph) {
                              shapeText(resultShape(0)));
         break;
       }
+      case GraphOp::Softmax:
+      case GraphOp::SoftmaxGrad:
+        for (size_t i = 0; i < node.operands.size(); ++i)
+          if (shape(i).size() != 2 || shape(i) != resultShape(0))
+            return fmt::format("node {} ({}): operand {} does not match the result {}", n, opName(node.op),
+                               shapeText(shape(i)), shapeText(resultShape(0)));
+        break;
       case GraphOp::AddBias:
         if (shape(1).size() != 1 || shape(0)[1] != shape(1)[0])
           return fmt::format("node {} (add_bias): bias {} does not match {}", n, shapeText(shape(1)), shapeText(shape(0)));

@@ -28,6 +28,8 @@ enum class GraphOp {
   AddBias,     // a [N, U] + b [U] broadcast over rows
   ColumnSum,   // [N, U] -> [U] (bias gradients)
   Map,         // elementwise formulas over [N, U] blocks, by column segments
+  Softmax,     // each row of [N, C] -> exp(z - max) / sum(exp(z - max))
+  SoftmaxGrad, // (s = softmax output, dy) -> dz = s * (dy - rowsum(dy * s))
   Loss,        // mean loss over the batch -> [1]
   LossGrad,    // d loss / d prediction [N, C]
 };
@@ -39,6 +41,8 @@ enum class LossKind { MSE, BCE, CrossEntropy, BCEWithLogits };
 // (parameter gradients) accumulated over rows.
 struct MapSegment {
   int64_t firstColumn = 0, columns = 0;
+  std::string activation;               // the activation's name as written ("relu"), for diagnostics
+  SourceRange range;                    // where the layer names it
   std::vector<std::string> inputVars;   // the Var each Map operand binds, in operand order
   struct Param {
     std::string var;                    // the Var in the formulas

@@ -42,6 +42,7 @@ public:
         case GraphOp::MatMul: backwardMatMul(node, dy); break;
         case GraphOp::AddBias: backwardAddBias(node, dy); break;
         case GraphOp::Map: backwardMap(node, dy); break;
+        case GraphOp::Softmax: backwardSoftmax(node, dy); break;
         default: break;
       }
     }
@@ -88,6 +89,13 @@ private:
   void backwardAddBias(const GraphNode& node, ValueId dy) {
     addGradient(node.operands[0], dy);
     addGradient(node.operands[1], add(make(GraphOp::ColumnSum, {dy}, node), g_.value(node.operands[1]).shape));
+  }
+
+  // s = softmax(z) per row:  dz = s * (dy - rowsum(dy * s)), from the
+  // saved output s (the Jacobian diag(s) - s s^T applied to dy).
+  void backwardSoftmax(const GraphNode& node, ValueId dy) {
+    GraphNode back = make(GraphOp::SoftmaxGrad, {node.results[0], dy}, node);
+    addGradient(node.operands[0], add(std::move(back), g_.value(node.operands[0]).shape));
   }
 
   // y = f(z1, z2, ...; p):  dzi = dy * df/dzi,  dp += dy * df/dp (summed

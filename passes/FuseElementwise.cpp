@@ -5,6 +5,8 @@
 // result is simplified as one formula. Applied until no pair is left.
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "ir/Simplify.h"
 #include "passes/MapFusion.h"
 #include "passes/Pass.h"
@@ -30,7 +32,7 @@ void fuseInto(ir::Graph& graph, size_t p, size_t c, size_t k) {
   };
   auto newName = [&] {
     std::string name;
-    do name = "t" + std::to_string(fresh++);
+    do name = fmt::format("t{}", fresh++);
     while (!nameFree(name));
     return name;
   };

@@ -9,11 +9,20 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ir/Graph.h"
 #include "support/Diagnostics.h"
 
 namespace nnc::passes {
+
+// Trained parameter values by name, for passes that fold parameters
+// together at inference (fold-linear); float32, row-major.
+struct TrainedParameter {
+  ir::TensorShape shape;
+  std::vector<float> values;
+};
+using TrainedParameters = std::map<std::string, TrainedParameter>;
 
 // Which lints report, and whether their warnings are errors (-Werror).
 struct LintSettings {
@@ -34,9 +43,17 @@ public:
   // A lint finding at `range`: a warning tagged [-WNAME], an error under
   // -Werror, nothing if the lint is disabled. Returns whether it was shown.
   bool warn(std::string_view lint, SourceRange range, std::string message);
+  // A lint's observation that is not a problem: a note tagged [-WNAME],
+  // never an error (not even under -Werror); nothing if disabled.
+  bool remark(std::string_view lint, SourceRange range, std::string message);
   void note(SourceRange range, std::string message) { diags_.note(source_, range, std::move(message)); }
   void error(SourceRange range, std::string message) { diags_.error(source_, range, std::move(message)); }
   bool lintEnabled(std::string_view lint) const;
+
+  // Trained values, when the graph is compiled for inference with them;
+  // null otherwise. Passes may add parameters they create.
+  TrainedParameters* trainedParameters() const { return trained_; }
+  void setTrainedParameters(TrainedParameters* trained) { trained_ = trained; }
 
   // Statistics (--stats): `what` the running pass did, `count` times.
   void count(std::string_view what, int64_t count = 1);
@@ -48,6 +65,7 @@ private:
   Diagnostics& diags_;
   const SourceBuffer* source_;
   LintSettings lints_;
+  TrainedParameters* trained_ = nullptr;
   std::string currentPass_;
   std::map<std::string, std::map<std::string, int64_t>> statistics_;
 };

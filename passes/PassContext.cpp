@@ -41,6 +41,12 @@ bool PassContext::warn(std::string_view lint, SourceRange range, std::string mes
   return true;
 }
 
+bool PassContext::remark(std::string_view lint, SourceRange range, std::string message) {
+  if (!lintEnabled(lint)) return false;
+  diags_.note(source_, range, fmt::format("{} [-W{}]", message, lint));
+  return true;
+}
+
 void PassContext::count(std::string_view what, int64_t count) {
   statistics_[currentPass_][std::string(what)] += count;
 }

@@ -11,16 +11,17 @@ namespace nnc::passes {
 namespace {
 
 // Lints run at every level, -O0 included, as a C compiler warns at -O0.
-const std::vector<std::string> kLints = {
-};
+const std::vector<std::string> kLints = {"lint-output-loss", "lint-zero-derivative", "lint-vanishing-gradient",
+                                         "lint-linear-collapse", "lint-mixed-activations"};
 
 bool isLint(const PassInfo& pass) { return pass.name.substr(0, 5) == "lint-"; }
 
 }  // namespace
 
-std::vector<std::string> passesForLevel(int level, bool training) {
+std::vector<std::string> passesForLevel(int level, bool training, bool foldLinear) {
   std::vector<std::string> names = kLints;
   auto add = [&](std::initializer_list<const char*> more) { names.insert(names.end(), more.begin(), more.end()); };
+  if (foldLinear) add({"fold-linear", "dce"});  // before fusion: it reads plain matmul + add_bias layers
   // Forward passes run before autodiff, so the backward graph is built from
   // the fused forward one (a fused bias gets its gradient in the same loop).
   if (level >= 1) add({"fuse-loss", "simplify"});
@@ -34,7 +35,8 @@ std::vector<std::string> passesForLevel(int level, bool training) {
 std::optional<Pipeline> Pipeline::create(const PipelineOptions& options, Diagnostics& diags) {
   Pipeline pipeline;
   std::vector<std::string> names = options.passes ? *options.passes
-                                                  : passesForLevel(options.optimizationLevel, options.training);
+                                                  : passesForLevel(options.optimizationLevel, options.training,
+                                                                   options.foldLinear);
   std::vector<std::string> known;
   for (const PassInfo& pass : allPasses()) known.emplace_back(pass.name);
   auto lookUp = [&](const std::string& name, const char* flag) -> const PassInfo* {

@@ -16,6 +16,7 @@ struct PipelineOptions {
   std::optional<std::vector<std::string>> passes;     // --passes: exactly these
   std::vector<std::string> printAfter;                // pass names, or "all"
   bool training = true;                               // the graph needs its backward part
+  bool foldLinear = false;                            // fold collapsing layers (inference, with weights)
 };
 
 class Pipeline {
@@ -39,7 +40,8 @@ private:
   std::vector<std::string> printAfter_;
 };
 
-// The pass names of an -O level, in order (without autodiff unless training).
-std::vector<std::string> passesForLevel(int level, bool training);
+// The pass names of an -O level, in order (without autodiff unless
+// training; with fold-linear first if asked).
+std::vector<std::string> passesForLevel(int level, bool training, bool foldLinear = false);
 
 }  // namespace nnc::passes

@@ -331,27 +331,6 @@ INSTANTIATE_TEST_SUITE_P(
                   "test.nn:1:39: error: unknown loss 'hinge' (the losses are mse, bce, cross_entropy and bce_with_logits)\n"
                   "  model m { input 4; dense out(3); loss hinge; }\n"
                   "                                        ^~~~~\n"},
-        ErrorCase{"model m { input 4; dense out(1, tanh); loss bce; }",
-                  "test.nn:1:45: error: bce expects probabilities: end the model with a sigmoid layer, or use bce_with_logits\n"
-                  "  model m { input 4; dense out(1, tanh); loss bce; }\n"
-                  "                                              ^~~\n"
-                  "test.nn:1:26: note: the last layer, 'out', ends with 'tanh'\n"
-                  "  model m { input 4; dense out(1, tanh); loss bce; }\n"
-                  "                           ^~~\n"},
-        ErrorCase{"model m { input 4; dense out(1); loss bce; }",
-                  "test.nn:1:39: error: bce expects probabilities: end the model with a sigmoid layer, or use bce_with_logits\n"
-                  "  model m { input 4; dense out(1); loss bce; }\n"
-                  "                                        ^~~\n"
-                  "test.nn:1:26: note: the last layer, 'out', has no activation\n"
-                  "  model m { input 4; dense out(1); loss bce; }\n"
-                  "                           ^~~\n"},
-        ErrorCase{"model m { input 4; dense a(3, sigmoid: 2, tanh: 1); loss bce; }",
-                  "test.nn:1:58: error: bce expects probabilities: end the model with a sigmoid layer, or use bce_with_logits\n"
-                  "  model m { input 4; dense a(3, sigmoid: 2, tanh: 1); loss bce; }\n"
-                  "                                                           ^~~\n"
-                  "test.nn:1:26: note: the last layer, 'a', mixes several activations\n"
-                  "  model m { input 4; dense a(3, sigmoid: 2, tanh: 1); loss bce; }\n"
-                  "                           ^\n"},
         ErrorCase{"model m { input 784; dense big(1e12, tanh); loss mse; }",
                   "test.nn:1:32: error: layer 'big' would have 785000000000000 parameters (784 inputs x 1000000000000 units + 1000000000000 biases); nnc allows at most 2147483648 (2^31) per layer\n"
                   "  model m { input 784; dense big(1e12, tanh); loss mse; }\n"

@@ -77,12 +77,14 @@ std::string formatStatistics(const passes::PassContext& context) {
 }
 
 std::optional<ir::Graph> compileModelGraph(const frontend::ModelDef& model, const LoadedProgram& loaded,
-                                           const CompilerFlags& flags, Diagnostics& diags, std::ostream& log) {
+                                           const CompilerFlags& flags, Diagnostics& diags, std::ostream& log,
+                                           passes::TrainedParameters* trained) {
   std::optional<passes::Pipeline> pipeline = passes::Pipeline::create(flags.pipeline, diags);
   if (!pipeline) return std::nullopt;
   ir::Graph graph = frontend::buildForwardGraph(model, *loaded.exprs);
   const SourceBuffer* source = loaded.program.sources.empty() ? nullptr : loaded.program.sources.front().get();
   passes::PassContext context(diags, source, flags.lints);
+  context.setTrainedParameters(trained);
   bool ok = pipeline->run(graph, context, &log);
   if (flags.stats) log << formatStatistics(context);
   if (!ok) return std::nullopt;

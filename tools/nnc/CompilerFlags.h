@@ -27,8 +27,10 @@ std::optional<CompilerFlags> parseCompilerFlags(const ParsedOptions& options, Di
 // The model's graph after the pipeline the flags choose. Lint findings go
 // to `diags`; --print-after output and --stats to `log`. Nullopt if a lint
 // or pass reported an error.
+// `trained`: parameter values for inference passes (fold-linear), or null.
 std::optional<ir::Graph> compileModelGraph(const frontend::ModelDef& model, const LoadedProgram& loaded,
-                                           const CompilerFlags& flags, Diagnostics& diags, std::ostream& log);
+                                           const CompilerFlags& flags, Diagnostics& diags, std::ostream& log,
+                                           passes::TrainedParameters* trained = nullptr);
 
 // The statistics as `nnc ... --stats` prints them.
 std::string formatStatistics(const passes::PassContext& context);

@@ -20,8 +20,22 @@ std::vector<OptionSpec> modelOptions() {
   return specs;
 }
 
+namespace {
+
+passes::TrainedParameters trainedParameters(const runtime::Checkpoint& checkpoint) {
+  passes::TrainedParameters out;
+  for (const runtime::NamedTensor& t : checkpoint.tensors)
+    out[t.name] = {ir::TensorShape(t.tensor.shape().begin(), t.tensor.shape().end()),
+                   std::vector<float>(t.tensor.data(), t.tensor.data() + t.tensor.size())};
+  return out;
+}
+
+}  // namespace
+
 std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics& diags, std::ostream& log) {
   std::optional<CompilerFlags> flags = parseCompilerFlags(options, diags, true);
+  bool fold = options.has("fold-linear");
+  if (flags) flags->pipeline.foldLinear = fold;
   if (options.positional().size() != 1) diags.error("give one .nn file");
   if (!options.get("weights")) diags.error("--weights is required");
   if (!options.get("data")) diags.error("--data is required");
@@ -60,10 +74,19 @@ std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics
   ReadyModel ready;
   std::string error;
   ready.jit = backend::FormulaJIT::create(error);
+  passes::TrainedParameters trained;
+  if (fold) trained = trainedParameters(*weights);
   if (ready.jit) {
-    std::optional<ir::Graph> graph = compileModelGraph(*model, *loaded, *flags, diags, log);
+    std::optional<ir::Graph> graph = compileModelGraph(*model, *loaded, *flags, diags, log, fold ? &trained : nullptr);
     if (!graph) return std::nullopt;
     ready.model = backend::CompiledModel::compile(std::move(*graph), *ready.jit, 0, error);
+  }
+  // The parameters fold-linear made are loaded like the saved ones.
+  for (auto& [name, value] : trained) {
+    if (weights->find(name)) continue;
+    runtime::Tensor tensor{runtime::Shape(value.shape)};
+    std::copy(value.values.begin(), value.values.end(), tensor.data());
+    weights->tensors.push_back({name, std::move(tensor)});
   }
   if (!ready.model) {
     diags.error(error);

@@ -12,7 +12,7 @@ namespace nnc::cli {
 namespace {
 
 const char* kUsage =
-    "usage: nnc predict F.nn --weights W.safetensors --data D.csv [--model NAME]\n"
+    "usage: nnc predict F.nn --weights W.safetensors --data D.csv [--model NAME] [--fold-linear]\n"
     "\n"
     "Prints one line per sample of D.csv: the model's outputs (its last layer),\n"
     "space-separated, with 9 significant digits. D.csv has the training layout\n"
@@ -23,6 +23,7 @@ const char* kUsage =
 int runPredict(const Args& args, std::ostream& out, std::ostream& err) {
   Diagnostics diags;
   std::vector<OptionSpec> specs = modelOptions();
+  specs.insert(specs.end() - 1, {"fold-linear", "", "run dense layers that collapse (see -Wlinear-collapse) as one"});
   auto options = parseOptions("predict", specs, args, diags);
   if (options && options->has("help")) {
     out << kUsage << formatOptionsHelp(specs);

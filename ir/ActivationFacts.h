@@ -1,0 +1,46 @@
+#pragma once
+// What an activation formula does, decided from the formula itself: its
+// slope far out on both sides (does it saturate?), whether its derivative
+// is free of x (affine), whether its derivative is identically 0, the range
+// of its outputs and its typical slope. Weight initialisation and the lints
+// use these facts, so no activation is special-cased by name.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ir/Expr.h"
+#include "ir/Interpreter.h"
+
+namespace nnc::ir {
+
+class ActivationFacts {
+public:
+  // `body` is f(input; parameters), the parameters at the given values.
+  ActivationFacts(ExprContext& exprs, ExprRef body, const std::string& input,
+                  const std::vector<std::pair<std::string, double>>& parameters);
+
+  ExprRef derivative() const { return slope_; }
+  double value(double x) const;
+  double slope(double x) const;
+
+  // f'(x) -> 0 on both sides (sigmoid, tanh, softsign): |f'(+-20)| < 1e-3.
+  bool saturates() const;
+  // f'(x) does not depend on x: f(x) = a*x + c, so a layer using it is linear.
+  bool affine() const;
+  // f'(x) simplifies to 0 (a step): no gradient flows through it.
+  bool zeroDerivative() const { return slope_->isConst(0); }
+  // The outputs over x in [-30, 30] (sampled): {lowest, highest}.
+  std::pair<double, double> outputRange() const;
+  // E|f'(z)| for z ~ N(0, 1): how much a layer scales gradients for
+  // unit-variance pre-activations (what Xavier/He initialisation aims at).
+  double typicalSlope() const;
+
+private:
+  std::string input_;
+  ExprRef slope_;
+  std::vector<std::string> names_;
+  mutable std::vector<double> values_;
+  Interpreter function_, derivative_;
+};
+
+}  // namespace nnc::ir
