@@ -123,8 +123,10 @@ struct CompiledModel::Impl {
 
   void runMap(size_t n) {
     const GraphNode& node = graph.nodes()[n];
+    // [N, U] blocks; a [U] value (a parameter gradient summed by autodiff)
+    // is one row.
     const Tensor& first = at(node.operands[0]);
-    int64_t rows = first.dim(0), stride = first.dim(1);
+    int64_t rows = first.rank() == 2 ? first.dim(0) : 1, stride = first.dim(first.rank() - 1);
     for (size_t s = 0; s < node.segments.size(); ++s) {
       const ir::MapSegment& segment = node.segments[s];
       // Reused every batch: clear() keeps the capacity, so nothing is allocated.

@@ -263,7 +263,7 @@ std::string verify(const Graph& graph) {
           if (segment.inputVars.size() != node.operands.size())
             return fmt::format("node {} (map): {} inputs bound, {} operands", n, segment.inputVars.size(),
                                node.operands.size());
-          if (segment.firstColumn < 0 || segment.firstColumn + segment.columns > shape(0)[1])
+          if (segment.firstColumn < 0 || segment.firstColumn + segment.columns > shape(0).back())
             return fmt::format("node {} (map): columns out of range", n);
           if (segment.outputs.size() > node.results.size())
             return fmt::format("node {} (map): {} formulas, {} results", n, segment.outputs.size(), node.results.size());

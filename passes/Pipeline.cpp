@@ -71,14 +71,15 @@ bool Pipeline::run(ir::Graph& graph, PassContext& context, std::ostream* printTo
     context.setCurrentPass(pass->name);
     bool changed = pass->run(graph, context);
     if (changed) context.count("times it changed the graph");
+    // Printed before it is verified, so a malformed graph can be seen.
+    bool print = std::find(printAfter_.begin(), printAfter_.end(), "all") != printAfter_.end() ||
+                 std::find(printAfter_.begin(), printAfter_.end(), pass->name) != printAfter_.end();
+    if (print && printTo) *printTo << fmt::format("# after {}\n{}", pass->name, ir::printGraph(graph));
     if (std::string problem = ir::verify(graph); !problem.empty()) {
       context.diags().error(fmt::format("internal error: the graph is malformed after pass '{}': {}", pass->name,
                                         problem));
       return false;
     }
-    bool print = std::find(printAfter_.begin(), printAfter_.end(), "all") != printAfter_.end() ||
-                 std::find(printAfter_.begin(), printAfter_.end(), pass->name) != printAfter_.end();
-    if (print && printTo) *printTo << fmt::format("# after {}\n{}", pass->name, ir::printGraph(graph));
   }
   return context.diags().errorCount() == errorsBefore;
 }

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "passes/MapFusion.h"
 #include "passes/Pass.h"
 
@@ -33,7 +35,6 @@ public:
     ir::MapSegment segment;
     segment.columns = segment_.columns;
     std::vector<ir::ExprRef> operands;
-    static const char* kNames[] = {"a", "b", "c"};
     for (size_t i = 0; i < e->numOperands(); ++i) {
       ir::ExprRef operand = e->operand(i);
       if (!dependsOnInput(operand)) {
@@ -43,7 +44,7 @@ public:
       ir::ValueId value = split(operand);
       auto bound = std::find(map.operands.begin(), map.operands.end(), value);
       std::string var = bound != map.operands.end() ? segment.inputVars[static_cast<size_t>(bound - map.operands.begin())]
-                                                    : kNames[map.operands.size()];
+                                                    : inputName(map.operands.size());
       if (bound == map.operands.end()) {
         map.operands.push_back(value);
         segment.inputVars.push_back(var);
@@ -57,6 +58,16 @@ public:
     ir::ValueId result = graph_.result(graph_.add(std::move(map), {shape_}));
     valueOf_[e] = result;
     return result;
+  }
+
+  // The Var of a new Map's i-th operand: a, b, c, unless the formula's
+  // parameters use those names.
+  std::string inputName(size_t i) const {
+    for (size_t candidate = 0, unused = 0;; ++candidate) {
+      std::string name = candidate < 3 ? std::string(1, static_cast<char>('a' + candidate)) : fmt::format("in{}", candidate);
+      bool taken = std::any_of(segment_.params.begin(), segment_.params.end(), [&](auto& p) { return p.var == name; });
+      if (!taken && unused++ == i) return name;
+    }
   }
 
   bool dependsOnInput(ir::ExprRef e) const {
