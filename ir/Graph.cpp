@@ -194,8 +194,12 @@ std::string printGraph(const Graph& graph) {
     }
     if (node.op == GraphOp::Loss || node.op == GraphOp::LossGrad) detail = fmt::format(" {}", lossName(node.loss));
     std::string shapes;
-    for (size_t i = 0; i < node.results.size(); ++i)
-      shapes += (i ? ", " : "") + shapeText(graph.value(node.results[i]).shape);
+    bool planned = graph.bufferOf.size() == graph.numValues();
+    for (size_t i = 0; i < node.results.size(); ++i) {
+      int32_t buffer = planned ? graph.bufferOf[static_cast<size_t>(node.results[i])] : -1;
+      shapes += fmt::format("{}{}{}", i ? ", " : "", shapeText(graph.value(node.results[i]).shape),
+                            buffer >= 0 ? fmt::format(" @{}", buffer) : "");
+    }
     out += fmt::format("{} = {}{}{} : {}", results, opName(node.op), detail, operands, shapes);
     if (!node.layer.empty()) out += fmt::format("    # {}", node.layer);
     out += "\n";

@@ -135,7 +135,8 @@ private:
 // well formed, else a description of the first problem (an internal error).
 std::string verify(const Graph& graph);
 
-// Deterministic text, one node per line: `%3 = matmul %0, %1^T : [N, 256]`.
+// Deterministic text, one node per line: `%3 = matmul %0, %1^T : [N, 256]`,
+// with ` @2` after a value the memory plan puts in buffer 2.
 std::string printGraph(const Graph& graph);
 
 }  // namespace nnc::ir

@@ -327,6 +327,14 @@ INSTANTIATE_TEST_SUITE_P(
                   "test.nn:1:48: error: unknown loss 'crossentropy'; did you mean 'cross_entropy'? (the losses are mse, bce, cross_entropy and bce_with_logits)\n"
                   "  model m { input 4; dense out(3, sigmoid); loss crossentropy; }\n"
                   "                                                 ^~~~~~~~~~~~\n"},
+        ErrorCase{"model m { input 4; dense out(3, softmax: 2, tanh: 1); loss mse; }",
+                  "test.nn:1:33: error: softmax normalises over all the units of layer 'out', so it cannot share the layer with other activations\n"
+                  "  model m { input 4; dense out(3, softmax: 2, tanh: 1); loss mse; }\n"
+                  "                                  ^~~~~~~\n"},
+        ErrorCase{"model m { input 4; dense out(3, softmax(2)); loss mse; }",
+                  "test.nn:1:33: error: softmax takes no arguments\n"
+                  "  model m { input 4; dense out(3, softmax(2)); loss mse; }\n"
+                  "                                  ^~~~~~~\n"},
         ErrorCase{"model m { input 4; dense out(3); loss hinge; }",
                   "test.nn:1:39: error: unknown loss 'hinge' (the losses are mse, bce, cross_entropy and bce_with_logits)\n"
                   "  model m { input 4; dense out(3); loss hinge; }\n"

@@ -53,7 +53,9 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
     return 0;
   }
   std::optional<CompilerFlags> flags;
-  if (options) flags = parseCompilerFlags(*options, diags, true);
+  // The -O levels build the training graph; --passes shows exactly what
+  // the listed passes make, the forward graph if autodiff is not among them.
+  if (options) flags = parseCompilerFlags(*options, diags, !options->has("passes"));
   if (options && options->positional().size() != 1) diags.error("give one .nn file, e.g. nnc compile model.nn");
   std::string emit = options ? options->get("emit").value_or("graph-opt") : "";
   if (options && std::find(kEmitKinds.begin(), kEmitKinds.end(), emit) == kEmitKinds.end())
@@ -77,6 +79,7 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
     }
     std::optional<ir::Graph> graph = compileModelGraph(model, *loaded, *flags, diags, err);
     if (!graph) return failWith(err, diags);
+    printWarnings(err, diags);
     out << fmt::format("graph {} {{\n{}}}\n", model.name, ir::printGraph(*graph));
   }
   if (!printed) {

@@ -65,6 +65,8 @@ std::optional<CompilerFlags> parseCompilerFlags(const ParsedOptions& options, Di
       message += fmt::format("; did you mean '-Wno-{}'?", *suggestion);
     diags.error(message + fmt::format(" (warnings: {})", fmt::join(warnings, ", ")));
   }
+  // Pass names are checked now, before any data is loaded.
+  if (diags.errorCount() == errorsBefore) passes::Pipeline::create(flags.pipeline, diags);
   if (diags.errorCount() != errorsBefore) return std::nullopt;
   return flags;
 }
