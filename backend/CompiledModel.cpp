@@ -258,6 +258,23 @@ runtime::Loss CompiledModel::loss() const { return impl_->predictionLoss; }
 
 const ir::Graph& CompiledModel::graph() const { return impl_->graph; }
 
+std::vector<CompiledModel::KernelListing> CompiledModel::kernels() const {
+  std::vector<KernelListing> out;
+  const ir::Graph& g = impl_->graph;
+  for (size_t n = 0; n < g.nodes().size(); ++n) {
+    const GraphNode& node = g.nodes()[n];
+    for (size_t s = 0; s < node.segments.size(); ++s) {
+      const ir::MapSegment& segment = node.segments[s];
+      std::string label = "map %" + std::to_string(node.results[0]);
+      if (!node.layer.empty()) label += " (" + node.layer + ")";
+      label += ", columns [" + std::to_string(segment.firstColumn) + ", " +
+               std::to_string(segment.firstColumn + segment.columns) + ")";
+      out.push_back({label, impl_->kernels[impl_->kernelIndex[n][s]].get()});
+    }
+  }
+  return out;
+}
+
 std::optional<std::string> CompiledModel::firstNonFiniteLayer(const Tensor& x, std::span<const int32_t> labels) {
   // The memory plan reuses buffers, so the values of the failed step are
   // partly overwritten: run it again, checking each node's results as soon

@@ -27,6 +27,14 @@ public:
 
   const ir::Graph& graph() const;
 
+  // The JIT-compiled loops, in graph order, for --emit=llvm|asm: which node
+  // and columns each computes ("map %5 (fc1), columns [0, 256)").
+  struct KernelListing {
+    std::string label;
+    const Kernel* kernel;
+  };
+  std::vector<KernelListing> kernels() const;
+
 private:
   struct Impl;
   explicit CompiledModel(std::unique_ptr<Impl> impl);

@@ -7,6 +7,9 @@
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IRReader/IRReader.h>
+#include <llvm/Support/SourceMgr.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
@@ -159,6 +162,28 @@ KernelResult FormulaJIT::compile(const KernelSpec& spec) {
   kernel->address_ = symbol->getValue();
   result.kernel = std::move(kernel);
   return result;
+}
+
+std::string FormulaJIT::assembly(const std::string& llvmIR, std::string& error) const {
+  llvm::LLVMContext context;
+  llvm::SMDiagnostic parseError;
+  std::unique_ptr<llvm::Module> module =
+      llvm::parseIR(llvm::MemoryBufferRef(llvmIR, "kernel"), parseError, context);
+  if (!module) {
+    error = "internal error: cannot read back a kernel's LLVM IR: " + parseError.getMessage().str();
+    return "";
+  }
+  llvm::SmallString<4096> text;
+  llvm::raw_svector_ostream out(text);
+  // Code generation only (the IR is already optimised), with the JIT's
+  // target machine, so this is the code the JIT runs.
+  llvm::legacy::PassManager codegen;
+  if (impl_->targetMachine->addPassesToEmitFile(codegen, out, nullptr, llvm::CodeGenFileType::AssemblyFile)) {
+    error = "internal error: the target cannot emit assembly";
+    return "";
+  }
+  codegen.run(*module);
+  return std::string(text.str());
 }
 
 }  // namespace nnc::backend

@@ -82,6 +82,9 @@ public:
   KernelResult compile(const KernelSpec& spec);
   // Host CPU name, e.g. "znver4".
   std::string cpuName() const;
+  // The host assembly for a kernel's optimised LLVM IR (Kernel::llvmIR),
+  // as the JIT generates it; empty and `error` set on failure.
+  std::string assembly(const std::string& llvmIR, std::string& error) const;
 
 private:
   struct Impl;

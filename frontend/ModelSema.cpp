@@ -213,4 +213,17 @@ std::optional<Program> analyzeProgramText(const std::string& path, std::string t
   return ProgramLoader(ctx, diags).run(path, std::move(text));
 }
 
+std::optional<ast::File> parseProgramFile(const std::string& path, Diagnostics& diags) {
+  std::string whyNot;
+  std::optional<std::string> text = readSource(path, whyNot);
+  if (!text) {
+    diags.error(fmt::format("cannot open '{}': {}", path, whyNot));
+    return std::nullopt;
+  }
+  SourceBuffer source(path, std::move(*text));
+  std::optional<ast::File> file = parseFile(source, diags);
+  if (diags.hasErrors()) return std::nullopt;
+  return file;
+}
+
 }  // namespace nnc::frontend

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "frontend/AST.h"
 #include "frontend/Model.h"
 #include "support/Diagnostics.h"
 
@@ -20,5 +21,9 @@ std::optional<Program> analyzeProgram(const std::string& path, ir::ExprContext& 
 // diagnostics, and relative imports and data paths start from its folder.
 std::optional<Program> analyzeProgramText(const std::string& path, std::string text, ir::ExprContext& ctx,
                                           Diagnostics& diags);
+
+// Only reads and parses `path` (not its imports, no checks): for
+// `nnc compile --emit=ast`. Empty after reporting a read or syntax error.
+std::optional<ast::File> parseProgramFile(const std::string& path, Diagnostics& diags);
 
 }  // namespace nnc::frontend

@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "backend/CompiledModel.h"
+#include "frontend/AstPrinter.h"
 #include "frontend/GraphBuilder.h"
+#include "frontend/ModelSema.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/CompilerFlags.h"
 #include "tools/nnc/ModelInput.h"
@@ -15,15 +18,46 @@ namespace nnc::cli {
 namespace {
 
 const char* kUsage =
-    "usage: nnc compile F.nn --emit=graph|graph-opt [--model NAME] [-O0..-O3] [--passes=A,B]\n"
+    "usage: nnc compile F.nn [--emit=ast|graph|graph-opt|llvm|asm] [--model NAME] [-O0..-O3] [--passes=A,B]\n"
     "                   [--print-after=PASS|all] [--stats] [-Werror] [-Wno-NAME] [-w]\n"
     "       nnc compile --list-passes\n"
     "\n"
-    "Prints each model's graph: as built from the file (--emit=graph), or after\n"
-    "the passes of the optimisation level, including the backward part the\n"
-    "autodiff pass appends (--emit=graph-opt, the default).\n\n";
+    "Prints what the compiler makes of F.nn: the syntax tree (--emit=ast), each\n"
+    "model's graph as built (--emit=graph) or after the passes of the\n"
+    "optimisation level, including the backward part autodiff appends\n"
+    "(--emit=graph-opt, the default), or the optimised LLVM IR or host assembly\n"
+    "of the loops the JIT compiles for it (--emit=llvm, --emit=asm; matrix\n"
+    "products run in Eigen and are not shown).\n\n";
 
-const std::vector<std::string> kEmitKinds = {"graph", "graph-opt"};
+const std::vector<std::string> kEmitKinds = {"ast", "graph", "graph-opt", "llvm", "asm"};
+
+int emitAst(const std::string& path, std::ostream& out, std::ostream& err, Diagnostics& diags) {
+  std::optional<ast::File> file = frontend::parseProgramFile(path, diags);
+  if (!file) return failWith(err, diags);
+  out << frontend::printAst(*file);
+  return 0;
+}
+
+// The kernels of the model's compiled graph as LLVM IR or assembly.
+bool emitKernels(ir::Graph graph, bool assembly, std::ostream& out, Diagnostics& diags) {
+  std::string error;
+  std::unique_ptr<backend::FormulaJIT> jit = backend::FormulaJIT::create(error);
+  std::unique_ptr<backend::CompiledModel> compiled;
+  if (jit) compiled = backend::CompiledModel::compile(std::move(graph), *jit, 0, error);
+  if (!compiled) {
+    diags.error(error);
+    return false;
+  }
+  for (const backend::CompiledModel::KernelListing& k : compiled->kernels()) {
+    std::string text = assembly ? jit->assembly(k.kernel->llvmIR(), error) : k.kernel->llvmIR();
+    if (text.empty()) {
+      diags.error(error);
+      return false;
+    }
+    out << fmt::format("{} kernel: {}\n{}\n", assembly ? "#" : ";", k.label, text);
+  }
+  return true;
+}
 
 std::string passList() {
   std::string out;
@@ -38,7 +72,7 @@ std::string passList() {
 
 int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
   Diagnostics diags;
-  std::vector<OptionSpec> specs{{"emit", "KIND", "what to print: graph or graph-opt (default)"},
+  std::vector<OptionSpec> specs{{"emit", "KIND", "what to print: ast, graph, graph-opt (default), llvm or asm"},
                                 {"model", "NAME", "only this model"},
                                 {"list-passes", "", "list the passes and the pipeline of each -O level"}};
   for (OptionSpec& spec : compilerOptions()) specs.push_back(std::move(spec));
@@ -63,6 +97,7 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
   if (diags.hasErrors()) {
     return failWith(err, diags);
   }
+  if (emit == "ast") return emitAst(options->positional()[0], out, err, diags);
   std::optional<LoadedProgram> loaded = loadProgram(options->positional()[0], diags);
   if (!loaded) {
     return failWith(err, diags);
@@ -80,6 +115,10 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
     std::optional<ir::Graph> graph = compileModelGraph(model, *loaded, *flags, diags, err);
     if (!graph) return failWith(err, diags);
     printWarnings(err, diags);
+    if (emit == "llvm" || emit == "asm") {
+      if (!emitKernels(std::move(*graph), emit == "asm", out, diags)) return failWith(err, diags);
+      continue;
+    }
     out << fmt::format("graph {} {{\n{}}}\n", model.name, ir::printGraph(*graph));
   }
   if (!printed) {
