@@ -1,6 +1,7 @@
 #include "backend/CompiledModel.h"
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "runtime/Gemm.h"
@@ -48,6 +49,14 @@ struct CompiledModel::Impl {
   runtime::Loss lossKind = runtime::Loss::CrossEntropy;        // what the Loss node computes
   runtime::Loss predictionLoss = runtime::Loss::CrossEntropy;  // how to read the prediction
   int64_t batch = -1;
+  // Layers whose output maxima trainStep keeps (dead-unit detection): the
+  // node that computes the layer's output, checked right after it runs,
+  // before the memory plan lets another value reuse its buffer.
+  struct TrackedOutput {
+    size_t node;
+    runtime::LayerOutputMaxima maxima;
+  };
+  std::vector<TrackedOutput> tracked;
 
   explicit Impl(ir::Graph g) : graph(std::move(g)) {}
 
@@ -67,6 +76,27 @@ struct CompiledModel::Impl {
   }
 
   Tensor& at(ir::ValueId id) { return tensors[slot[static_cast<size_t>(id)]]; }
+
+  // The forward pass on batch x, keeping the tracked maxima if `track`.
+  void runForward(const Tensor& x, bool track) {
+    shapeFor(x.dim(0));
+    std::copy(x.data(), x.data() + x.size(), at(graph.input).data());
+    for (size_t n = 0; n < lossNode; ++n) {
+      runNode(n, {});
+      if (!track) continue;
+      for (TrackedOutput& t : tracked)
+        if (t.node == n) runtime::maxRowsInto(at(graph.nodes()[n].results[0]), t.maxima.maxima);
+    }
+  }
+
+  // A layer's output is the result of its last forward node (its activation
+  // Map, or the bias addition of a linear layer), whatever passes fused.
+  std::optional<size_t> outputNode(const std::string& layer) const {
+    std::optional<size_t> last;
+    for (size_t n = 0; n < lossNode; ++n)
+      if (graph.nodes()[n].layer == layer && graph.nodes()[n].op != GraphOp::Parameter) last = n;
+    return last;
+  }
 
   // One tensor per value, or per buffer of the memory plan.
   void assignSlots() {
@@ -230,16 +260,13 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
 }
 
 const Tensor& CompiledModel::predict(const Tensor& x) {
-  Impl& m = *impl_;
-  m.shapeFor(x.dim(0));
-  std::copy(x.data(), x.data() + x.size(), m.at(m.graph.input).data());
-  for (size_t n = 0; n < m.lossNode; ++n) m.runNode(n, {});
-  return m.at(m.graph.prediction);
+  impl_->runForward(x, false);
+  return impl_->at(impl_->graph.prediction);
 }
 
 double CompiledModel::trainStep(const Tensor& x, std::span<const int32_t> labels) {
   Impl& m = *impl_;
-  predict(x);
+  m.runForward(x, true);
   m.runNode(m.lossNode, labels);
   for (size_t n = m.lossGradNode; n < m.graph.nodes().size(); ++n) m.runNode(n, labels);
   return m.at(m.graph.loss)[0];
@@ -250,6 +277,28 @@ std::vector<runtime::ParameterRef> CompiledModel::parameters() {
   for (auto [value, gradient] : impl_->graph.gradients) {
     const GraphNode& node = impl_->graph.nodes()[static_cast<size_t>(impl_->graph.value(value).producer)];
     out.push_back({node.name, &impl_->at(value), &impl_->at(gradient)});
+  }
+  return out;
+}
+
+void CompiledModel::trackOutputMaxima(const std::vector<std::string>& layers) {
+  Impl& m = *impl_;
+  m.tracked.clear();
+  for (const std::string& layer : layers) {
+    std::optional<size_t> node = m.outputNode(layer);
+    if (!node) continue;
+    const ir::TensorShape& shape = m.graph.value(m.graph.nodes()[*node].results[0]).shape;
+    Tensor maxima(runtime::Shape{shape.back()});
+    maxima.fill(-std::numeric_limits<float>::infinity());
+    m.tracked.push_back({*node, {layer, std::move(maxima)}});
+  }
+}
+
+std::vector<runtime::LayerOutputMaxima> CompiledModel::takeOutputMaxima() {
+  std::vector<runtime::LayerOutputMaxima> out;
+  for (Impl::TrackedOutput& t : impl_->tracked) {
+    out.push_back(t.maxima);
+    t.maxima.maxima.fill(-std::numeric_limits<float>::infinity());
   }
   return out;
 }

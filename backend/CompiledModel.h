@@ -24,6 +24,8 @@ public:
   std::vector<runtime::ParameterRef> parameters() override;
   runtime::Loss loss() const override;
   std::optional<std::string> firstNonFiniteLayer(const runtime::Tensor& x, std::span<const int32_t> labels) override;
+  void trackOutputMaxima(const std::vector<std::string>& layers) override;
+  std::vector<runtime::LayerOutputMaxima> takeOutputMaxima() override;
 
   const ir::Graph& graph() const;
 

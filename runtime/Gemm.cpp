@@ -43,4 +43,10 @@ void sumRows(const Tensor& dy, Tensor& db) {
   out = view(dy).colwise().sum();
 }
 
+void maxRowsInto(const Tensor& y, Tensor& m) {
+  assert(y.rank() == 2 && m.size() == y.dim(1));
+  Eigen::Map<Eigen::RowVectorXf, Eigen::Aligned64> out(m.data(), m.size());
+  out = out.cwiseMax(view(y).colwise().maxCoeff());
+}
+
 }  // namespace nnc::runtime

@@ -15,5 +15,7 @@ void gemm(const Tensor& a, Transpose ta, const Tensor& b, Transpose tb, Tensor& 
 void addRowBias(Tensor& y, const Tensor& bias);
 // db[j] = sum over rows i of dy[i, j] (the bias gradient).
 void sumRows(const Tensor& dy, Tensor& db);
+// m[j] = max(m[j], y[i, j]) for every row i (a running maximum per unit).
+void maxRowsInto(const Tensor& y, Tensor& m);
 
 }  // namespace nnc::runtime

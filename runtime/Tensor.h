@@ -45,6 +45,8 @@ private:
 
 // True if no element is NaN or infinite.
 bool allFinite(const Tensor& t);
+// The sum of the squared elements (the squared L2 norm).
+double squaredNorm(const Tensor& t);
 
 // Number of elements of a shape; -1 if it overflows int64 or has a negative
 // dimension (so absurd sizes can be refused before allocating).

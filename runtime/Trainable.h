@@ -13,6 +13,14 @@
 
 namespace nnc::runtime {
 
+// The largest output of each unit of a layer over some training steps: a
+// relu unit whose largest output is 0 had a zero slope for every sample and
+// received no gradient (a dead unit).
+struct LayerOutputMaxima {
+  std::string layer;
+  Tensor maxima;  // [units]
+};
+
 class Trainable {
 public:
   virtual ~Trainable() = default;
@@ -27,6 +35,13 @@ public:
   // step again and returns the first layer, in execution order, whose output
   // or gradient is not finite (where the trouble started).
   virtual std::optional<std::string> firstNonFiniteLayer(const Tensor& x, std::span<const int32_t> labels) = 0;
+  // From now on, trainStep (not predict) keeps the output maxima of these
+  // layers; unknown names are ignored. Costs one pass over each layer's
+  // [N, units] output per step.
+  virtual void trackOutputMaxima(const std::vector<std::string>& layers) = 0;
+  // The maxima since tracking began or since the last call, which starts
+  // them again (at -infinity).
+  virtual std::vector<LayerOutputMaxima> takeOutputMaxima() = 0;
 };
 
 }  // namespace nnc::runtime

@@ -7,6 +7,23 @@
 
 namespace nnc::runtime {
 
+namespace {
+
+// Adds each parameter's squared gradient norm of this step to `sums`.
+void addSquaredNorms(const std::vector<ParameterRef>& parameters, std::vector<double>& sums) {
+  for (size_t i = 0; i < parameters.size(); ++i) sums[i] += squaredNorm(*parameters[i].gradient);
+}
+
+std::vector<GradientNorm> rmsNorms(const std::vector<ParameterRef>& parameters, const std::vector<double>& sums,
+                                   int64_t steps) {
+  std::vector<GradientNorm> norms;
+  for (size_t i = 0; i < parameters.size(); ++i)
+    norms.push_back({parameters[i].name, steps > 0 ? std::sqrt(sums[i] / static_cast<double>(steps)) : 0.0});
+  return norms;
+}
+
+}  // namespace
+
 Evaluation evaluate(Trainable& model, const Dataset& data, int64_t batchSize) {
   Evaluation result;
   int64_t n = data.sampleCount(), features = data.featureCount();
@@ -42,6 +59,7 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
     batcher.startEpoch(static_cast<uint64_t>(epoch));
     double lossSum = 0;
     int64_t batches = 0, done = 0;
+    std::vector<double> squaredNorms(settings.gradientNorms ? parameters.size() : 0, 0.0);
     while (batcher.next(x, labels)) {
       double loss = model.trainStep(x, labels);
       bool gradientsFinite = true;
@@ -56,6 +74,7 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
                                    layer ? fmt::format(" (first non-finite values in layer '{}')", *layer) : "");
         return result;
       }
+      if (settings.gradientNorms) addSquaredNorms(parameters, squaredNorms);
       optimizer.step(parameters);
       for (const ParameterRef& p : parameters) {
         if (allFinite(*p.value)) continue;
@@ -75,6 +94,8 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
     report.epochs = settings.epochs;
     report.trainLoss = batches ? lossSum / static_cast<double>(batches) : 0;
     report.samples = done;
+    if (settings.gradientNorms) report.gradientNorms = rmsNorms(parameters, squaredNorms, batches);
+    report.outputMaxima = model.takeOutputMaxima();
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     report.test = evaluate(model, testData, std::max<int64_t>(settings.batchSize, 256));
     if (!std::isfinite(report.test.loss)) {

@@ -20,11 +20,21 @@ struct TrainSettings {
   int64_t batchSize = 128;
   uint64_t seed = 1;
   int64_t firstEpoch = 0;  // > 0 when resuming from a checkpoint
+  bool gradientNorms = false;  // fill EpochReport::gradientNorms: one pass over every gradient per step
 };
 
 struct Evaluation {
   double loss = 0;
   double accuracy = 0;
+};
+
+// A parameter's gradient norm over an epoch: the root mean square over its
+// steps of the L2 norm, sqrt(mean ||g||^2). Squares add up without a square
+// root per step, and the result is the norm of all the epoch's gradients
+// together, scaled to one step.
+struct GradientNorm {
+  std::string parameter;
+  double rms = 0;
 };
 
 struct EpochReport {
@@ -34,6 +44,8 @@ struct EpochReport {
   Evaluation test;
   double seconds = 0;
   int64_t samples = 0;
+  std::vector<GradientNorm> gradientNorms;     // in parameters() order; empty unless asked for
+  std::vector<LayerOutputMaxima> outputMaxima;  // of the layers the model tracks, over this epoch's steps
 };
 
 struct TrainEvents {

@@ -27,5 +27,13 @@ TEST(Tensor, ElementCountRefusesOverflow) {
   EXPECT_EQ(elementCount({std::numeric_limits<int64_t>::max() / 2, 3}), -1);
 }
 
+TEST(Tensor, SquaredNormSumsTheSquares) {
+  Tensor t{2, 2};
+  t[0] = 3;
+  t[3] = -4;
+  EXPECT_EQ(squaredNorm(t), 25);
+  EXPECT_EQ(squaredNorm(Tensor{0}), 0);
+}
+
 }  // namespace
 }  // namespace nnc::runtime

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "runtime/Gemm.h"
@@ -56,6 +57,20 @@ TEST(Gemm, BiasAddAndRowSums) {
   sumRows(y, sums);
   EXPECT_EQ(sums[0], 4);
   EXPECT_EQ(sums[2], 12);
+}
+
+TEST(Gemm, RunningColumnMaxima) {
+  Tensor y{3, 2};
+  for (int64_t i = 0; i < 6; ++i) y[i] = static_cast<float>(i % 2 ? -i : i);  // column 1 all negative
+  Tensor m{2};
+  m.fill(-std::numeric_limits<float>::infinity());
+  maxRowsInto(y, m);
+  EXPECT_EQ(m[0], 4);
+  EXPECT_EQ(m[1], -1);
+  y.fill(0.5f);
+  maxRowsInto(y, m);  // keeps the larger of old and new
+  EXPECT_EQ(m[0], 4);
+  EXPECT_EQ(m[1], 0.5f);
 }
 
 struct OneParameter {

@@ -15,6 +15,7 @@
 #include "support/Spelling.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/CompilerFlags.h"
+#include "tools/nnc/DeadUnits.h"
 #include "tools/nnc/ModelInput.h"
 #include "tools/nnc/TrainingCheckpoint.h"
 #include "tools/nnc/Options.h"
@@ -25,7 +26,7 @@ namespace {
 
 const char* kUsage =
     "usage: nnc train F.nn [--epochs N] [--batch N] [--lr X] [--seed N] [--save P] [--load P]\n"
-    "                      [--metrics-json P] [--model NAME]\n"
+    "                      [--metrics-json P] [--model NAME] [--grad-norms] [--dead-units-threshold F]\n"
     "\n"
     "Trains the model of F.nn's `train` declaration on its data, showing progress,\n"
     "and reports the accuracy on the test data. Options override the file's settings.\n\n";
@@ -40,6 +41,9 @@ std::vector<OptionSpec> trainOptions() {
       {"load", "P", "resume from a checkpoint"},
       {"metrics-json", "P", "write the final figures as JSON"},
       {"model", "NAME", "which `train` declaration to run, when the file has several"},
+      {"grad-norms", "", "after every epoch, print each layer's weight-gradient norm (RMS over the steps)"},
+      {"dead-units-threshold", "F", "-Wdead-units: warn when more than this fraction of a layer's relu units die "
+                                    "(default 0.5)"},
   };
   for (OptionSpec& spec : compilerOptions()) specs.push_back(std::move(spec));
   specs.push_back({"help", "", "show this help"});
@@ -100,13 +104,37 @@ void checkWritable(const std::string& option, const std::string& path, Diagnosti
     diags.error(fmt::format("--{} {}: it is a directory", option, path));
 }
 
-std::string metricsJson(const runtime::TrainResult& result, double seconds, int64_t samples) {
+using LayerNorms = std::vector<std::pair<std::string, double>>;
+
+// Each layer's weight-gradient norm, in forward order (--grad-norms).
+LayerNorms layerGradientNorms(const frontend::ModelDef& model, const runtime::EpochReport& report) {
+  LayerNorms norms;
+  for (const frontend::LayerDef& layer : model.layers)
+    for (const runtime::GradientNorm& g : report.gradientNorms)
+      if (g.parameter == layer.name + ".weight") norms.emplace_back(layer.name, g.rms);
+  return norms;
+}
+
+// "  grad norm  h1 3.1e-05  h2 2.0e-04  out 1.2e-02"
+std::string gradientNormLine(const LayerNorms& norms) {
+  std::string line = "  grad norm";
+  for (const auto& [layer, norm] : norms) line += fmt::format("  {} {:.1e}", layer, norm);
+  return line + "\n";
+}
+
+// `gradNorms`: the last epoch's, or empty when not asked for (no key then).
+std::string metricsJson(const runtime::TrainResult& result, double seconds, int64_t samples,
+                        const LayerNorms& gradNorms) {
   const runtime::EpochReport& last = result.epochs.back();
+  std::string norms;
+  for (const auto& [layer, norm] : gradNorms)
+    norms += fmt::format("{}\"{}\": {:.6e}", norms.empty() ? "" : ", ", layer, norm);
   return fmt::format(
       "{{\n  \"epochs\": {},\n  \"test_accuracy\": {:.6f},\n  \"test_loss\": {:.6f},\n  \"train_loss\": {:.6f},\n"
-      "  \"seconds\": {:.3f},\n  \"samples_per_second\": {:.1f}\n}}\n",
+      "  \"seconds\": {:.3f},\n  \"samples_per_second\": {:.1f}{}\n}}\n",
       last.epoch, last.test.accuracy, last.test.loss, last.trainLoss, seconds,
-      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);
+      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0,
+      gradNorms.empty() ? "" : fmt::format(",\n  \"grad_norms\": {{{}}}", norms));
 }
 
 bool writeText(const std::string& path, const std::string& text, Diagnostics& diags) {
@@ -170,6 +198,13 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     std::optional<double> lr = parseReal("--lr", *v, diags);
     if (lr && *lr <= 0) diags.error(fmt::format("--lr needs a positive number, not '{}'", *v));
     training.optimizer.learningRate = lr.value_or(0);
+  }
+  double deadUnitsThreshold = 0.5;
+  if (auto v = options->get("dead-units-threshold")) {
+    std::optional<double> threshold = parseReal("--dead-units-threshold", *v, diags);
+    if (threshold && (*threshold < 0 || *threshold > 1))
+      diags.error(fmt::format("--dead-units-threshold needs a fraction from 0 to 1, not '{}'", *v));
+    deadUnitsThreshold = threshold.value_or(0);
   }
   const frontend::ModelDef* model = program.model(training.model);
   if (diags.hasErrors() || !model) {
@@ -241,7 +276,16 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   settings.epsilon = static_cast<float>(training.optimizer.epsilon);
   runtime::Optimizer optimizer(settings);
 
+  // Training-time lints report like the compiler's, at the model's source.
+  passes::PassContext lints(diags, source, flags->lints);
+  std::optional<DeadUnitCheck> deadUnits;
+  if (lints.lintEnabled("dead-units")) {
+    deadUnits.emplace(*model, *loaded->exprs, deadUnitsThreshold);
+    compiled->trackOutputMaxima(deadUnits->layers());
+  }
+
   runtime::TrainSettings trainSettings{training.epochs, training.batchSize, training.seed, 0};
+  trainSettings.gradientNorms = options->has("grad-norms");
   if (auto path = options->get("load")) {
     std::optional<int64_t> done = restore(*path, model->name, *compiled, optimizer, diags);
     if (!done) {
@@ -261,7 +305,12 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   };
   events.epochDone = [&](const runtime::EpochReport& report) {
     progress.epoch(report);
+    if (trainSettings.gradientNorms) out << gradientNormLine(layerGradientNorms(*model, report)) << std::flush;
     currentEpoch = report.epoch + 1;
+    if (deadUnits && deadUnits->check(report, lints)) {
+      if (diags.hasErrors()) return false;  // -Werror
+      printWarnings(err, diags);
+    }
     if (!savePath) return true;
     return runtime::saveCheckpoint(*savePath, makeCheckpoint(*compiled, optimizer, report.epoch, model->name), diags);
   };
@@ -285,7 +334,8 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
                      result.epochs.size(), result.epochs.size() == 1 ? "" : "s",
                      seconds / static_cast<double>(result.epochs.size()),
                      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);
-  if (auto path = options->get("metrics-json"); path && !writeText(*path, metricsJson(result, seconds, samples), diags)) {
+  if (auto path = options->get("metrics-json");
+      path && !writeText(*path, metricsJson(result, seconds, samples, layerGradientNorms(*model, last)), diags)) {
     return failWith(err, diags);
   }
   return 0;

@@ -1,0 +1,96 @@
+// The training loop's per-epoch reports, on a fake model whose gradients
+// and output maxima are known in advance.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "runtime/Trainer.h"
+
+namespace nnc::runtime {
+namespace {
+
+// One parameter of two elements whose gradient at the k-th step (from 1) is
+// (k, k); takeOutputMaxima reports, for layer "h", how many steps ran since
+// the last call.
+class FakeModel : public Trainable {
+public:
+  const Tensor& predict(const Tensor& x) override {
+    prediction_ = Tensor({x.dim(0), 2});
+    return prediction_;
+  }
+  double trainStep(const Tensor&, std::span<const int32_t>) override {
+    ++steps_;
+    ++stepsSinceTake_;
+    gradient_.fill(static_cast<float>(steps_));
+    return 0.5;
+  }
+  std::vector<ParameterRef> parameters() override { return {{"h.weight", &value_, &gradient_}}; }
+  Loss loss() const override { return Loss::CrossEntropy; }
+  std::optional<std::string> firstNonFiniteLayer(const Tensor&, std::span<const int32_t>) override {
+    return std::nullopt;
+  }
+  void trackOutputMaxima(const std::vector<std::string>&) override {}
+  std::vector<LayerOutputMaxima> takeOutputMaxima() override {
+    Tensor steps({1});
+    steps[0] = static_cast<float>(stepsSinceTake_);
+    stepsSinceTake_ = 0;
+    return {{"h", steps}};
+  }
+
+private:
+  Tensor prediction_, value_{2}, gradient_{2};
+  int steps_ = 0, stepsSinceTake_ = 0;
+};
+
+// 6 samples in batches of 2: 3 steps per epoch.
+Dataset sixSamples() {
+  Dataset data;
+  data.features = Tensor({6, 1});
+  data.labels = {0, 1, 0, 1, 0, 1};
+  data.numClasses = 2;
+  return data;
+}
+
+TrainResult trainTwoEpochs(bool gradientNorms) {
+  FakeModel model;
+  Optimizer optimizer(OptimizerSettings{});
+  Dataset data = sixSamples();
+  TrainSettings settings{2, 2, 1, 0};
+  settings.gradientNorms = gradientNorms;
+  return train(model, optimizer, data, data, settings, {});
+}
+
+TEST(Trainer, GradientNormsAreTheRootMeanSquareOverTheEpochsSteps) {
+  TrainResult result = trainTwoEpochs(true);
+  ASSERT_TRUE(result.error.empty()) << result.error;
+  ASSERT_EQ(result.epochs.size(), 2u);
+  // Step k's norm is k * sqrt(2): epoch 1 has steps 1-3, epoch 2 steps 4-6.
+  // The RMS, not the mean of the norms (2 sqrt(2) in epoch 1).
+  const std::vector<GradientNorm>& first = result.epochs[0].gradientNorms;
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].parameter, "h.weight");
+  EXPECT_NEAR(first[0].rms, std::sqrt(2.0 * (1 + 4 + 9) / 3), 1e-9);
+  const std::vector<GradientNorm>& second = result.epochs[1].gradientNorms;
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_NEAR(second[0].rms, std::sqrt(2.0 * (16 + 25 + 36) / 3), 1e-9);
+}
+
+TEST(Trainer, GradientNormsAreLeftOutUnlessAskedFor) {
+  TrainResult result = trainTwoEpochs(false);
+  ASSERT_EQ(result.epochs.size(), 2u);
+  EXPECT_TRUE(result.epochs[0].gradientNorms.empty());
+  EXPECT_TRUE(result.epochs[1].gradientNorms.empty());
+}
+
+TEST(Trainer, EachEpochReportsTheOutputMaximaOfItsOwnSteps) {
+  TrainResult result = trainTwoEpochs(false);
+  ASSERT_EQ(result.epochs.size(), 2u);
+  for (const EpochReport& report : result.epochs) {
+    ASSERT_EQ(report.outputMaxima.size(), 1u);
+    EXPECT_EQ(report.outputMaxima[0].layer, "h");
+    EXPECT_EQ(report.outputMaxima[0].maxima[0], 3) << "epoch " << report.epoch;
+  }
+}
+
+}  // namespace
+}  // namespace nnc::runtime

@@ -1,0 +1,77 @@
+#include "tools/nnc/DeadUnits.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "ir/Diff.h"
+#include "ir/Interpreter.h"
+
+namespace nnc::cli {
+
+bool canDie(const frontend::LayerActivation& activation, ir::ExprContext& exprs) {
+  if (!activation.learnable.empty()) return false;
+  ir::Derivatives d = ir::derivatives(exprs, activation.body, activation.input, 1);
+  if (d.orders.size() < 2) return false;
+  ir::Interpreter f(d.orders, {activation.input});
+  double values[2];
+  // Points on both sides, near the kink of a relu and far out.
+  for (double x : {-100.0, -10.0, -3.0, -1.0, -0.5, -0.01}) {
+    f.run(std::span(&x, 1), values);
+    if (values[0] != 0 || values[1] != 0) return false;
+  }
+  for (double x : {0.01, 0.5, 1.0, 3.0, 10.0, 100.0}) {
+    f.run(std::span(&x, 1), values);
+    if (!(values[0] >= 0)) return false;
+  }
+  return true;
+}
+
+DeadUnitCheck::DeadUnitCheck(const frontend::ModelDef& model, ir::ExprContext& exprs, double threshold)
+    : threshold_(threshold) {
+  for (const frontend::LayerDef& layer : model.layers) {
+    Watched w{&layer, {}, 0};
+    for (const frontend::LayerActivation& act : layer.activations) {
+      if (!canDie(act, exprs)) continue;
+      w.ranges.emplace_back(act.firstUnit, act.units);
+      w.units += act.units;
+    }
+    if (w.units > 0) watched_.push_back(std::move(w));
+  }
+}
+
+std::vector<std::string> DeadUnitCheck::layers() const {
+  std::vector<std::string> names;
+  for (const Watched& w : watched_) names.push_back(w.layer->name);
+  return names;
+}
+
+// A unit is dead when its largest output over the epoch is not above 0.
+int64_t DeadUnitCheck::deadUnits(const Watched& watched, const runtime::Tensor& maxima) const {
+  int64_t dead = 0;
+  for (auto [first, count] : watched.ranges)
+    for (int64_t u = first; u < first + count && u < maxima.size(); ++u) dead += maxima[u] <= 0;
+  return dead;
+}
+
+bool DeadUnitCheck::check(const runtime::EpochReport& report, passes::PassContext& context) {
+  bool any = false;
+  for (const runtime::LayerOutputMaxima& m : report.outputMaxima) {
+    auto w = std::find_if(watched_.begin(), watched_.end(), [&](const Watched& x) { return x.layer->name == m.layer; });
+    if (w == watched_.end() || reported_.count(m.layer)) continue;
+    int64_t dead = deadUnits(*w, m.maxima);
+    double fraction = static_cast<double>(dead) / static_cast<double>(w->units);
+    if (fraction <= threshold_) continue;
+    reported_.insert(m.layer);
+    // In a mixed layer only some units can die: say which ones were counted.
+    std::string units = w->units == w->layer->units ? fmt::format("{} units", w->units)
+                                                     : fmt::format("{} relu-like units", w->units);
+    any |= context.warn("dead-units", w->layer->range,
+                        fmt::format("{} of the {} of layer '{}' ({:.0f}%) were dead in epoch {}: their output was 0 "
+                                    "for every training sample, so they received no gradient",
+                                    dead, units, m.layer, 100 * fraction, report.epoch));
+  }
+  return any;
+}
+
+}  // namespace nnc::cli

@@ -1,0 +1,53 @@
+#pragma once
+// -Wdead-units: the training-time warning about relu units that stopped
+// learning. A unit is dead in an epoch when its activation had slope 0 for
+// every training sample: it received no gradient, so nothing in that epoch
+// could change its weights and bring it back.
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "frontend/Model.h"
+#include "passes/Pass.h"
+#include "runtime/Trainer.h"
+
+namespace nnc::cli {
+
+// Whether a unit with this activation can die, decided from the formula
+// (not its name): it is 0 with slope 0 for negative inputs and never
+// negative. Then an output of 0 is a minimum, where the slope is 0, and a
+// unit is alive exactly when its output exceeded 0 for some sample; that
+// holds for relu, relu6, squared relu, relu(x - 100), not for leaky relu,
+// elu or swish (non-zero slope for negative inputs: they never die).
+// Activations with learnable parameters are left out: training can change
+// their shape (prelu starting at a = 0).
+bool canDie(const frontend::LayerActivation& activation, ir::ExprContext& exprs);
+
+class DeadUnitCheck {
+public:
+  // Warns when more than `threshold` (0 to 1) of a layer's units that can
+  // die are dead after an epoch.
+  DeadUnitCheck(const frontend::ModelDef& model, ir::ExprContext& exprs, double threshold);
+
+  // The layers whose output maxima the model must track (Trainable::trackOutputMaxima).
+  std::vector<std::string> layers() const;
+  // Reports through `context` (as warning dead-units) each layer over the
+  // threshold in this epoch, each layer at most once per run. Returns
+  // whether it reported anything.
+  bool check(const runtime::EpochReport& report, passes::PassContext& context);
+
+private:
+  struct Watched {
+    const frontend::LayerDef* layer;
+    std::vector<std::pair<int64_t, int64_t>> ranges;  // [first unit, count] of activations that can die
+    int64_t units = 0;                                // their total
+  };
+  int64_t deadUnits(const Watched& watched, const runtime::Tensor& maxima) const;
+
+  std::vector<Watched> watched_;
+  double threshold_;
+  std::set<std::string> reported_;
+};
+
+}  // namespace nnc::cli
