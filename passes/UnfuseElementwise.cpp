@@ -33,7 +33,6 @@ public:
     ir::MapSegment segment;
     segment.columns = segment_.columns;
     std::vector<ir::ExprRef> operands;
-    static const char* kNames[] = {"a", "b", "c"};
     for (size_t i = 0; i < e->numOperands(); ++i) {
       ir::ExprRef operand = e->operand(i);
       if (!dependsOnInput(operand)) {
@@ -43,7 +42,7 @@ public:
       ir::ValueId value = split(operand);
       auto bound = std::find(map.operands.begin(), map.operands.end(), value);
       std::string var = bound != map.operands.end() ? segment.inputVars[static_cast<size_t>(bound - map.operands.begin())]
-                                                    : kNames[map.operands.size()];
+                                                    : freshVar(segment);
       if (bound == map.operands.end()) {
         map.operands.push_back(value);
         segment.inputVars.push_back(var);
@@ -57,6 +56,19 @@ public:
     ir::ValueId result = graph_.result(graph_.add(std::move(map), {shape_}));
     valueOf_[e] = result;
     return result;
+  }
+
+  // A Var for a new operand: a, b, c, ... but never a parameter's name (a
+  // learnable `a` would otherwise be read as the operand).
+  std::string freshVar(const ir::MapSegment& segment) const {
+    auto taken = [&](const std::string& name) {
+      return std::find(segment.inputVars.begin(), segment.inputVars.end(), name) != segment.inputVars.end() ||
+             std::any_of(segment_.params.begin(), segment_.params.end(), [&](auto& p) { return p.var == name; });
+    };
+    for (int i = 0;; ++i) {
+      std::string name = i < 26 ? std::string(1, static_cast<char>('a' + i)) : "t" + std::to_string(i);
+      if (!taken(name)) return name;
+    }
   }
 
   bool dependsOnInput(ir::ExprRef e) const {
