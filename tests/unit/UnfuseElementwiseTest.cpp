@@ -22,6 +22,7 @@ struct StepResult {
   double loss = 0;
   std::map<std::string, std::vector<float>> gradients;  // parameter name -> gradient
   size_t maps = 0;                                      // Map nodes, backward included
+  size_t biasAdditions = 0;                             // AddBias nodes
 };
 
 class UnfuseElementwiseTest : public ::testing::Test {
@@ -51,7 +52,10 @@ protected:
     passes::PassContext context(diags, nullptr);
     EXPECT_TRUE(pipeline && pipeline->run(graph, context)) << diags.render();
     StepResult result;
-    for (const ir::GraphNode& node : graph.nodes()) result.maps += node.op == ir::GraphOp::Map;
+    for (const ir::GraphNode& node : graph.nodes()) {
+      result.maps += node.op == ir::GraphOp::Map;
+      result.biasAdditions += node.op == ir::GraphOp::AddBias;
+    }
     std::string error;
     auto model = backend::CompiledModel::compile(std::move(graph), *jit_, 3, error);
     EXPECT_NE(model, nullptr) << error;
@@ -65,21 +69,24 @@ protected:
     return result;
   }
 
+  static void expectSameNumbers(const StepResult& actual, const StepResult& expected) {
+    EXPECT_NEAR(actual.loss, expected.loss, 1e-5 * std::abs(expected.loss));
+    ASSERT_EQ(actual.gradients.size(), expected.gradients.size());
+    for (const auto& [name, want] : expected.gradients) {
+      const std::vector<float>& got = actual.gradients.at(name);
+      ASSERT_EQ(got.size(), want.size()) << name;
+      float scale = 0;
+      for (float g : want) scale = std::max(scale, std::abs(g));
+      for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5f * scale + 1e-7f) << name << "[" << i << "]";
+    }
+  }
+
   void expectSameStep(const std::string& activation, const std::string& layerOptions = "f") {
     SCOPED_TRACE(activation + " with " + layerOptions);
     StepResult whole = trainStep(activation, layerOptions, {"autodiff"});
     StepResult split = trainStep(activation, layerOptions, {"unfuse-elementwise", "autodiff"});
     EXPECT_GT(split.maps, whole.maps) << "nothing was split: the test checks nothing";
-    EXPECT_NEAR(split.loss, whole.loss, 1e-5 * std::abs(whole.loss));
-    ASSERT_EQ(split.gradients.size(), whole.gradients.size());
-    for (const auto& [name, expected] : whole.gradients) {
-      const std::vector<float>& actual = split.gradients[name];
-      ASSERT_EQ(actual.size(), expected.size()) << name;
-      float scale = 0;
-      for (float g : expected) scale = std::max(scale, std::abs(g));
-      for (size_t i = 0; i < expected.size(); ++i)
-        EXPECT_NEAR(actual[i], expected[i], 1e-5f * scale + 1e-7f) << name << "[" << i << "]";
-    }
+    expectSameNumbers(split, whole);
   }
 
   static backend::FormulaJIT* jit_;
@@ -102,6 +109,18 @@ TEST_F(UnfuseElementwiseTest, ParameterNamedLikeTheSecondOperand) {
 
 TEST_F(UnfuseElementwiseTest, PerUnitParameterInAThreeOperandOp) {
   expectSameStep("activation f(x; learnable a = 0.25) = where(x > 0, x, a * x);", "f, per_unit");
+}
+
+// fuse-elementwise puts the pieces back together, and fuse-bias then moves
+// the bias into the loop as it does for a Map that was never split (the
+// dead pieces once still read the bias addition and kept it separate).
+TEST_F(UnfuseElementwiseTest, FusionPassesUndoIt) {
+  std::string swish = "activation f(x; learnable a = 0.5) = x * sigmoid(a * x);";
+  StepResult fused = trainStep(swish, "f", {"fuse-elementwise", "fuse-bias", "autodiff", "dce"});
+  StepResult again = trainStep(swish, "f", {"unfuse-elementwise", "fuse-elementwise", "fuse-bias", "autodiff", "dce"});
+  EXPECT_EQ(again.maps, fused.maps);
+  EXPECT_EQ(again.biasAdditions, fused.biasAdditions);
+  expectSameNumbers(again, fused);
 }
 
 }  // namespace
