@@ -3,8 +3,9 @@
 // each reading and writing whole tensors, as a framework composing
 // `x * torch.sigmoid(x)` from separate ops runs it; autodiff then keeps every
 // intermediate for the backward pass. In no -O level: run it with
-// --passes to compare (bench/fusion). Subformulas that do not depend on
-// the input (constants, parameters) stay inside the op that uses them.
+// --passes to compare, after the fusing passes (which would undo it), as
+// bench/ does. Subformulas that do not depend on the input (constants,
+// parameters) stay inside the op that uses them.
 #include <algorithm>
 #include <map>
 
