@@ -86,6 +86,9 @@ bool fuseElementwise(ir::Graph& graph, PassContext& context) {
       }
     }
   }
+  // The fused producers are dead but still read their inputs: gone now, so
+  // that fuse-bias sees the bias addition read by one loop only.
+  if (changed) graph.eraseUnusedNodes();
   return changed;
 }
 

@@ -3,8 +3,9 @@
 // each reading and writing whole tensors, as a framework composing
 // `x * torch.sigmoid(x)` from separate ops runs it; autodiff then keeps every
 // intermediate for the backward pass. In no -O level: run it with
-// --passes to compare (bench/fusion). Subformulas that do not depend on
-// the input (constants, parameters) stay inside the op that uses them.
+// --passes to compare, after the fusing passes (which would undo it), as
+// bench/ does. Subformulas that do not depend on the input (constants,
+// parameters) stay inside the op that uses them.
 #include <algorithm>
 #include <map>
 
@@ -44,7 +45,7 @@ public:
       ir::ValueId value = split(operand);
       auto bound = std::find(map.operands.begin(), map.operands.end(), value);
       std::string var = bound != map.operands.end() ? segment.inputVars[static_cast<size_t>(bound - map.operands.begin())]
-                                                    : inputName(map.operands.size());
+                                                    : freshVar(segment);
       if (bound == map.operands.end()) {
         map.operands.push_back(value);
         segment.inputVars.push_back(var);
@@ -60,13 +61,16 @@ public:
     return result;
   }
 
-  // The Var of a new Map's i-th operand: a, b, c, unless the formula's
-  // parameters use those names.
-  std::string inputName(size_t i) const {
-    for (size_t candidate = 0, unused = 0;; ++candidate) {
-      std::string name = candidate < 3 ? std::string(1, static_cast<char>('a' + candidate)) : fmt::format("in{}", candidate);
-      bool taken = std::any_of(segment_.params.begin(), segment_.params.end(), [&](auto& p) { return p.var == name; });
-      if (!taken && unused++ == i) return name;
+  // A Var for a new operand: a, b, c, ... but never a parameter's name (a
+  // learnable `a` would otherwise be read as the operand).
+  std::string freshVar(const ir::MapSegment& segment) const {
+    auto taken = [&](const std::string& name) {
+      return std::find(segment.inputVars.begin(), segment.inputVars.end(), name) != segment.inputVars.end() ||
+             std::any_of(segment_.params.begin(), segment_.params.end(), [&](auto& p) { return p.var == name; });
+    };
+    for (int i = 0;; ++i) {
+      std::string name = i < 26 ? std::string(1, static_cast<char>('a' + i)) : fmt::format("t{}", i);
+      if (!taken(name)) return name;
     }
   }
 
