@@ -170,3 +170,49 @@ TEST_F(PassTest, UnfuseThenFuseGivesOneLoopPerActivation) {
 
 }  // namespace
 }  // namespace nnc
+
+namespace nnc {
+namespace {
+
+// cse merges nodes with the same op, attributes and operands (no model the
+// language builds has any today: the builder and the splitter share equal
+// formulas already), and leaves the copies to dce.
+TEST(Cse, MergesIdenticalMapsAndKeepsDifferentOnes) {
+  ir::ExprContext exprs;
+  ir::Graph graph(exprs);
+  auto map = [&](std::vector<ir::ValueId> operands, ir::ExprRef formula, std::vector<std::string> vars) {
+    ir::GraphNode node;
+    node.op = ir::GraphOp::Map;
+    node.operands = std::move(operands);
+    ir::MapSegment segment;
+    segment.columns = 4;
+    segment.inputVars = std::move(vars);
+    segment.outputs = {formula};
+    node.segments.push_back(std::move(segment));
+    return graph.result(graph.add(std::move(node), {{ir::kBatch, 4}}));
+  };
+  ir::GraphNode input;
+  input.op = ir::GraphOp::Input;
+  graph.input = graph.result(graph.add(std::move(input), {{ir::kBatch, 4}}));
+  ir::ExprRef x = exprs.var("x"), y = exprs.var("y");
+  ir::ExprRef sigmoid = exprs.make(ir::Op::Sigmoid, {x});
+  ir::ValueId first = map({graph.input}, sigmoid, {"x"});
+  ir::ValueId second = map({graph.input}, sigmoid, {"x"});
+  ir::ValueId other = map({graph.input}, exprs.make(ir::Op::Tanh, {x}), {"x"});
+  ir::ValueId sum = map({first, second}, exprs.make(ir::Op::Add, {x, y}), {"x", "y"});
+  graph.prediction = map({sum, other}, exprs.make(ir::Op::Mul, {x, y}), {"x", "y"});
+
+  Diagnostics diags;
+  passes::PassContext context(diags, nullptr);
+  EXPECT_TRUE(passes::eliminateCommonSubexpressions(graph, context));
+  EXPECT_TRUE(passes::eliminateDeadNodes(graph, context));
+  EXPECT_EQ(ir::verify(graph), "");
+  // input, sigmoid, tanh, the sum reading sigmoid twice, the product.
+  ASSERT_EQ(graph.nodes().size(), 5u);
+  const ir::GraphNode& sumNode = graph.nodes()[3];
+  EXPECT_EQ(sumNode.operands[0], sumNode.operands[1]);
+  EXPECT_FALSE(passes::eliminateCommonSubexpressions(graph, context));
+}
+
+}  // namespace
+}  // namespace nnc
