@@ -28,22 +28,42 @@ runtime::Loss runtimeLoss(ir::LossKind kind) {
 
 }  // namespace
 
+// Per kernel: argument arrays and column-sum buffers, allocated once.
+struct Scratch {
+  std::vector<const float*> inputs, params;
+  std::vector<float*> outputs;
+  std::vector<Tensor> sums;
+  std::vector<float*> sumPointers;
+
+  Scratch() = default;
+  Scratch(const Scratch& other) : sums(other.sums) {
+    inputs.reserve(other.inputs.capacity());
+    params.reserve(other.params.capacity());
+    outputs.reserve(other.outputs.capacity());
+    for (Tensor& sum : sums) sumPointers.push_back(sum.data());  // its own sums, not the copied pointers
+  }
+  Scratch& operator=(const Scratch&) = delete;
+};
+
+// What one run of the graph writes: the batch-sized values and the kernels'
+// argument arrays. Parameters and their gradients are the model's.
+struct CompiledModel::Workspace {
+  std::vector<Tensor> tensors;  // by slot; only batch-sized slots are used
+  std::vector<Scratch> scratches;
+  int64_t batch = -1;
+};
+
 struct CompiledModel::Impl {
   ir::Graph graph;
-  // Values' storage: value v lives in tensors[slot[v]]. Values the memory
-  // plan puts in one buffer share a tensor (they all have shape [N, C]).
+  // Values' storage: value v lives in slot[v], in the model's tensors
+  // (parameters, gradients) or, if batch-sized, in a Workspace. Values the
+  // memory plan puts in one buffer share a slot (they all have shape [N, C]).
   std::vector<Tensor> tensors;
   std::vector<size_t> slot;
+  std::vector<bool> batchSlot;
   std::vector<std::unique_ptr<Kernel>> kernels;  // one per Map segment, found through kernelIndex
   std::vector<std::vector<size_t>> kernelIndex;  // node -> kernel per segment
-  // Per kernel: argument arrays and column-sum buffers, allocated once.
-  struct Scratch {
-    std::vector<const float*> inputs, params;
-    std::vector<float*> outputs;
-    std::vector<Tensor> sums;
-    std::vector<float*> sumPointers;
-  };
-  std::vector<Scratch> scratches;
+  Workspace own;                            // training's and predict()'s
   size_t lossGradNode = 0;                  // the first backward node
   size_t lossNode = 0;
   runtime::Loss lossKind = runtime::Loss::CrossEntropy;        // what the Loss node computes
@@ -60,32 +80,46 @@ struct CompiledModel::Impl {
 
   explicit Impl(ir::Graph g) : graph(std::move(g)) {}
 
-  // Gives every batch-shaped value the rows of this batch.
-  void shapeFor(int64_t rows) {
-    if (rows == batch) return;
-    batch = rows;
-    std::vector<bool> done(tensors.size(), false);
+  // Gives every batch-shaped value of `ws` the rows of this batch.
+  void shapeFor(Workspace& ws, int64_t rows) const {
+    if (rows == ws.batch) return;
+    ws.batch = rows;
+    std::vector<bool> done(ws.tensors.size(), false);
     for (size_t v = 0; v < graph.numValues(); ++v) {
       const ir::TensorShape& shape = graph.value(static_cast<ir::ValueId>(v)).shape;
-      if (shape.empty() || shape[0] != ir::kBatch || done[slot[v]]) continue;
+      if (!batchSlot[slot[v]] || done[slot[v]]) continue;
       runtime::Shape concrete(shape.begin(), shape.end());
       concrete[0] = rows;
-      tensors[slot[v]] = Tensor(concrete);
+      ws.tensors[slot[v]] = Tensor(concrete);
       done[slot[v]] = true;
     }
   }
 
-  Tensor& at(ir::ValueId id) { return tensors[slot[static_cast<size_t>(id)]]; }
+  Workspace newWorkspace() const {
+    Workspace ws;
+    ws.tensors.resize(tensors.size());
+    ws.scratches = std::vector<Scratch>(own.scratches);  // copies get pointers to their own sums
+    return ws;
+  }
+
+  // The value's tensor: a parameter or gradient is the model's; a batch-sized
+  // value is the workspace's. (Parameters are only read in a forward pass,
+  // so workspaces can run it concurrently.)
+  Tensor& at(Workspace& ws, ir::ValueId id) {
+    size_t s = slot[static_cast<size_t>(id)];
+    return batchSlot[s] ? ws.tensors[s] : tensors[s];
+  }
+  Tensor& at(ir::ValueId id) { return at(own, id); }
 
   // The forward pass on batch x, keeping the tracked maxima if `track`.
-  void runForward(const Tensor& x, bool track) {
-    shapeFor(x.dim(0));
-    std::copy(x.data(), x.data() + x.size(), at(graph.input).data());
+  void runForward(Workspace& ws, const Tensor& x, bool track) {
+    shapeFor(ws, x.dim(0));
+    std::copy(x.data(), x.data() + x.size(), at(ws, graph.input).data());
     for (size_t n = 0; n < lossNode; ++n) {
-      runNode(n, {});
+      runNode(ws, n, {});
       if (!track) continue;
       for (TrackedOutput& t : tracked)
-        if (t.node == n) runtime::maxRowsInto(at(graph.nodes()[n].results[0]), t.maxima.maxima);
+        if (t.node == n) runtime::maxRowsInto(at(ws, graph.nodes()[n].results[0]), t.maxima.maxima);
     }
   }
 
@@ -115,10 +149,17 @@ struct CompiledModel::Impl {
       slot[v] = bufferSlot[static_cast<size_t>(buffer)];
     }
     tensors.resize(count);
+    batchSlot.assign(count, false);
+    for (size_t v = 0; v < graph.numValues(); ++v) {
+      const ir::TensorShape& shape = graph.value(static_cast<ir::ValueId>(v)).shape;
+      if (!shape.empty() && shape[0] == ir::kBatch) batchSlot[slot[v]] = true;
+    }
+    own.tensors.resize(count);
   }
 
-  void runNode(size_t n, std::span<const int32_t> labels) {
+  void runNode(Workspace& ws, size_t n, std::span<const int32_t> labels) {
     const GraphNode& node = graph.nodes()[n];
+    auto at = [&](ir::ValueId id) -> Tensor& { return this->at(ws, id); };
     switch (node.op) {
       case GraphOp::Input:
       case GraphOp::Labels:
@@ -136,7 +177,7 @@ struct CompiledModel::Impl {
         break;
       }
       case GraphOp::ColumnSum: runtime::sumRows(at(node.operands[0]), at(node.results[0])); break;
-      case GraphOp::Map: runMap(n); break;
+      case GraphOp::Map: runMap(ws, n); break;
       case GraphOp::Softmax: runtime::softmaxRows(at(node.operands[0]), at(node.results[0])); break;
       case GraphOp::SoftmaxGrad:
         runtime::softmaxRowsBackward(at(node.operands[0]), at(node.operands[1]), at(node.results[0]));
@@ -151,8 +192,9 @@ struct CompiledModel::Impl {
     }
   }
 
-  void runMap(size_t n) {
+  void runMap(Workspace& ws, size_t n) {
     const GraphNode& node = graph.nodes()[n];
+    auto at = [&](ir::ValueId id) -> Tensor& { return this->at(ws, id); };
     // [N, U] blocks; a [U] value (a parameter gradient summed by autodiff)
     // is one row.
     const Tensor& first = at(node.operands[0]);
@@ -160,7 +202,7 @@ struct CompiledModel::Impl {
     for (size_t s = 0; s < node.segments.size(); ++s) {
       const ir::MapSegment& segment = node.segments[s];
       // Reused every batch: clear() keeps the capacity, so nothing is allocated.
-      Scratch& scratch = scratches[kernelIndex[n][s]];
+      Scratch& scratch = ws.scratches[kernelIndex[n][s]];
       scratch.inputs.clear();
       for (ir::ValueId operand : node.operands) scratch.inputs.push_back(at(operand).data() + segment.firstColumn);
       scratch.params.clear();
@@ -243,7 +285,7 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
       }
       impl->kernelIndex[n].push_back(impl->kernels.size());
       impl->kernels.push_back(std::move(compiled.kernel));
-      Impl::Scratch& scratch = impl->scratches.emplace_back();
+      Scratch& scratch = impl->own.scratches.emplace_back();
       for (size_t k = 0; k < segment.columnSums.size(); ++k) scratch.sums.emplace_back(runtime::Shape{segment.columns});
       for (Tensor& sum : scratch.sums) scratch.sumPointers.push_back(sum.data());
       scratch.inputs.reserve(node.operands.size());
@@ -260,15 +302,26 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
 }
 
 const Tensor& CompiledModel::predict(const Tensor& x) {
-  impl_->runForward(x, false);
+  impl_->runForward(impl_->own, x, false);
   return impl_->at(impl_->graph.prediction);
+}
+
+CompiledModel::WorkspacePtr CompiledModel::newWorkspace() const {
+  return WorkspacePtr(new Workspace(impl_->newWorkspace()));
+}
+
+void CompiledModel::WorkspaceDeleter::operator()(Workspace* workspace) const { delete workspace; }
+
+const Tensor& CompiledModel::predict(const Tensor& x, Workspace& workspace) const {
+  impl_->runForward(workspace, x, false);
+  return impl_->at(workspace, impl_->graph.prediction);
 }
 
 double CompiledModel::trainStep(const Tensor& x, std::span<const int32_t> labels) {
   Impl& m = *impl_;
-  m.runForward(x, true);
-  m.runNode(m.lossNode, labels);
-  for (size_t n = m.lossGradNode; n < m.graph.nodes().size(); ++n) m.runNode(n, labels);
+  m.runForward(m.own, x, true);
+  m.runNode(m.own, m.lossNode, labels);
+  for (size_t n = m.lossGradNode; n < m.graph.nodes().size(); ++n) m.runNode(m.own, n, labels);
   return m.at(m.graph.loss)[0];
 }
 
@@ -329,10 +382,10 @@ std::optional<std::string> CompiledModel::firstNonFiniteLayer(const Tensor& x, s
   // partly overwritten: run it again, checking each node's results as soon
   // as they are computed (forward first, where a NaN enters, then backward).
   Impl& m = *impl_;
-  m.shapeFor(x.dim(0));
+  m.shapeFor(m.own, x.dim(0));
   std::copy(x.data(), x.data() + x.size(), m.at(m.graph.input).data());
   for (size_t n = 0; n < m.graph.nodes().size(); ++n) {
-    m.runNode(n, labels);
+    m.runNode(m.own, n, labels);
     const GraphNode& node = m.graph.nodes()[n];
     if (node.layer.empty() || node.op == GraphOp::Parameter) continue;
     for (ir::ValueId r : node.results)

@@ -20,6 +20,18 @@ public:
   ~CompiledModel() override;
 
   const runtime::Tensor& predict(const runtime::Tensor& x) override;
+
+  // For inference from several threads at once: each thread runs the
+  // forward pass in a workspace of its own (the batch-sized values); the
+  // parameters are shared and only read. Not concurrent with trainStep or
+  // with changing the parameters.
+  struct Workspace;
+  struct WorkspaceDeleter {
+    void operator()(Workspace* workspace) const;
+  };
+  using WorkspacePtr = std::unique_ptr<Workspace, WorkspaceDeleter>;
+  WorkspacePtr newWorkspace() const;
+  const runtime::Tensor& predict(const runtime::Tensor& x, Workspace& workspace) const;
   double trainStep(const runtime::Tensor& x, std::span<const int32_t> labels) override;
   std::vector<runtime::ParameterRef> parameters() override;
   runtime::Loss loss() const override;

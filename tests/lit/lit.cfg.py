@@ -12,6 +12,9 @@ config.test_exec_root = os.path.join(os.path.dirname(config.nnc_binary), "..", "
 
 config.substitutions.append(("%nnc", config.nnc_binary))
 config.substitutions.append(("%examples", config.examples_dir))
+# The build tree (to install from) and the sources (for examples/embed).
+config.substitutions.append(("%build_dir", config.nnc_build_dir))
+config.substitutions.append(("%source_dir", config.nnc_source_dir))
 config.substitutions.append(("FileCheck", config.filecheck))
 # `not` inverts an exit code; Debian ships LLVM's as part of llvm-19-tools.
 config.substitutions.append(("not ", "/usr/lib/llvm-19/bin/not "))

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "frontend/ModelSema.h"
+#include "runtime/CsvReader.h"
+#include "runtime/IdxReader.h"
 
 namespace nnc::cli {
 
@@ -12,6 +14,27 @@ std::optional<LoadedProgram> loadProgram(const std::string& path, Diagnostics& d
   if (!program || diags.hasErrors()) return std::nullopt;
   loaded.program = std::move(*program);
   return loaded;
+}
+
+std::optional<runtime::Dataset> loadDataSource(const frontend::DataSource& source, Diagnostics& diags) {
+  if (source.kind == frontend::DataSource::Kind::Idx)
+    return runtime::loadIdxDataset(source.paths.at(0), source.paths.at(1), diags);
+  runtime::CsvOptions options;
+  options.labelColumn = static_cast<int>(source.labelColumn);
+  return runtime::loadCsvDataset(source.paths.at(0), diags, options);
+}
+
+runtime::OptimizerSettings optimizerSettings(const frontend::OptimizerDef& def) {
+  runtime::OptimizerSettings settings;
+  settings.kind = def.kind == frontend::OptimizerDef::Kind::SGD ? runtime::OptimizerSettings::Kind::SGD
+                                                                : runtime::OptimizerSettings::Kind::Adam;
+  settings.learningRate = static_cast<float>(def.learningRate);
+  settings.momentum = static_cast<float>(def.momentum);
+  settings.weightDecay = static_cast<float>(def.weightDecay);
+  settings.beta1 = static_cast<float>(def.beta1);
+  settings.beta2 = static_cast<float>(def.beta2);
+  settings.epsilon = static_cast<float>(def.epsilon);
+  return settings;
 }
 
 void checkLabels(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,

@@ -8,6 +8,7 @@
 #include "frontend/Model.h"
 #include "ir/Graph.h"
 #include "runtime/Dataset.h"
+#include "runtime/Optimizer.h"
 #include "support/Diagnostics.h"
 
 namespace nnc::cli {
@@ -18,6 +19,12 @@ struct LoadedProgram {
 };
 
 std::optional<LoadedProgram> loadProgram(const std::string& path, Diagnostics& diags);
+
+// The samples a `train` declaration names (idx or csv).
+std::optional<runtime::Dataset> loadDataSource(const frontend::DataSource& source, Diagnostics& diags);
+
+// The optimiser a `train` declaration configures.
+runtime::OptimizerSettings optimizerSettings(const frontend::OptimizerDef& def);
 
 // Checks that a data set's labels suit the model's output and loss (one
 // unit per class for cross_entropy, 0/1 labels and one unit for the bce

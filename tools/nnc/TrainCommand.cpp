@@ -50,14 +50,6 @@ std::vector<OptionSpec> trainOptions() {
   return specs;
 }
 
-std::optional<runtime::Dataset> loadData(const frontend::DataSource& source, Diagnostics& diags) {
-  if (source.kind == frontend::DataSource::Kind::Idx)
-    return runtime::loadIdxDataset(source.paths.at(0), source.paths.at(1), diags);
-  runtime::CsvOptions options;
-  options.labelColumn = static_cast<int>(source.labelColumn);
-  return runtime::loadCsvDataset(source.paths.at(0), diags, options);
-}
-
 // Progress on a terminal: one line redrawn in place; elsewhere (logs, CI)
 // only the line at the end of each epoch.
 class ProgressPrinter {
@@ -215,7 +207,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   const SourceBuffer* source = program.sources.empty() ? nullptr : program.sources.front().get();
   auto load = [&](const frontend::DataSource& data, const char* what) {
     size_t errorsBefore = diags.errorCount();
-    std::optional<runtime::Dataset> loadedData = loadData(data, diags);
+    std::optional<runtime::Dataset> loadedData = loadDataSource(data, diags);
     if (diags.errorCount() != errorsBefore)
       diags.note(source, data.range, fmt::format("while loading the {} data of `train {}`", what, training.model));
     return loadedData;
@@ -265,16 +257,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     diags.error(error);
     return failWith(err, diags);
   }
-  runtime::OptimizerSettings settings;
-  settings.kind = training.optimizer.kind == frontend::OptimizerDef::Kind::SGD ? runtime::OptimizerSettings::Kind::SGD
-                                                                                : runtime::OptimizerSettings::Kind::Adam;
-  settings.learningRate = static_cast<float>(training.optimizer.learningRate);
-  settings.momentum = static_cast<float>(training.optimizer.momentum);
-  settings.weightDecay = static_cast<float>(training.optimizer.weightDecay);
-  settings.beta1 = static_cast<float>(training.optimizer.beta1);
-  settings.beta2 = static_cast<float>(training.optimizer.beta2);
-  settings.epsilon = static_cast<float>(training.optimizer.epsilon);
-  runtime::Optimizer optimizer(settings);
+  runtime::Optimizer optimizer(optimizerSettings(training.optimizer));
 
   // Training-time lints report like the compiler's, at the model's source.
   passes::PassContext lints(diags, source, flags->lints);

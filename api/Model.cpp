@@ -1,0 +1,276 @@
+// The public library (include/nnc/nnc.h) over the compiler: the same steps
+// as `nnc train`, with diagnostics returned instead of printed.
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "backend/CompiledModel.h"
+#include "nnc/nnc.h"
+#include "frontend/ModelSema.h"
+#include "runtime/Checkpoint.h"
+#include "runtime/Trainer.h"
+#include "tools/nnc/CompilerFlags.h"
+#include "tools/nnc/ModelInput.h"
+#include "tools/nnc/TrainingCheckpoint.h"
+
+namespace nnc {
+
+namespace {
+
+Message::Severity severity(Severity s) {
+  switch (s) {
+    case Severity::Error: return Message::Severity::Error;
+    case Severity::Warning: return Message::Severity::Warning;
+    case Severity::Note: return Message::Severity::Note;
+  }
+  return Message::Severity::Error;
+}
+
+Status statusOf(const Diagnostics& diags) {
+  std::vector<Message> messages;
+  for (const Diagnostic& d : diags.all())
+    messages.push_back({severity(d.severity), d.file, static_cast<int>(d.range.begin.line),
+                        static_cast<int>(d.range.begin.column), d.message, renderDiagnostic(d)});
+  return Status(std::move(messages));
+}
+
+}  // namespace
+
+Status::Status(std::vector<Message> messages) : messages_(std::move(messages)) {}
+
+Status Status::error(std::string message) {
+  Diagnostics diags;
+  diags.error(std::move(message));
+  return statusOf(diags);
+}
+
+bool Status::ok() const {
+  return std::none_of(messages_.begin(), messages_.end(),
+                      [](const Message& m) { return m.severity == Message::Severity::Error; });
+}
+
+std::string Status::text() const {
+  std::string out;
+  for (const Message& m : messages_) out += m.rendered;
+  return out;
+}
+
+struct Model::Impl {
+  cli::LoadedProgram loaded;
+  const frontend::ModelDef* def = nullptr;
+  std::optional<frontend::TrainingDef> training;
+  std::unique_ptr<backend::FormulaJIT> jit;
+  std::unique_ptr<backend::CompiledModel> compiled;
+  std::unique_ptr<runtime::Optimizer> optimizer;
+  // Workspaces for concurrent predict() calls, reused.
+  mutable std::mutex poolLock;
+  mutable std::vector<backend::CompiledModel::WorkspacePtr> pool;
+
+  runtime::ParameterRef* find(std::vector<runtime::ParameterRef>& parameters, const std::string& name) {
+    for (runtime::ParameterRef& p : parameters)
+      if (p.name == name) return &p;
+    return nullptr;
+  }
+};
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+// Builds Models (it may use the private constructor and Impl).
+struct ModelFactory {
+  static CompileResult compile(std::optional<frontend::Program> program, std::unique_ptr<ir::ExprContext> exprs,
+                               const CompileOptions& options, Diagnostics& diags);
+};
+
+CompileResult Model::compileFile(const std::string& path, const CompileOptions& options) {
+  Diagnostics diags;
+  auto exprs = std::make_unique<ir::ExprContext>();
+  std::optional<frontend::Program> program = frontend::analyzeProgram(path, *exprs, diags);
+  return ModelFactory::compile(std::move(program), std::move(exprs), options, diags);
+}
+
+CompileResult Model::compileString(const std::string& text, const std::string& name, const CompileOptions& options) {
+  Diagnostics diags;
+  auto exprs = std::make_unique<ir::ExprContext>();
+  std::optional<frontend::Program> program = frontend::analyzeProgramText(name, text, *exprs, diags);
+  return ModelFactory::compile(std::move(program), std::move(exprs), options, diags);
+}
+
+CompileResult ModelFactory::compile(std::optional<frontend::Program> program, std::unique_ptr<ir::ExprContext> exprs,
+                                    const CompileOptions& options, Diagnostics& diags) {
+  CompileResult result;
+  auto fail = [&] {
+    result.status = statusOf(diags);
+    return std::move(result);
+  };
+  if (!program || diags.hasErrors()) return fail();
+  auto impl = std::make_unique<Model::Impl>();
+  impl->loaded.exprs = std::move(exprs);
+  impl->loaded.program = std::move(*program);
+  const frontend::Program& p = impl->loaded.program;
+  for (const frontend::ModelDef& m : p.models)
+    if (options.model.empty() || m.name == options.model) impl->def = impl->def ? impl->def : &m;
+  if (!impl->def) {
+    diags.error(options.model.empty() ? std::string("the program defines no model")
+                                      : fmt::format("the program defines no model '{}'", options.model));
+    return fail();
+  }
+  for (const frontend::TrainingDef& t : p.trainings)
+    if (t.model == impl->def->name && !impl->training) impl->training = t;
+  if (options.optimizationLevel < 0 || options.optimizationLevel > 3) {
+    diags.error(fmt::format("optimization level {} is not 0 to 3", options.optimizationLevel));
+    return fail();
+  }
+  cli::CompilerFlags flags;
+  flags.pipeline.optimizationLevel = options.optimizationLevel;
+  flags.lints.warningsAreErrors = options.warningsAreErrors;
+  std::ostringstream log;  // --print-after and --stats are CLI features: nothing is written
+  std::optional<ir::Graph> graph = cli::compileModelGraph(*impl->def, impl->loaded, flags, diags, log);
+  if (!graph) return fail();
+  std::string error;
+  impl->jit = backend::FormulaJIT::create(error);
+  if (impl->jit) impl->compiled = backend::CompiledModel::compile(std::move(*graph), *impl->jit, options.seed, error);
+  if (!impl->compiled) {
+    diags.error(error);
+    return fail();
+  }
+  frontend::OptimizerDef optimizer = impl->training ? impl->training->optimizer : frontend::OptimizerDef{};
+  if (options.learningRate > 0) optimizer.learningRate = options.learningRate;
+  impl->optimizer = std::make_unique<runtime::Optimizer>(cli::optimizerSettings(optimizer));
+  result.model.reset(new Model(std::move(impl)));
+  result.status = statusOf(diags);  // the warnings
+  return result;
+}
+
+const std::string& Model::name() const { return impl_->def->name; }
+int64_t Model::inputSize() const { return impl_->def->inputSize; }
+int64_t Model::outputSize() const { return impl_->def->layers.back().units; }
+
+Status Model::predict(std::span<const float> input, std::span<float> output) const {
+  int64_t features = inputSize();
+  if (input.size() % static_cast<size_t>(features) != 0)
+    return Status::error(fmt::format("predict: {} input values are not whole rows of {} features", input.size(), features));
+  int64_t rows = static_cast<int64_t>(input.size()) / features;
+  if (output.size() != static_cast<size_t>(rows * outputSize()))
+    return Status::error(fmt::format("predict: the output holds {} values; {} rows of {} outputs need {}",
+                                     output.size(), rows, outputSize(), rows * outputSize()));
+  backend::CompiledModel::WorkspacePtr workspace;
+  {
+    std::lock_guard<std::mutex> lock(impl_->poolLock);
+    if (!impl_->pool.empty()) {
+      workspace = std::move(impl_->pool.back());
+      impl_->pool.pop_back();
+    }
+  }
+  if (!workspace) workspace = impl_->compiled->newWorkspace();
+  runtime::Tensor x({rows, features});
+  std::copy(input.begin(), input.end(), x.data());
+  const runtime::Tensor& y = impl_->compiled->predict(x, *workspace);
+  std::copy(y.data(), y.data() + y.size(), output.begin());
+  std::lock_guard<std::mutex> lock(impl_->poolLock);
+  impl_->pool.push_back(std::move(workspace));
+  return {};
+}
+
+Status Model::trainStep(std::span<const float> input, std::span<const int32_t> labels, double* loss) {
+  int64_t features = inputSize();
+  if (labels.empty() || input.size() != labels.size() * static_cast<size_t>(features))
+    return Status::error(fmt::format("trainStep: {} input values and {} labels are not rows of {} features, one "
+                                     "label each", input.size(), labels.size(), features));
+  int64_t classes = std::max<int64_t>(outputSize(), 2);
+  for (int32_t label : labels)
+    if (label < 0 || label >= classes)
+      return Status::error(fmt::format("trainStep: label {} is not a class of the model's {} outputs", label,
+                                       outputSize()));
+  runtime::Tensor x({static_cast<int64_t>(labels.size()), features});
+  std::copy(input.begin(), input.end(), x.data());
+  double value = impl_->compiled->trainStep(x, labels);
+  std::vector<runtime::ParameterRef> parameters = impl_->compiled->parameters();
+  bool finite = std::isfinite(value);
+  for (const runtime::ParameterRef& p : parameters) finite = finite && runtime::allFinite(*p.gradient);
+  if (!finite) {
+    std::optional<std::string> layer = impl_->compiled->firstNonFiniteLayer(x, labels);
+    return Status::error(fmt::format("trainStep: the loss or a gradient is not finite{}; the parameters were not "
+                                     "updated",
+                                     layer ? fmt::format(" (first in layer '{}')", *layer) : ""));
+  }
+  impl_->optimizer->step(parameters);
+  if (loss) *loss = value;
+  return {};
+}
+
+Status Model::train(const TrainOptions& options) {
+  Diagnostics diags;
+  if (!impl_->training) {
+    diags.error(fmt::format("model '{}' has no `train` declaration naming its data", name()));
+    return statusOf(diags);
+  }
+  const frontend::TrainingDef& training = *impl_->training;
+  std::optional<runtime::Dataset> trainData = cli::loadDataSource(training.data, diags);
+  std::optional<runtime::Dataset> testData;
+  if (trainData && training.test) testData = cli::loadDataSource(*training.test, diags);
+  if (!trainData || (training.test && !testData)) return statusOf(diags);
+  if (!testData) testData = runtime::splitOff(*trainData, training.testFraction, training.seed);
+  const SourceBuffer* source = impl_->loaded.program.sources.front().get();
+  if (trainData->featureCount() != inputSize())
+    diags.error(source, training.data.range,
+                fmt::format("the data has {} features per sample, but model '{}' takes input {}",
+                            trainData->featureCount(), name(), inputSize()));
+  cli::checkLabels(*impl_->def, *trainData, source, training.data.range, "training", diags);
+  if (trainData->sampleCount() == 0 || testData->sampleCount() == 0)
+    diags.error(source, training.data.range, "the training or test data is empty");
+  if (diags.hasErrors()) return statusOf(diags);
+  runtime::TrainSettings settings{options.epochs > 0 ? options.epochs : training.epochs, training.batchSize,
+                                  training.seed, 0};
+  runtime::TrainEvents events;
+  events.epochDone = [&](const runtime::EpochReport& r) {
+    if (!options.onEpoch) return true;
+    return options.onEpoch({r.epoch, r.epochs, r.trainLoss, r.test.loss, r.test.accuracy, r.seconds});
+  };
+  runtime::TrainResult result =
+      runtime::train(*impl_->compiled, *impl_->optimizer, *trainData, *testData, settings, events);
+  if (!result.error.empty()) diags.error(result.error);
+  return statusOf(diags);
+}
+
+std::vector<ParameterInfo> Model::parameters() const {
+  std::vector<ParameterInfo> out;
+  for (const runtime::ParameterRef& p : impl_->compiled->parameters()) out.push_back({p.name, p.value->shape()});
+  return out;
+}
+
+Status Model::getParameter(const std::string& name, std::vector<float>& values) const {
+  std::vector<runtime::ParameterRef> parameters = impl_->compiled->parameters();
+  runtime::ParameterRef* p = impl_->find(parameters, name);
+  if (!p) return Status::error(fmt::format("model '{}' has no parameter '{}'", this->name(), name));
+  values.assign(p->value->data(), p->value->data() + p->value->size());
+  return {};
+}
+
+Status Model::setParameter(const std::string& name, std::span<const float> values) {
+  std::vector<runtime::ParameterRef> parameters = impl_->compiled->parameters();
+  runtime::ParameterRef* p = impl_->find(parameters, name);
+  if (!p) return Status::error(fmt::format("model '{}' has no parameter '{}'", this->name(), name));
+  if (static_cast<int64_t>(values.size()) != p->value->size())
+    return Status::error(fmt::format("parameter '{}' has {} values ({}), not {}", name, p->value->size(),
+                                     p->value->shapeString(), values.size()));
+  std::copy(values.begin(), values.end(), p->value->data());
+  return {};
+}
+
+Status Model::save(const std::string& path) const {
+  Diagnostics diags;
+  runtime::saveCheckpoint(path, cli::makeCheckpoint(*impl_->compiled, *impl_->optimizer, 0, name()), diags);
+  return statusOf(diags);
+}
+
+Status Model::load(const std::string& path) {
+  Diagnostics diags;
+  cli::restore(path, name(), *impl_->compiled, *impl_->optimizer, diags);
+  return statusOf(diags);
+}
+
+}  // namespace nnc
