@@ -42,10 +42,22 @@ void SvgWriter::line(double x1, double y1, double x2, double y2, std::string_vie
                       dash.empty() ? "" : fmt::format(" stroke-dasharray=\"{}\"", escapeXml(dash)));
 }
 
+namespace {
+
+std::string classAttribute(std::string_view cls) {
+  return cls.empty() ? "" : fmt::format(" class=\"{}\"", escapeXml(cls));
+}
+
+}  // namespace
+
+void SvgWriter::beginGroup(std::string_view cls) { out_ += fmt::format("<g{}>\n", classAttribute(cls)); }
+
+void SvgWriter::endGroup() { out_ += "</g>\n"; }
+
 void SvgWriter::path(const std::string& d, std::string_view stroke, double width, std::string_view dash,
-                     std::string_view clipId) {
-  out_ += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" stroke-linejoin=\"round\"{}{}/>\n",
-                      d, escapeXml(stroke), width,
+                     std::string_view clipId, std::string_view cls) {
+  out_ += fmt::format("<path{} d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" stroke-linejoin=\"round\"{}{}/>\n",
+                      classAttribute(cls), d, escapeXml(stroke), width,
                       dash.empty() ? "" : fmt::format(" stroke-dasharray=\"{}\"", escapeXml(dash)),
                       clipId.empty() ? "" : fmt::format(" clip-path=\"url(#{})\"", escapeXml(clipId)));
 }
@@ -56,9 +68,9 @@ void SvgWriter::circle(double cx, double cy, double r, std::string_view fill, st
 }
 
 void SvgWriter::text(double x, double y, std::string_view content, std::string_view anchor, double size, bool bold,
-                     double rotate) {
-  out_ += fmt::format("<text x=\"{:.2f}\" y=\"{:.2f}\" font-size=\"{}\" text-anchor=\"{}\"{}{}>{}</text>\n", x, y,
-                      size, escapeXml(anchor), bold ? " font-weight=\"bold\"" : "",
+                     double rotate, std::string_view cls) {
+  out_ += fmt::format("<text{} x=\"{:.2f}\" y=\"{:.2f}\" font-size=\"{}\" text-anchor=\"{}\"{}{}>{}</text>\n",
+                      classAttribute(cls), x, y, size, escapeXml(anchor), bold ? " font-weight=\"bold\"" : "",
                       rotate == 0 ? "" : fmt::format(" transform=\"rotate({} {:.2f} {:.2f})\"", rotate, x, y),
                       escapeXml(content));
 }

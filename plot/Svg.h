@@ -16,11 +16,15 @@ public:
             std::string_view dash = "");
   // A path's `d` (see PathBuilder), clipped to the clip rectangle `clipId` if given.
   void path(const std::string& d, std::string_view stroke, double width, std::string_view dash = "",
-            std::string_view clipId = "");
+            std::string_view clipId = "", std::string_view cls = "");
   void circle(double cx, double cy, double r, std::string_view fill, std::string_view clipId = "");
   // anchor: start, middle or end; rotate: degrees about (x, y).
   void text(double x, double y, std::string_view content, std::string_view anchor = "start", double size = 12,
-            bool bold = false, double rotate = 0);
+            bool bold = false, double rotate = 0, std::string_view cls = "");
+  // <g class="cls">...</g>: a class names what an element is (a panel, a
+  // tick label, a series) for readers and for tests of the structure.
+  void beginGroup(std::string_view cls);
+  void endGroup();
   // Defines a clip rectangle referred to by `id`.
   void clipRect(std::string_view id, double x, double y, double w, double h);
 

@@ -71,7 +71,8 @@ void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double origin
   axes.y = {axes.y.lo - margin, axes.y.hi + margin};
   double bottom = axes.top + axes.height, right = axes.left + axes.width;
 
-  svg.text(axes.left + axes.width / 2, originY + 24, chart.title, "middle", 15, true);
+  svg.beginGroup("panel");
+  svg.text(axes.left + axes.width / 2, originY + 24, chart.title, "middle", 15, true, 0, "title");
   // Grid and tick labels.
   std::vector<double> xTicks = niceTicks(axes.x, kTickTarget, chart.integerX);
   double xStep = xTicks.size() > 1 ? xTicks[1] - xTicks[0] : 1;
@@ -79,14 +80,14 @@ void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double origin
     double x = axes.px(t);
     svg.line(x, axes.top, x, bottom, "#e5e5e5");
     svg.line(x, bottom, x, bottom + 5, "#444444");
-    svg.text(x, bottom + 18, formatTick(t, xStep), "middle");
+    svg.text(x, bottom + 18, formatTick(t, xStep), "middle", 12, false, 0, "x-tick");
   }
   if (chart.logY) {
     for (double e : yTicks) {
       double y = axes.top + axes.height - (e - axes.y.lo) / (axes.y.hi - axes.y.lo) * axes.height;
       svg.line(axes.left, y, right, y, "#e5e5e5");
       svg.line(axes.left - 5, y, axes.left, y, "#444444");
-      svg.text(axes.left - 8, y + 4, formatPowerOfTen(static_cast<int>(e)), "end");
+      svg.text(axes.left - 8, y + 4, formatPowerOfTen(static_cast<int>(e)), "end", 12, false, 0, "y-tick");
     }
   } else {
     double yStep = yTicks.size() > 1 ? yTicks[1] - yTicks[0] : 1;
@@ -94,15 +95,17 @@ void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double origin
       double y = axes.py(t);
       svg.line(axes.left, y, right, y, "#e5e5e5");
       svg.line(axes.left - 5, y, axes.left, y, "#444444");
-      svg.text(axes.left - 8, y + 4, formatTick(t, yStep), "end");
+      svg.text(axes.left - 8, y + 4, formatTick(t, yStep), "end", 12, false, 0, "y-tick");
     }
     // The lines through 0 orient a reader of activation plots.
     if (axes.y.lo < 0 && axes.y.hi > 0) svg.line(axes.left, axes.py(0), right, axes.py(0), "#9a9a9a");
   }
   if (!chart.integerX && axes.x.lo < 0 && axes.x.hi > 0) svg.line(axes.px(0), axes.top, axes.px(0), bottom, "#9a9a9a");
   svg.rect(axes.left, axes.top, axes.width, axes.height, "none", "#444444");
-  svg.text(axes.left + axes.width / 2, bottom + 40, chart.xLabel, "middle", 13);
-  svg.text(originX + 16, axes.top + axes.height / 2, chart.yLabel, "middle", 13, false, -90);
+  if (!chart.xLabel.empty())
+    svg.text(axes.left + axes.width / 2, bottom + 40, chart.xLabel, "middle", 13, false, 0, "x-label");
+  if (!chart.yLabel.empty())
+    svg.text(originX + 16, axes.top + axes.height / 2, chart.yLabel, "middle", 13, false, -90, "y-label");
 
   // The series, clipped to the plot area (outliers beyond the range).
   std::string clip = fmt::format("plot{}", panel);
@@ -111,7 +114,7 @@ void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double origin
     const Series& s = chart.series[k];
     PathBuilder path;
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) path.point(axes.px(s.x[i]), axes.py(s.y[i]));
-    svg.path(path.d(), seriesColour(k), 2, s.dash, clip);
+    svg.path(path.d(), seriesColour(k), 2, s.dash, clip, "series");
     if (s.markers)
       for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
         if (std::isfinite(axes.py(s.y[i]))) svg.circle(axes.px(s.x[i]), axes.py(s.y[i]), 3, seriesColour(k), clip);
@@ -122,8 +125,9 @@ void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double origin
   for (size_t k = 0; k < chart.series.size(); ++k) {
     double y = axes.top + 10 + 20 * static_cast<double>(k);
     svg.line(legendX, y, legendX + kLegendSwatch - 4, y, seriesColour(k), 2.5, chart.series[k].dash);
-    svg.text(legendX + kLegendSwatch + 2, y + 4, chart.series[k].label);
+    svg.text(legendX + kLegendSwatch + 2, y + 4, chart.series[k].label, "start", 12, false, 0, "legend");
   }
+  svg.endGroup();
 }
 
 }  // namespace
