@@ -73,6 +73,16 @@ std::string firstWord(const std::string& text) {
   return text.substr(0, end);
 }
 
+// Blank lines and comments only: nothing to do (a script's comments).
+bool onlyComments(const std::string& text) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    line = trim(line);
+    if (!line.empty() && line[0] != '#' && line.rfind("//", 0) != 0) return false;
+  }
+  return true;
+}
+
 bool isDeclaration(const std::string& text) {
   std::string word = firstWord(text);
   return std::find(std::begin(kKeywords), std::end(kKeywords), word) != std::end(kKeywords) &&
@@ -114,7 +124,7 @@ backend::FormulaJIT* ReplSession::jit() {
 
 bool ReplSession::handle(const std::string& entry) {
   std::string text = trim(entry);
-  if (text.empty()) return true;
+  if (onlyComments(text)) return true;
   if (text[0] == ':') {
     std::string name = firstWord(text.substr(1));
     if (name == "quit" || name == "q" || name == "exit") return false;
