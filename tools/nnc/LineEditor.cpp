@@ -29,6 +29,8 @@ char** complete(const char* word, int start, int) {
   // A file name after :load or --svg: libedit's own file name completion.
   if (before.rfind(":load ", 0) == 0 || before.find("--svg ") != std::string::npos) return nullptr;
   rl_attempted_completion_over = 1;  // otherwise libedit falls back to file names
+  // A command is followed by its arguments; a name often by `(`, so no space.
+  rl_completion_append_character = word[0] == ':' ? ' ' : '\0';
   static std::vector<std::string> matches;
   matches = (*activeCompleter)(before, word);
   pendingMatches = &matches;
