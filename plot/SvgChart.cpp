@@ -52,7 +52,9 @@ Range xRangeOf(const Chart& chart) {
   Range r = dataRange(xs, false);
   // One epoch is one point: give it some room.
   if (chart.integerX && r.hi - r.lo < 1) r = {r.lo - 0.5, r.hi + 0.5};
-  return r;
+  // Markers on the first and last points stay whole inside the frame.
+  double margin = chart.series.empty() || !chart.series.front().markers ? 0 : 0.03 * (r.hi - r.lo);
+  return {r.lo - margin, r.hi + margin};
 }
 
 void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double originY, size_t panel) {

@@ -5,6 +5,7 @@ usage: repl_pty.py NNC LINE...   (each LINE is typed, then Enter; "\\t" is Tab)
 """
 import os
 import pty
+import re
 import select
 import sys
 import time
@@ -37,11 +38,13 @@ def main():
         os.write(fd, line.encode().replace(b"\\t", b"\t") + b"\r")
         shown += read_until_quiet(fd)
     os.write(fd, b"\x04")  # Ctrl-D: end of input
-    shown += read_until_quiet(fd)
+    # Everything up to the end, however slow the machine: the child closing
+    # the terminal ends the reading. (Lines typed early are fine: the
+    # terminal keeps them until the REPL reads its next line.)
+    shown += read_until_quiet(fd, quiet=20.0)
     _, status = os.waitpid(pid, 0)
     text = shown.decode("utf-8", "replace").replace("\r", "")
     # Drop terminal control sequences (libedit redraws lines).
-    import re
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x07|\x08", "", text)
     sys.stdout.write(text)
     print(f"\nexit status {os.waitstatus_to_exitcode(status)}")
