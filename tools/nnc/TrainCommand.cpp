@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "backend/CompiledModel.h"
-#include "runtime/AtomicFile.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/CsvReader.h"
 #include "runtime/IdxReader.h"
@@ -17,6 +16,8 @@
 #include "tools/nnc/CompilerFlags.h"
 #include "tools/nnc/DeadUnits.h"
 #include "tools/nnc/ModelInput.h"
+#include "tools/nnc/OutputFile.h"
+#include "tools/nnc/TrainingPlots.h"
 #include "tools/nnc/TrainingCheckpoint.h"
 #include "tools/nnc/Options.h"
 
@@ -26,7 +27,8 @@ namespace {
 
 const char* kUsage =
     "usage: nnc train F.nn [--epochs N] [--batch N] [--lr X] [--seed N] [--save P] [--load P]\n"
-    "                      [--metrics-json P] [--model NAME] [--grad-norms] [--dead-units-threshold F]\n"
+    "                      [--metrics-json P] [--model NAME] [--grad-norms] [--plot-dir DIR]\n"
+    "                      [--dead-units-threshold F]\n"
     "\n"
     "Trains the model of F.nn's `train` declaration on its data, showing progress,\n"
     "and reports the accuracy on the test data. Options override the file's settings.\n\n";
@@ -42,6 +44,7 @@ std::vector<OptionSpec> trainOptions() {
       {"metrics-json", "P", "write the final figures as JSON"},
       {"model", "NAME", "which `train` declaration to run, when the file has several"},
       {"grad-norms", "", "after every epoch, print each layer's weight-gradient norm (RMS over the steps)"},
+      {"plot-dir", "DIR", "after training, write SVG charts of the loss, accuracy and gradient norms per epoch"},
       {"dead-units-threshold", "F", "-Wdead-units: warn when more than this fraction of a layer's relu units die "
                                     "(default 0.5)"},
   };
@@ -96,6 +99,14 @@ void checkWritable(const std::string& option, const std::string& path, Diagnosti
     diags.error(fmt::format("--{} {}: it is a directory", option, path));
 }
 
+// --plot-dir: created if missing, and checked now rather than after training.
+void makePlotDirectory(const std::string& dir, Diagnostics& diags) {
+  std::error_code code;
+  std::filesystem::create_directories(dir, code);
+  if (code || !std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0)
+    diags.error(fmt::format("--plot-dir {}: cannot write into it{}", dir, code ? ": " + code.message() : ""));
+}
+
 using LayerNorms = std::vector<std::pair<std::string, double>>;
 
 // Each layer's weight-gradient norm, in forward order (--grad-norms).
@@ -127,16 +138,6 @@ std::string metricsJson(const runtime::TrainResult& result, double seconds, int6
       last.epoch, last.test.accuracy, last.test.loss, last.trainLoss, seconds,
       seconds > 0 ? static_cast<double>(samples) / seconds : 0.0,
       gradNorms.empty() ? "" : fmt::format(",\n  \"grad_norms\": {{{}}}", norms));
-}
-
-bool writeText(const std::string& path, const std::string& text, Diagnostics& diags) {
-  std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(text.data()), text.size());
-  std::span<const std::byte> pieces[] = {bytes};
-  if (std::error_code error = runtime::writeFileAtomically(path, pieces)) {
-    diags.error(fmt::format("cannot write '{}': {}", path, error.message()));
-    return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -181,6 +182,8 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (auto path = options->get("save")) checkWritable("save", *path, diags);
   if (auto path = options->get("metrics-json")) checkWritable("metrics-json", *path, diags);
+  std::optional<std::string> plotDir = options->get("plot-dir");
+  if (plotDir) makePlotDirectory(*plotDir, diags);
   frontend::TrainingDef training = *chosen;
   if (auto v = options->get("epochs")) training.epochs = parseInteger("epochs", *v, 1, 100000, diags).value_or(0);
   if (auto v = options->get("batch")) training.batchSize = parseInteger("batch", *v, 1, 1 << 20, diags).value_or(0);
@@ -268,7 +271,8 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   }
 
   runtime::TrainSettings trainSettings{training.epochs, training.batchSize, training.seed, 0};
-  trainSettings.gradientNorms = options->has("grad-norms");
+  // The charts always include the gradient norms: they are the picture of vanishing gradients.
+  trainSettings.gradientNorms = options->has("grad-norms") || plotDir;
   if (auto path = options->get("load")) {
     std::optional<int64_t> done = restore(*path, model->name, *compiled, optimizer, diags);
     if (!done) {
@@ -288,7 +292,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   };
   events.epochDone = [&](const runtime::EpochReport& report) {
     progress.epoch(report);
-    if (trainSettings.gradientNorms) out << gradientNormLine(layerGradientNorms(*model, report)) << std::flush;
+    if (options->has("grad-norms")) out << gradientNormLine(layerGradientNorms(*model, report)) << std::flush;
     currentEpoch = report.epoch + 1;
     if (deadUnits && deadUnits->check(report, lints)) {
       if (diags.hasErrors()) return false;  // -Werror
@@ -298,6 +302,13 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     return runtime::saveCheckpoint(*savePath, makeCheckpoint(*compiled, optimizer, report.epoch, model->name), diags);
   };
   runtime::TrainResult result = runtime::train(*compiled, optimizer, *trainData, *testData, trainSettings, events);
+  // Also after a failure: the epochs before it show how it came about.
+  if (plotDir && !result.epochs.empty()) {
+    std::vector<std::string> written = writeTrainingPlots(*plotDir, *model, result.epochs, diags);
+    if (!written.empty()) out << "charts:";
+    for (const std::string& path : written) out << " " << path;
+    if (!written.empty()) out << "\n";
+  }
   if (diags.hasErrors() || !result.error.empty() || result.stoppedByCaller) {
     if (!result.error.empty()) diags.error(result.error);
     return failWith(err, diags);
@@ -318,7 +329,8 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
                      seconds / static_cast<double>(result.epochs.size()),
                      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);
   if (auto path = options->get("metrics-json");
-      path && !writeText(*path, metricsJson(result, seconds, samples, layerGradientNorms(*model, last)), diags)) {
+      path && !writeTextFile(*path, metricsJson(result, seconds, samples,
+                                                options->has("grad-norms") ? layerGradientNorms(*model, last) : LayerNorms{}), diags)) {
     return failWith(err, diags);
   }
   return 0;

@@ -22,6 +22,8 @@ const char* kHelp =
     "  check   check a .nn file and run the lints over its models\n"
     "  predict a trained model's outputs for samples\n"
     "  backprop loss and parameter gradients for one batch (checks against other frameworks)\n"
+    "  plot    draw activations and their derivatives as an SVG chart\n"
+    "  repl    define activations, evaluate, differentiate and plot them interactively\n"
     "\n"
     "Run `nnc <command> --help` for a command's options; docs/cli.md has them all.\n";
 
@@ -35,7 +37,9 @@ constexpr Command kCommands[] = {{"grad", nnc::cli::runGrad},
                                  {"compile", nnc::cli::runCompile},
                                  {"predict", nnc::cli::runPredict},
                                  {"backprop", nnc::cli::runBackprop},
-                                 {"check", nnc::cli::runCheck}};
+                                 {"check", nnc::cli::runCheck},
+                                 {"plot", nnc::cli::runPlot},
+                                 {"repl", nnc::cli::runRepl}};
 
 // The front end, the simplifier and the printer recurse over formulas; at
 // the parser's limits (docs/language.md) that can exceed the 8 MB default

@@ -1,0 +1,32 @@
+#pragma once
+// What a chart shows, independent of how it is drawn (SvgChart.h draws it
+// as SVG, TerminalChart.h as Unicode braille text).
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nnc::plot {
+
+// A line through (x[i], y[i]). A non-finite y (NaN, Inf) breaks the line:
+// nothing is drawn to or from it.
+struct Series {
+  std::string label;
+  std::vector<double> x, y;
+  bool markers = false;  // also mark each point (few points: per-epoch figures)
+  std::string dash;      // SVG stroke-dasharray, e.g. "6 3"; empty: solid
+};
+
+struct Range {
+  double lo = 0, hi = 1;
+};
+
+struct Chart {
+  std::string title;
+  std::string xLabel, yLabel;
+  std::vector<Series> series;
+  std::optional<Range> xRange;  // empty: the data's
+  bool logY = false;            // log10 scale; values <= 0 break the line
+  bool integerX = false;        // x ticks on whole numbers only (epochs)
+};
+
+}  // namespace nnc::plot

@@ -1,0 +1,152 @@
+#include "plot/SvgChart.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "plot/Scale.h"
+#include "plot/Svg.h"
+
+namespace nnc::plot {
+
+namespace {
+
+// Panel geometry, in pixels.
+constexpr double kPanelHeight = 380;
+constexpr double kPlotWidth = 420;
+constexpr double kMarginLeft = 64, kMarginTop = 40, kMarginBottom = 52, kMarginRight = 16;
+constexpr double kLegendSwatch = 26, kCharWidth = 7.2;  // 12px sans-serif, roughly
+constexpr int kTickTarget = 6;
+
+// Okabe-Ito's palette: distinct in colour and in lightness.
+constexpr const char* kPalette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                    "#E69F00", "#56B4E9", "#000000", "#F0E442"};
+
+double legendWidth(const Chart& chart) {
+  size_t longest = 0;
+  for (const Series& s : chart.series) longest = std::max(longest, s.label.size());
+  return longest == 0 ? 0 : kLegendSwatch + 12 + kCharWidth * static_cast<double>(longest);
+}
+
+double panelWidth(const Chart& chart) { return kMarginLeft + kPlotWidth + kMarginRight + legendWidth(chart); }
+
+// Maps data to pixels within the plot area.
+struct Axes {
+  double left, top, width, height;
+  Range x, y;  // y in log10 units for a log chart
+  bool logY;
+  double px(double v) const { return left + (v - x.lo) / (x.hi - x.lo) * width; }
+  double py(double v) const {
+    if (logY) v = v > 0 ? std::log10(v) : std::nan("");
+    // Far outside the plot area only the direction matters; renderers
+    // misdraw coordinates like 1e16 (tan next to its pole).
+    return std::clamp(top + height - (v - y.lo) / (y.hi - y.lo) * height, -1e4, 1e4);
+  }
+};
+
+Range xRangeOf(const Chart& chart) {
+  if (chart.xRange) return *chart.xRange;
+  std::vector<const std::vector<double>*> xs;
+  for (const Series& s : chart.series) xs.push_back(&s.x);
+  Range r = dataRange(xs, false);
+  // One epoch is one point: give it some room.
+  if (chart.integerX && r.hi - r.lo < 1) r = {r.lo - 0.5, r.hi + 0.5};
+  // Markers on the first and last points stay whole inside the frame.
+  double margin = chart.series.empty() || !chart.series.front().markers ? 0 : 0.03 * (r.hi - r.lo);
+  return {r.lo - margin, r.hi + margin};
+}
+
+void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double originY, size_t panel) {
+  std::vector<const std::vector<double>*> ys;
+  for (const Series& s : chart.series) ys.push_back(&s.y);
+  Range yData = dataRange(ys, chart.logY);
+  Axes axes{originX + kMarginLeft, originY + kMarginTop, kPlotWidth,
+            kPanelHeight - kMarginTop - kMarginBottom, xRangeOf(chart), yData, chart.logY};
+  if (chart.logY) axes.y = {std::floor(yData.lo), std::ceil(yData.hi)};
+  else axes.y = niceRange(yData, kTickTarget);
+  // A little room above and below, so that a line along the range's end
+  // (relu's 0, a step's 1) is not hidden by the frame.
+  // Ticks of the range before that room is added.
+  std::vector<double> yTicks = chart.logY ? logTicks(axes.y) : niceTicks(axes.y, kTickTarget);
+  double margin = 0.03 * (axes.y.hi - axes.y.lo);
+  axes.y = {axes.y.lo - margin, axes.y.hi + margin};
+  double bottom = axes.top + axes.height, right = axes.left + axes.width;
+
+  svg.beginGroup("panel");
+  svg.text(axes.left + axes.width / 2, originY + 24, chart.title, "middle", 15, true, 0, "title");
+  // Grid and tick labels.
+  std::vector<double> xTicks = niceTicks(axes.x, kTickTarget, chart.integerX);
+  double xStep = xTicks.size() > 1 ? xTicks[1] - xTicks[0] : 1;
+  for (double t : xTicks) {
+    double x = axes.px(t);
+    svg.line(x, axes.top, x, bottom, "#e5e5e5");
+    svg.line(x, bottom, x, bottom + 5, "#444444");
+    svg.text(x, bottom + 18, formatTick(t, xStep), "middle", 12, false, 0, "x-tick");
+  }
+  if (chart.logY) {
+    for (double e : yTicks) {
+      double y = axes.top + axes.height - (e - axes.y.lo) / (axes.y.hi - axes.y.lo) * axes.height;
+      svg.line(axes.left, y, right, y, "#e5e5e5");
+      svg.line(axes.left - 5, y, axes.left, y, "#444444");
+      svg.text(axes.left - 8, y + 4, formatPowerOfTen(static_cast<int>(e)), "end", 12, false, 0, "y-tick");
+    }
+  } else {
+    double yStep = yTicks.size() > 1 ? yTicks[1] - yTicks[0] : 1;
+    for (double t : yTicks) {
+      double y = axes.py(t);
+      svg.line(axes.left, y, right, y, "#e5e5e5");
+      svg.line(axes.left - 5, y, axes.left, y, "#444444");
+      svg.text(axes.left - 8, y + 4, formatTick(t, yStep), "end", 12, false, 0, "y-tick");
+    }
+    // The lines through 0 orient a reader of activation plots.
+    if (axes.y.lo < 0 && axes.y.hi > 0) svg.line(axes.left, axes.py(0), right, axes.py(0), "#9a9a9a");
+  }
+  if (!chart.integerX && axes.x.lo < 0 && axes.x.hi > 0) svg.line(axes.px(0), axes.top, axes.px(0), bottom, "#9a9a9a");
+  svg.rect(axes.left, axes.top, axes.width, axes.height, "none", "#444444");
+  if (!chart.xLabel.empty())
+    svg.text(axes.left + axes.width / 2, bottom + 40, chart.xLabel, "middle", 13, false, 0, "x-label");
+  if (!chart.yLabel.empty())
+    svg.text(originX + 16, axes.top + axes.height / 2, chart.yLabel, "middle", 13, false, -90, "y-label");
+
+  // The series, clipped to the plot area (outliers beyond the range).
+  std::string clip = fmt::format("plot{}", panel);
+  svg.clipRect(clip, axes.left, axes.top, axes.width, axes.height);
+  for (size_t k = 0; k < chart.series.size(); ++k) {
+    const Series& s = chart.series[k];
+    PathBuilder path;
+    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) path.point(axes.px(s.x[i]), axes.py(s.y[i]));
+    svg.path(path.d(), seriesColour(k), 2, s.dash, clip, "series");
+    if (s.markers)
+      for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
+        if (std::isfinite(axes.py(s.y[i]))) svg.circle(axes.px(s.x[i]), axes.py(s.y[i]), 3, seriesColour(k), clip);
+  }
+
+  // The legend, right of the plot area.
+  double legendX = right + 12;
+  for (size_t k = 0; k < chart.series.size(); ++k) {
+    double y = axes.top + 10 + 20 * static_cast<double>(k);
+    svg.line(legendX, y, legendX + kLegendSwatch - 4, y, seriesColour(k), 2.5, chart.series[k].dash);
+    svg.text(legendX + kLegendSwatch + 2, y + 4, chart.series[k].label, "start", 12, false, 0, "legend");
+  }
+  svg.endGroup();
+}
+
+}  // namespace
+
+const char* seriesColour(size_t k) { return kPalette[k % std::size(kPalette)]; }
+
+std::string renderSvg(const std::vector<Chart>& charts, size_t columns) {
+  if (columns == 0) columns = std::max<size_t>(charts.size(), 1);
+  double cellWidth = 0;
+  for (const Chart& c : charts) cellWidth = std::max(cellWidth, panelWidth(c));
+  size_t rows = (charts.size() + columns - 1) / columns;
+  SvgWriter svg(cellWidth * static_cast<double>(std::min(columns, charts.size())),
+                kPanelHeight * static_cast<double>(std::max<size_t>(rows, 1)));
+  for (size_t i = 0; i < charts.size(); ++i)
+    drawPanel(svg, charts[i], cellWidth * static_cast<double>(i % columns),
+              kPanelHeight * static_cast<double>(i / columns), i);
+  return svg.finish();
+}
+
+}  // namespace nnc::plot

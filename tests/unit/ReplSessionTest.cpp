@@ -1,0 +1,57 @@
+// The REPL's logic without a terminal: when an entry is complete, what
+// completes a word, and that errors leave the session working.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "tools/nnc/ReplSession.h"
+
+namespace nnc::cli {
+namespace {
+
+TEST(ReplSession, DeclarationsContinueUntilTheirEnd) {
+  EXPECT_TRUE(ReplSession::isComplete("f(1)"));
+  EXPECT_TRUE(ReplSession::isComplete(":plot f -1 1"));
+  EXPECT_TRUE(ReplSession::isComplete("activation f(x) = x;"));
+  EXPECT_FALSE(ReplSession::isComplete("activation f(x) ="));
+  EXPECT_FALSE(ReplSession::isComplete("activation f(x; a = 1) = a * x"));
+  EXPECT_TRUE(ReplSession::isComplete("activation f(x; a = 1) =\n a * x;  # done"));
+  EXPECT_FALSE(ReplSession::isComplete("model m {\n input 2;"));
+  EXPECT_TRUE(ReplSession::isComplete("model m {\n input 2;\n}"));
+  // Open parentheses, a trailing operator, an open block comment.
+  EXPECT_FALSE(ReplSession::isComplete("sigmoid(2 *"));
+  EXPECT_FALSE(ReplSession::isComplete("1 +"));
+  EXPECT_FALSE(ReplSession::isComplete("1 /* a"));
+  EXPECT_TRUE(ReplSession::isComplete("1 /* a */"));
+  // `activation` as an ordinary name is an expression.
+  EXPECT_TRUE(ReplSession::isComplete("activation(1)"));
+}
+
+TEST(ReplSession, CompletesCommandsActivationsAndFunctions) {
+  std::ostringstream out, err;
+  ReplSession session(out, err);
+  EXPECT_EQ(session.completions("", ":pl"), std::vector<std::string>{":plot"});
+  ASSERT_TRUE(session.handle("activation sigmoid_ish(x) = x;"));
+  EXPECT_EQ(session.completions("", "sigm"), (std::vector<std::string>{"sigmoid", "sigmoid_ish"}));
+  EXPECT_EQ(session.completions("", "acti"), std::vector<std::string>{"activation"});
+  // After a command, only activations.
+  EXPECT_EQ(session.completions(":plot ", "sig"), std::vector<std::string>{"sigmoid_ish"});
+  EXPECT_EQ(session.completions("1 + ", "acti"), std::vector<std::string>{});
+}
+
+TEST(ReplSession, ErrorsDoNotEndTheSession) {
+  std::ostringstream out, err;
+  ReplSession session(out, err);
+  EXPECT_TRUE(session.handle("activation f(x) = x^2;"));
+  EXPECT_TRUE(session.handle("f(3"));
+  EXPECT_TRUE(session.handle(":nonsense"));
+  EXPECT_TRUE(session.handle("f(3) + y"));
+  EXPECT_TRUE(session.handle("f(3)"));
+  EXPECT_EQ(out.str(), "defined f(x)\n9\n");
+  EXPECT_NE(err.str().find("unknown name 'y'"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("unknown command ':nonsense'"), std::string::npos) << err.str();
+  EXPECT_FALSE(session.handle(":quit"));
+}
+
+}  // namespace
+}  // namespace nnc::cli
