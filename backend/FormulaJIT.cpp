@@ -19,6 +19,7 @@
 #include <llvm/TargetParser/Host.h>
 
 #include "backend/Lowering.h"
+#include "backend/ModuleOptimizer.h"
 #include "backend/StableForms.h"
 #include "backend/VectorLibrary.h"
 
@@ -45,28 +46,6 @@ struct FormulaJIT::Impl {
   std::string featureString;
   std::mutex mutex;  // one compilation at a time; compiled kernels are callable from any thread
   int kernelCount = 0;
-
-  // O3 with the TargetMachine (without it nothing vectorises) and libmvec
-  // known to the vectoriser.
-  void optimize(llvm::Module& module) {
-    llvm::LoopAnalysisManager lam;
-    llvm::FunctionAnalysisManager fam;
-    llvm::CGSCCAnalysisManager cgam;
-    llvm::ModuleAnalysisManager mam;
-    llvm::PipelineTuningOptions tuning;
-    tuning.LoopVectorization = true;
-    tuning.SLPVectorization = true;
-    llvm::PassBuilder builder(targetMachine.get(), tuning);
-    llvm::TargetLibraryInfoImpl libraryInfo(llvm::Triple(module.getTargetTriple()));
-    addLibmvecMappings(libraryInfo, cpuFeatures);
-    fam.registerPass([&] { return llvm::TargetLibraryAnalysis(libraryInfo); });
-    builder.registerModuleAnalyses(mam);
-    builder.registerCGSCCAnalyses(cgam);
-    builder.registerFunctionAnalyses(fam);
-    builder.registerLoopAnalyses(lam);
-    builder.crossRegisterProxies(lam, fam, cgam, mam);
-    builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, mam);
-  }
 };
 
 FormulaJIT::FormulaJIT(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -143,7 +122,7 @@ KernelResult FormulaJIT::compile(const KernelSpec& spec) {
     result.error = "internal error: invalid LLVM IR for a formula: " + verifierOutput;
     return result;
   }
-  impl_->optimize(*module);
+  optimizeModule(*module, *impl_->targetMachine, impl_->cpuFeatures);
 
   auto kernel = std::make_unique<Kernel>();
   kernel->type_ = spec.type;

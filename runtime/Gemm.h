@@ -11,6 +11,15 @@ enum class Transpose { No, Yes };
 void gemm(const Tensor& a, Transpose ta, const Tensor& b, Transpose tb, Tensor& c, float alpha = 1,
           float beta = 0);
 
+// The same over row-major arrays: a is [rows, cols] before op(), and C is
+// [cRows, cCols].
+struct MatrixRef {
+  const float* data;
+  int64_t rows, cols;
+};
+void gemm(MatrixRef a, Transpose ta, MatrixRef b, Transpose tb, float* c, int64_t cRows, int64_t cCols,
+          float alpha = 1, float beta = 0);
+
 // y[i, j] += bias[j] for every row i (a dense layer's bias).
 void addRowBias(Tensor& y, const Tensor& bias);
 // db[j] = sum over rows i of dy[i, j] (the bias gradient).

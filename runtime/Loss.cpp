@@ -13,12 +13,17 @@ double clampedLog(double p) { return std::max(std::log(p), -100.0); }
 }  // namespace
 
 double lossAndGradient(Loss loss, const Tensor& prediction, std::span<const int32_t> labels, Tensor* gradient) {
-  const int64_t rows = prediction.dim(0), classes = prediction.dim(1);
+  return lossAndGradient(loss, prediction.data(), prediction.dim(0), prediction.dim(1), labels,
+                         gradient ? gradient->data() : nullptr);
+}
+
+double lossAndGradient(Loss loss, const float* prediction, int64_t rows, int64_t classes,
+                       std::span<const int32_t> labels, float* gradient) {
   const double scale = 1.0 / static_cast<double>(rows);
   double total = 0;
   for (int64_t r = 0; r < rows; ++r) {
-    const float* z = prediction.data() + r * classes;
-    float* g = gradient ? gradient->data() + r * classes : nullptr;
+    const float* z = prediction + r * classes;
+    float* g = gradient ? gradient + r * classes : nullptr;
     int32_t label = labels[static_cast<size_t>(r)];
     switch (loss) {
       case Loss::CrossEntropy: {

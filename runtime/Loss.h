@@ -18,6 +18,9 @@ enum class Loss {
 // Mean loss over the batch; also writes d loss / d prediction into `gradient`
 // (same shape as prediction) when it is not null.
 double lossAndGradient(Loss loss, const Tensor& prediction, std::span<const int32_t> labels, Tensor* gradient);
+// The same over a row-major [rows, classes] array (gradient may be null).
+double lossAndGradient(Loss loss, const float* prediction, int64_t rows, int64_t classes,
+                       std::span<const int32_t> labels, float* gradient);
 
 // Predicted class per row: argmax for C > 1, threshold (0.5 for probabilities,
 // 0 for logits) for C = 1.

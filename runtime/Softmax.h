@@ -13,4 +13,8 @@ void softmaxRows(const Tensor& z, Tensor& s);
 // softmax, diag(s) - s s^T, applied to dy, from the saved output s.
 void softmaxRowsBackward(const Tensor& s, const Tensor& dy, Tensor& dz);
 
+// The same over row-major [rows, columns] arrays.
+void softmaxRows(const float* z, int64_t rows, int64_t columns, float* s);
+void softmaxRowsBackward(const float* s, const float* dy, int64_t rows, int64_t columns, float* dz);
+
 }  // namespace nnc::runtime

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "backend/AotCompiler.h"
 #include "backend/CompiledModel.h"
 #include "frontend/AstPrinter.h"
 #include "frontend/GraphBuilder.h"
@@ -12,6 +13,9 @@
 #include "tools/nnc/CompilerFlags.h"
 #include "tools/nnc/ModelInput.h"
 #include "tools/nnc/Options.h"
+#include "tools/nnc/OutputFile.h"
+#include "tools/nnc/TrainingCheckpoint.h"
+#include "runtime/Checkpoint.h"
 
 namespace nnc::cli {
 
@@ -29,7 +33,7 @@ const char* kUsage =
     "of the loops the JIT compiles for it (--emit=llvm, --emit=asm; matrix\n"
     "products run in Eigen and are not shown).\n\n";
 
-const std::vector<std::string> kEmitKinds = {"ast", "graph", "graph-opt", "llvm", "asm"};
+const std::vector<std::string> kEmitKinds = {"ast", "graph", "graph-opt", "llvm", "asm", "obj"};
 
 int emitAst(const std::string& path, std::ostream& out, std::ostream& err, Diagnostics& diags) {
   std::optional<ast::File> file = frontend::parseProgramFile(path, diags);
@@ -68,13 +72,93 @@ std::string passList() {
   return out;
 }
 
+bool isIdentifier(const std::string& name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// nnc compile F.nn -o FILE: one model ahead of time.
+int compileObject(const ParsedOptions& options, const CompilerFlags& flags, const std::string& emit, std::ostream& err,
+                  Diagnostics& diags) {
+  const std::string& path = options.positional()[0];
+  std::optional<LoadedProgram> loaded = loadProgram(path, diags);
+  if (!loaded) return failWith(err, diags);
+  const frontend::ModelDef* model = nullptr;
+  std::optional<std::string> wanted = options.get("model");
+  for (const frontend::ModelDef& m : loaded->program.models)
+    if (!wanted || m.name == *wanted) model = model ? model : &m;
+  if (!model) diags.error(fmt::format("'{}' defines no model{}", path, wanted ? fmt::format(" named '{}'", *wanted) : ""));
+  else if (!wanted && loaded->program.models.size() > 1)
+    diags.error(fmt::format("'{}' defines {} models; choose one with --model", path, loaded->program.models.size()));
+  if (diags.hasErrors()) return failWith(err, diags);
+  backend::AotOptions aot;
+  aot.prefix = options.get("prefix").value_or(model->name);
+  if (!isIdentifier(aot.prefix))
+    diags.error(fmt::format("--prefix '{}' is not a C identifier (letters, digits and _, not starting with a digit)",
+                            aot.prefix));
+  aot.source = fmt::format("{}, model {}", path, model->name);
+  aot.targetCpu = options.get("target-cpu").value_or("");
+  aot.backward = options.has("backward");
+  aot.format = emit == "llvm" ? backend::AotOptions::Format::LLVM
+               : emit == "asm" ? backend::AotOptions::Format::Assembly
+                               : backend::AotOptions::Format::Object;
+  if (emit != "llvm" && emit != "asm" && options.get("emit") && emit != "obj")
+    diags.error(fmt::format("with -o, --emit is obj (the default), llvm or asm, not '{}'", emit));
+  if (auto weights = options.get("weights")) {
+    std::optional<runtime::Checkpoint> checkpoint = runtime::loadCheckpoint(*weights, diags);
+    if (checkpoint) {
+      if (std::string problem = weightsProblem(*checkpoint, model->name); !problem.empty())
+        diags.error(fmt::format("cannot use '{}' as weights: {}", *weights, problem));
+      for (const runtime::NamedTensor& t : checkpoint->tensors)
+        aot.trainedParameters.push_back({t.name, std::vector<float>(t.tensor.data(), t.tensor.data() + t.tensor.size())});
+    }
+  }
+  if (diags.hasErrors()) return failWith(err, diags);
+  std::optional<ir::Graph> graph = compileModelGraph(*model, *loaded, flags, diags, err);
+  if (!graph) return failWith(err, diags);
+  printWarnings(err, diags);
+  if (!aot.trainedParameters.empty()) {
+    // Every parameter must be there, in its shape (the checkpoint's own check).
+    for (const ir::GraphNode& node : graph->nodes()) {
+      if (node.op != ir::GraphOp::Parameter) continue;
+      auto found = std::find_if(aot.trainedParameters.begin(), aot.trainedParameters.end(),
+                                [&](auto& t) { return t.first == node.name; });
+      size_t size = 1;
+      for (int64_t d : graph->value(node.results[0]).shape) size *= static_cast<size_t>(d);
+      if (found == aot.trainedParameters.end() || found->second.size() != size)
+        diags.error(fmt::format("'{}' has no tensor '{}' of {} values for model '{}'", *options.get("weights"),
+                                node.name, size, model->name));
+    }
+    if (diags.hasErrors()) return failWith(err, diags);
+  }
+  if (aot.backward && graph->gradients.empty()) {
+    diags.error("--backward needs the backward graph: add 'autodiff' to --passes");
+    return failWith(err, diags);
+  }
+  backend::AotResult result = backend::compileAheadOfTime(*graph, aot);
+  if (!result.error.empty()) {
+    diags.error(result.error);
+    return failWith(err, diags);
+  }
+  if (!writeTextFile(*options.get("o"), result.output, diags)) return failWith(err, diags);
+  if (auto header = options.get("header"); header && !writeTextFile(*header, result.header, diags))
+    return failWith(err, diags);
+  return 0;
+}
+
 }  // namespace
 
 int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
   Diagnostics diags;
   std::vector<OptionSpec> specs{{"emit", "KIND", "what to print: ast, graph, graph-opt (default), llvm or asm"},
                                 {"model", "NAME", "only this model"},
-                                {"list-passes", "", "list the passes and the pipeline of each -O level"}};
+                                {"list-passes", "", "list the passes and the pipeline of each -O level"},
+                                {"o", "FILE", "compile ahead of time: an object file (or --emit=llvm|asm text) for FILE"},
+                                {"header", "FILE", "with -o: write the C header declaring its functions"},
+                                {"backward", "", "with -o: also PREFIX_backward (the loss and every gradient)"},
+                                {"weights", "W.safetensors", "with -o: embed these trained values as PREFIX_trained_parameters"},
+                                {"prefix", "NAME", "with -o: the functions' prefix (default: the model's name)"},
+                                {"target-cpu", "CPU", "with -o: the CPU to compile for (default: this machine's)"}};
   for (OptionSpec& spec : compilerOptions()) specs.push_back(std::move(spec));
   specs.push_back({"help", "", "show this help"});
   auto options = parseOptions("compile", specs, args, diags);
@@ -97,7 +181,12 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
   if (diags.hasErrors()) {
     return failWith(err, diags);
   }
+  if (emit == "obj" && !options->get("o")) {
+    diags.error("--emit=obj needs -o FILE");
+    return failWith(err, diags);
+  }
   if (emit == "ast") return emitAst(options->positional()[0], out, err, diags);
+  if (options->get("o")) return compileObject(*options, *flags, emit, err, diags);
   std::optional<LoadedProgram> loaded = loadProgram(options->positional()[0], diags);
   if (!loaded) {
     return failWith(err, diags);

@@ -1,0 +1,426 @@
+#include "backend/AotCompiler.h"
+
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/MC/MCSubtargetInfo.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+
+#include "backend/FormulaJIT.h"
+#include "backend/Lowering.h"
+#include "backend/ModuleOptimizer.h"
+#include "backend/StableForms.h"
+
+namespace nnc::backend {
+
+namespace {
+
+using ir::GraphNode;
+using ir::GraphOp;
+using ir::ValueId;
+
+int64_t elements(const ir::TensorShape& shape) {
+  int64_t count = 1;
+  for (int64_t d : shape) count *= d == ir::kBatch ? 1 : d;
+  return count;
+}
+
+bool batchSized(const ir::TensorShape& shape) { return !shape.empty() && shape[0] == ir::kBatch; }
+
+// Where each value lives in the generated functions' arguments.
+struct Layout {
+  enum class Place { None, Input, Labels, Parameter, Gradient, Batch, Fixed };
+  std::vector<Place> place;
+  std::vector<int64_t> offset;  // Parameter, Gradient: floats; Batch: floats per row; Fixed: floats
+  int64_t batchColumns = 0, fixedFloats = 0, parameterFloats = 0;
+  struct Parameter {
+    std::string name;
+    int64_t offset;
+    ir::TensorShape shape;
+  };
+  std::vector<Parameter> parameters;
+};
+
+Layout layOut(const ir::Graph& graph) {
+  Layout layout;
+  layout.place.assign(graph.numValues(), Layout::Place::None);
+  layout.offset.assign(graph.numValues(), 0);
+  std::map<ValueId, int64_t> parameterOffset;
+  std::map<int32_t, int64_t> bufferOffset;
+  bool planned = graph.bufferOf.size() == graph.numValues();
+  for (const GraphNode& node : graph.nodes()) {
+    for (ValueId r : node.results) {
+      size_t v = static_cast<size_t>(r);
+      const ir::TensorShape& shape = graph.value(r).shape;
+      if (node.op == GraphOp::Input) {
+        layout.place[v] = Layout::Place::Input;
+      } else if (node.op == GraphOp::Labels) {
+        layout.place[v] = Layout::Place::Labels;
+      } else if (node.op == GraphOp::Parameter) {
+        layout.place[v] = Layout::Place::Parameter;
+        layout.offset[v] = parameterOffset[r] = layout.parameterFloats;
+        layout.parameters.push_back({node.name, layout.parameterFloats, shape});
+        layout.parameterFloats += elements(shape);
+      } else if (batchSized(shape)) {
+        layout.place[v] = Layout::Place::Batch;
+        int32_t buffer = planned ? graph.bufferOf[v] : -1;
+        auto found = buffer >= 0 ? bufferOffset.find(buffer) : bufferOffset.end();
+        if (found != bufferOffset.end()) {
+          layout.offset[v] = found->second;
+        } else {
+          layout.offset[v] = layout.batchColumns;
+          if (buffer >= 0) bufferOffset[buffer] = layout.batchColumns;
+          layout.batchColumns += shape.back();
+        }
+      } else {
+        layout.place[v] = Layout::Place::Fixed;
+        layout.offset[v] = layout.fixedFloats;
+        layout.fixedFloats += elements(shape);
+      }
+    }
+  }
+  // A parameter's gradient goes to the caller's gradient array, at the
+  // parameter's offset.
+  for (auto [parameter, gradient] : graph.gradients) {
+    layout.place[static_cast<size_t>(gradient)] = Layout::Place::Gradient;
+    layout.offset[static_cast<size_t>(gradient)] = parameterOffset.at(parameter);
+  }
+  return layout;
+}
+
+// Builds PREFIX_forward or PREFIX_backward: the graph's nodes in order, as
+// calls to the runtime's C API and to the kernels.
+class FunctionEmitter {
+public:
+  FunctionEmitter(const ir::Graph& graph, const Layout& layout, llvm::Module& module,
+                  const std::vector<std::vector<llvm::Function*>>& kernels)
+      : graph_(graph), layout_(layout), module_(module), context_(module.getContext()), b_(context_),
+        kernels_(kernels) {}
+
+  // forward: (params, input, rows, output, workspace) -> void, nodes before the loss.
+  // backward: (params, input, labels, rows, gradients, workspace) -> float loss, every node.
+  void emit(const std::string& name, bool backward) {
+    llvm::Type* ptr = b_.getPtrTy();
+    std::vector<llvm::Type*> arguments =
+        backward ? std::vector<llvm::Type*>{ptr, ptr, ptr, b_.getInt64Ty(), ptr, ptr}
+                 : std::vector<llvm::Type*>{ptr, ptr, b_.getInt64Ty(), ptr, ptr};
+    auto* type = llvm::FunctionType::get(backward ? b_.getFloatTy() : b_.getVoidTy(), arguments, false);
+    llvm::Function* f = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module_);
+    b_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", f));
+    size_t a = 0;
+    params_ = f->getArg(a++);
+    input_ = f->getArg(a++);
+    labels_ = backward ? f->getArg(a++) : nullptr;
+    rows_ = f->getArg(a++);
+    output_ = backward ? nullptr : f->getArg(a++);
+    gradients_ = backward ? f->getArg(a++) : nullptr;
+    workspace_ = f->getArg(a++);
+    size_t end = graph_.nodes().size();
+    if (!backward && graph_.loss >= 0) end = static_cast<size_t>(graph_.value(graph_.loss).producer);
+    for (size_t n = 0; n < end; ++n) node(n);
+    if (!backward) {
+      // The prediction, copied out (its buffer is the memory plan's).
+      llvm::Value* bytes = b_.CreateMul(rows_, b_.getInt64(graph_.value(graph_.prediction).shape.back() * 4));
+      b_.CreateMemCpy(output_, llvm::MaybeAlign(4), address(graph_.prediction), llvm::MaybeAlign(4), bytes);
+      b_.CreateRetVoid();
+    } else {
+      b_.CreateRet(b_.CreateLoad(b_.getFloatTy(), address(graph_.loss)));
+    }
+  }
+
+private:
+  llvm::Value* floats(llvm::Value* base, llvm::Value* offset) { return b_.CreateGEP(b_.getFloatTy(), base, offset); }
+  llvm::Value* floats(llvm::Value* base, int64_t offset) { return floats(base, b_.getInt64(offset)); }
+
+  llvm::Value* address(ValueId id) {
+    size_t v = static_cast<size_t>(id);
+    int64_t offset = layout_.offset[v];
+    switch (layout_.place[v]) {
+      case Layout::Place::Input: return input_;
+      case Layout::Place::Labels: return labels_;
+      case Layout::Place::Parameter: return floats(params_, offset);
+      case Layout::Place::Gradient: return floats(gradients_, offset);
+      case Layout::Place::Batch: return floats(workspace_, b_.CreateMul(rows_, b_.getInt64(offset)));
+      case Layout::Place::Fixed:
+        return floats(workspace_, b_.CreateAdd(b_.CreateMul(rows_, b_.getInt64(layout_.batchColumns)),
+                                               b_.getInt64(offset)));
+      case Layout::Place::None: break;
+    }
+    return llvm::ConstantPointerNull::get(b_.getPtrTy());
+  }
+
+  // A dimension: the batch's rows or a constant.
+  llvm::Value* dim(int64_t d) { return d == ir::kBatch ? rows_ : b_.getInt64(d); }
+
+  llvm::FunctionCallee runtime(const char* name, llvm::Type* result, std::vector<llvm::Type*> arguments) {
+    return module_.getOrInsertFunction(name, llvm::FunctionType::get(result, arguments, false));
+  }
+
+  void node(size_t n) {
+    const GraphNode& node = graph_.nodes()[n];
+    llvm::Type *ptr = b_.getPtrTy(), *i64 = b_.getInt64Ty(), *i32 = b_.getInt32Ty(), *voidTy = b_.getVoidTy();
+    auto shape = [&](ValueId v) { return graph_.value(v).shape; };
+    switch (node.op) {
+      case GraphOp::Input:
+      case GraphOp::Labels:
+      case GraphOp::Parameter: return;
+      case GraphOp::MatMul: {
+        ir::TensorShape a = shape(node.operands[0]), w = shape(node.operands[1]);
+        b_.CreateCall(runtime("nnc_rt_matmul", voidTy, {ptr, i64, i64, i32, ptr, i64, i64, i32, ptr}),
+                      {address(node.operands[0]), dim(a[0]), dim(a[1]), b_.getInt32(node.transposeA),
+                       address(node.operands[1]), dim(w[0]), dim(w[1]), b_.getInt32(node.transposeB),
+                       address(node.results[0])});
+        return;
+      }
+      case GraphOp::AddBias: {
+        ir::TensorShape s = shape(node.operands[0]);
+        b_.CreateCall(runtime("nnc_rt_add_bias", voidTy, {ptr, ptr, i64, i64, ptr}),
+                      {address(node.operands[0]), address(node.operands[1]), dim(s[0]), dim(s[1]),
+                       address(node.results[0])});
+        return;
+      }
+      case GraphOp::ColumnSum: {
+        ir::TensorShape s = shape(node.operands[0]);
+        b_.CreateCall(runtime("nnc_rt_column_sum", voidTy, {ptr, i64, i64, ptr}),
+                      {address(node.operands[0]), dim(s[0]), dim(s[1]), address(node.results[0])});
+        return;
+      }
+      case GraphOp::Softmax:
+      case GraphOp::SoftmaxGrad: {
+        ir::TensorShape s = shape(node.operands[0]);
+        if (node.op == GraphOp::Softmax)
+          b_.CreateCall(runtime("nnc_rt_softmax", voidTy, {ptr, i64, i64, ptr}),
+                        {address(node.operands[0]), dim(s[0]), dim(s[1]), address(node.results[0])});
+        else
+          b_.CreateCall(runtime("nnc_rt_softmax_backward", voidTy, {ptr, ptr, i64, i64, ptr}),
+                        {address(node.operands[0]), address(node.operands[1]), dim(s[0]), dim(s[1]),
+                         address(node.results[0])});
+        return;
+      }
+      case GraphOp::Loss:
+      case GraphOp::LossGrad: {
+        ir::TensorShape s = shape(node.operands[0]);
+        llvm::Value* gradient = node.op == GraphOp::LossGrad ? address(node.results[0])
+                                                             : llvm::ConstantPointerNull::get(b_.getPtrTy());
+        llvm::Value* loss = b_.CreateCall(runtime("nnc_rt_loss", b_.getFloatTy(), {i32, ptr, i64, i64, ptr, ptr}),
+                                          {b_.getInt32(static_cast<int>(node.loss)), address(node.operands[0]),
+                                           dim(s[0]), dim(s[1]), labels_, gradient});
+        if (node.op == GraphOp::Loss) b_.CreateStore(loss, address(node.results[0]));
+        return;
+      }
+      case GraphOp::Map: map(n); return;
+    }
+  }
+
+  llvm::Value* pointerArray(const std::vector<llvm::Value*>& pointers) {
+    llvm::Value* array = b_.CreateAlloca(b_.getPtrTy(), b_.getInt64(std::max<size_t>(pointers.size(), 1)));
+    for (size_t i = 0; i < pointers.size(); ++i) b_.CreateStore(pointers[i], b_.CreateConstGEP1_64(b_.getPtrTy(), array, i));
+    return array;
+  }
+
+  void map(size_t n) {
+    const GraphNode& node = graph_.nodes()[n];
+    const ir::TensorShape& first = graph_.value(node.operands[0]).shape;
+    llvm::Value* rows = first.size() == 2 ? dim(first[0]) : b_.getInt64(1);
+    for (size_t s = 0; s < node.segments.size(); ++s) {
+      const ir::MapSegment& segment = node.segments[s];
+      std::vector<llvm::Value*> inputs, params, outputs, sums;
+      for (ValueId operand : node.operands) inputs.push_back(floats(address(operand), segment.firstColumn));
+      for (const ir::MapSegment::Param& p : segment.params) params.push_back(floats(address(p.value), p.firstElement));
+      for (size_t k = 0; k < segment.outputs.size(); ++k)
+        outputs.push_back(floats(address(node.results[k]), segment.firstColumn));
+      // Column sums accumulate: into the result's columns directly, or, for a
+      // one-element result (a per-layer parameter), into scratch then totalled.
+      std::vector<std::pair<llvm::Value*, llvm::Value*>> totals;
+      llvm::Value* sumBytes = b_.getInt64(segment.columns * 4);
+      for (const ir::MapSegment::ColumnSum& sum : segment.columnSums) {
+        ValueId result = node.results[static_cast<size_t>(sum.result)];
+        llvm::Value* target;
+        if (elements(graph_.value(result).shape) == 1) {
+          target = b_.CreateAlloca(b_.getFloatTy(), b_.getInt64(segment.columns));
+          totals.push_back({target, address(result)});
+        } else {
+          target = floats(address(result), sum.firstElement);
+        }
+        b_.CreateMemSet(target, b_.getInt8(0), sumBytes, llvm::MaybeAlign(4));
+        sums.push_back(target);
+      }
+      b_.CreateCall(kernels_[n][s], {rows, b_.getInt64(segment.columns), b_.getInt64(first.back()),
+                                     pointerArray(inputs), pointerArray(params), pointerArray(outputs),
+                                     pointerArray(sums)});
+      for (auto [scratch, result] : totals)
+        b_.CreateCall(runtime("nnc_rt_total", b_.getVoidTy(), {b_.getPtrTy(), b_.getInt64Ty(), b_.getPtrTy()}),
+                      {scratch, b_.getInt64(segment.columns), result});
+    }
+  }
+
+  const ir::Graph& graph_;
+  const Layout& layout_;
+  llvm::Module& module_;
+  llvm::LLVMContext& context_;
+  llvm::IRBuilder<> b_;
+  const std::vector<std::vector<llvm::Function*>>& kernels_;
+  llvm::Value *params_ = nullptr, *input_ = nullptr, *labels_ = nullptr, *rows_ = nullptr, *output_ = nullptr,
+              *gradients_ = nullptr, *workspace_ = nullptr;
+};
+
+std::string cShape(const ir::TensorShape& shape) {
+  std::string out;
+  for (int64_t d : shape) out += fmt::format("{}{}", out.empty() ? "" : ", ", d);
+  return out;
+}
+
+std::string header(const ir::Graph& graph, const Layout& layout, const AotOptions& options) {
+  std::string p = options.prefix, P;
+  for (char c : p) P += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string table;
+  for (const Layout::Parameter& parameter : layout.parameters)
+    table += fmt::format("  {{\"{}\", {}, {}, {}, {{{}}}}},\n", parameter.name, parameter.offset,
+                         elements(parameter.shape), parameter.shape.size(), cShape(parameter.shape));
+  std::string out = fmt::format(
+      "/* Generated by nnc compile from {}. Link with the object file and nnc's runtime:\n"
+      " *   cc app.c {}.o -L<nnc prefix>/lib -lnnc_runtime -lstdc++ -lmvec -lm\n"
+      " * Every array is row-major float32 and owned by the caller. */\n"
+      "#ifndef {}_H\n#define {}_H\n\n#include <stdint.h>\n\n"
+      "#define {}_INPUTS {}\n#define {}_OUTPUTS {}\n#define {}_PARAMETER_FLOATS {}\n#define {}_PARAMETER_COUNT {}\n\n"
+      "/* Floats of workspace a call with `rows` samples needs. */\n"
+      "static inline int64_t {}_workspace_floats(int64_t rows) {{ return rows * {} + {}; }}\n\n"
+      "/* Where each parameter is in the parameter (and gradient) array; PyTorch's names and shapes. */\n"
+      "typedef struct {{\n  const char* name;\n  int64_t offset, count;\n  int32_t rank;\n  int64_t shape[2];\n}} {}_parameter;\n"
+      "static const {}_parameter {}_parameters[{}_PARAMETER_COUNT] = {{\n{}}};\n\n"
+      "#ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n"
+      "/* output[rows x {}_OUTPUTS] = the model(input[rows x {}_INPUTS]). */\n"
+      "void {}_forward(const float* parameters, const float* input, int64_t rows, float* output, float* workspace);\n",
+      options.source, p, P, P, P, graph.value(graph.input).shape.back(), P, graph.value(graph.prediction).shape.back(),
+      P, layout.parameterFloats, P, layout.parameters.size(), p, layout.batchColumns, layout.fixedFloats, p, p, p, P,
+      table, P, P, p);
+  if (options.backward)
+    out += fmt::format(
+        "/* The mean loss over the rows, and every parameter's gradient into gradients[{}_PARAMETER_FLOATS]\n"
+        " * (labels: one class index per row). */\n"
+        "float {}_backward(const float* parameters, const float* input, const int32_t* labels, int64_t rows,\n"
+        "                  float* gradients, float* workspace);\n",
+        P, p);
+  if (!options.trainedParameters.empty())
+    out += fmt::format("/* The trained values the object was compiled with. */\n"
+                       "extern const float {}_trained_parameters[{}_PARAMETER_FLOATS];\n", p, P);
+  out += fmt::format("\n#ifdef __cplusplus\n}}\n#endif\n\n#endif\n");
+  return out;
+}
+
+}  // namespace
+
+AotResult compileAheadOfTime(const ir::Graph& graph, const AotOptions& options) {
+  AotResult result;
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::string triple = llvm::sys::getDefaultTargetTriple();
+  std::string lookupError;
+  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  if (!target) {
+    result.error = "cannot target " + triple + ": " + lookupError;
+    return result;
+  }
+  bool host = options.targetCpu.empty();
+  std::string cpu = host ? llvm::sys::getHostCPUName().str() : options.targetCpu;
+  if (!host) {
+    std::unique_ptr<llvm::MCSubtargetInfo> subtarget(target->createMCSubtargetInfo(triple, "", ""));
+    if (!subtarget || !subtarget->isCPUStringValid(cpu)) {
+      result.error = fmt::format("unknown --target-cpu '{}' (e.g. x86-64, x86-64-v3, znver4, skylake-avx512)", cpu);
+      return result;
+    }
+  }
+  llvm::StringMap<bool> features = host ? llvm::sys::getHostCPUFeatures() : llvm::StringMap<bool>();
+  std::string featureString;
+  for (const auto& feature : features) featureString += (feature.second ? ",+" : ",-") + feature.first().str();
+  if (!featureString.empty()) featureString.erase(0, 1);
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, featureString, llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!machine) {
+    result.error = "cannot create a target machine for CPU '" + cpu + "'";
+    return result;
+  }
+  if (!host) {
+    // The vector math variants the vectoriser may call depend on these.
+    for (const char* feature : {"avx", "avx2", "avx512f"})
+      features[feature] = machine->getMCSubtargetInfo()->checkFeatures(std::string("+") + feature);
+  }
+
+  llvm::LLVMContext context;
+  llvm::Module module(options.prefix, context);
+  module.setTargetTriple(triple);
+  module.setDataLayout(machine->createDataLayout());
+
+  // The kernels, one per Map segment, internal to the object.
+  std::vector<std::vector<llvm::Function*>> kernels(graph.nodes().size());
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    for (size_t s = 0; s < graph.nodes()[n].segments.size(); ++s) {
+      const ir::MapSegment& segment = graph.nodes()[n].segments[s];
+      ir::ExprContext formulas;
+      KernelSpec spec;
+      spec.inputs = segment.inputVars;
+      for (ir::ExprRef output : segment.outputs) spec.outputs.push_back(stableForms(formulas, ir::copyInto(formulas, output)));
+      for (const ir::MapSegment::Param& p : segment.params) spec.parameters.push_back({p.var, p.perColumn});
+      for (const ir::MapSegment::ColumnSum& sum : segment.columnSums)
+        spec.columnSums.push_back(stableForms(formulas, ir::copyInto(formulas, sum.formula)));
+      llvm::Function* kernel = lowerKernel(module, spec, fmt::format("{}_kernel_{}_{}", options.prefix, n, s));
+      kernel->setLinkage(llvm::Function::InternalLinkage);
+      kernels[n].push_back(kernel);
+    }
+  }
+  Layout layout = layOut(graph);
+  FunctionEmitter(graph, layout, module, kernels).emit(options.prefix + "_forward", false);
+  if (options.backward) FunctionEmitter(graph, layout, module, kernels).emit(options.prefix + "_backward", true);
+  if (!options.trainedParameters.empty()) {
+    std::vector<float> values(static_cast<size_t>(layout.parameterFloats));
+    for (const Layout::Parameter& parameter : layout.parameters)
+      for (const auto& [name, trained] : options.trainedParameters)
+        if (name == parameter.name) std::copy(trained.begin(), trained.end(), values.begin() + parameter.offset);
+    auto* data = llvm::ConstantDataArray::get(context, values);
+    new llvm::GlobalVariable(module, data->getType(), true, llvm::GlobalValue::ExternalLinkage, data,
+                             options.prefix + "_trained_parameters");
+  }
+  for (llvm::Function& f : module) {
+    if (f.isDeclaration()) continue;
+    f.addFnAttr("target-cpu", cpu);
+    if (!featureString.empty()) f.addFnAttr("target-features", featureString);
+  }
+  std::string verifierOutput;
+  llvm::raw_string_ostream verifierStream(verifierOutput);
+  if (llvm::verifyModule(module, &verifierStream)) {
+    result.error = "internal error: invalid LLVM IR for the model: " + verifierOutput;
+    return result;
+  }
+  optimizeModule(module, *machine, features);
+
+  llvm::raw_string_ostream out(result.output);
+  if (options.format == AotOptions::Format::LLVM) {
+    module.print(out, nullptr);
+  } else {
+    llvm::SmallString<0> bytes;
+    llvm::raw_svector_ostream stream(bytes);
+    llvm::legacy::PassManager codegen;
+    auto kind = options.format == AotOptions::Format::Object ? llvm::CodeGenFileType::ObjectFile
+                                                             : llvm::CodeGenFileType::AssemblyFile;
+    if (machine->addPassesToEmitFile(codegen, stream, nullptr, kind)) {
+      result.error = "internal error: the target cannot emit this file type";
+      return result;
+    }
+    codegen.run(module);
+    out << bytes.str();
+  }
+  out.flush();
+  result.header = header(graph, layout, options);
+  return result;
+}
+
+}  // namespace nnc::backend

@@ -1,0 +1,52 @@
+#include "runtime/CApi.h"
+
+#include <span>
+
+#include "runtime/Gemm.h"
+#include "runtime/Loss.h"
+#include "runtime/Softmax.h"
+
+using nnc::runtime::Transpose;
+
+extern "C" {
+
+void nnc_rt_matmul(const float* a, int64_t a_rows, int64_t a_cols, int32_t transpose_a, const float* b,
+                   int64_t b_rows, int64_t b_cols, int32_t transpose_b, float* c) {
+  int64_t rows = transpose_a ? a_cols : a_rows, cols = transpose_b ? b_rows : b_cols;
+  nnc::runtime::gemm({a, a_rows, a_cols}, transpose_a ? Transpose::Yes : Transpose::No, {b, b_rows, b_cols},
+                     transpose_b ? Transpose::Yes : Transpose::No, c, rows, cols);
+}
+
+void nnc_rt_add_bias(const float* in, const float* bias, int64_t rows, int64_t cols, float* out) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) out[r * cols + c] = in[r * cols + c] + bias[c];
+}
+
+void nnc_rt_column_sum(const float* in, int64_t rows, int64_t cols, float* out) {
+  for (int64_t c = 0; c < cols; ++c) out[c] = 0;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) out[c] += in[r * cols + c];
+}
+
+void nnc_rt_total(const float* in, int64_t count, float* out) {
+  double total = 0;
+  for (int64_t i = 0; i < count; ++i) total += in[i];
+  out[0] = static_cast<float>(total);
+}
+
+void nnc_rt_softmax(const float* z, int64_t rows, int64_t cols, float* s) {
+  nnc::runtime::softmaxRows(z, rows, cols, s);
+}
+
+void nnc_rt_softmax_backward(const float* s, const float* dy, int64_t rows, int64_t cols, float* dz) {
+  nnc::runtime::softmaxRowsBackward(s, dy, rows, cols, dz);
+}
+
+float nnc_rt_loss(int32_t kind, const float* prediction, int64_t rows, int64_t cols, const int32_t* labels,
+                  float* gradient) {
+  return static_cast<float>(nnc::runtime::lossAndGradient(static_cast<nnc::runtime::Loss>(kind), prediction, rows,
+                                                          cols, std::span(labels, static_cast<size_t>(rows)),
+                                                          gradient));
+}
+
+}  // extern "C"

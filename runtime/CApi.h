@@ -1,0 +1,35 @@
+/* The runtime's C interface: what an object file from `nnc compile -o`
+ * calls for everything but its elementwise loops (matrix products, softmax,
+ * losses). Plain C so that the generated code, and C programs, can call it;
+ * row-major float arrays the caller owns (no alignment needed). */
+#ifndef NNC_RUNTIME_CAPI_H
+#define NNC_RUNTIME_CAPI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* c = op(a) * op(b); a is [a_rows, a_cols] and b [b_rows, b_cols] before
+ * op(), which transposes when its flag is non-zero. */
+void nnc_rt_matmul(const float* a, int64_t a_rows, int64_t a_cols, int32_t transpose_a, const float* b,
+                   int64_t b_rows, int64_t b_cols, int32_t transpose_b, float* c);
+/* out[r, c] = in[r, c] + bias[c] */
+void nnc_rt_add_bias(const float* in, const float* bias, int64_t rows, int64_t cols, float* out);
+/* out[c] = sum over rows of in[r, c] */
+void nnc_rt_column_sum(const float* in, int64_t rows, int64_t cols, float* out);
+/* out[0] = sum of in[0 .. count) (a per-layer parameter's gradient) */
+void nnc_rt_total(const float* in, int64_t count, float* out);
+void nnc_rt_softmax(const float* z, int64_t rows, int64_t cols, float* s);
+void nnc_rt_softmax_backward(const float* s, const float* dy, int64_t rows, int64_t cols, float* dz);
+/* The mean loss over the rows; with a gradient array, also d loss / d
+ * prediction. kind: 0 mse, 1 bce, 2 cross_entropy, 3 bce_with_logits. */
+float nnc_rt_loss(int32_t kind, const float* prediction, int64_t rows, int64_t cols, const int32_t* labels,
+                  float* gradient);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
