@@ -2,6 +2,7 @@
 // as `nnc train`, with diagnostics returned instead of printed.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <mutex>
 #include <sstream>
 
@@ -180,11 +181,15 @@ Status Model::trainStep(std::span<const float> input, std::span<const int32_t> l
   if (labels.empty() || input.size() != labels.size() * static_cast<size_t>(features))
     return Status::error(fmt::format("trainStep: {} input values and {} labels are not rows of {} features, one "
                                      "label each", input.size(), labels.size(), features));
-  int64_t classes = std::max<int64_t>(outputSize(), 2);
+  // The labels the loss can read: a class per output for cross_entropy
+  // (and mse with several outputs), 0 or 1 for the bce losses.
+  bool binary = impl_->def->loss == frontend::LossKind::BCE || impl_->def->loss == frontend::LossKind::BCEWithLogits;
+  bool anyValue = impl_->def->loss == frontend::LossKind::MSE && outputSize() == 1;
+  int64_t classes = binary ? 2 : outputSize();
   for (int32_t label : labels)
-    if (label < 0 || label >= classes)
-      return Status::error(fmt::format("trainStep: label {} is not a class of the model's {} outputs", label,
-                                       outputSize()));
+    if (!anyValue && (label < 0 || label >= classes))
+      return Status::error(fmt::format("trainStep: label {} is not one of the model's classes 0 to {}", label,
+                                       classes - 1));
   runtime::Tensor x({static_cast<int64_t>(labels.size()), features});
   std::copy(input.begin(), input.end(), x.data());
   double value = impl_->compiled->trainStep(x, labels);
@@ -220,6 +225,13 @@ Status Model::train(const TrainOptions& options) {
                 fmt::format("the data has {} features per sample, but model '{}' takes input {}",
                             trainData->featureCount(), name(), inputSize()));
   cli::checkLabels(*impl_->def, *trainData, source, training.data.range, "training", diags);
+  if (training.test) {
+    cli::checkLabels(*impl_->def, *testData, source, training.test->range, "test", diags);
+    if (testData->featureCount() != trainData->featureCount())
+      diags.error(source, training.test->range,
+                  fmt::format("the test data has {} features per sample, the training data {}",
+                              testData->featureCount(), trainData->featureCount()));
+  }
   if (trainData->sampleCount() == 0 || testData->sampleCount() == 0)
     diags.error(source, training.data.range, "the training or test data is empty");
   if (diags.hasErrors()) return statusOf(diags);
@@ -268,8 +280,17 @@ Status Model::save(const std::string& path) const {
 }
 
 Status Model::load(const std::string& path) {
+  // All or nothing: a checkpoint that fails part-way leaves the model as it was.
+  std::vector<runtime::ParameterRef> parameters = impl_->compiled->parameters();
+  std::vector<runtime::Tensor> before;
+  for (const runtime::ParameterRef& p : parameters) before.push_back(*p.value);
+  std::map<std::string, runtime::Tensor> optimizerBefore;
+  for (const auto& [name, tensor] : impl_->optimizer->state()) optimizerBefore[name] = *tensor;
   Diagnostics diags;
-  cli::restore(path, name(), *impl_->compiled, *impl_->optimizer, diags);
+  if (!cli::restore(path, name(), *impl_->compiled, *impl_->optimizer, diags)) {
+    for (size_t i = 0; i < parameters.size(); ++i) *parameters[i].value = before[i];
+    impl_->optimizer->restoreState(optimizerBefore, parameters);
+  }
   return statusOf(diags);
 }
 

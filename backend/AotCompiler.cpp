@@ -2,6 +2,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 #include <llvm/IR/IRBuilder.h>
@@ -55,6 +56,8 @@ Layout layOut(const ir::Graph& graph) {
   layout.offset.assign(graph.numValues(), 0);
   std::map<ValueId, int64_t> parameterOffset;
   std::map<int32_t, int64_t> bufferOffset;
+  std::set<ValueId> gradients;  // they live in the caller's gradient array
+  for (auto [parameter, gradient] : graph.gradients) gradients.insert(gradient);
   bool planned = graph.bufferOf.size() == graph.numValues();
   for (const GraphNode& node : graph.nodes()) {
     for (ValueId r : node.results) {
@@ -80,7 +83,7 @@ Layout layOut(const ir::Graph& graph) {
           if (buffer >= 0) bufferOffset[buffer] = layout.batchColumns;
           layout.batchColumns += shape.back();
         }
-      } else {
+      } else if (!gradients.count(r)) {
         layout.place[v] = Layout::Place::Fixed;
         layout.offset[v] = layout.fixedFloats;
         layout.fixedFloats += elements(shape);

@@ -39,7 +39,14 @@ double ActivationFacts::slope(double x) const {
   return derivative_.run1(values_);
 }
 
-bool ActivationFacts::saturates() const { return std::abs(slope(-20)) < 1e-3 && std::abs(slope(20)) < 1e-3; }
+bool ActivationFacts::saturates() const {
+  // Far out, the slope is under 1% of its largest value near 0 (sigmoid:
+  // 8e-9, softsign: 0.002); relative, so that 0.001*x does not count.
+  double nearZero = 0;
+  for (double x = -2; x <= 2; x += 0.25) nearZero = std::max(nearZero, std::abs(slope(x)));
+  double threshold = 0.01 * nearZero;
+  return nearZero > 0 && std::abs(slope(-20)) < threshold && std::abs(slope(20)) < threshold;
+}
 
 bool ActivationFacts::affine() const { return !dependsOn(slope_, input_); }
 

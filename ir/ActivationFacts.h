@@ -23,7 +23,8 @@ public:
   double value(double x) const;
   double slope(double x) const;
 
-  // f'(x) -> 0 on both sides (sigmoid, tanh, softsign): |f'(+-20)| < 1e-3.
+  // f'(x) -> 0 on both sides (sigmoid, tanh, softsign): |f'(+-20)| is under
+  // 1% of the largest |f'| on [-2, 2].
   bool saturates() const;
   // f'(x) does not depend on x: f(x) = a*x + c, so a layer using it is linear.
   bool affine() const;

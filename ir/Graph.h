@@ -97,7 +97,11 @@ public:
   size_t add(GraphNode node, const std::vector<TensorShape>& resultShapes);
   ValueId result(size_t node, size_t i = 0) const { return nodes_[node].results[i]; }
   // For passes that rewrite a node in place (its results keep their ids).
-  GraphNode& mutableNode(size_t node) { return nodes_[node]; }
+  // Any change may change lifetimes, so it drops the memory plan.
+  GraphNode& mutableNode(size_t node) {
+    bufferOf.clear();
+    return nodes_[node];
+  }
 
   // Makes every reader of `from` (nodes, Map parameters, the named values
   // below and the gradient list) read `to` instead.

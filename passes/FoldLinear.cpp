@@ -28,8 +28,10 @@ struct FoldableLayer {
 };
 
 std::optional<FoldableLayer> foldable(const ir::Graph& graph, const DenseLayer& layer) {
-  if (layer.softmax) return std::nullopt;
-  ir::ValueId preActivation = layer.activation ? layer.activation->operands[0] : layer.output;
+  // The layer's own activation (or softmax) stays: only what comes before it folds.
+  ir::ValueId preActivation = layer.activation ? layer.activation->operands[0]
+                              : layer.softmax  ? layer.softmax->operands[0]
+                                               : layer.output;
   size_t addBias = static_cast<size_t>(graph.value(preActivation).producer);
   if (graph.nodes()[addBias].op != ir::GraphOp::AddBias) return std::nullopt;  // a fused bias: run before fuse-bias
   size_t matmul = static_cast<size_t>(graph.value(graph.nodes()[addBias].operands[0]).producer);
@@ -41,6 +43,7 @@ std::optional<FoldableLayer> foldable(const ir::Graph& graph, const DenseLayer& 
 std::optional<std::pair<Vector, Vector>> affineCoefficients(const ir::Graph& graph, const DenseLayer& layer,
                                                             const TrainedParameters& trained) {
   Vector a = Vector::Ones(layer.units), c = Vector::Zero(layer.units);
+  if (layer.softmax) return std::nullopt;
   if (!layer.activation) return std::make_pair(a, c);
   for (const ir::MapSegment& segment : layer.activation->segments) {
     for (int64_t column = 0; column < segment.columns; ++column) {
@@ -151,9 +154,7 @@ bool foldLinear(ir::Graph& graph, PassContext& context) {
   for (const ir::GraphNode& node : graph.nodes()) {
     if (node.op != ir::GraphOp::Parameter) continue;
     auto found = trained->find(node.name);
-    int64_t size = 1;
-    for (int64_t d : graph.value(node.results[0]).shape) size *= d;
-    if (found == trained->end() || static_cast<int64_t>(found->second.values.size()) != size) return false;
+    if (found == trained->end() || found->second.shape != graph.value(node.results[0]).shape) return false;
   }
   std::vector<DenseLayer> layers = denseLayers(graph);
   std::vector<std::vector<FoldableLayer>> runs;
@@ -165,8 +166,7 @@ bool foldLinear(ir::Graph& graph, PassContext& context) {
       continue;
     }
     run.push_back(*piece);
-    bool affine = affineCoefficients(graph, layer, *trained).has_value();
-    if (!affine) {  // this layer ends the run (its activation stays)
+    if (!affineCoefficients(graph, layer, *trained)) {  // this layer ends the run (its activation stays)
       if (run.size() > 1) runs.push_back(run);
       run.clear();
     }

@@ -66,23 +66,35 @@ void checkRange(const ir::Graph& graph, const DenseLayer& out, const ir::GraphNo
       context.note(out.range, "end the model with a sigmoid layer, or use loss bce_with_logits (which applies sigmoid "
                               "itself, stably)");
       return;
-    case ir::LossKind::CrossEntropy:
-    case ir::LossKind::BCEWithLogits: {
+    case ir::LossKind::CrossEntropy: {
+      if (out.units < 2) {
+        context.error(loss.range, fmt::format("cross_entropy needs one output per class (at least 2), but the last "
+                                              "layer, '{}', has {}",
+                                              out.name, out.units));
+        context.note(loss.range, "for two classes with one output, use bce_with_logits");
+        return;
+      }
       if (!range.bounded) return;
-      bool crossEntropy = loss.loss == ir::LossKind::CrossEntropy;
       // The best a bounded output can do: the right class at the top of the
       // range and the others at the bottom.
-      double gap = range.highest - range.lowest;
-      double classes = crossEntropy ? static_cast<double>(out.units) : 2.0;
-      double floor = std::log1p((classes - 1) * std::exp(-gap));
+      double floor = std::log1p(static_cast<double>(out.units - 1) * std::exp(range.lowest - range.highest));
       if (context.warn("output-loss", out.range,
-                       fmt::format("{} takes logits, but layer '{}' {}, whose outputs lie in [{:.3g}, {:.3g}]: the loss "
-                                   "cannot go below {:.3g}",
-                                   crossEntropy ? "cross_entropy" : "bce_with_logits", out.name, applies, range.lowest,
-                                   range.highest, floor)))
-        context.note(loss.range, fmt::format("{} applies {} itself; remove the output layer's activation",
-                                             crossEntropy ? "cross_entropy" : "bce_with_logits",
-                                             crossEntropy ? "log-softmax" : "sigmoid"));
+                       fmt::format("cross_entropy takes logits, but layer '{}' {}, whose outputs lie in [{:.3g}, {:.3g}]: "
+                                   "the loss cannot go below {:.3g}",
+                                   out.name, applies, range.lowest, range.highest, floor)))
+        context.note(loss.range, "cross_entropy applies log-softmax itself; remove the output layer's activation");
+      return;
+    }
+    case ir::LossKind::BCEWithLogits: {
+      if (!range.bounded) return;
+      // Per sample: log(1 + exp(-z)) for label 1 is smallest at the top of
+      // the range, log(1 + exp(z)) for label 0 at the bottom.
+      double floorOne = std::log1p(std::exp(-range.highest)), floorZero = std::log1p(std::exp(range.lowest));
+      if (context.warn("output-loss", out.range,
+                       fmt::format("bce_with_logits takes logits, but layer '{}' {}, whose outputs lie in [{:.3g}, "
+                                   "{:.3g}]: the loss of a sample cannot go below {:.3g} (label 1) or {:.3g} (label 0)",
+                                   out.name, applies, range.lowest, range.highest, floorOne, floorZero)))
+        context.note(loss.range, "bce_with_logits applies sigmoid itself; remove the output layer's activation");
       return;
     }
     case ir::LossKind::MSE: return;

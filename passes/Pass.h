@@ -72,9 +72,19 @@ private:
 
 using PassFunction = bool (*)(ir::Graph&, PassContext&);
 
+// Where in a pipeline a pass may run; a list must not go back to an earlier
+// stage (Any passes aside).
+enum class PassStage {
+  Lint,      // reads the forward graph as the model built it
+  Forward,   // changes the forward graph that autodiff differentiates
+  Autodiff,
+  Any,       // correct before or after autodiff
+};
+
 struct PassInfo {
   std::string_view name;       // as written in --passes= and --print-after=
   PassFunction run;
+  PassStage stage;
   std::string_view summary;    // one line for --help and docs
 };
 
@@ -86,7 +96,7 @@ std::span<const PassInfo> allPasses();
 const PassInfo* findPass(std::string_view name);
 
 // The passes, declared from the table.
-#define NNC_PASS(name, function, summary) bool function(ir::Graph& graph, PassContext& context);
+#define NNC_PASS(name, function, stage, summary) bool function(ir::Graph& graph, PassContext& context);
 #include "passes/Passes.def"
 
 }  // namespace nnc::passes

@@ -7,7 +7,7 @@ namespace nnc::passes {
 namespace {
 
 constexpr PassInfo kPasses[] = {
-#define NNC_PASS(name, function, summary) {name, function, summary},
+#define NNC_PASS(name, function, stage, summary) {name, function, PassStage::stage, summary},
 #include "passes/Passes.def"
 };
 

@@ -11,15 +11,29 @@ namespace nnc::passes {
 namespace {
 
 // Lints run at every level, -O0 included, as a C compiler warns at -O0.
-const std::vector<std::string> kLints = {"lint-output-loss", "lint-zero-derivative", "lint-vanishing-gradient",
-                                         "lint-linear-collapse", "lint-mixed-activations"};
+std::vector<std::string> lintNames() {
+  std::vector<std::string> names;
+  for (const PassInfo& pass : allPasses())
+    if (pass.stage == PassStage::Lint) names.emplace_back(pass.name);
+  return names;
+}
 
-bool isLint(const PassInfo& pass) { return pass.name.substr(0, 5) == "lint-"; }
+bool isLint(const PassInfo& pass) { return pass.stage == PassStage::Lint; }
+
+const char* stageWord(PassStage stage) {
+  switch (stage) {
+    case PassStage::Lint: return "a lint (it reads the graph as the model built it)";
+    case PassStage::Forward: return "a forward pass (it changes what autodiff differentiates)";
+    case PassStage::Autodiff: return "autodiff";
+    case PassStage::Any: return "";
+  }
+  return "";
+}
 
 }  // namespace
 
 std::vector<std::string> passesForLevel(int level, bool training, bool foldLinear) {
-  std::vector<std::string> names = kLints;
+  std::vector<std::string> names = lintNames();
   auto add = [&](std::initializer_list<const char*> more) { names.insert(names.end(), more.begin(), more.end()); };
   if (foldLinear) add({"fold-linear", "dce"});  // before fusion: it reads plain matmul + add_bias layers
   // Forward passes run before autodiff, so the backward graph is built from
@@ -48,7 +62,19 @@ std::optional<Pipeline> Pipeline::create(const PipelineOptions& options, Diagnos
   };
   for (const std::string& name : names)
     if (const PassInfo* pass = lookUp(name, "--passes")) pipeline.passes_.push_back(pass);
-  if (options.training && options.passes && std::find(names.begin(), names.end(), "autodiff") == names.end())
+  // Stages only go forward: lints before transformations, forward passes
+  // before autodiff.
+  const PassInfo* latest = nullptr;
+  for (const PassInfo* pass : pipeline.passes_) {
+    if (pass->stage == PassStage::Any) continue;
+    if (latest && pass->stage < latest->stage)
+      diags.error(fmt::format("pass '{}' cannot run after '{}': it is {}", pass->name, latest->name,
+                              stageWord(pass->stage)));
+    if (!latest || pass->stage > latest->stage) latest = pass;
+  }
+  bool namesKnown = pipeline.passes_.size() == names.size();
+  if (namesKnown && options.training && options.passes &&
+      std::find(names.begin(), names.end(), "autodiff") == names.end())
     diags.error("training needs the backward graph: add 'autodiff' to --passes");
   for (const std::string& name : options.printAfter)
     if (name == "all" || lookUp(name, "--print-after")) pipeline.printAfter_.push_back(name);
@@ -58,7 +84,7 @@ std::optional<Pipeline> Pipeline::create(const PipelineOptions& options, Diagnos
 
 Pipeline Pipeline::lintsOnly() {
   Pipeline pipeline;
-  for (const std::string& name : kLints) pipeline.passes_.push_back(findPass(name));
+  for (const std::string& name : lintNames()) pipeline.passes_.push_back(findPass(name));
   return pipeline;
 }
 

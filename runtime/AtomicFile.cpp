@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace nnc::runtime {
@@ -48,6 +49,18 @@ std::error_code syncDirectoryOf(const std::string& path) {
 }  // namespace
 
 std::error_code writeFileAtomically(const std::string& path, std::span<const std::span<const std::byte>> pieces) {
+  // A device, a pipe or a terminal (/dev/null, /dev/stdout, a FIFO) is
+  // written in place: renaming a file over it would replace it.
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode)) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return lastError();
+    std::error_code error;
+    for (std::span<const std::byte> piece : pieces)
+      if (!error) error = writeAll(fd, piece);
+    if (::close(fd) != 0 && !error) error = lastError();
+    return error;
+  }
   // In the same directory, so that rename() is atomic (same file system); the
   // pid keeps two processes saving the same path apart.
   std::string temporary = path + ".tmp." + std::to_string(::getpid());

@@ -1,5 +1,6 @@
 // nnc compile: show what the compiler makes of a model.
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -44,6 +45,10 @@ int emitAst(const std::string& path, std::ostream& out, std::ostream& err, Diagn
 
 // The kernels of the model's compiled graph as LLVM IR or assembly.
 bool emitKernels(ir::Graph graph, bool assembly, std::ostream& out, Diagnostics& diags) {
+  if (graph.gradients.empty()) {
+    diags.error("--emit=llvm and --emit=asm compile the training graph: add 'autodiff' to --passes");
+    return false;
+  }
   std::string error;
   std::unique_ptr<backend::FormulaJIT> jit = backend::FormulaJIT::create(error);
   std::unique_ptr<backend::CompiledModel> compiled;
@@ -78,8 +83,8 @@ bool isIdentifier(const std::string& name) {
 }
 
 // nnc compile F.nn -o FILE: one model ahead of time.
-int compileObject(const ParsedOptions& options, const CompilerFlags& flags, const std::string& emit, std::ostream& err,
-                  Diagnostics& diags) {
+int compileObject(const ParsedOptions& options, const CompilerFlags& flags, const std::string& emit, std::ostream& out,
+                  std::ostream& err, Diagnostics& diags) {
   const std::string& path = options.positional()[0];
   std::optional<LoadedProgram> loaded = loadProgram(path, diags);
   if (!loaded) return failWith(err, diags);
@@ -98,14 +103,16 @@ int compileObject(const ParsedOptions& options, const CompilerFlags& flags, cons
                             aot.prefix));
   aot.source = fmt::format("{}, model {}", path, model->name);
   aot.targetCpu = options.get("target-cpu").value_or("");
+  if (aot.targetCpu == "native") aot.targetCpu.clear();
   aot.backward = options.has("backward");
   aot.format = emit == "llvm" ? backend::AotOptions::Format::LLVM
                : emit == "asm" ? backend::AotOptions::Format::Assembly
                                : backend::AotOptions::Format::Object;
   if (emit != "llvm" && emit != "asm" && options.get("emit") && emit != "obj")
     diags.error(fmt::format("with -o, --emit is obj (the default), llvm or asm, not '{}'", emit));
+  std::optional<runtime::Checkpoint> checkpoint;
   if (auto weights = options.get("weights")) {
-    std::optional<runtime::Checkpoint> checkpoint = runtime::loadCheckpoint(*weights, diags);
+    checkpoint = runtime::loadCheckpoint(*weights, diags);
     if (checkpoint) {
       if (std::string problem = weightsProblem(*checkpoint, model->name); !problem.empty())
         diags.error(fmt::format("cannot use '{}' as weights: {}", *weights, problem));
@@ -118,18 +125,17 @@ int compileObject(const ParsedOptions& options, const CompilerFlags& flags, cons
   if (!graph) return failWith(err, diags);
   printWarnings(err, diags);
   if (!aot.trainedParameters.empty()) {
-    // Every parameter must be there, in its shape (the checkpoint's own check).
-    for (const ir::GraphNode& node : graph->nodes()) {
-      if (node.op != ir::GraphOp::Parameter) continue;
-      auto found = std::find_if(aot.trainedParameters.begin(), aot.trainedParameters.end(),
-                                [&](auto& t) { return t.first == node.name; });
-      size_t size = 1;
-      for (int64_t d : graph->value(node.results[0]).shape) size *= static_cast<size_t>(d);
-      if (found == aot.trainedParameters.end() || found->second.size() != size)
-        diags.error(fmt::format("'{}' has no tensor '{}' of {} values for model '{}'", *options.get("weights"),
-                                node.name, size, model->name));
-    }
-    if (diags.hasErrors()) return failWith(err, diags);
+    // Every parameter must be there, in its shape: the check nnc predict makes.
+    std::vector<runtime::ParameterRef> wanted;
+    std::vector<runtime::Tensor> shapes;
+    for (const ir::GraphNode& node : graph->nodes())
+      if (node.op == ir::GraphOp::Parameter) shapes.emplace_back(runtime::Shape(graph->value(node.results[0]).shape));
+    size_t i = 0;
+    for (const ir::GraphNode& node : graph->nodes())
+      if (node.op == ir::GraphOp::Parameter) wanted.push_back({node.name, &shapes[i++], nullptr});
+    if (!loadParameters(*checkpoint, fmt::format("'{}'", *options.get("weights")),
+                        fmt::format("model '{}'", model->name), wanted, diags))
+      return failWith(err, diags);
   }
   if (aot.backward && graph->gradients.empty()) {
     diags.error("--backward needs the backward graph: add 'autodiff' to --passes");
@@ -140,7 +146,11 @@ int compileObject(const ParsedOptions& options, const CompilerFlags& flags, cons
     diags.error(result.error);
     return failWith(err, diags);
   }
-  if (!writeTextFile(*options.get("o"), result.output, diags)) return failWith(err, diags);
+  if (options.get("header") == options.get("o")) {
+    diags.error(fmt::format("-o and --header name the same file '{}'", *options.get("o")));
+    return failWith(err, diags);
+  }
+  if (!writeTextFile(*options.get("o"), result.output, diags, &out)) return failWith(err, diags);
   if (auto header = options.get("header"); header && !writeTextFile(*header, result.header, diags))
     return failWith(err, diags);
   return 0;
@@ -186,7 +196,7 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
     return failWith(err, diags);
   }
   if (emit == "ast") return emitAst(options->positional()[0], out, err, diags);
-  if (options->get("o")) return compileObject(*options, *flags, emit, err, diags);
+  if (options->get("o")) return compileObject(*options, *flags, emit, out, err, diags);
   std::optional<LoadedProgram> loaded = loadProgram(options->positional()[0], diags);
   if (!loaded) {
     return failWith(err, diags);

@@ -13,7 +13,7 @@ namespace nnc::cli {
 
 std::vector<OptionSpec> compilerOptions() {
   return {
-      {"O", "LEVEL", "optimisation level 0-3 (default 2): which passes run"},
+      {"O", "LEVEL", "optimisation level 0-3 (default 2): which passes run; the last given counts", true},
       {"passes", "A,B,...", "run exactly these passes, in this order (see nnc compile --list-passes)"},
       {"print-after", "PASS", "print the graph after PASS (or 'all'); repeatable", true},
       {"stats", "", "count what each pass did"},

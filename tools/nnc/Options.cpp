@@ -81,7 +81,8 @@ std::optional<ParsedOptions> parseOptions(const std::string& command, const std:
     }
     if (!value) {
       if (i + 1 >= args.size()) {
-        diags.error(fmt::format("option '--{}' needs a value ({})", spec->name, spec->valueName));
+        diags.error(fmt::format("option '{}{}' needs a value ({})", spec->name.size() == 1 ? "-" : "--", spec->name,
+                                spec->valueName));
         continue;
       }
       value = args[++i];
