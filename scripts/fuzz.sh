@@ -19,8 +19,9 @@ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DNNC_LIBFUZZER=ON \
   -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_CXX_FLAGS="$FLAGS" >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target nnc_fuzz_frontend
 mkdir -p build-fuzz/corpus build-fuzz/seeds build-fuzz/crashes
-cp examples/*.nn tests/lit/Inputs/*.nn tests/lit/Inputs/bad/*.nn tests/fuzz/seeds/* build-fuzz/seeds/
-find tests/fuzz/regressions -type f -exec cp {} build-fuzz/seeds/ \;
+for seed in examples/*.nn tests/lit/Inputs/*.nn tests/lit/Inputs/bad/*.nn tests/fuzz/seeds/* tests/fuzz/regressions/*; do
+  cp "$seed" "build-fuzz/seeds/$(echo "$seed" | tr / _)"
+done
 exec build-fuzz/tests/fuzz/nnc_fuzz_frontend build-fuzz/corpus build-fuzz/seeds \
   -dict=tests/fuzz/nn.dict -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix=build-fuzz/crashes/ -max_total_time="$SECONDS_TO_RUN" -print_final_stats=1 "$@"
