@@ -6,7 +6,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -23,6 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // A file's text, or why it cannot be had ("No such file or directory").
+// Reads at most kMaxSourceBytes and a byte more, so a huge file (or one
+// that never ends, like /dev/zero) is refused rather than read.
 std::optional<std::string> readSource(const std::string& path, std::string& whyNot) {
   std::error_code code;
   if (fs::is_directory(path, code)) {
@@ -34,13 +35,20 @@ std::optional<std::string> readSource(const std::string& path, std::string& whyN
     whyNot = std::strerror(errno);
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text(kMaxSourceBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) {
     whyNot = "a read failed";
     return std::nullopt;
   }
-  return text.str();
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxSourceBytes) {
+    uintmax_t size = fs::file_size(path, code);
+    whyNot = fmt::format("it has {} bytes; a .nn file may have at most {} (1 MiB)",
+                         code ? fmt::format("more than {}", kMaxSourceBytes) : std::to_string(size), kMaxSourceBytes);
+    return std::nullopt;
+  }
+  return text;
 }
 
 // Two spellings of one file (`a.nn`, `./lib/../a.nn`) are one file.

@@ -12,6 +12,10 @@
 
 namespace nnc::frontend {
 
+// The largest .nn file read (imports too): hand-written models are a few
+// kilobytes; a larger file is almost certainly not a model.
+inline constexpr size_t kMaxSourceBytes = size_t{1} << 20;
+
 // Reads `path` and its imports. Empty if any file has an error; every error
 // is reported, each in the file it is in. The Program owns all it refers to
 // (Exprs aside, which live in `ctx`).

@@ -196,16 +196,32 @@ protected:
   }
 };
 
+// The length of the well-formed UTF-8 sequence at text[i], or 0 if there is
+// none: a stray continuation byte, a cut sequence, an overlong encoding
+// (C0 BC for '<'), a surrogate (ED A0 80) or a code point past U+10FFFF.
+size_t utf8Length(const std::string& text, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  unsigned char lead = byte(0);
+  size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+  if (length == 0 || i + length > text.size()) return 0;
+  uint32_t code = length == 1 ? lead : lead & (0x7F >> length);
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(k) >> 6) != 0x2) return 0;
+    code = code << 6 | (byte(k) & 0x3F);
+  }
+  constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};  // below these, a shorter form exists
+  if (code < kSmallest[length] || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) return 0;
+  return length;
+}
+
 // Rejects bytes that are not UTF-8 (ANTLR's decoder would throw).
 bool checkUtf8(const SourceBuffer& source, Diagnostics& diags) {
   const std::string& text = source.text();
   uint32_t line = 1, column = 1;
   for (size_t i = 0; i < text.size();) {
     unsigned char lead = static_cast<unsigned char>(text[i]);
-    size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
-    bool valid = length > 0 && i + length <= text.size();
-    for (size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
-    if (!valid) {
+    size_t length = utf8Length(text, i);
+    if (length == 0) {
       diags.error(&source, {{line, column}, 1},
                   fmt::format("invalid UTF-8 byte 0x{:02x}; nnc reads UTF-8 text", lead));
       return false;

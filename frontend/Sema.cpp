@@ -329,7 +329,14 @@ private:
       if (!value) value = ctx_.constant(p.defaultValue);
       bindings.push_back({p.name, value});
     }
-    return ir::substitute(ctx_, callee.body, bindings);
+    ir::ExprRef inlined = ir::substitute(ctx_, callee.body, bindings);
+    if (inlined->height() > kMaxInlinedHeight) {
+      error(e.range, fmt::format("this call of '{}' nests the formula {} deep once the activations it calls are "
+                                 "written out; nnc allows at most {}",
+                                 callee.name, inlined->height(), kMaxInlinedHeight));
+      return ctx_.constant(0);
+    }
+    return inlined;
   }
 
   ir::ExprRef liftLearnable(const ast::Expr& call, const ActivationDef& callee, const ParameterDef& p, Scope& scope) {

@@ -2,6 +2,7 @@
 // Semantic checks and lowering of the AST to the Expr IR: name resolution
 // (with "did you mean" suggestions), arity, activation calls (inlined),
 // recursion between activations, constant parameter defaults.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,13 @@
 #include "support/Diagnostics.h"
 
 namespace nnc::frontend {
+
+// How deep a formula may nest once the activations it calls are inlined.
+// Each file's nesting is limited by the parser (kMaxNesting), but calls
+// compose: a1(x) = a0(a0(x)), a2(x) = a1(a1(x)), ... doubles the depth at
+// each step, and the simplifier and differentiator take time quadratic in it
+// (about a second at this limit; minutes, or a stack overflow, at 2^16).
+inline constexpr uint32_t kMaxInlinedHeight = 500;
 
 // Checks a parsed file. Activations with errors are left out of the result;
 // all errors are reported.

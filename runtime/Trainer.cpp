@@ -71,7 +71,8 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
                                    std::isfinite(loss) ? "a gradient" : "the loss",
                                    std::isnan(loss) ? "NaN" : (std::isfinite(loss) ? "non-finite" : "infinite"),
                                    epoch + 1, batches + 1,
-                                   layer ? fmt::format(" (first non-finite values in layer '{}')", *layer) : "");
+                                   layer ? fmt::format(" (first non-finite values in layer '{}')", *layer)
+                                         : " (every layer's values are finite: it arose in the loss)");
         return result;
       }
       if (settings.gradientNorms) addSquaredNorms(parameters, squaredNorms);

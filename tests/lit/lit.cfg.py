@@ -19,3 +19,6 @@ config.substitutions.append(("FileCheck", config.filecheck))
 # `not` inverts an exit code; Debian ships LLVM's as part of llvm-19-tools.
 config.substitutions.append(("not ", "/usr/lib/llvm-19/bin/not "))
 config.environment["LC_ALL"] = "C.UTF-8"
+# `%as-user CMD` runs CMD as an unprivileged user (nobody) when the tests run
+# as root, who may write into read-only folders; otherwise as it is.
+config.substitutions.append(("%as-user", "setpriv --reuid=65534 --regid=65534 --clear-groups" if os.geteuid() == 0 else ""))

@@ -19,6 +19,7 @@
 #include "tools/nnc/OutputFile.h"
 #include "tools/nnc/TrainingPlots.h"
 #include "tools/nnc/TrainingCheckpoint.h"
+#include "tools/nnc/TrainingMemory.h"
 #include "tools/nnc/Options.h"
 
 namespace nnc::cli {
@@ -206,8 +207,13 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     return failWith(err, diags);
   }
 
-  // Data. A data problem also points at the declaration that names the file.
+  // A model that cannot fit in memory is refused before anything is loaded.
   const SourceBuffer* source = program.sources.empty() ? nullptr : program.sources.front().get();
+  if (std::optional<double> memory = physicalMemoryBytes();
+      memory && !checkTrainingMemory(*model, training, *memory, source, diags))
+    return failWith(err, diags);
+
+  // Data. A data problem also points at the declaration that names the file.
   auto load = [&](const frontend::DataSource& data, const char* what) {
     size_t errorsBefore = diags.errorCount();
     std::optional<runtime::Dataset> loadedData = loadDataSource(data, diags);

@@ -1,6 +1,7 @@
 """Kills `nnc train --save` at random moments and checks the checkpoint.
 
   python3 kill_during_save.py NNC MODEL.nn MODEL_NAME CHECKPOINT [--rounds N] [--max-delay S]
+                              [--max-seconds S]
 
 Each round starts `NNC train MODEL.nn --model MODEL_NAME --save CHECKPOINT`
 (the checkpoint of the previous round, if any, is still there: saving must
@@ -9,11 +10,14 @@ checkpoint, if one exists, must load (`--load CHECKPOINT --epochs 1` resumes
 and has nothing to train, so nothing is written), and no temporary file other
 than the killed process's own `CHECKPOINT.tmp.<pid>` may exist (SIGKILL
 cannot be cleaned up after; such a file is removed before the next round).
+No round starts after --max-seconds (so a slow build, such as a sanitizer
+one, runs fewer rounds rather than for longer); at least 3 rounds must run.
 Finally the last checkpoint is resumed for two more epochs and the result
 compared byte for byte with an uninterrupted run to the same epoch: a resumed
 run is the same run.
 
-Prints one line per round and `kill test passed`; exits 1 at the first
+Prints one line per round, how many kills were survived, and `kill test
+passed`; exits 1 at the first
 failure, saying what failed.
 """
 import argparse
@@ -34,6 +38,7 @@ parser.add_argument("model_name")
 parser.add_argument("checkpoint")
 parser.add_argument("--rounds", type=int, default=6)
 parser.add_argument("--max-delay", type=float, default=1.5)
+parser.add_argument("--max-seconds", type=float, default=60)
 args = parser.parse_args()
 
 
@@ -65,7 +70,11 @@ for stale in temporaries() + [args.checkpoint]:
 rng = random.Random()
 delays = [round(rng.uniform(0.05, args.max_delay), 3) for _ in range(args.rounds)]
 left_behind = 0
+started = time.monotonic()
+survived = 0
 for round_number, delay in enumerate(delays, 1):
+    if time.monotonic() - started > args.max_seconds:
+        break
     process = subprocess.Popen(
         [args.nnc, "train", args.model_file, "--model", args.model_name, "--save", args.checkpoint],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -84,6 +93,7 @@ for round_number, delay in enumerate(delays, 1):
         left_behind += 1
         os.remove(own)
 
+    survived += 1
     if not os.path.exists(args.checkpoint):
         print(f"round {round_number}: killed after {delay} s, no checkpoint yet")
         continue
@@ -100,8 +110,10 @@ for round_number, delay in enumerate(delays, 1):
         fail(f"round {round_number}: loading left temporary files: {temporaries()}")
     print(f"round {round_number}: killed after {delay} s, checkpoint at epoch {epoch} loads")
 
+if survived < 3:
+    fail(f"only {survived} rounds ran in {args.max_seconds} s")
 if not os.path.exists(args.checkpoint):
-    fail(f"no round got as far as a checkpoint (delays {delays})")
+    fail(f"no round got as far as a checkpoint (delays {delays[:survived]})")
 
 # Resume the last checkpoint for two more epochs; compare with a run that was
 # never interrupted.
@@ -120,5 +132,6 @@ with open(resumed, "rb") as a, open(straight, "rb") as b:
 if temporaries() or glob.glob(glob.escape(resumed) + ".tmp.*") or glob.glob(glob.escape(straight) + ".tmp.*"):
     fail("a run that was not killed left a temporary file")
 print(f"resumed to epoch {target}: the same checkpoint as an uninterrupted run")
-print(f"{left_behind} of {len(delays)} kills left a temporary file (killed while saving)")
+print(f"{left_behind} of {survived} kills left a temporary file (killed while saving)")
+print(f"survived {survived} kills in {time.monotonic() - started:.1f} s")
 print("kill test passed")

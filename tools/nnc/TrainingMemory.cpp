@@ -1,0 +1,71 @@
+#include "tools/nnc/TrainingMemory.h"
+
+#include <unistd.h>
+
+#include <array>
+
+#include <fmt/format.h>
+
+namespace nnc::cli {
+
+namespace {
+
+// "1.5 GiB": bytes in binary units, for people.
+std::string humanBytes(double bytes) {
+  constexpr std::array<const char*, 6> kUnits = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  size_t unit = 0;
+  while (bytes >= 1024 && unit + 1 < kUnits.size()) {
+    bytes /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{:.0f} bytes", bytes) : fmt::format("{:.1f} {}", bytes, kUnits[unit]);
+}
+
+}  // namespace
+
+TrainingMemory estimateTrainingMemory(const frontend::ModelDef& model, const frontend::TrainingDef& training) {
+  constexpr double kFloat = 4;
+  // Each parameter has its value and gradient, and Adam two moments (SGD
+  // with momentum one).
+  double copies = 2;
+  if (training.optimizer.kind == frontend::OptimizerDef::Kind::Adam) copies += 2;
+  else if (training.optimizer.momentum != 0) copies += 1;
+  double parameters = 0, widths = static_cast<double>(model.inputSize);
+  double fanIn = static_cast<double>(model.inputSize);
+  for (const frontend::LayerDef& layer : model.layers) {
+    double units = static_cast<double>(layer.units);
+    parameters += fanIn * units + units;
+    for (const frontend::LayerActivation& a : layer.activations)
+      for (const frontend::LearnableParameter& p : a.learnable) parameters += p.perUnit ? static_cast<double>(a.units) : 1;
+    widths += units;
+    fanIn = units;
+  }
+  // Forward keeps each layer's pre-activation and output for backward, and
+  // backward has a gradient of the same size: about three copies.
+  constexpr double kActivationCopies = 3;
+  TrainingMemory memory;
+  memory.parameterBytes = parameters * kFloat * copies;
+  memory.activationBytes = static_cast<double>(training.batchSize) * widths * kFloat * kActivationCopies;
+  return memory;
+}
+
+std::optional<double> physicalMemoryBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || pageSize <= 0) return std::nullopt;
+  return static_cast<double>(pages) * static_cast<double>(pageSize);
+}
+
+bool checkTrainingMemory(const frontend::ModelDef& model, const frontend::TrainingDef& training, double available,
+                         const SourceBuffer* source, Diagnostics& diags) {
+  TrainingMemory memory = estimateTrainingMemory(model, training);
+  if (memory.total() <= available) return true;
+  diags.error(source, model.range,
+              fmt::format("training model '{}' needs about {:.0f} bytes ({}) of memory: {} for the parameters, their "
+                          "gradients and the optimiser's state, {} for the activations of a batch of {}; this machine "
+                          "has {}",
+                          model.name, memory.total(), humanBytes(memory.total()), humanBytes(memory.parameterBytes),
+                          humanBytes(memory.activationBytes), training.batchSize, humanBytes(available)));
+  return false;
+}
+
+}  // namespace nnc::cli
