@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "backend/CompiledModel.h"
+#include "backend/ParallelKernel.h"
 #include "bench/BenchGraph.h"
 #include "frontend/GraphBuilder.h"
 #include "frontend/ModelSema.h"
@@ -29,6 +30,7 @@
 #include "ir/Simplify.h"
 #include "runtime/AlignedBuffer.h"
 #include "runtime/Gemm.h"
+#include "runtime/Parallel.h"
 
 namespace nnc::bench {
 namespace {
@@ -42,7 +44,7 @@ struct Options {
 
 constexpr const char* kUsage =
     "usage: nnc_perf_bench stream|gemm|activations|memory [--elements N] [--rows R] [--columns C] [--runs R]\n"
-    "                      [--batch B] [--model F.nn]\n";
+    "                      [--batch B] [--model F.nn] [--threads T]\n";
 
 bool parseOptions(int argc, char** argv, Options& options) {
   if (argc < 2) return false;
@@ -55,6 +57,7 @@ bool parseOptions(int argc, char** argv, Options& options) {
     else if (arg == "--runs") options.runs = std::atoi(argv[i + 1]);
     else if (arg == "--batch") options.batch = std::atoll(argv[i + 1]);
     else if (arg == "--model") options.model = argv[i + 1];
+    else if (arg == "--threads") runtime::setThreadCount(std::atoi(argv[i + 1]));
     else return false;
   }
   return argc % 2 == 0;
@@ -101,6 +104,16 @@ __attribute__((noinline)) void triad(float* a, const float* b, const float* c, i
   for (int64_t i = 0; i < n; ++i) a[i] = b[i] + 3.0f * c[i];
 }
 
+// On the thread pool, in 16 contiguous pieces as nnc's kernels (backend/ParallelKernel.h).
+void inPieces(int64_t n, const std::function<void(int64_t, int64_t)>& loop) {
+  constexpr int64_t kPieces = 16;
+  int64_t piece = (n + kPieces - 1) / kPieces;
+  runtime::parallelFor(kPieces, [&](int64_t p) {
+    int64_t begin = std::min(n, p * piece);
+    loop(begin, std::min(n, begin + piece) - begin);
+  });
+}
+
 int runStream(const Options& options) {
   int64_t n = options.elements > 0 ? options.elements : int64_t{1} << 24;
   int runs = options.runs > 0 ? options.runs : 11;
@@ -109,11 +122,13 @@ int runStream(const Options& options) {
   std::fill(c.data(), c.data() + n, 2.0f);
   std::fill(a.data(), a.data() + n, 0.0f);
   double bytes = static_cast<double>(n) * sizeof(float);
-  double scaleMs = medianMs(runs, [&] { scale(a.data(), b.data(), n); });
-  double triadMs = medianMs(runs, [&] { triad(a.data(), b.data(), c.data(), n); });
-  fmt::print("{{\"elements\": {}, \"runs\": {}, \"scale_ms\": {:.4f}, \"scale_gbs\": {:.2f}, \"triad_ms\": {:.4f}, "
+  double scaleMs = medianMs(runs, [&] { inPieces(n, [&](int64_t i, int64_t m) { scale(a.data() + i, b.data() + i, m); }); });
+  double triadMs = medianMs(runs, [&] {
+    inPieces(n, [&](int64_t i, int64_t m) { triad(a.data() + i, b.data() + i, c.data() + i, m); });
+  });
+  fmt::print("{{\"threads\": {}, \"elements\": {}, \"runs\": {}, \"scale_ms\": {:.4f}, \"scale_gbs\": {:.2f}, \"triad_ms\": {:.4f}, "
              "\"triad_gbs\": {:.2f}}}\n",
-             n, runs, scaleMs, 2 * bytes / scaleMs * 1e-6, triadMs, 3 * bytes / triadMs * 1e-6);
+             runtime::threadCount(), n, runs, scaleMs, 2 * bytes / scaleMs * 1e-6, triadMs, 3 * bytes / triadMs * 1e-6);
   return 0;
 }
 
@@ -194,9 +209,9 @@ int runGemm(const Options& options) {
     list += fmt::format("{}{{\"product\": \"{}\", \"ms\": {:.5f}, \"gflops\": {:.1f}}}", list.empty() ? "" : ", ",
                         p.label, ms, p.flops / ms * 1e-6);
   }
-  fmt::print("{{\"peak_size\": {}, \"peak_gflops\": {:.1f}, \"batch\": {}, \"step_flops\": {:.0f}, "
+  fmt::print("{{\"threads\": {}, \"peak_size\": {}, \"peak_gflops\": {:.1f}, \"batch\": {}, \"step_flops\": {:.0f}, "
              "\"step_gemm_ms\": {:.4f}, \"step_gemm_gflops\": {:.1f}, \"products\": [{}]}}\n",
-             n, peak.flops / peakMs * 1e-6, options.batch, totalFlops, totalMs, totalFlops / totalMs * 1e-6, list);
+             runtime::threadCount(), n, peak.flops / peakMs * 1e-6, options.batch, totalFlops, totalMs, totalFlops / totalMs * 1e-6, list);
   return 0;
 }
 
@@ -269,12 +284,14 @@ struct ActivationRun {
   const float *x, *dy;
   float *y, *dx, *columnSum;
   float parameter = 1, parameterGradient = 0;
+  backend::ChunkScratch scratch{};
 
-  void forward() const {
+  // As CompiledModel runs a Map: on the thread pool (backend/ParallelKernel.h).
+  void forward() {
     const float* inputs[] = {x};
     const float* params[] = {&parameter};
     float* outputs[] = {y};
-    kernels.forward->run(backend::KernelArgs<float>{rows, cols, cols, inputs, params, outputs, nullptr});
+    backend::runParallel(*kernels.forward, {rows, cols, cols, inputs, params, outputs, nullptr}, scratch);
   }
   void backward() {
     const float* inputs[] = {x, dy};
@@ -282,7 +299,7 @@ struct ActivationRun {
     float* outputs[] = {dx};
     float* sums[] = {columnSum};
     if (kernels.learnable) std::fill(columnSum, columnSum + cols, 0.0f);
-    kernels.backward->run(backend::KernelArgs<float>{rows, cols, cols, inputs, params, outputs, sums});
+    backend::runParallel(*kernels.backward, {rows, cols, cols, inputs, params, outputs, sums}, scratch);
     if (!kernels.learnable) return;
     double total = 0;
     for (int64_t c = 0; c < cols; ++c) total += columnSum[c];
@@ -348,9 +365,9 @@ int runActivations(const Options& options) {
     list += fmt::format("{}\"{}\": {{\"ms\": {:.4f}, \"forward_ms\": {:.4f}, \"backward_ms\": {:.4f}}}",
                         list.empty() ? "" : ", ", activation.name, bothMs, forwardMs, backwardMs);
   }
-  fmt::print("{{\"rows\": {}, \"columns\": {}, \"runs\": {}, \"forward_bytes\": {}, \"backward_bytes\": {}, "
+  fmt::print("{{\"threads\": {}, \"rows\": {}, \"columns\": {}, \"runs\": {}, \"forward_bytes\": {}, \"backward_bytes\": {}, "
              "\"activations\": {{{}}}}}\n",
-             rows, cols, runs, 8 * rows * cols, 12 * rows * cols, list);
+             runtime::threadCount(), rows, cols, runs, 8 * rows * cols, 12 * rows * cols, list);
   return 0;
 }
 
