@@ -4,6 +4,7 @@
 #include <limits>
 #include <random>
 
+#include "backend/ParallelKernel.h"
 #include "runtime/Gemm.h"
 #include "runtime/Initializer.h"
 #include "runtime/Softmax.h"
@@ -34,6 +35,7 @@ struct Scratch {
   std::vector<float*> outputs;
   std::vector<Tensor> sums;
   std::vector<float*> sumPointers;
+  ChunkScratch chunks;  // for runParallel
 
   Scratch() = default;
   Scratch(const Scratch& other) : sums(other.sums) {
@@ -214,9 +216,10 @@ struct CompiledModel::Impl {
       // parameter's gradient is then the sum over its columns.
       std::vector<Tensor>& sums = scratch.sums;
       for (Tensor& sum : sums) sum.fill(0);
-      kernels[kernelIndex[n][s]]->run(KernelArgs<float>{rows, segment.columns, stride, scratch.inputs.data(),
-                                                        scratch.params.data(), scratch.outputs.data(),
-                                                        scratch.sumPointers.data()});
+      runParallel(*kernels[kernelIndex[n][s]],
+                  KernelArgs<float>{rows, segment.columns, stride, scratch.inputs.data(), scratch.params.data(),
+                                    scratch.outputs.data(), scratch.sumPointers.data()},
+                  scratch.chunks);
       for (size_t k = 0; k < sums.size(); ++k) {
         const ir::MapSegment::ColumnSum& sum = segment.columnSums[k];
         Tensor& gradient = at(node.results[static_cast<size_t>(sum.result)]);

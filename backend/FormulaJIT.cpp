@@ -126,6 +126,7 @@ KernelResult FormulaJIT::compile(const KernelSpec& spec) {
 
   auto kernel = std::make_unique<Kernel>();
   kernel->type_ = spec.type;
+  kernel->arity_ = {spec.inputs.size(), spec.parameters.size(), spec.outputs.size(), spec.columnSums.size()};
   llvm::raw_string_ostream irStream(kernel->llvmIR_);
   module->print(irStream, nullptr);
 

@@ -50,6 +50,12 @@ public:
   void run(const KernelArgs<float>& args) const { call(args); }
   void run(const KernelArgs<double>& args) const { call(args); }
   ElementType type() const { return type_; }
+  // How many arrays each of KernelArgs' pointer arrays holds (the spec's
+  // inputs, parameters, outputs and columnSums).
+  struct Arity {
+    size_t inputs = 0, parameters = 0, outputs = 0, columnSums = 0;
+  };
+  const Arity& arity() const { return arity_; }
   // The optimised LLVM IR the kernel was compiled from.
   const std::string& llvmIR() const { return llvmIR_; }
 
@@ -62,6 +68,7 @@ private:
   }
   uint64_t address_ = 0;
   ElementType type_ = ElementType::F32;
+  Arity arity_;
   std::string llvmIR_;
 };
 

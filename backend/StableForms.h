@@ -1,6 +1,8 @@
 #pragma once
-// Rewrites applied just before lowering that trade a little speed for
-// float32 accuracy where the symbolic form cancels catastrophically.
+// Rewrites applied just before lowering: ones that trade a little speed for
+// float32 accuracy where the symbolic form cancels catastrophically, then
+// ones that compute a composition with fewer transcendental calls at the
+// same accuracy.
 #include "ir/Expr.h"
 
 namespace nnc::backend {

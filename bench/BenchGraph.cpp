@@ -109,6 +109,7 @@ MemoryUse memoryUse(const ir::Graph& graph, int64_t rows) {
     }
   }
   use.savedTensors = static_cast<int>(saved.size());
+  for (ir::ValueId v : saved) use.savedBytes += rows * graph.value(v).shape[1] * static_cast<int64_t>(sizeof(float));
   return use;
 }
 

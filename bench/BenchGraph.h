@@ -44,6 +44,7 @@ bool optimize(ir::Graph& graph, Variant variant, Diagnostics& diags);
 struct MemoryUse {
   int64_t bufferBytes = 0;  // batch-sized buffers after memory-plan: sum of rows * C * 4
   int savedTensors = 0;     // batch-sized forward values the backward reads (input included)
+  int64_t savedBytes = 0;   // their size: sum of rows * C * 4
 };
 MemoryUse memoryUse(const ir::Graph& graph, int64_t rows);
 

@@ -15,7 +15,9 @@ Tensor& Optimizer::slot(const std::string& kind, const ParameterRef& p) {
 void Optimizer::step(const std::vector<ParameterRef>& parameters) {
   steps_ = static_cast<int64_t>(stepCounter_[0]) + 1;
   stepCounter_[0] = static_cast<float>(steps_);
-  const OptimizerSettings& s = settings_;
+  // The settings as locals: read through `this`, the compiler would have to
+  // reload them after every store to a float array, and could not vectorise.
+  const OptimizerSettings s = settings_;
   for (const ParameterRef& p : parameters) {
     float* w = p.value->data();
     const float* g = p.gradient->data();
@@ -37,15 +39,18 @@ void Optimizer::step(const std::vector<ParameterRef>& parameters) {
     // w -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
     float* m = slot("adam.m", p).data();
     float* v = slot("adam.v", p).data();
-    float correction1 = 1 - std::pow(s.beta1, static_cast<float>(steps_));
-    float correction2 = 1 - std::pow(s.beta2, static_cast<float>(steps_));
-    float stepSize = s.learningRate / correction1;
-    float rootCorrection2 = std::sqrt(correction2);
+    const float correction1 = 1 - std::pow(s.beta1, static_cast<float>(steps_));
+    const float correction2 = 1 - std::pow(s.beta2, static_cast<float>(steps_));
+    const float stepSize = s.learningRate / correction1;
+    const float rootCorrection2 = std::sqrt(correction2);
+    const float beta1 = s.beta1, beta2 = s.beta2, epsilon = s.epsilon, weightDecay = s.weightDecay;
     for (int64_t i = 0; i < n; ++i) {
-      float grad = g[i] + s.weightDecay * w[i];
-      m[i] = s.beta1 * m[i] + (1 - s.beta1) * grad;
-      v[i] = s.beta2 * v[i] + (1 - s.beta2) * grad * grad;
-      w[i] -= stepSize * m[i] / (std::sqrt(v[i]) / rootCorrection2 + s.epsilon);
+      float grad = g[i] + weightDecay * w[i];
+      float mi = beta1 * m[i] + (1 - beta1) * grad;
+      float vi = beta2 * v[i] + (1 - beta2) * grad * grad;
+      m[i] = mi;
+      v[i] = vi;
+      w[i] -= stepSize * mi / (std::sqrt(vi) / rootCorrection2 + epsilon);
     }
   }
 }

@@ -25,9 +25,13 @@ Tensor::Tensor(Shape shape) : shape_(std::move(shape)), storage_(static_cast<siz
 void Tensor::fill(float value) { std::fill(storage_.data(), storage_.data() + storage_.size(), value); }
 
 bool allFinite(const Tensor& t) {
-  for (float v : t.values())
-    if (!std::isfinite(v)) return false;
-  return true;
+  // One comparison per element, or-ed together: this vectorises (a loop that
+  // returns at the first non-finite value does not). |v| <= max is false
+  // for infinities and NaN.
+  const float* v = t.data();
+  int nonFinite = 0;  // an int: GCC vectorises an int or-reduction, not a bool one
+  for (int64_t i = 0; i < t.size(); ++i) nonFinite |= !(std::abs(v[i]) <= std::numeric_limits<float>::max());
+  return nonFinite == 0;
 }
 
 double squaredNorm(const Tensor& t) {

@@ -7,10 +7,12 @@
 #include <thread>
 
 #include "backend/FormulaJIT.h"
+#include "backend/ParallelKernel.h"
 #include "ir/Diff.h"
 #include "ir/Interpreter.h"
 #include "ir/Printer.h"
 #include "runtime/AlignedBuffer.h"
+#include "runtime/Parallel.h"
 #include "TestSupport.h"
 
 namespace nnc::backend {
@@ -205,6 +207,45 @@ TEST_F(JitTest, BlockKernelComputesALayersBackwardWithPerUnitParameters) {
     }
   }
   for (int64_t c = 0; c < cols; ++c) EXPECT_NEAR(sums[c], expectedSums[c], 1e-12) << "column " << c;
+}
+
+// runParallel cuts a block into row chunks shared by the pool's threads: the
+// outputs are kernel.run's, and the column sums (added chunk by chunk) are
+// the same bits whatever the number of threads.
+TEST_F(JitTest, ParallelRunsGiveTheSameBitsWithAnyThreadCount) {
+  ir::ExprContext ctx;
+  ExprRef f = test::parseExpr(ctx, "x * sigmoid(beta * x)");
+  ExprRef dx = ctx.make(ir::Op::Mul, {ctx.var("dy"), ir::derivatives(ctx, f, "x", 1).orders[1]});
+  ExprRef dbeta = ctx.make(ir::Op::Mul, {ctx.var("dy"), ir::derivatives(ctx, f, "beta", 1).orders[1]});
+  KernelResult compiled = jit_->compile({{dx}, {"x", "dy"}, {{"beta", true}}, ElementType::F32, {dbeta}});
+  ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
+  const int64_t rows = 1000, cols = 300;  // 300k elements: several chunks
+  std::vector<float> x(rows * cols), dy(rows * cols), beta(cols, 1.5f);
+  for (size_t i = 0; i < x.size(); ++i) {
+    x[i] = static_cast<float>(std::sin(0.7 * static_cast<double>(i)) * 3);
+    dy[i] = static_cast<float>(std::cos(1.3 * static_cast<double>(i)));
+  }
+  auto run = [&](int threads, bool parallel) {
+    runtime::setThreadCount(threads);
+    std::vector<float> out(x.size()), sums(cols, 0.25f);
+    const float* inputs[] = {x.data(), dy.data()};
+    const float* parameters[] = {beta.data()};
+    float* outputs[] = {out.data()};
+    float* columnSums[] = {sums.data()};
+    KernelArgs<float> args{rows, cols, cols, inputs, parameters, outputs, columnSums};
+    ChunkScratch scratch;
+    if (parallel) runParallel(*compiled.kernel, args, scratch);
+    else compiled.kernel->run(args);
+    return std::make_pair(out, sums);
+  };
+  int saved = runtime::threadCount();
+  auto serial = run(1, false), one = run(1, true), two = run(2, true), three = run(3, true);
+  runtime::setThreadCount(saved);
+  EXPECT_EQ(one.first, serial.first);
+  EXPECT_EQ(two, one);
+  EXPECT_EQ(three, one);
+  for (int64_t c = 0; c < cols; ++c)
+    EXPECT_NEAR(one.second[c], serial.second[c], 1e-4 * std::max(1.0f, std::abs(serial.second[c])));
 }
 
 TEST_F(JitTest, KernelsRunConcurrently) {

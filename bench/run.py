@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""nnc against PyTorch and against the machine's limits, in one run.
+
+  bench/run.py [--build build] [--runs N] [--epochs E] [--out DIR] [--readme]
+  bench/run.py --smoke            tiny sizes, seconds; the test suite runs it
+
+Runs nnc's side (nnc_perf_bench, nnc_api_bench, the nnc CLI) and PyTorch's
+(torch_bench.py, under a Python that has torch: this one, /usr/bin/python3
+or --python), prints the tables, writes DIR/results.json and, with
+--readme, replaces the latest table in bench/README.md. Without torch the
+PyTorch columns are left empty and the run says so. See README.md.
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+FASHION_MLP = os.path.join(ROOT, "examples", "fashion_mlp.nn")
+BEGIN, END = "<!-- latest results: begin -->", "<!-- latest results: end -->"
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_json(command, env=None):
+    """Runs a benchmark program and returns the JSON object it prints."""
+    log("  $ " + " ".join(command))
+    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def process_ms(command, runs):
+    """Median wall and CPU (user + system) milliseconds of running `command`:
+    on a loaded machine the CPU time is what the process itself costs."""
+    wall, cpu = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall.append((time.perf_counter() - start) * 1e3)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1e3)
+    return {"wall_ms": statistics.median(wall), "cpu_ms": statistics.median(cpu)}
+
+
+def machine():
+    model = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "load_average": os.getloadavg()[0]}
+
+
+def git_commit():
+    try:
+        return subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def torch_python(requested):
+    """A Python interpreter that can import torch, or None."""
+    candidates = [requested] if requested else [sys.executable, "/usr/bin/python3"]
+    for python in candidates:
+        if python and subprocess.run([python, "-c", "import torch"], capture_output=True).returncode == 0:
+            return python
+    return None
+
+
+# ---- nnc ------------------------------------------------------------------
+
+def run_nnc(args, sizes):
+    bin_dir = os.path.join(args.build, "bin")
+    perf = os.path.join(bin_dir, "nnc_perf_bench")
+    nnc = os.path.join(bin_dir, "nnc")
+    results = {}
+    log("nnc:")
+    results["stream"] = run_json([perf, "stream", "--elements", str(sizes["rows"] * sizes["columns"]),
+                                  "--runs", str(args.runs)])
+    results["gemm"] = run_json([perf, "gemm", "--runs", str(max(3, args.runs // 2))])
+    results["activations"] = run_json([perf, "activations", "--rows", str(sizes["rows"]),
+                                       "--columns", str(sizes["columns"]), "--runs", str(args.runs)])
+    results["memory"] = run_json([perf, "memory", "--rows", str(sizes["memory_rows"]),
+                                  "--columns", str(sizes["memory_columns"])])
+    results["api"] = run_json([os.path.join(bin_dir, "nnc_api_bench"), "--runs", str(args.runs)])
+    log("  timing nnc compile --emit=llvm and nnc --version")
+    results["cli_compile"] = process_ms([nnc, "compile", FASHION_MLP, "--emit=llvm"], args.runs)
+    results["version"] = process_ms([nnc, "--version"], args.runs)
+    metrics = os.path.join(args.out, "nnc-train.json")
+    command = [nnc, "train", FASHION_MLP, "--epochs", str(args.epochs), "--metrics-json", metrics]
+    log("  $ " + " ".join(command))
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    with open(metrics) as f:
+        results["train"] = json.load(f)
+    return results
+
+
+# ---- PyTorch ----------------------------------------------------------------
+
+def run_torch(args, sizes, python):
+    script = os.path.join(HERE, "torch_bench.py")
+    thread_counts = sorted({1, os.cpu_count() or 1})
+
+    def bench(workload, threads, coretype=None, *extra):
+        env = dict(os.environ)
+        if coretype:
+            env["OPENBLAS_CORETYPE"] = coretype
+        return run_json([python, script, workload, "--threads", str(threads), *extra], env)
+
+    results = {}
+    log("PyTorch:")
+    # Training: the fastest thread count and OpenBLAS kernel, probed on a
+    # few hundred steps, then the full run with them.
+    probes = []
+    for coretype in [None] + args.coretypes:
+        for threads in thread_counts:
+            probe = bench("train", threads, coretype, "--epochs", "1", "--steps", str(sizes["probe_steps"]))
+            probes.append((probe["samples_per_second"], threads, coretype))
+    _, threads, coretype = max(probes, key=lambda p: p[0])
+    results["train_probes"] = [{"samples_per_second": s, "threads": t, "coretype": c or "default"}
+                               for s, t, c in probes]
+    results["train"] = bench("train", threads, coretype, "--epochs", str(args.epochs),
+                             "--steps", str(sizes["train_steps"]))
+    results["train"]["coretype"] = coretype or "default"
+    # Activations and inference: the best thread count for each number.
+    size = ["--rows", str(sizes["rows"]), "--columns", str(sizes["columns"]), "--runs", str(args.runs)]
+    activations = [bench("activations", t, coretype, *size) for t in thread_counts]
+    results["activations"] = {}
+    for name in activations[0]["activations"]:
+        best = {}
+        for run in activations:
+            for variant, ms in run["activations"][name].items():
+                if variant not in best or ms < best[variant][0]:
+                    best[variant] = (ms, run["threads"])
+        results["activations"][name] = {variant: {"ms": ms, "threads": t} for variant, (ms, t) in best.items()}
+    predicts = [bench("predict", t, coretype, "--runs", str(args.runs)) for t in thread_counts]
+    results["predict"] = min(predicts, key=lambda p: p["predict_us"])
+    results["memory"] = bench("memory", 1, coretype, "--rows", str(sizes["memory_rows"]),
+                              "--columns", str(sizes["memory_columns"]))
+    results["version"] = activations[0]["torch"]
+    return results
+
+
+# ---- the tables -------------------------------------------------------------
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def fmt(value, spec=".2f", suffix=""):
+    return "–" if value is None else format(value, spec) + suffix
+
+
+def mark(ok):
+    return "" if ok is None else (" ✓" if ok else " ✗")
+
+
+def tables(r):
+    nnc, torch, m = r["nnc"], r.get("torch"), r["machine"]
+    lines = [f"Machine: {m['cpu']}, {m['cores']} cores, load average {m['load_average']:.1f} at the start "
+             f"and {r['load_average_end']:.1f} at the end; nnc {r['commit']} ({r['nnc_threads']}); "
+             + (f"PyTorch {torch['version']} with OpenBLAS." if torch else "PyTorch not installed: its columns are empty."),
+             f"Medians of {r['runs']} runs. ✓/✗: the issue's target met or not.", ""]
+
+    # 1. Activations.
+    a = nnc["activations"]
+    stream = nnc["stream"]
+    rows, cols = a["rows"], a["columns"]
+    bound_ms = (a["forward_bytes"] / stream["scale_gbs"] + a["backward_bytes"] / stream["triad_gbs"]) * 1e-6
+    lines += [f"**Activation forward + backward**, {rows}x{cols} float32 ({rows * cols / 2**20:.0f}M elements); "
+              f"bound: the {(a['forward_bytes'] + a['backward_bytes']) / 1e6:.0f} MB the two loops move at the "
+              f"measured bandwidth (scale {stream['scale_gbs']:.1f} GB/s for the forward loop, triad "
+              f"{stream['triad_gbs']:.1f} GB/s for the backward loop): {bound_ms:.2f} ms.", "",
+              "| activation | nnc ms | PyTorch composed ms | PyTorch native ms | vs composed (≥10x) "
+              "| vs native (≥2x) | nnc / bound (≤1.3) |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, n in a["activations"].items():
+        t = torch["activations"].get(name, {}) if torch else {}
+        composed = t.get("composed", {}).get("ms")
+        native = t.get("native", {}).get("ms")
+        vs_composed, vs_native, vs_bound = ratio(composed, n["ms"]), ratio(native, n["ms"]), n["ms"] / bound_ms
+        lines.append(f"| {name} | {n['ms']:.2f} | {fmt(composed)} | {fmt(native)} "
+                     f"| {fmt(vs_composed, '.1f', 'x')}{mark(None if vs_composed is None else vs_composed >= 10)} "
+                     f"| {fmt(vs_native, '.1f', 'x')}{mark(None if vs_native is None else vs_native >= 2)} "
+                     f"| {vs_bound:.2f}{mark(vs_bound <= 1.3)} |")
+    if torch:
+        threads = sorted({v["threads"] for t in torch["activations"].values() for v in t.values()})
+        lines.append(f"\nPyTorch's best of 1 and {m['cores']} threads per cell (used: {threads}).")
+    lines.append("")
+
+    # 2. Training.
+    g, train = nnc["gemm"], nnc["train"]
+    step_rate = train["samples_per_second"] / g["batch"]
+    lines += [f"**Training** examples/fashion_mlp.nn (784-256-128-10, relu and swish with learnable beta, Adam, "
+              f"batch {g['batch']}), {train['epochs']} epochs on Fashion-MNIST; training time only (no evaluation).",
+              "", "| | samples/s | test accuracy | settings |", "|---|---:|---:|---|",
+              f"| nnc | {train['samples_per_second']:.0f} | {train['test_accuracy']:.4f} | {r['nnc_threads']} |"]
+    if torch:
+        t = torch["train"]
+        speedup = ratio(train["samples_per_second"], t["samples_per_second"])
+        lines += [f"| PyTorch | {t['samples_per_second']:.0f} | {t['test_accuracy']:.4f} "
+                  f"| {t['threads']} thread(s), OPENBLAS_CORETYPE {t['coretype']} (fastest probed) |",
+                  "", f"nnc / PyTorch: **{speedup:.2f}x** samples/s (target ≥1.5x){mark(speedup >= 1.5)}; "
+                  f"accuracy difference {train['test_accuracy'] - t['test_accuracy']:+.4f}."]
+    lines += ["", f"GEMM: Eigen SGEMM {g['peak_size']}³ reaches **{g['peak_gflops']:.0f} GFLOP/s** (the peak here). "
+              f"The step's {len(g['products'])} matrix products ({g['step_flops'] / 1e6:.0f} MFLOP) run at "
+              f"{g['step_gemm_gflops']:.0f} GFLOP/s alone ({g['step_gemm_gflops'] / g['peak_gflops']:.0%} of peak, "
+              f"{g['step_gemm_ms']:.2f} ms); whole training steps reach {g['step_flops'] * step_rate / 1e9:.0f} GFLOP/s "
+              f"({g['step_flops'] * step_rate / 1e9 / g['peak_gflops']:.0%} of peak: the products take "
+              f"{g['step_gemm_ms'] * step_rate / 10:.0f}% of the step).", ""]
+
+    # 3-4. Latency.
+    api, cli, version = nnc["api"], nnc["cli_compile"], nnc["version"]
+    lines += ["**Latency**", "", "| | nnc | PyTorch | ratio | target |", "|---|---:|---:|---:|---|"]
+    torch_us = torch["predict"]["predict_us"] if torch else None
+    speedup = ratio(torch_us, api["predict_us"])
+    lines += [f"| predict one sample (µs) | {api['predict_us']:.1f} | {fmt(torch_us, '.1f')} "
+              f"| {fmt(speedup, '.1f', 'x')} | ≥5x{mark(None if speedup is None else speedup >= 5)} |",
+              f"| compile the MLP in process, first / next (ms) | {api['first_compile_ms']:.0f} / "
+              f"{api['compile_ms']:.0f} | | | <150{mark(api['first_compile_ms'] < 150)} |",
+              f"| `nnc compile --emit=llvm` process, wall / CPU (ms) | {cli['wall_ms']:.0f} / {cli['cpu_ms']:.0f} "
+              f"| | | |",
+              f"| `nnc --version` process, wall / CPU (ms) | {version['wall_ms']:.1f} / {version['cpu_ms']:.1f} | | "
+              f"| <20{mark(version['wall_ms'] < 20)} |", ""]
+
+    # 5. Memory.
+    mem = nnc["memory"]
+    lines += [f"**Memory** of one training step, [{mem['rows']}, {mem['columns']}] input → bias → "
+              f"`x * tanh(softplus(a * x))` (a learnable) → dense(1) → mse; batch-sized tensors only.", "",
+              "| | saved for backward | saved MiB | all buffers MiB | peak RSS growth MiB |",
+              "|---|---:|---:|---:|---:|",
+              f"| nnc | {mem['saved_tensors']} | {mem['saved_bytes'] / 2**20:.1f} | {mem['plan_bytes'] / 2**20:.1f} "
+              f"| {mem['peak_rss_growth_bytes'] / 2**20:.1f} |"]
+    if torch:
+        t = torch["memory"]
+        lines.append(f"| PyTorch composed | {t['saved_tensors']} | {t['saved_bytes'] / 2**20:.1f} | "
+                     f"| {t['peak_rss_growth_bytes'] / 2**20:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(text):
+    path = os.path.join(HERE, "README.md")
+    with open(path) as f:
+        readme = f.read()
+    begin, end = readme.index(BEGIN) + len(BEGIN), readme.index(END)
+    with open(path, "w") as f:
+        f.write(readme[:begin] + "\n" + text + readme[end:])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", default=os.path.join(ROOT, "build"), help="nnc's build folder")
+    parser.add_argument("--runs", type=int, default=11, help="runs per median")
+    parser.add_argument("--epochs", type=int, default=5, help="training epochs, for both")
+    parser.add_argument("--out", default=None, help="folder for results.json (default: BUILD/bench)")
+    parser.add_argument("--python", default=None, help="a Python with torch (default: this one, /usr/bin/python3)")
+    parser.add_argument("--coretypes", default="SkylakeX,Haswell",
+                        help="OPENBLAS_CORETYPE values to probe besides the default (comma-separated)")
+    parser.add_argument("--readme", action="store_true", help="write the tables into bench/README.md")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks that everything runs")
+    args = parser.parse_args()
+    args.coretypes = [c for c in args.coretypes.split(",") if c]
+    sizes = {"rows": 4096, "columns": 4096, "memory_rows": 1024, "memory_columns": 4096, "probe_steps": 300,
+             "train_steps": 0}
+    if args.smoke:
+        sizes = {"rows": 64, "columns": 256, "memory_rows": 64, "memory_columns": 256, "probe_steps": 10,
+                 "train_steps": 20}
+        args.runs, args.epochs, args.coretypes = 3, 1, []
+    args.out = args.out or os.path.join(args.build, "bench")
+    os.makedirs(args.out, exist_ok=True)
+
+    results = {"machine": machine(), "commit": git_commit(), "runs": args.runs,
+               "nnc_threads": os.environ.get("OMP_NUM_THREADS", "default") + " threads"}
+    results["nnc"] = run_nnc(args, sizes)
+    python = torch_python(args.python)
+    if python:
+        results["torch"] = run_torch(args, sizes, python)
+    else:
+        log("PyTorch is not installed (no Python here imports torch): only nnc's side was run")
+    results["load_average_end"] = os.getloadavg()[0]
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    text = tables(results)
+    print(text)
+    if args.readme:
+        update_readme(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""The PyTorch side of bench/run.py: the same workloads as nnc_perf_bench,
+written as a PyTorch user would. Prints one JSON object on stdout.
+
+  torch_bench.py activations --rows R --columns C --runs N --threads T
+  torch_bench.py train --epochs E --threads T [--steps S]
+  torch_bench.py predict --runs N --threads T
+  torch_bench.py memory --rows R --columns C
+
+Thread counts and OPENBLAS_CORETYPE are chosen by run.py, which runs this
+script once per setting (OpenBLAS reads its environment when it loads).
+"""
+import argparse
+import gzip
+import json
+import math
+import resource
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+FASHION = "/usr/share/datasets/fashion-mnist/"
+
+
+# The activations of nnc_perf_bench: the formula composed from torch ops
+# (what autograd records op by op) and PyTorch's own op where there is one.
+def composed(name, x, beta):
+    if name == "swish":
+        return x * torch.sigmoid(x)
+    if name == "gelu":
+        return 0.5 * x * (1 + torch.erf(x / math.sqrt(2)))
+    if name == "mish":
+        return x * torch.tanh(F.softplus(x))
+    if name == "elu":
+        return torch.where(x > 0, x, torch.exp(x) - 1)
+    if name == "ncu":
+        return x - x ** 3
+    if name == "swish_beta":
+        return x * torch.sigmoid(beta * x)
+    raise ValueError(name)
+
+
+NATIVE = {"swish": F.silu, "gelu": F.gelu, "mish": F.mish, "elu": F.elu}
+ACTIVATIONS = ["swish", "gelu", "mish", "elu", "ncu", "swish_beta"]
+
+
+def median_ms(step, runs, warmup=2):
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def bench_activations(args):
+    torch.manual_seed(42)
+    x = (torch.randn(args.rows, args.columns) * 2).requires_grad_()
+    dy = torch.randn(args.rows, args.columns)
+    beta = torch.tensor(1.0, requires_grad=True)
+    results = {}
+    for name in ACTIVATIONS:
+        row = {}
+        for variant, f in (("composed", lambda t: composed(name, t, beta)), ("native", NATIVE.get(name))):
+            if f is None:
+                continue
+
+            # Forward and backward; the gradients are dropped first so that
+            # backward writes them rather than adding to them.
+            def step():
+                x.grad = None
+                beta.grad = None
+                f(x).backward(dy)
+
+            row[variant] = median_ms(step, args.runs)
+        results[name] = row
+    return {"activations": results}
+
+
+def read_idx(images, labels):
+    with gzip.open(images) as f:
+        pixels = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
+    with gzip.open(labels) as f:
+        classes = np.frombuffer(f.read(), np.uint8, offset=8)
+    return torch.from_numpy(pixels.astype(np.float32) / 255.0), torch.from_numpy(classes.astype(np.int64))
+
+
+class Swish(torch.nn.Module):
+    """examples/activations.nn's swish: x * sigmoid(beta * x), beta learnable."""
+
+    def __init__(self):
+        super().__init__()
+        self.beta = torch.nn.Parameter(torch.tensor(1.0))
+
+    def forward(self, x):
+        return x * torch.sigmoid(self.beta * x)
+
+
+def fashion_mlp():
+    """examples/fashion_mlp.nn with nnc's initialisation: He normal for the
+    relu and swish layers, Xavier uniform for the output, zero biases."""
+    fc1, fc2, out = torch.nn.Linear(784, 256), torch.nn.Linear(256, 128), torch.nn.Linear(128, 10)
+    for layer in (fc1, fc2):
+        torch.nn.init.normal_(layer.weight, 0.0, math.sqrt(2.0 / layer.in_features))
+    torch.nn.init.xavier_uniform_(out.weight)
+    for layer in (fc1, fc2, out):
+        torch.nn.init.zeros_(layer.bias)
+    return torch.nn.Sequential(fc1, torch.nn.ReLU(), fc2, Swish(), out)
+
+
+def accuracy(model, x, y):
+    with torch.inference_mode():
+        return (model(x).argmax(1) == y).float().mean().item()
+
+
+def bench_train(args):
+    torch.manual_seed(1)
+    train_x, train_y = read_idx(FASHION + "train-images-idx3-ubyte.gz", FASHION + "train-labels-idx1-ubyte.gz")
+    test_x, test_y = read_idx(FASHION + "t10k-images-idx3-ubyte.gz", FASHION + "t10k-labels-idx1-ubyte.gz")
+    model = fashion_mlp()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    seconds, samples = 0.0, 0
+    for _ in range(args.epochs):
+        order = torch.randperm(len(train_x))
+        start = time.perf_counter()
+        for step, first in enumerate(range(0, len(train_x), args.batch)):
+            if args.steps and step == args.steps:
+                break
+            batch = order[first:first + args.batch]
+            x, y = train_x[batch], train_y[batch]
+            optimizer.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+            samples += len(batch)
+        seconds += time.perf_counter() - start
+    result = {"seconds": seconds, "samples": samples, "samples_per_second": samples / seconds}
+    result["test_accuracy"] = accuracy(model, test_x, test_y)
+    return result
+
+
+def bench_predict(args):
+    torch.manual_seed(1)
+    model = fashion_mlp().eval()
+    x = torch.rand(1, 784)
+    repeat = 100  # calls per timing, so the timer's resolution does not matter
+    with torch.inference_mode():
+        def calls():
+            for _ in range(repeat):
+                model(x)
+        return {"predict_us": median_ms(calls, args.runs, warmup=5) * 1e3 / repeat}
+
+
+def bench_memory(args):
+    """A training step of nnc_perf_bench's memory model: [rows, columns]
+    input -> + bias -> x * tanh(softplus(a * x)) -> dense(1) -> mse. Counts
+    the bytes autograd saves for backward and the peak RSS growth of the step."""
+    torch.manual_seed(1)
+    x = torch.randn(args.rows, args.columns) * 2
+    target = torch.randint(0, 2, (args.rows, 1)).float()
+    bias = torch.zeros(args.columns, requires_grad=True)
+    a = torch.tensor(0.5, requires_grad=True)
+    out = torch.nn.Linear(args.columns, 1)
+    saved = {}
+
+    def pack(t):
+        if t.dim() == 2 and t.shape[0] == args.rows:  # batch-sized tensors, as nnc counts them
+            saved[t.data_ptr()] = t.numel() * t.element_size()
+        return t
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        z = x + bias
+        y = z * torch.tanh(F.softplus(a * z))
+        loss = F.mse_loss(out(y), target)
+    loss.backward()
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"saved_tensors": len(saved), "saved_bytes": sum(saved.values()), "peak_rss_growth_bytes": (after - before) * 1024}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workload", choices=["activations", "train", "predict", "memory"])
+    parser.add_argument("--rows", type=int, default=4096)
+    parser.add_argument("--columns", type=int, default=4096)
+    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=0, help="stop each epoch after this many steps (probes)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    bench = {"activations": bench_activations, "train": bench_train, "predict": bench_predict, "memory": bench_memory}
+    result = bench[args.workload](args)
+    result["torch"] = torch.__version__
+    result["threads"] = args.threads
+    json.dump(result, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()
