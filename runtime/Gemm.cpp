@@ -21,10 +21,6 @@ ConstView view(const Tensor& t) { return ConstView(t.data(), t.dim(0), t.dim(1))
 View view(Tensor& t) { return View(t.data(), t.dim(0), t.dim(1)); }
 ConstView view(MatrixRef m) { return ConstView(m.data, m.rows, m.cols); }
 
-}  // namespace
-
-namespace {
-
 // Products smaller than this many multiply-adds run on one thread: handing
 // half of one to another thread would cost more than it saves.
 constexpr double kMinParallelWork = 1 << 20;
@@ -51,7 +47,7 @@ void gemm(MatrixRef a, Transpose ta, MatrixRef b, Transpose tb, float* c, int64_
   if (beta == 0) out.setZero();
   else if (beta != 1) out *= beta;
   bool transA = ta == Transpose::Yes, transB = tb == Transpose::Yes;
-  const int64_t m = c.dim(0), n = c.dim(1), k = transA ? a.dim(0) : a.dim(1);
+  const int64_t m = cRows, n = cCols, k = transA ? a.rows : a.cols;
   // On the thread pool: C is cut into one piece per thread, along its
   // columns (each piece then packs all of A and its columns of B) or, if A
   // is the larger operand, its rows. Eigen computes a row-major C as
