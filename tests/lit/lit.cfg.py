@@ -1,6 +1,7 @@
 # lit configuration for nnc's golden tests. Each test file carries its own
 # `RUN:` lines; `%nnc` is the built compiler, `%examples` the examples folder.
 import os
+import subprocess
 import lit.formats
 
 config.name = "nnc"
@@ -20,5 +21,11 @@ config.substitutions.append(("FileCheck", config.filecheck))
 config.substitutions.append(("not ", "/usr/lib/llvm-19/bin/not "))
 config.environment["LC_ALL"] = "C.UTF-8"
 # `%as-user CMD` runs CMD as an unprivileged user (nobody) when the tests run
-# as root, who may write into read-only folders; otherwise as it is.
-config.substitutions.append(("%as-user", "setpriv --reuid=65534 --regid=65534 --clear-groups" if os.geteuid() == 0 else ""))
+# as root, who may write into read-only folders; otherwise as it is. Tests
+# that need it say `REQUIRES: unwritable-paths`: nobody must be able to reach
+# the build folder.
+as_user = "setpriv --reuid=65534 --regid=65534 --clear-groups" if os.geteuid() == 0 else ""
+config.substitutions.append(("%as-user", as_user))
+if subprocess.call(as_user.split() + [config.nnc_binary, "--version"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+    config.available_features.add("unwritable-paths")

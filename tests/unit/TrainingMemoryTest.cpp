@@ -56,9 +56,9 @@ train m { data = csv("d.csv"); batch = 100; }
   // 1011010 parameters * 16 bytes + 100 * 2010 units * 12 bytes.
   EXPECT_FALSE(checkTrainingMemory(model, training, 1 << 20, nullptr, diags));
   EXPECT_EQ(diags.render(),
-            "nnc: error: training model 'm' needs about 18588160 bytes (17.7 MiB) of memory: 15.4 MiB for the parameters, "
-            "their gradients and the optimiser's state, 2.3 MiB for the activations of a batch of 100; this machine "
-            "has 1.0 MiB\n");
+            "nnc: error: training model 'm' needs about 18588160 bytes (17.7 MiB) of memory: 15.4 MiB for the "
+            "parameters, their gradients and the optimiser's state, 2.3 MiB for the activations of a batch of 100; "
+            "this machine has 1.0 MiB\n");
 }
 
 TEST(TrainingMemory, KnowsThePhysicalMemory) {

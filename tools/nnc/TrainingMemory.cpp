@@ -36,7 +36,8 @@ TrainingMemory estimateTrainingMemory(const frontend::ModelDef& model, const fro
     double units = static_cast<double>(layer.units);
     parameters += fanIn * units + units;
     for (const frontend::LayerActivation& a : layer.activations)
-      for (const frontend::LearnableParameter& p : a.learnable) parameters += p.perUnit ? static_cast<double>(a.units) : 1;
+      for (const frontend::LearnableParameter& p : a.learnable)
+        parameters += p.perUnit ? static_cast<double>(a.units) : 1;
     widths += units;
     fanIn = units;
   }
