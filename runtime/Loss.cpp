@@ -38,14 +38,17 @@ double lossAndGradient(Loss loss, const float* prediction, int64_t rows, int64_t
         break;
       }
       case Loss::MSE: {
-        // mean over all N*C elements, as torch.nn.MSELoss
-        double perElement = scale / static_cast<double>(classes);
+        // mean over all N*C elements, as torch.nn.MSELoss; no division per
+        // element (the sum is divided once at the end)
+        const double gradientScale = 2 * scale / static_cast<double>(classes);
+        double squares = 0;
         for (int64_t c = 0; c < classes; ++c) {
           double target = classes == 1 ? label : (c == label ? 1.0 : 0.0);
           double diff = z[c] - target;
-          total += diff * diff / static_cast<double>(classes);
-          if (g) g[c] = static_cast<float>(2 * diff * perElement);
+          squares += diff * diff;
+          if (g) g[c] = static_cast<float>(gradientScale * diff);
         }
+        total += squares / static_cast<double>(classes);
         break;
       }
       case Loss::BCE: {

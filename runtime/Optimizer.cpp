@@ -1,8 +1,12 @@
 #include "runtime/Optimizer.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
+
+#include "runtime/Parallel.h"
 
 namespace nnc::runtime {
 
@@ -12,47 +16,83 @@ Tensor& Optimizer::slot(const std::string& kind, const ParameterRef& p) {
   return it->second;
 }
 
-void Optimizer::step(const std::vector<ParameterRef>& parameters) {
+namespace {
+
+// One piece of one parameter's update, run by the thread pool.
+struct Piece {
+  float* w;
+  const float* g;
+  float* m;  // Adam's first moment, or SGD's momentum buffer (null without momentum)
+  float* v;  // Adam's second moment
+  int64_t begin, end;
+};
+
+// Parameters are updated in pieces of this many elements, on the pool.
+constexpr int64_t kPieceElements = int64_t{1} << 15;
+
+bool nonFinite(float x) { return !(std::abs(x) <= std::numeric_limits<float>::max()); }
+
+// Each update returns whether a new value is not finite, found in the same
+// pass (an or-reduction, so the loop still vectorises). The settings come
+// as a copy: read through a reference the compiler would have to reload
+// them after every store to a float array, and could not vectorise.
+
+// v = momentum*v + (g + wd*w); w -= lr*v   (torch.optim.SGD, dampening 0)
+int sgd(const Piece& p, const OptimizerSettings s, bool first) {
+  int bad = 0;
+  for (int64_t i = p.begin; i < p.end; ++i) {
+    float grad = p.g[i] + s.weightDecay * p.w[i];
+    if (p.m) {
+      p.m[i] = first ? grad : s.momentum * p.m[i] + grad;
+      grad = p.m[i];
+    }
+    p.w[i] -= s.learningRate * grad;
+    bad |= nonFinite(p.w[i]);
+  }
+  return bad;
+}
+
+// Adam: m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
+// w -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+int adam(const Piece& p, const OptimizerSettings s, float stepSize, float rootCorrection2) {
+  const float beta1 = s.beta1, beta2 = s.beta2, epsilon = s.epsilon, weightDecay = s.weightDecay;
+  int bad = 0;
+  for (int64_t i = p.begin; i < p.end; ++i) {
+    float grad = p.g[i] + weightDecay * p.w[i];
+    float mi = beta1 * p.m[i] + (1 - beta1) * grad;
+    float vi = beta2 * p.v[i] + (1 - beta2) * grad * grad;
+    p.m[i] = mi;
+    p.v[i] = vi;
+    p.w[i] -= stepSize * mi / (std::sqrt(vi) / rootCorrection2 + epsilon);
+    bad |= nonFinite(p.w[i]);
+  }
+  return bad;
+}
+
+}  // namespace
+
+bool Optimizer::step(const std::vector<ParameterRef>& parameters) {
   steps_ = static_cast<int64_t>(stepCounter_[0]) + 1;
   stepCounter_[0] = static_cast<float>(steps_);
-  // The settings as locals: read through `this`, the compiler would have to
-  // reload them after every store to a float array, and could not vectorise.
   const OptimizerSettings s = settings_;
+  const bool isAdam = s.kind == OptimizerSettings::Kind::Adam;
+  std::vector<Piece> pieces;
   for (const ParameterRef& p : parameters) {
-    float* w = p.value->data();
-    const float* g = p.gradient->data();
-    int64_t n = p.value->size();
-    if (s.kind == OptimizerSettings::Kind::SGD) {
-      // v = momentum*v + (g + wd*w); w -= lr*v   (torch.optim.SGD, dampening 0)
-      float* v = s.momentum != 0 ? slot("sgd.momentum", p).data() : nullptr;
-      for (int64_t i = 0; i < n; ++i) {
-        float grad = g[i] + s.weightDecay * w[i];
-        if (v) {
-          v[i] = steps_ == 1 ? grad : s.momentum * v[i] + grad;
-          grad = v[i];
-        }
-        w[i] -= s.learningRate * grad;
-      }
-      continue;
-    }
-    // Adam: m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
-    // w -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
-    float* m = slot("adam.m", p).data();
-    float* v = slot("adam.v", p).data();
-    const float correction1 = 1 - std::pow(s.beta1, static_cast<float>(steps_));
-    const float correction2 = 1 - std::pow(s.beta2, static_cast<float>(steps_));
-    const float stepSize = s.learningRate / correction1;
-    const float rootCorrection2 = std::sqrt(correction2);
-    const float beta1 = s.beta1, beta2 = s.beta2, epsilon = s.epsilon, weightDecay = s.weightDecay;
-    for (int64_t i = 0; i < n; ++i) {
-      float grad = g[i] + weightDecay * w[i];
-      float mi = beta1 * m[i] + (1 - beta1) * grad;
-      float vi = beta2 * v[i] + (1 - beta2) * grad * grad;
-      m[i] = mi;
-      v[i] = vi;
-      w[i] -= stepSize * mi / (std::sqrt(vi) / rootCorrection2 + epsilon);
-    }
+    float* m = isAdam ? slot("adam.m", p).data() : (s.momentum != 0 ? slot("sgd.momentum", p).data() : nullptr);
+    float* v = isAdam ? slot("adam.v", p).data() : nullptr;
+    for (int64_t begin = 0; begin < p.value->size(); begin += kPieceElements)
+      pieces.push_back({p.value->data(), p.gradient->data(), m, v, begin,
+                        std::min(p.value->size(), begin + kPieceElements)});
   }
+  const float correction1 = 1 - std::pow(s.beta1, static_cast<float>(steps_));
+  const float correction2 = 1 - std::pow(s.beta2, static_cast<float>(steps_));
+  const float stepSize = s.learningRate / correction1, rootCorrection2 = std::sqrt(correction2);
+  std::vector<int> bad(pieces.size(), 0);
+  parallelFor(static_cast<int64_t>(pieces.size()), [&](int64_t k) {
+    const Piece& piece = pieces[static_cast<size_t>(k)];
+    bad[static_cast<size_t>(k)] = isAdam ? adam(piece, s, stepSize, rootCorrection2) : sgd(piece, s, steps_ == 1);
+  });
+  return std::none_of(bad.begin(), bad.end(), [](int b) { return b != 0; });
 }
 
 std::map<std::string, Tensor*> Optimizer::state() {

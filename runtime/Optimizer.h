@@ -33,8 +33,10 @@ class Optimizer {
 public:
   explicit Optimizer(OptimizerSettings settings) : settings_(settings) {}
 
-  // One update of every parameter from its gradient.
-  void step(const std::vector<ParameterRef>& parameters);
+  // One update of every parameter from its gradient, on the thread pool
+  // (runtime/Parallel.h; elementwise, so the same whatever the number of
+  // threads). Returns false if some updated value is not finite.
+  bool step(const std::vector<ParameterRef>& parameters);
 
   // The optimiser's state (moments, step count) as named tensors, for
   // checkpoints: `optimizer.<kind>.<slot>.<parameter>`. Restoring it makes a

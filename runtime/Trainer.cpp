@@ -76,9 +76,9 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
         return result;
       }
       if (settings.gradientNorms) addSquaredNorms(parameters, squaredNorms);
-      optimizer.step(parameters);
+      bool parametersFinite = optimizer.step(parameters);
       for (const ParameterRef& p : parameters) {
-        if (allFinite(*p.value)) continue;
+        if (parametersFinite || allFinite(*p.value)) continue;
         result.error = fmt::format("parameter '{}' became non-finite in the optimiser step at epoch {}, step {} "
                                    "(the learning rate may be too large); training stopped, the last checkpoint "
                                    "written holds the last good state",
