@@ -17,8 +17,9 @@ namespace nnc::frontend {
 // Each file's nesting is limited by the parser (kMaxNesting), but calls
 // compose: a1(x) = a0(a0(x)), a2(x) = a1(a1(x)), ... doubles the depth at
 // each step, and the simplifier and differentiator take time quadratic in it
-// (about a second at this limit; minutes, or a stack overflow, at 2^16).
-inline constexpr uint32_t kMaxInlinedHeight = 500;
+// (a third of a second at this limit, 20 times that in a sanitizer build;
+// minutes, or a stack overflow, at 2^16).
+inline constexpr uint32_t kMaxInlinedHeight = 256;
 
 // Checks a parsed file. Activations with errors are left out of the result;
 // all errors are reported.

@@ -23,5 +23,5 @@ for seed in examples/*.nn tests/lit/Inputs/*.nn tests/lit/Inputs/bad/*.nn tests/
   cp "$seed" "build-fuzz/seeds/$(echo "$seed" | tr / _)"
 done
 exec build-fuzz/tests/fuzz/nnc_fuzz_frontend build-fuzz/corpus build-fuzz/seeds \
-  -dict=tests/fuzz/nn.dict -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+  -dict=tests/fuzz/nn.dict -max_len=4096 -timeout=25 -rss_limit_mb=2048 \
   -artifact_prefix=build-fuzz/crashes/ -max_total_time="$SECONDS_TO_RUN" -print_final_stats=1 "$@"
