@@ -83,80 +83,123 @@ def torch_python(requested):
 
 # ---- nnc ------------------------------------------------------------------
 
-def run_nnc(args, sizes):
-    bin_dir = os.path.join(args.build, "bin")
-    perf = os.path.join(bin_dir, "nnc_perf_bench")
-    nnc = os.path.join(bin_dir, "nnc")
-    results = {}
-    log("nnc:")
-    results["stream"] = run_json([perf, "stream", "--elements", str(sizes["rows"] * sizes["columns"]),
-                                  "--runs", str(args.runs)])
-    results["gemm"] = run_json([perf, "gemm", "--runs", str(max(3, args.runs // 2))])
-    results["gemm_batch1"] = run_json([perf, "gemm", "--batch", "1", "--runs", str(args.runs)])
-    size = ["--rows", str(sizes["rows"]), "--columns", str(sizes["columns"]), "--runs", str(args.runs)]
-    results["activations"] = run_json([perf, "activations", *size])
-    results["activations_one_thread"] = run_json([perf, "activations", "--threads", "1", *size])
-    results["memory"] = run_json([perf, "memory", "--rows", str(sizes["memory_rows"]),
-                                  "--columns", str(sizes["memory_columns"])])
-    results["api"] = run_json([os.path.join(bin_dir, "nnc_api_bench"), "--runs", str(args.runs)])
-    log("  timing nnc compile --emit=llvm and nnc --version")
-    results["cli_compile"] = process_ms([nnc, "compile", FASHION_MLP, "--emit=llvm"], args.runs)
-    results["version"] = process_ms([nnc, "--version"], args.runs)
-    trainings = (("train", None),) if args.smoke else (("train", None), ("train_one_thread", "1"))
-    for key, threads in trainings:
-        metrics = os.path.join(args.out, f"nnc-{key}.json")
-        command = [nnc, "train", FASHION_MLP, "--epochs", str(args.epochs), "--metrics-json", metrics]
-        env = dict(os.environ, NNC_THREADS=threads) if threads else None
-        log("  $ " + ("NNC_THREADS=1 " if threads else "") + " ".join(command))
+def median_record(records, key):
+    """The record whose `key` is the median (the lower one of an even count)."""
+    ordered = sorted(records, key=lambda r: r[key])
+    return dict(ordered[(len(ordered) - 1) // 2], rounds=[r[key] for r in records])
+
+
+class Nnc:
+    def __init__(self, args):
+        bin_dir = os.path.join(args.build, "bin")
+        self.perf, self.api, self.nnc = (os.path.join(bin_dir, name) for name in ("nnc_perf_bench", "nnc_api_bench", "nnc"))
+        self.args = args
+
+    def limits_and_kernels(self, sizes):
+        args, perf = self.args, self.perf
+        results = {}
+        log("nnc:")
+        results["stream"] = run_json([perf, "stream", "--elements", str(sizes["rows"] * sizes["columns"]),
+                                      "--runs", str(args.runs)])
+        results["gemm"] = run_json([perf, "gemm", "--runs", str(max(3, args.runs // 2))])
+        results["gemm_batch1"] = run_json([perf, "gemm", "--batch", "1", "--runs", str(args.runs)])
+        size = ["--rows", str(sizes["rows"]), "--columns", str(sizes["columns"]), "--runs", str(args.runs)]
+        results["activations"] = run_json([perf, "activations", *size])
+        results["activations_one_thread"] = run_json([perf, "activations", "--threads", "1", *size])
+        results["memory"] = run_json([perf, "memory", "--rows", str(sizes["memory_rows"]),
+                                      "--columns", str(sizes["memory_columns"])])
+        log("  timing nnc compile --emit=llvm and nnc --version")
+        results["cli_compile"] = process_ms([self.nnc, "compile", FASHION_MLP, "--emit=llvm"], args.runs)
+        results["version"] = process_ms([self.nnc, "--version"], args.runs)
+        return results
+
+    def train(self, threads=None):
+        metrics = os.path.join(self.args.out, "nnc-train.json")
+        command = [self.nnc, "train", FASHION_MLP, "--epochs", str(self.args.epochs), "--metrics-json", metrics]
+        env = dict(os.environ, NNC_THREADS=str(threads)) if threads else None
+        log("  $ " + (f"NNC_THREADS={threads} " if threads else "") + " ".join(command))
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
         with open(metrics) as f:
-            results[key] = json.load(f)
-    return results
+            return json.load(f)
+
+    def predict(self):
+        return run_json([self.api, "--runs", str(self.args.runs)])
 
 
-# ---- PyTorch ----------------------------------------------------------------
+class Torch:
+    def __init__(self, args, python):
+        self.script = os.path.join(HERE, "torch_bench.py")
+        self.args, self.python = args, python
+        self.thread_counts = [1] if args.smoke else sorted({1, os.cpu_count() or 1})
 
-def run_torch(args, sizes, python):
-    script = os.path.join(HERE, "torch_bench.py")
-    thread_counts = [1] if args.smoke else sorted({1, os.cpu_count() or 1})
-
-    def bench(workload, threads, coretype=None, *extra):
+    def bench(self, workload, threads, coretype=None, *extra):
         env = dict(os.environ)
         if coretype:
             env["OPENBLAS_CORETYPE"] = coretype
-        return run_json([python, script, workload, "--threads", str(threads), *extra], env)
+        return run_json([self.python, self.script, workload, "--threads", str(threads), *extra], env)
 
-    results = {}
-    log("PyTorch:")
-    # Training: the fastest thread count and OpenBLAS kernel, probed on a
-    # few hundred steps, then the full run with them.
-    probes = []
-    for coretype in [None] + args.coretypes:
-        for threads in thread_counts:
-            probe = bench("train", threads, coretype, "--epochs", "1", "--steps", str(sizes["probe_steps"]))
-            probes.append((probe["samples_per_second"], threads, coretype))
-    _, threads, coretype = max(probes, key=lambda p: p[0])
-    results["train_probes"] = [{"samples_per_second": s, "threads": t, "coretype": c or "default"}
-                               for s, t, c in probes]
-    results["train"] = bench("train", threads, coretype, "--epochs", str(args.epochs),
-                             "--steps", str(sizes["train_steps"]))
-    results["train"]["coretype"] = coretype or "default"
-    # Activations and inference: the best thread count for each number.
-    size = ["--rows", str(sizes["rows"]), "--columns", str(sizes["columns"]), "--runs", str(args.runs)]
-    activations = [bench("activations", t, coretype, *size) for t in thread_counts]
-    results["activations"] = {}
-    for name in activations[0]["activations"]:
-        best = {}
-        for run in activations:
-            for variant, ms in run["activations"][name].items():
-                if variant not in best or ms < best[variant][0]:
-                    best[variant] = (ms, run["threads"])
-        results["activations"][name] = {variant: {"ms": ms, "threads": t} for variant, (ms, t) in best.items()}
-    predicts = [bench("predict", t, coretype, "--runs", str(args.runs)) for t in thread_counts]
-    results["predict"] = min(predicts, key=lambda p: p["predict_us"])
-    results["memory"] = bench("memory", 1, coretype, "--rows", str(sizes["memory_rows"]),
-                              "--columns", str(sizes["memory_columns"]))
-    results["version"] = activations[0]["torch"]
+    def probe(self, sizes):
+        """The fastest OpenBLAS kernel for each thread count, over a few hundred training steps."""
+        log("PyTorch:")
+        probes = []
+        for coretype in [None] + self.args.coretypes:
+            for threads in self.thread_counts:
+                probe = self.bench("train", threads, coretype, "--epochs", "1", "--steps", str(sizes["probe_steps"]))
+                probes.append({"samples_per_second": probe["samples_per_second"], "threads": threads,
+                               "coretype": coretype})
+        self.coretypes = {t: max((p for p in probes if p["threads"] == t), key=lambda p: p["samples_per_second"])
+                          ["coretype"] for t in self.thread_counts}
+        return [dict(p, coretype=p["coretype"] or "default") for p in probes]
+
+    def kernels(self, sizes):
+        """Activations (the best thread count per number) and memory."""
+        results = {}
+        size = ["--rows", str(sizes["rows"]), "--columns", str(sizes["columns"]), "--runs", str(self.args.runs)]
+        activations = [self.bench("activations", t, self.coretypes[t], *size) for t in self.thread_counts]
+        results["activations"] = {}
+        for name in activations[0]["activations"]:
+            best = {}
+            for run in activations:
+                for variant, ms in run["activations"][name].items():
+                    if variant not in best or ms < best[variant][0]:
+                        best[variant] = (ms, run["threads"])
+            results["activations"][name] = {variant: {"ms": ms, "threads": t} for variant, (ms, t) in best.items()}
+        results["memory"] = self.bench("memory", 1, None, "--rows", str(sizes["memory_rows"]),
+                                       "--columns", str(sizes["memory_columns"]))
+        results["version"] = activations[0]["torch"]
+        return results
+
+    def train(self, threads, sizes):
+        result = self.bench("train", threads, self.coretypes[threads], "--epochs", str(self.args.epochs),
+                            "--steps", str(sizes["train_steps"]))
+        return dict(result, coretype=self.coretypes[threads] or "default")
+
+    def predict(self, threads):
+        return self.bench("predict", threads, self.coretypes[threads], "--runs", str(self.args.runs))
+
+
+def run_rounds(args, sizes, nnc, torch):
+    """Training and prediction, nnc and PyTorch in turn, --rounds times, so
+    that load coming and going on the machine hits both; medians per setting."""
+    runs = {}
+    for round in range(args.rounds):
+        log(f"round {round + 1} of {args.rounds}:")
+        runs.setdefault("nnc_train", []).append(nnc.train())
+        if not args.smoke:
+            runs.setdefault("nnc_train_one_thread", []).append(nnc.train(threads=1))
+        runs.setdefault("nnc_api", []).append(nnc.predict())
+        for t in torch.thread_counts if torch else []:
+            runs.setdefault(f"torch_train_{t}", []).append(torch.train(t, sizes))
+            runs.setdefault(f"torch_predict_{t}", []).append(torch.predict(t))
+    results = {"nnc": {"train": median_record(runs["nnc_train"], "samples_per_second"),
+                       "api": median_record(runs["nnc_api"], "predict_us")}}
+    if "nnc_train_one_thread" in runs:
+        results["nnc"]["train_one_thread"] = median_record(runs["nnc_train_one_thread"], "samples_per_second")
+    if torch:
+        trains = [median_record(runs[f"torch_train_{t}"], "samples_per_second") for t in torch.thread_counts]
+        predicts = [median_record(runs[f"torch_predict_{t}"], "predict_us") for t in torch.thread_counts]
+        results["torch"] = {"train": max(trains, key=lambda r: r["samples_per_second"]), "train_by_threads": trains,
+                            "predict": min(predicts, key=lambda r: r["predict_us"]), "predict_by_threads": predicts}
     return results
 
 
@@ -179,7 +222,8 @@ def tables(r):
     lines = [f"Machine: {m['cpu']}, {m['cores']} cores, load average {m['load_average']:.1f} at the start "
              f"and {r['load_average_end']:.1f} at the end; nnc {r['commit']} ({r['nnc_threads']}); "
              + (f"PyTorch {torch['version']} with OpenBLAS." if torch else "PyTorch not installed: its columns are empty."),
-             f"Medians of {r['runs']} runs. ✓/✗: the issue's target met or not.", ""]
+             f"Medians of {r['runs']} runs; training and prediction: medians of {r['rounds']} rounds that run nnc "
+             "and PyTorch in turn. ✓/✗: the issue's target met or not.", ""]
 
     # 1. Activations.
     a = nnc["activations"]
@@ -219,12 +263,16 @@ def tables(r):
         one = nnc["train_one_thread"]
         lines.append(f"| nnc | {one['samples_per_second']:.0f} | {one['test_accuracy']:.4f} | NNC_THREADS=1 |")
     if torch:
+        for t in torch["train_by_threads"]:
+            lines.append(f"| PyTorch | {t['samples_per_second']:.0f} | {t['test_accuracy']:.4f} "
+                         f"| {t['threads']} thread{'s' if t['threads'] > 1 else ''}, OPENBLAS_CORETYPE {t['coretype']} |")
         t = torch["train"]
         speedup = ratio(train["samples_per_second"], t["samples_per_second"])
-        lines += [f"| PyTorch | {t['samples_per_second']:.0f} | {t['test_accuracy']:.4f} "
-                  f"| {t['threads']} thread(s), OPENBLAS_CORETYPE {t['coretype']} (fastest probed) |",
-                  "", f"nnc / PyTorch: **{speedup:.2f}x** samples/s (target ≥1.5x){mark(speedup >= 1.5)}; "
-                  f"accuracy difference {train['test_accuracy'] - t['test_accuracy']:+.4f}."]
+        lines += ["", f"nnc (default) / PyTorch (its best): **{speedup:.2f}x** samples/s (target ≥1.5x)"
+                  f"{mark(speedup >= 1.5)}; accuracy difference {train['test_accuracy'] - t['test_accuracy']:+.4f}. "
+                  "Per round (samples/s): nnc " + ", ".join(f"{x:.0f}" for x in train["rounds"]) +
+                  "; PyTorch " + ", ".join(f"{x:.0f}" for x in t["rounds"]) + ". OPENBLAS_CORETYPE: the fastest "
+                  "for that thread count over the probe steps."]
     step_gflops = g["step_flops"] * step_rate / 1e9
     peak = max(g["peak_gflops_one_thread"], g["peak_gflops"])
     lines += ["", f"GEMM: Eigen SGEMM {g['peak_size']}³ reaches {g['peak_gflops_one_thread']:.0f} GFLOP/s on one "
@@ -281,6 +329,8 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build"), help="nnc's build folder")
     parser.add_argument("--runs", type=int, default=11, help="runs per median")
     parser.add_argument("--epochs", type=int, default=5, help="training epochs, for both")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="times training and prediction run, nnc and PyTorch in turn (medians)")
     parser.add_argument("--out", default=None, help="folder for results.json (default: BUILD/bench)")
     parser.add_argument("--python", default=None, help="a Python with torch (default: this one, /usr/bin/python3)")
     parser.add_argument("--coretypes", default="SkylakeX,Haswell",
@@ -294,19 +344,26 @@ def main():
     if args.smoke:
         sizes = {"rows": 64, "columns": 256, "memory_rows": 64, "memory_columns": 256, "probe_steps": 10,
                  "train_steps": 20}
-        args.runs, args.epochs, args.coretypes = 3, 1, []
+        args.runs, args.epochs, args.rounds, args.coretypes = 3, 1, 1, []
     args.out = args.out or os.path.join(args.build, "bench")
     os.makedirs(args.out, exist_ok=True)
 
-    results = {"machine": machine(), "commit": git_commit(), "runs": args.runs}
-    results["nnc"] = run_nnc(args, sizes)
+    results = {"machine": machine(), "commit": git_commit(), "runs": args.runs, "rounds": args.rounds}
+    nnc = Nnc(args)
+    results["nnc"] = nnc.limits_and_kernels(sizes)
     threads = results["nnc"]["stream"]["threads"]
     results["nnc_threads"] = f"{threads} thread{'s' if threads > 1 else ''}"
     python = torch_python(args.python)
-    if python:
-        results["torch"] = run_torch(args, sizes, python)
+    torch = Torch(args, python) if python else None
+    if torch:
+        results["torch"] = {"train_probes": torch.probe(sizes)}
+        results["torch"].update(torch.kernels(sizes))
     else:
         log("PyTorch is not installed (no Python here imports torch): only nnc's side was run")
+    paired = run_rounds(args, sizes, nnc, torch)
+    results["nnc"].update(paired["nnc"])
+    if torch:
+        results["torch"].update(paired["torch"])
     results["load_average_end"] = os.getloadavg()[0]
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)

@@ -23,14 +23,45 @@ ConstView view(MatrixRef m) { return ConstView(m.data, m.rows, m.cols); }
 
 // Products smaller than this many multiply-adds run on one thread: handing
 // half of one to another thread would cost more than it saves.
-constexpr double kMinParallelWork = 1 << 20;
+constexpr int64_t kMinParallelWork = int64_t{1} << 20;
 
-// Where piece `p` of `pieces` starts along a dimension of `size`: a multiple
-// of `grain`, so that every element of C is computed by the same Eigen
-// kernel code, in the same order, however C is cut (checked by the tests).
-int64_t pieceStart(int64_t p, int64_t pieces, int64_t size, int64_t grain) {
-  if (p >= pieces) return size;
-  return std::min(size, (size * p / pieces + grain / 2) / grain * grain);
+// What packing one element of an operand costs, in multiply-adds (Eigen
+// copies operands into its blocked layout before multiplying).
+constexpr int64_t kPackingCost = 8;
+
+// How C is cut for the thread pool: `pieces` pieces along its columns or
+// its rows, starting at multiples of `grain`. Eigen computes a row-major C
+// as C^T = B^T A^T in register blocks of 48 columns of C (so a column cut
+// at a multiple of 48 leaves every element to the same kernel code, adding
+// in the same order: the result does not depend on the cut; checked by the
+// tests); rows may be cut anywhere.
+struct Cut {
+  bool byColumns = true;
+  int64_t size = 0, grain = 1, pieces = 1;
+
+  int64_t start(int64_t p) const {
+    if (p >= pieces) return size;
+    return std::min(size, (size * p / pieces + grain / 2) / grain * grain);
+  }
+  int64_t largestPiece() const {
+    int64_t largest = 0;
+    for (int64_t p = 0; p < pieces; ++p) largest = std::max(largest, start(p + 1) - start(p));
+    return largest;
+  }
+};
+
+// One piece per thread, along whichever dimension finishes first: each
+// piece multiplies its share and packs the whole of the other operand (all
+// of A for a column cut, all of B for a row cut).
+Cut chooseCut(int64_t m, int64_t n, int64_t k) {
+  const int64_t work = m * n * k;
+  const int64_t pieces = std::clamp<int64_t>(work / kMinParallelWork, 1, threadCount());
+  Cut columns{true, n, 48, std::clamp<int64_t>(n / 48, 1, pieces)};
+  Cut rows{false, m, 4, std::clamp<int64_t>(m / 4, 1, pieces)};
+  auto cost = [&](const Cut& cut, int64_t packed) {
+    return work / cut.size * cut.largestPiece() + (cut.pieces > 1 ? kPackingCost * packed : 0);
+  };
+  return cost(columns, m * k) <= cost(rows, k * n) ? columns : rows;
 }
 
 }  // namespace
@@ -47,22 +78,13 @@ void gemm(MatrixRef a, Transpose ta, MatrixRef b, Transpose tb, float* c, int64_
   if (beta == 0) out.setZero();
   else if (beta != 1) out *= beta;
   bool transA = ta == Transpose::Yes, transB = tb == Transpose::Yes;
-  const int64_t m = cRows, n = cCols, k = transA ? a.rows : a.cols;
-  // On the thread pool: C is cut into one piece per thread, along its
-  // columns (each piece then packs all of A and its columns of B) or, if A
-  // is the larger operand, its rows. Eigen computes a row-major C as
-  // C^T = B^T A^T, in register blocks of 48 columns of C by 4 rows.
-  const bool byColumns = m <= n;
-  const int64_t size = byColumns ? n : m, grain = byColumns ? 48 : 4;
-  const int64_t work = m * n * k;
-  const int64_t pieces = std::clamp<int64_t>(static_cast<int64_t>(work / kMinParallelWork), 1,
-                                             std::min<int64_t>(threadCount(), std::max<int64_t>(1, size / grain)));
+  const Cut cut = chooseCut(cRows, cCols, transA ? a.rows : a.cols);
   // noalias() writes straight into C without a temporary.
   auto multiply = [&](auto opA, auto opB) {
-    parallelFor(pieces, [&](int64_t p) {
-      int64_t first = pieceStart(p, pieces, size, grain), count = pieceStart(p + 1, pieces, size, grain) - first;
+    parallelFor(cut.pieces, [&](int64_t p) {
+      int64_t first = cut.start(p), count = cut.start(p + 1) - first;
       if (count <= 0) return;
-      if (byColumns) out.middleCols(first, count).noalias() += alpha * opA * opB.middleCols(first, count);
+      if (cut.byColumns) out.middleCols(first, count).noalias() += alpha * opA * opB.middleCols(first, count);
       else out.middleRows(first, count).noalias() += alpha * opA.middleRows(first, count) * opB;
     });
   };
