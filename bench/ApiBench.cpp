@@ -3,7 +3,7 @@
 //   compile_ms:  Model::compileFile of the model (parse, checks, passes with
 //                autodiff, JIT of the forward and backward loops), the
 //                first call in the process and the median of the next ones;
-//   predict_us:  Model::predict of one sample, median over runs of 100 calls.
+//   predict_us:  Model::predict of one sample, median of 100 * runs single calls.
 //
 //   nnc_api_bench [--model F.nn] [--runs R]
 #include <algorithm>
@@ -62,13 +62,13 @@ int main(int argc, char** argv) {
   std::mt19937 random(1);
   std::uniform_real_distribution<float> pixel(0, 1);
   for (float& v : input) v = pixel(random);
-  constexpr int kCalls = 100;
+  // The median of single calls (a median of batches of calls would be
+  // dragged up by the OS preempting the process, on a loaded machine).
   std::vector<double> latencies;
-  for (int run = -5; run < runs; ++run) {  // five warm-up runs
+  for (int i = 0; i < 100 * runs + 100; ++i) {
     start = std::chrono::steady_clock::now();
-    for (int i = 0; i < kCalls; ++i)
-      if (!model.predict(input, output)) return 1;
-    if (run >= 0) latencies.push_back(secondsSince(start) / kCalls);
+    if (!model.predict(input, output)) return 1;
+    if (i >= 100) latencies.push_back(secondsSince(start));  // after 100 warm-up calls
   }
   std::printf("{\"model\": \"%s\", \"runs\": %d, \"first_compile_ms\": %.2f, \"compile_ms\": %.2f, "
               "\"predict_us\": %.3f}\n",

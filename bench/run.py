@@ -3,6 +3,7 @@
 
   bench/run.py [--build build] [--runs N] [--epochs E] [--out DIR] [--readme]
   bench/run.py --smoke            tiny sizes, seconds; the test suite runs it
+  bench/run.py --from DIR/results.json [--readme]   the tables of an earlier run
 
 Runs nnc's side (nnc_perf_bench, nnc_api_bench, the nnc CLI) and PyTorch's
 (torch_bench.py, under a Python that has torch: this one, /usr/bin/python3
@@ -337,7 +338,16 @@ def main():
                         help="OPENBLAS_CORETYPE values to probe besides the default (comma-separated)")
     parser.add_argument("--readme", action="store_true", help="write the tables into bench/README.md")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks that everything runs")
+    parser.add_argument("--from", dest="results", default=None,
+                        help="run nothing: the tables of an earlier run's results.json")
     args = parser.parse_args()
+    if args.results:
+        with open(args.results) as f:
+            text = tables(json.load(f))
+        print(text)
+        if args.readme:
+            update_readme(text)
+        return
     args.coretypes = [c for c in args.coretypes.split(",") if c]
     sizes = {"rows": 4096, "columns": 4096, "memory_rows": 1024, "memory_columns": 4096, "probe_steps": 300,
              "train_steps": 0}
