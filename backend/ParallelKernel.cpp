@@ -9,7 +9,7 @@ namespace nnc::backend {
 namespace {
 
 // Below this a chunk's loop costs less than handing it to another thread.
-constexpr int64_t kChunkElements = int64_t{1} << 15;
+constexpr int64_t kChunkElements = int64_t{1} << 13;
 constexpr int64_t kMaxChunks = 16;
 
 }  // namespace

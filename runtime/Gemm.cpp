@@ -23,7 +23,7 @@ ConstView view(MatrixRef m) { return ConstView(m.data, m.rows, m.cols); }
 
 // Products smaller than this many multiply-adds run on one thread: handing
 // half of one to another thread would cost more than it saves.
-constexpr int64_t kMinParallelWork = int64_t{1} << 20;
+constexpr int64_t kMinParallelWork = int64_t{1} << 16;
 
 // What packing one element of an operand costs, in multiply-adds (Eigen
 // copies operands into its blocked layout before multiplying).

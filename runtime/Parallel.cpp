@@ -15,10 +15,16 @@ namespace nnc::runtime {
 namespace {
 
 // How long a caller whose last pieces other threads still run keeps checking
-// before it sleeps: the pieces are short, and waking a sleeping thread takes
-// microseconds at best. (Idle workers do not spin: when the OS puts one on
-// the caller's core it would take time from the caller.)
+// before it sleeps, and how long an idle worker keeps checking for the next
+// job before it sleeps. Jobs come in bursts (a training step is ~20 of them,
+// a prediction a few, microseconds apart), and waking a sleeping thread costs
+// the caller a system call and the job several microseconds before the
+// worker starts; a worker still checking starts at once and costs nothing to
+// call. The bound keeps a worker the OS puts beside the caller on a busy
+// machine from taking more than this from it, as OpenMP's spin-then-sleep
+// wait policy does.
 constexpr std::chrono::microseconds kSpin{50};
+constexpr std::chrono::microseconds kIdleSpin{200};
 
 void pause() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -28,8 +34,8 @@ void pause() {
 
 // Checks `ready` until it holds or kSpin has passed; returns whether it holds.
 template <typename Ready>
-bool spinUntil(Ready ready) {
-  auto until = std::chrono::steady_clock::now() + kSpin;
+bool spinUntil(Ready ready, std::chrono::microseconds limit = kSpin) {
+  auto until = std::chrono::steady_clock::now() + limit;
   for (int i = 0; !ready(); ++i) {
     if (i % 64 == 63 && std::chrono::steady_clock::now() > until) return false;
     pause();
@@ -54,6 +60,7 @@ public:
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stop_ = true;
+      generation_.fetch_add(1);  // ends any worker's spin
     }
     wake_.notify_all();
     for (std::thread& t : workers_) t.join();
@@ -66,12 +73,14 @@ public:
     auto job = std::make_shared<Job>();
     job->body = &body;
     job->count = count;
+    bool sleeping;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = job;
-      ++generation_;
+      generation_.fetch_add(1);
+      sleeping = sleepers_ > 0;
     }
-    wake_.notify_all();
+    if (sleeping) wake_.notify_all();
     work(*job);
     auto allDone = [&] { return job->done.load() == count; };
     std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
@@ -96,11 +105,16 @@ private:
     uint64_t seen = 0;
     for (;;) {
       std::shared_ptr<Job> job;
+      spinUntil([&] { return generation_.load() != seen; }, kIdleSpin);
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (!stop_ && generation_.load() == seen) {
+          ++sleepers_;
+          wake_.wait(lock, [&] { return stop_ || generation_.load() != seen; });
+          --sleepers_;
+        }
         if (stop_) return;
-        seen = generation_;
+        seen = generation_.load();
         job = job_;
       }
       if (job) work(*job);
@@ -111,7 +125,9 @@ private:
   std::mutex mutex_;
   std::condition_variable wake_, finished_;
   std::shared_ptr<Job> job_;
-  uint64_t generation_ = 0;
+  // Changed under mutex_ (with job_); read without it by spinning workers.
+  std::atomic<uint64_t> generation_{0};
+  int sleepers_ = 0;  // workers waiting on wake_
   bool stop_ = false;
   std::vector<std::thread> workers_;
 };
