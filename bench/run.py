@@ -127,36 +127,53 @@ class Nnc:
         return run_json([self.api, "--runs", str(self.args.runs)])
 
 
+BLAS_DIR = "/usr/lib/x86_64-linux-gnu"
+
+
+def setting_name(setting):
+    variant, coretype = setting or (None, None)
+    return f"OpenBLAS {variant or 'default'}, OPENBLAS_CORETYPE {coretype or 'default'}"
+
+
 class Torch:
     def __init__(self, args, python):
         self.script = os.path.join(HERE, "torch_bench.py")
         self.args, self.python = args, python
         self.thread_counts = [1] if args.smoke else sorted({1, os.cpu_count() or 1})
 
-    def bench(self, workload, threads, coretype=None, *extra):
+    def bench(self, workload, threads, setting=None, *extra):
+        """Runs torch_bench.py with a BLAS setting: (variant, coretype), either None for the default."""
+        variant, coretype = setting or (None, None)
         env = dict(os.environ)
+        if variant:
+            # torch loads libblas.so.3: take it from that variant's folder.
+            env["LD_LIBRARY_PATH"] = os.path.join(BLAS_DIR, "openblas-" + variant)
         if coretype:
             env["OPENBLAS_CORETYPE"] = coretype
         return run_json([self.python, self.script, workload, "--threads", str(threads), *extra], env)
 
     def probe(self, sizes):
-        """The fastest OpenBLAS kernel for each thread count, over a few hundred training steps."""
+        """The fastest OpenBLAS variant and kernel for each thread count, over a few hundred training steps."""
         log("PyTorch:")
         probes = []
-        for coretype in [None] + self.args.coretypes:
-            for threads in self.thread_counts:
-                probe = self.bench("train", threads, coretype, "--epochs", "1", "--steps", str(sizes["probe_steps"]))
-                probes.append({"samples_per_second": probe["samples_per_second"], "threads": threads,
-                               "coretype": coretype})
-        self.coretypes = {t: max((p for p in probes if p["threads"] == t), key=lambda p: p["samples_per_second"])
-                          ["coretype"] for t in self.thread_counts}
-        return [dict(p, coretype=p["coretype"] or "default") for p in probes]
+        variants = [v for v in ("openmp", "pthread", "serial")
+                    if os.path.exists(os.path.join(BLAS_DIR, "openblas-" + v, "libblas.so.3"))] or [None]
+        for variant in variants:
+            for coretype in [None] + self.args.coretypes:
+                for threads in self.thread_counts:
+                    probe = self.bench("train", threads, (variant, coretype), "--epochs", "1",
+                                       "--steps", str(sizes["probe_steps"]))
+                    probes.append({"samples_per_second": probe["samples_per_second"], "threads": threads,
+                                   "setting": (variant, coretype)})
+        self.settings = {t: max((p for p in probes if p["threads"] == t), key=lambda p: p["samples_per_second"])
+                         ["setting"] for t in self.thread_counts}
+        return [dict(p, setting=setting_name(p["setting"])) for p in probes]
 
     def kernels(self, sizes):
         """Activations (the best thread count per number) and memory."""
         results = {}
         size = ["--rows", str(sizes["rows"]), "--columns", str(sizes["columns"]), "--runs", str(self.args.runs)]
-        activations = [self.bench("activations", t, self.coretypes[t], *size) for t in self.thread_counts]
+        activations = [self.bench("activations", t, self.settings[t], *size) for t in self.thread_counts]
         results["activations"] = {}
         for name in activations[0]["activations"]:
             best = {}
@@ -171,12 +188,12 @@ class Torch:
         return results
 
     def train(self, threads, sizes):
-        result = self.bench("train", threads, self.coretypes[threads], "--epochs", str(self.args.epochs),
+        result = self.bench("train", threads, self.settings[threads], "--epochs", str(self.args.epochs),
                             "--steps", str(sizes["train_steps"]))
-        return dict(result, coretype=self.coretypes[threads] or "default")
+        return dict(result, setting=setting_name(self.settings[threads]))
 
     def predict(self, threads):
-        return self.bench("predict", threads, self.coretypes[threads], "--runs", str(self.args.runs))
+        return self.bench("predict", threads, self.settings[threads], "--runs", str(self.args.runs))
 
 
 def run_rounds(args, sizes, nnc, torch):
@@ -266,17 +283,17 @@ def tables(r):
     if torch:
         for t in torch["train_by_threads"]:
             lines.append(f"| PyTorch | {t['samples_per_second']:.0f} | {t['test_accuracy']:.4f} "
-                         f"| {t['threads']} thread{'s' if t['threads'] > 1 else ''}, OPENBLAS_CORETYPE {t['coretype']} |")
+                         f"| {t['threads']} thread{'s' if t['threads'] > 1 else ''}, {t['setting']} |")
         t = torch["train"]
         speedup = ratio(train["samples_per_second"], t["samples_per_second"])
         lines += ["", f"nnc (default) / PyTorch (its best): **{speedup:.2f}x** samples/s (target ≥1.5x)"
                   f"{mark(speedup >= 1.5)}; accuracy difference {train['test_accuracy'] - t['test_accuracy']:+.4f}. "
                   "Per round (samples/s): nnc " + ", ".join(f"{x:.0f}" for x in train["rounds"]) +
-                  "; PyTorch " + ", ".join(f"{x:.0f}" for x in t["rounds"]) + ". OPENBLAS_CORETYPE: the fastest "
-                  "for that thread count over the probe steps."]
+                  "; PyTorch " + ", ".join(f"{x:.0f}" for x in t["rounds"]) + ". OpenBLAS variant (libblas.so.3) and "
+                  "OPENBLAS_CORETYPE: the fastest for that thread count over the probe steps."]
     step_gflops = g["step_flops"] * step_rate / 1e9
     peak = max(g["peak_gflops_one_thread"], g["peak_gflops"])
-    lines += ["", f"GEMM: Eigen SGEMM {g['peak_size']}³ reaches {g['peak_gflops_one_thread']:.0f} GFLOP/s on one "
+    lines += ["", f"GEMM: nnc's SGEMM (OpenBLAS, pthread variant, one call per piece) {g['peak_size']}³ reaches {g['peak_gflops_one_thread']:.0f} GFLOP/s on one "
               f"thread and {g['peak_gflops']:.0f} GFLOP/s on the pool ({g['threads']} threads); the better, "
               f"**{peak:.0f} GFLOP/s**, is the peak here. "
               f"The step's {len(g['products'])} matrix products ({g['step_flops'] / 1e6:.0f} MFLOP) run at "

@@ -7,7 +7,7 @@ written as a PyTorch user would. Prints one JSON object on stdout.
   torch_bench.py predict --runs N --threads T
   torch_bench.py memory --rows R --columns C
 
-Thread counts and OPENBLAS_CORETYPE are chosen by run.py, which runs this
+Thread counts, the OpenBLAS variant and OPENBLAS_CORETYPE are chosen by run.py, which runs this
 script once per setting (OpenBLAS reads its environment when it loads).
 """
 import argparse

@@ -6,7 +6,7 @@ PACKAGES="
   build-essential cmake
   llvm-19-dev llvm-19-tools
   antlr4 libantlr4-runtime-dev openjdk-17-jre-headless
-  libeigen3-dev libfmt-dev libgtest-dev zlib1g-dev nlohmann-json3-dev
+  libeigen3-dev libopenblas-pthread-dev libfmt-dev libgtest-dev zlib1g-dev nlohmann-json3-dev
   libedit-dev pkg-config
   python3 dataset-fashion-mnist
 "
