@@ -167,9 +167,7 @@ Status Model::predict(std::span<const float> input, std::span<float> output) con
     }
   }
   if (!workspace) workspace = impl_->compiled->newWorkspace();
-  runtime::Tensor x({rows, features});
-  std::copy(input.begin(), input.end(), x.data());
-  const runtime::Tensor& y = impl_->compiled->predict(x, *workspace);
+  const runtime::Tensor& y = impl_->compiled->predict(input, rows, *workspace);
   std::copy(y.data(), y.data() + y.size(), output.begin());
   std::lock_guard<std::mutex> lock(impl_->poolLock);
   impl_->pool.push_back(std::move(workspace));

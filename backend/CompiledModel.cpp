@@ -113,10 +113,10 @@ struct CompiledModel::Impl {
   }
   Tensor& at(ir::ValueId id) { return at(own, id); }
 
-  // The forward pass on batch x, keeping the tracked maxima if `track`.
-  void runForward(Workspace& ws, const Tensor& x, bool track) {
-    shapeFor(ws, x.dim(0));
-    std::copy(x.data(), x.data() + x.size(), at(ws, graph.input).data());
+  // The forward pass on `rows` samples, keeping the tracked maxima if `track`.
+  void runForward(Workspace& ws, std::span<const float> input, int64_t rows, bool track) {
+    shapeFor(ws, rows);
+    std::copy(input.begin(), input.end(), at(ws, graph.input).data());
     for (size_t n = 0; n < lossNode; ++n) {
       runNode(ws, n, {});
       if (!track) continue;
@@ -305,7 +305,7 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
 }
 
 const Tensor& CompiledModel::predict(const Tensor& x) {
-  impl_->runForward(impl_->own, x, false);
+  impl_->runForward(impl_->own, x.values(), x.dim(0), false);
   return impl_->at(impl_->graph.prediction);
 }
 
@@ -315,14 +315,14 @@ CompiledModel::WorkspacePtr CompiledModel::newWorkspace() const {
 
 void CompiledModel::WorkspaceDeleter::operator()(Workspace* workspace) const { delete workspace; }
 
-const Tensor& CompiledModel::predict(const Tensor& x, Workspace& workspace) const {
-  impl_->runForward(workspace, x, false);
+const Tensor& CompiledModel::predict(std::span<const float> input, int64_t rows, Workspace& workspace) const {
+  impl_->runForward(workspace, input, rows, false);
   return impl_->at(workspace, impl_->graph.prediction);
 }
 
 double CompiledModel::trainStep(const Tensor& x, std::span<const int32_t> labels) {
   Impl& m = *impl_;
-  m.runForward(m.own, x, true);
+  m.runForward(m.own, x.values(), x.dim(0), true);
   m.runNode(m.own, m.lossNode, labels);
   for (size_t n = m.lossGradNode; n < m.graph.nodes().size(); ++n) m.runNode(m.own, n, labels);
   return m.at(m.graph.loss)[0];

@@ -31,7 +31,8 @@ public:
   };
   using WorkspacePtr = std::unique_ptr<Workspace, WorkspaceDeleter>;
   WorkspacePtr newWorkspace() const;
-  const runtime::Tensor& predict(const runtime::Tensor& x, Workspace& workspace) const;
+  // `input` holds `rows` samples; it is copied straight into the workspace.
+  const runtime::Tensor& predict(std::span<const float> input, int64_t rows, Workspace& workspace) const;
   double trainStep(const runtime::Tensor& x, std::span<const int32_t> labels) override;
   std::vector<runtime::ParameterRef> parameters() override;
   runtime::Loss loss() const override;

@@ -68,8 +68,7 @@ struct Cut {
 
 // One piece per thread, along whichever dimension finishes first: each
 // piece multiplies its share and packs the whole of the other operand (all
-// of A for a column cut, all of B for a row cut). Column pieces start at
-// multiples of 48 (three tiles) so that none is a sliver. A C narrower than
+// of A for a column cut, all of B for a row cut). A C narrower than
 // a tile stays whole: OpenBLAS's kernel for small products of a transposed
 // B adds in an order that depends on the other dimension there (10-wide
 // products gave different bits when cut; the tests check every shape the
@@ -78,7 +77,7 @@ Cut chooseCut(int64_t m, int64_t n, int64_t k) {
   const int64_t work = m * n * k;
   const bool narrow = std::min(m, n) < 16 && std::min(m, n) > 1;
   const int64_t pieces = narrow ? 1 : std::clamp<int64_t>(work / kMinParallelWork, 1, threadCount());
-  Cut columns{true, n, 48, std::clamp<int64_t>(n / 48, 1, pieces)};
+  Cut columns{true, n, 16, std::clamp<int64_t>(n / 16, 1, pieces)};
   Cut rows{false, m, 4, std::clamp<int64_t>(m / 4, 1, pieces)};
   auto cost = [&](const Cut& cut, int64_t packed) {
     return work / cut.size * cut.largestPiece() + (cut.pieces > 1 ? kPackingCost * packed : 0);
