@@ -5,7 +5,7 @@
   bench/run.py --smoke            tiny sizes, seconds; the test suite runs it
   bench/run.py --from DIR/results.json [--readme]   the tables of an earlier run
 
-Runs nnc's side (nnc_perf_bench, nnc_api_bench, the nnc CLI) and PyTorch's
+Runs nnc's side (nnc_perf_bench, nnc_api_bench, nnc_aot_bench, the nnc CLI) and PyTorch's
 (torch_bench.py, under a Python that has torch: this one, /usr/bin/python3
 or --python), prints the tables, writes DIR/results.json and, with
 --readme, replaces the latest table in bench/README.md. Without torch the
@@ -93,7 +93,8 @@ def median_record(records, key):
 class Nnc:
     def __init__(self, args):
         bin_dir = os.path.join(args.build, "bin")
-        self.perf, self.api, self.nnc = (os.path.join(bin_dir, name) for name in ("nnc_perf_bench", "nnc_api_bench", "nnc"))
+        self.perf, self.api, self.aot, self.nnc = (
+            os.path.join(bin_dir, name) for name in ("nnc_perf_bench", "nnc_api_bench", "nnc_aot_bench", "nnc"))
         self.args = args
 
     def limits_and_kernels(self, sizes):
@@ -125,6 +126,9 @@ class Nnc:
 
     def predict(self):
         return run_json([self.api, "--runs", str(self.args.runs)])
+
+    def predict_aot(self):
+        return run_json([self.aot, "--runs", str(self.args.runs)])
 
 
 BLAS_DIR = "/usr/lib/x86_64-linux-gnu"
@@ -206,11 +210,13 @@ def run_rounds(args, sizes, nnc, torch):
         if not args.smoke:
             runs.setdefault("nnc_train_one_thread", []).append(nnc.train(threads=1))
         runs.setdefault("nnc_api", []).append(nnc.predict())
+        runs.setdefault("nnc_aot", []).append(nnc.predict_aot())
         for t in torch.thread_counts if torch else []:
             runs.setdefault(f"torch_train_{t}", []).append(torch.train(t, sizes))
             runs.setdefault(f"torch_predict_{t}", []).append(torch.predict(t))
     results = {"nnc": {"train": median_record(runs["nnc_train"], "samples_per_second"),
-                       "api": median_record(runs["nnc_api"], "predict_us")}}
+                       "api": median_record(runs["nnc_api"], "predict_us"),
+                       "aot": median_record(runs["nnc_aot"], "predict_us")}}
     if "nnc_train_one_thread" in runs:
         results["nnc"]["train_one_thread"] = median_record(runs["nnc_train_one_thread"], "samples_per_second")
     if torch:
@@ -303,12 +309,16 @@ def tables(r):
               f"{g['step_gemm_ms'] * step_rate / 10:.0f}% of the step).", ""]
 
     # 3-4. Latency.
-    api, cli, version = nnc["api"], nnc["cli_compile"], nnc["version"]
+    api, aot, cli, version = nnc["api"], nnc["aot"], nnc["cli_compile"], nnc["version"]
     lines += ["**Latency**", "", "| | nnc | PyTorch | ratio | target |", "|---|---:|---:|---:|---|"]
     torch_us = torch["predict"]["predict_us"] if torch else None
     speedup = ratio(torch_us, api["predict_us"])
-    lines += [f"| predict one sample (µs) | {api['predict_us']:.1f} | {fmt(torch_us, '.1f')} "
+    aot_speedup = ratio(torch_us, aot["predict_us"])
+    lines += [f"| predict one sample through the library (`Model::predict`; µs) | {api['predict_us']:.1f} | {fmt(torch_us, '.1f')} "
               f"| {fmt(speedup, '.1f', 'x')} | ≥5x{mark(None if speedup is None else speedup >= 5)} |",
+              f"| predict one sample through the AOT object (`nnc compile -o`, C; µs) | {aot['predict_us']:.1f} "
+              f"| {fmt(torch_us, '.1f')} | {fmt(aot_speedup, '.1f', 'x')} "
+              f"| ≥5x{mark(None if aot_speedup is None else aot_speedup >= 5)} |",
               f"| its three matrix-vector products alone (µs) | {nnc['gemm_batch1']['forward_gemm_ms'] * 1e3:.1f} "
               f"| | | |",
               f"| compile the MLP in process, first / next (ms) | {api['first_compile_ms']:.0f} / "

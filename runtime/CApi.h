@@ -1,7 +1,7 @@
 /* The runtime's C interface: what an object file from `nnc compile -o`
  * calls for everything but its elementwise loops (matrix products, softmax,
  * losses). Plain C so that the generated code, and C programs, can call it;
- * row-major float arrays the caller owns (no alignment needed). */
+ * row-major float arrays the caller owns (any alignment; 64 bytes is fastest). */
 #ifndef NNC_RUNTIME_CAPI_H
 #define NNC_RUNTIME_CAPI_H
 

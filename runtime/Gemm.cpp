@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cassert>
-#include <mutex>
 
 #include <Eigen/Core>
 #include <cblas.h>
 
 #include "runtime/Parallel.h"
+
+// Not in cblas.h: the pthread variant's call that stops its worker threads
+// (absent from the serial variant, hence weak).
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
 
 namespace nnc::runtime {
 
@@ -30,12 +33,20 @@ View view(Tensor& t) { return View(t.data(), t.dim(0), t.dim(1)); }
 // alternatives choose libopenblas.so.0), the products run whole, on one
 // thread.
 bool blasTakesConcurrentCalls() {
-  static const bool concurrent = [] {
-    openblas_set_num_threads(1);
-    return openblas_get_parallel() == 1;  // 0 serial, 1 pthreads, 2 OpenMP
-  }();
+  static const bool concurrent = openblas_get_parallel() == 1;  // 0 serial, 1 pthreads, 2 OpenMP
   return concurrent;
 }
+
+// OpenBLAS's pthread variant starts a worker thread per extra core when it
+// loads, and each spins (sched_yield) for about 2^28 cycles waiting for work
+// that never comes, since nnc's pool runs every piece: ~70 ms of a core taken
+// from every process. Set one thread and stop them as this library starts
+// (OpenBLAS, a dependency, has started before).
+const bool blasConfigured = [] {
+  openblas_set_num_threads(1);
+  if (blas_thread_shutdown_) blas_thread_shutdown_();
+  return true;
+}();
 
 // Products smaller than this many multiply-adds run on one thread: handing
 // half of one to another thread would cost more than it saves.
