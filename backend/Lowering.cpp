@@ -6,6 +6,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
 
+#include "backend/InlineMath.h"
 #include "ir/Expr.h"
 
 namespace nnc::backend {
@@ -154,7 +155,7 @@ private:
       case Op::Ge: return compare(llvm::CmpInst::FCMP_OGE, a(), b());
       case Op::Eq: return compare(llvm::CmpInst::FCMP_OEQ, a(), b());
       case Op::Ne: return compare(llvm::CmpInst::FCMP_UNE, a(), b());
-      case Op::Exp:
+      case Op::Exp: return exp(a());
       case Op::Expm1:
       case Op::Log:
       case Op::Log1p:
@@ -174,14 +175,14 @@ private:
       }
       // sigmoid(u) = 1/(1 + exp(-u)); exp overflowing to inf gives exactly 0.
       case Op::Sigmoid: {
-        llvm::Value* e1 = libm("exp", {b_.CreateFNeg(a())});
+        llvm::Value* e1 = exp(b_.CreateFNeg(a()));
         return b_.CreateFDiv(constant(1), b_.CreateFAdd(constant(1), e1));
       }
       // softplus(u) = max(u, 0) + log1p(exp(-|u|)): never overflows.
       case Op::Softplus: {
         llvm::Value* u = a();
         llvm::Value* absU = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, u);
-        llvm::Value* tail = libm("log1p", {libm("exp", {b_.CreateFNeg(absU)})});
+        llvm::Value* tail = libm("log1p", {exp(b_.CreateFNeg(absU))});
         return b_.CreateFAdd(select(b_.CreateFCmpOLT(u, constant(0)), constant(0), u), tail);
       }
       // max/min as selects that keep a NaN first operand (ir/Semantics.h).
@@ -221,6 +222,12 @@ private:
       }
     }
     return libm("pow", {base, value(exponent)});
+  }
+
+  // exp inline for float kernels (backend/InlineMath.h says why), libm's for
+  // double ones.
+  llvm::Value* exp(llvm::Value* x) {
+    return spec_.type == ElementType::F32 ? emitExpF32(b_, x) : libm("exp", {x});
   }
 
   // A call to the C math function (expf, tanh, ...), marked as touching no
