@@ -116,7 +116,8 @@ struct CompiledModel::Impl {
   // The forward pass on `rows` samples, keeping the tracked maxima if `track`.
   void runForward(Workspace& ws, std::span<const float> input, int64_t rows, bool track) {
     shapeFor(ws, rows);
-    std::copy(input.begin(), input.end(), at(ws, graph.input).data());
+    float* destination = at(ws, graph.input).data();
+    if (input.data() != destination) std::copy(input.begin(), input.end(), destination);  // see inputBatch
     for (size_t n = 0; n < lossNode; ++n) {
       runNode(ws, n, {});
       if (!track) continue;
@@ -318,6 +319,11 @@ void CompiledModel::WorkspaceDeleter::operator()(Workspace* workspace) const { d
 const Tensor& CompiledModel::predict(std::span<const float> input, int64_t rows, Workspace& workspace) const {
   impl_->runForward(workspace, input, rows, false);
   return impl_->at(workspace, impl_->graph.prediction);
+}
+
+Tensor* CompiledModel::inputBatch(int64_t rows) {
+  impl_->shapeFor(impl_->own, rows);
+  return &impl_->at(impl_->graph.input);
 }
 
 double CompiledModel::trainStep(const Tensor& x, std::span<const int32_t> labels) {

@@ -5,6 +5,8 @@
 #include <numeric>
 #include <random>
 
+#include "runtime/Parallel.h"
+
 namespace nnc::runtime {
 
 // A uniform integer in [0, bound) by rejection (bound > 0). Written out
@@ -100,13 +102,22 @@ bool Batcher::next(Tensor& features, std::vector<int32_t>& labels) {
   Shape shape{static_cast<int64_t>(count), width};
   if (features.shape() != shape) features = Tensor(shape);
   labels.resize(count);
-  for (size_t i = 0; i < count; ++i) {
-    int64_t row = order_[position_ + i];
-    copyRow(data_, row, features.data() + static_cast<int64_t>(i) * width);
-    labels[i] = data_.labels[static_cast<size_t>(row)];
-  }
+  for (size_t i = 0; i < count; ++i) labels[i] = data_.labels[static_cast<size_t>(order_[position_ + i])];
+  // The gather is a training step's largest serial part otherwise: copy in
+  // pieces on the pool.
+  constexpr size_t kRowsPerPiece = 32;
+  parallelFor(static_cast<int64_t>((count + kRowsPerPiece - 1) / kRowsPerPiece), [&](int64_t piece) {
+    size_t first = static_cast<size_t>(piece) * kRowsPerPiece, last = std::min(count, first + kRowsPerPiece);
+    for (size_t i = first; i < last; ++i)
+      copyRow(data_, order_[position_ + i], features.data() + static_cast<int64_t>(i) * width);
+  });
   position_ += count;
   return true;
+}
+
+int64_t Batcher::nextBatchRows() const {
+  return static_cast<int64_t>(std::min(order_.size() - std::min(position_, order_.size()),
+                                       static_cast<size_t>(batchSize_)));
 }
 
 }  // namespace nnc::runtime

@@ -53,6 +53,8 @@ public:
   // `labels` (B entries). Returns false, touching neither, once the epoch is
   // exhausted.
   bool next(Tensor& features, std::vector<int32_t>& labels);
+  // The number of samples next() will give (0 once the epoch is exhausted).
+  int64_t nextBatchRows() const;
 
   int64_t batchSize() const { return batchSize_; }
   int64_t batchesPerEpoch() const;

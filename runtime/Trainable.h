@@ -29,6 +29,13 @@ public:
   // Forward, loss and backward for a batch; returns the mean loss. The
   // gradients of parameters() are then ready for an optimiser step.
   virtual double trainStep(const Tensor& x, std::span<const int32_t> labels) = 0;
+  // Where the next batch of `rows` samples can be written so that trainStep
+  // on that same tensor reads it in place instead of copying it in; null if
+  // the model has no such place. Valid until the next call of any method.
+  virtual Tensor* inputBatch(int64_t rows) {
+    (void)rows;
+    return nullptr;
+  }
   virtual std::vector<ParameterRef> parameters() = 0;
   virtual Loss loss() const = 0;
   // After a non-finite loss or gradient on batch (x, labels): runs that

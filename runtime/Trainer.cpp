@@ -60,12 +60,16 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
     double lossSum = 0;
     int64_t batches = 0, done = 0;
     std::vector<double> squaredNorms(settings.gradientNorms ? parameters.size() : 0, 0.0);
-    while (batcher.next(x, labels)) {
-      double loss = model.trainStep(x, labels);
+    while (int64_t rows = batcher.nextBatchRows()) {
+      // Straight into the model's input where it has one: no copy per step.
+      Tensor* input = model.inputBatch(rows);
+      Tensor& batch = input ? *input : x;
+      batcher.next(batch, labels);
+      double loss = model.trainStep(batch, labels);
       bool gradientsFinite = true;
       for (const ParameterRef& p : parameters) gradientsFinite = gradientsFinite && allFinite(*p.gradient);
       if (!std::isfinite(loss) || !gradientsFinite) {
-        std::optional<std::string> layer = model.firstNonFiniteLayer(x, labels);
+        std::optional<std::string> layer = model.firstNonFiniteLayer(batch, labels);
         result.error = fmt::format("{} became {} at epoch {}, step {}{}; training stopped before updating the "
                                    "parameters with it",
                                    std::isfinite(loss) ? "a gradient" : "the loss",

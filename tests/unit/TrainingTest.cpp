@@ -151,6 +151,33 @@ TEST_F(TrainingTest, BackwardMatchesFiniteDifferencesOfTheLoss) {
   }
 }
 
+// A batch written into inputBatch() and trained on in place gives the loss
+// and gradients of the same batch copied in (the trainer's path, without
+// the copy), including after a batch of another size.
+TEST_F(TrainingTest, TrainingOnTheModelsInputBatchEqualsCopyingItIn) {
+  frontend::Module module = test::loadActivations(exprs_);
+  auto model = compile(smallModel(module, frontend::LossKind::CrossEntropy, 3));
+  ASSERT_NE(model, nullptr);
+  std::vector<int32_t> labels{0, 1, 2, 1, 0};
+  for (int64_t rows : {int64_t{5}, int64_t{3}}) {
+    std::span<const int32_t> batchLabels(labels.data(), static_cast<size_t>(rows));
+    Tensor x({rows, 2});
+    for (int64_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(std::sin(1.3 * i));
+    double copied = model->trainStep(x, batchLabels);
+    std::vector<Tensor> expected;
+    for (const runtime::ParameterRef& p : model->parameters()) expected.push_back(*p.gradient);
+    Tensor* input = model->inputBatch(rows);
+    ASSERT_NE(input, nullptr);
+    ASSERT_EQ(input->shape(), x.shape());
+    std::copy(x.data(), x.data() + x.size(), input->data());
+    EXPECT_EQ(model->trainStep(*input, batchLabels), copied);
+    std::vector<runtime::ParameterRef> parameters = model->parameters();
+    for (size_t k = 0; k < parameters.size(); ++k)
+      for (int64_t i = 0; i < expected[k].size(); ++i)
+        ASSERT_EQ((*parameters[k].gradient)[i], expected[k][i]) << parameters[k].name << "[" << i << "]";
+  }
+}
+
 // Whole-network gradients against central finite differences of the loss
 // computed in double precision by ReferenceModel: every loss, saturating and
 // rectifying activations, learnable parameters per unit and per layer, mixed
