@@ -163,8 +163,9 @@ private:
       case Op::Cos:
       case Op::Tanh:
       case Op::Sinh:
-      case Op::Cosh:
-      case Op::Erf: return libm(e->info().libm, {a()});
+      case Op::Cosh: return libm(e->info().libm, {a()});
+      case Op::Erf:
+        return spec_.type == ElementType::F32 ? emitErfF32(b_, a()) : libm(e->info().libm, {a()});
       case Op::Sqrt: return b_.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, a());
       case Op::Abs: return b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, a());
       // sign(u): 1, -1, or u itself for 0 and NaN.
