@@ -58,9 +58,9 @@ llvm::Value* emitExpF32(llvm::IRBuilder<>& b, llvm::Value* x) {
 }
 
 // erf(x) = sign(x) * t P(t^2) / Q(t^2), t = min(|x|, 3.92): a rational
-// approximation of degrees 6 and 5 in t^2, fitted for nnc (minimax absolute
-// error 2.7e-9 in exact arithmetic on [0, 3.92], by iteratively reweighted
-// least squares against mpmath's erf). Past 3.92 float erf is 1
+// approximation of degrees 6 and 5 in t^2, fitted for nnc by
+// scripts/fit_erf.py (error 2.7e-9 in exact arithmetic on [0, 3.92]; the
+// script prints these coefficients again). Past 3.92 float erf is 1
 // (erfc(3.92) = 1.6e-8 is below half an ulp of 1). Rounding in float32
 // brings the error to 3e-7 (5 ulp) near x = 3, where erf is 1 - 2e-5; near
 // 0 the error is relative (P(0) = 2/sqrt(pi)). NaN passes through the
