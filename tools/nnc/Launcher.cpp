@@ -1,0 +1,78 @@
+// nnc: the command-line executable. It answers --help and --version, and
+// rejects unknown commands, by itself; to run a command it loads
+// libnnc_driver.so (Driver.cpp), which brings the compiler and LLVM. Loading
+// LLVM's 100 MB of shared libraries costs ~15 ms of page faults and
+// relocations, which `nnc --version` need not pay (bench/README.md).
+#include <dlfcn.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "support/Spelling.h"
+#include "tools/nnc/CommandNames.h"
+
+namespace {
+
+const char* kHelp =
+    "usage: nnc <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  grad    print the simplified symbolic derivative of a formula\n"
+    "  eval    evaluate a formula and its derivatives through the JIT\n"
+    "  train   train the model of a .nn file on its data\n"
+    "  compile show a model's graph before or after the passes (-O0..-O3, --passes)\n"
+    "  check   check a .nn file and run the lints over its models\n"
+    "  predict a trained model's outputs for samples\n"
+    "  backprop loss and parameter gradients for one batch (checks against other frameworks)\n"
+    "  plot    draw activations and their derivatives as an SVG chart\n"
+    "  repl    define activations, evaluate, differentiate and plot them interactively\n"
+    "\n"
+    "Run `nnc <command> --help` for a command's options; docs/cli.md has them all.\n";
+
+// Found through the executable's run path ($ORIGIN/../lib in the build
+// tree, $ORIGIN/../<libdir> when installed; CMakeLists.txt sets both).
+constexpr const char* kDriverLibrary = "libnnc_driver.so." NNC_DRIVER_SOVERSION;
+
+int runCommand(int argc, char** argv) {
+  void* driver = dlopen(kDriverLibrary, RTLD_NOW | RTLD_LOCAL);
+  if (!driver) {
+    std::fprintf(stderr, "nnc: error: cannot load the compiler (%s): %s\n", kDriverLibrary, dlerror());
+    return 1;
+  }
+  using Run = int (*)(int, char**);
+  auto run = reinterpret_cast<Run>(dlsym(driver, "nnc_driver_run"));
+  if (!run) {
+    std::fprintf(stderr, "nnc: error: %s has no nnc_driver_run: %s\n", kDriverLibrary, dlerror());
+    return 1;
+  }
+  return run(argc, argv);  // the library stays loaded until exit
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kHelp, stderr);
+    return 1;
+  }
+  std::string_view command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
+  if (command == "--version") {
+    std::puts("nnc " NNC_VERSION);
+    return 0;
+  }
+  for (std::string_view name : nnc::cli::kCommandNames)
+    if (command == name) return runCommand(argc, argv);
+  std::vector<std::string> names(nnc::cli::kCommandNames.begin(), nnc::cli::kCommandNames.end());
+  std::string message = fmt::format("nnc: error: unknown command '{}'", command);
+  if (auto suggestion = nnc::closestSpelling(command, names)) message += fmt::format("; did you mean '{}'?", *suggestion);
+  fmt::print(stderr, "{}\nRun `nnc --help` for the list of commands.\n", message);
+  return 1;
+}
