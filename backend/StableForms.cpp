@@ -50,6 +50,10 @@ void addFasterRules(ir::RuleSet& r) {
   ir::Ex a = r.wildcard("a");
   SoftplusForms f(r, a);
   r.rewrite(call(Op::Tanh, call(Op::Softplus, a)), f.p * f.inverse);
+  // sigmoid(a) = n / m: the exp softplus' forms take anyway (mish's
+  // derivative has both), accurate at both ends (n / m ~ n for a << 0, and
+  // 1 - 2e-9 rounds to 1 at the cap).
+  r.rewrite(call(Op::Sigmoid, a), f.n / f.m);
   r.rewrite(call(Op::Cosh, call(Op::Softplus, a)), (f.p + 2) / (2 * f.m));
 }
 

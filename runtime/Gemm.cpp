@@ -52,16 +52,17 @@ const bool blasConfigured = [] {
 // half of one to another thread would cost more than it saves.
 constexpr int64_t kMinParallelWork = int64_t{1} << 16;
 
-// What packing one element of an operand costs, in multiply-adds (Eigen
+// What packing one element of an operand costs, in multiply-adds (OpenBLAS
 // copies operands into its blocked layout before multiplying).
 constexpr int64_t kPackingCost = 8;
 
 // How C is cut for the thread pool: `pieces` pieces along its columns or
 // its rows, starting at multiples of `grain`. OpenBLAS computes a row-major
-// C as the column-major C^T = B^T A^T in register tiles of 16 columns of C
-// by 4 rows, adding over k in the same order in every tile: a cut at tile
-// boundaries leaves every element to the same kernel code, so the result
-// does not depend on the cut (checked by the tests).
+// C as the column-major C^T = B^T A^T in register tiles (16 columns of C by
+// 4 rows for its AVX-512 kernels), adding over k in the same order in every
+// tile: a cut at tile boundaries leaves every element to the same kernel
+// code, so the result does not depend on the cut (checked by the tests for
+// every product shape of the MLP and some odd ones).
 struct Cut {
   bool byColumns = true;
   int64_t size = 0, grain = 1, pieces = 1;
