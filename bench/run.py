@@ -171,7 +171,19 @@ class Torch:
                                    "setting": (variant, coretype)})
         self.settings = {t: max((p for p in probes if p["threads"] == t), key=lambda p: p["samples_per_second"])
                          ["setting"] for t in self.thread_counts}
-        return [dict(p, setting=setting_name(p["setting"])) for p in probes]
+        # One-sample prediction runs other OpenBLAS kernels (matrix-vector):
+        # its own fastest setting (OPENBLAS_CORETYPE Haswell took 90 us here
+        # where the default took 32).
+        predict_probes = []
+        for variant in variants:
+            for coretype in [None] + self.args.coretypes:
+                for threads in self.thread_counts:
+                    probe = self.bench("predict", threads, (variant, coretype), "--runs", "1")
+                    predict_probes.append({"predict_us": probe["predict_us"], "threads": threads,
+                                           "setting": (variant, coretype)})
+        self.predict_settings = {t: min((p for p in predict_probes if p["threads"] == t),
+                                        key=lambda p: p["predict_us"])["setting"] for t in self.thread_counts}
+        return [dict(p, setting=setting_name(p["setting"])) for p in probes + predict_probes]
 
     def kernels(self, sizes):
         """Activations (the best thread count per number) and memory."""
@@ -197,7 +209,8 @@ class Torch:
         return dict(result, setting=setting_name(self.settings[threads]))
 
     def predict(self, threads):
-        return self.bench("predict", threads, self.settings[threads], "--runs", str(self.args.runs))
+        result = self.bench("predict", threads, self.predict_settings[threads], "--runs", str(self.args.runs))
+        return dict(result, setting=setting_name(self.predict_settings[threads]))
 
 
 def run_rounds(args, sizes, nnc, torch):
@@ -327,6 +340,10 @@ def tables(r):
               f"| | | |",
               f"| `nnc --version` process, wall / CPU (ms) | {version['wall_ms']:.1f} / {version['cpu_ms']:.1f} | | "
               f"| <20{mark(version['wall_ms'] < 20)} |", ""]
+    if torch and "setting" in torch["predict"]:
+        p = torch["predict"]
+        lines += [f"PyTorch's prediction: {p['threads']} thread{'s' if p['threads'] > 1 else ''}, {p['setting']} "
+                  "(the fastest over one probe run of each).", ""]
 
     # 5. Memory.
     mem = nnc["memory"]
@@ -393,7 +410,7 @@ def main():
     python = torch_python(args.python)
     torch = Torch(args, python) if python else None
     if torch:
-        results["torch"] = {"train_probes": torch.probe(sizes)}
+        results["torch"] = {"probes": torch.probe(sizes)}
         results["torch"].update(torch.kernels(sizes))
     else:
         log("PyTorch is not installed (no Python here imports torch): only nnc's side was run")
