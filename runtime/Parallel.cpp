@@ -32,7 +32,7 @@ void pause() {
 #endif
 }
 
-// Checks `ready` until it holds or kSpin has passed; returns whether it holds.
+// Checks `ready` until it holds or `limit` has passed; returns whether it holds.
 template <typename Ready>
 bool spinUntil(Ready ready, std::chrono::microseconds limit = kSpin) {
   auto until = std::chrono::steady_clock::now() + limit;
