@@ -4,7 +4,9 @@
 // LLVM's 100 MB of shared libraries costs ~15 ms of page faults and
 // relocations, which `nnc --version` need not pay (bench/README.md).
 #include <dlfcn.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -33,14 +35,41 @@ const char* kHelp =
     "\n"
     "Run `nnc <command> --help` for a command's options; docs/cli.md has them all.\n";
 
-// Found through the executable's run path ($ORIGIN/../lib in the build
-// tree, $ORIGIN/../<libdir> when installed; CMakeLists.txt sets both).
+// The driver library's folders relative to this executable's: ../lib in
+// the build tree, ../<libdir> when installed (CMakeLists.txt passes both,
+// ':'-separated). Found from /proc/self/exe rather than through a run path:
+// a run path does not apply when a sanitizer's runtime intercepts dlopen.
 constexpr const char* kDriverLibrary = "libnnc_driver.so." NNC_DRIVER_SOVERSION;
 
+std::string executableFolder() {
+  std::vector<char> path(4096);
+  ssize_t length = readlink("/proc/self/exe", path.data(), path.size() - 1);
+  if (length <= 0) return ".";
+  std::string exe(path.data(), static_cast<size_t>(length));
+  size_t slash = exe.rfind('/');
+  return slash == std::string::npos ? "." : exe.substr(0, slash);
+}
+
+void* loadDriver(std::string& errors) {
+  std::string folders = NNC_DRIVER_FOLDERS, base = executableFolder();
+  std::vector<std::string> tried;
+  for (size_t start = 0; start <= folders.size();) {
+    size_t end = std::min(folders.find(':', start), folders.size());
+    std::string candidate = fmt::format("{}/{}/{}", base, folders.substr(start, end - start), kDriverLibrary);
+    start = end + 1;
+    if (std::find(tried.begin(), tried.end(), candidate) != tried.end()) continue;  // libdir is often lib
+    tried.push_back(candidate);
+    if (void* driver = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL)) return driver;
+    errors += fmt::format("\n  {}", dlerror());
+  }
+  return nullptr;
+}
+
 int runCommand(int argc, char** argv) {
-  void* driver = dlopen(kDriverLibrary, RTLD_NOW | RTLD_LOCAL);
+  std::string errors;
+  void* driver = loadDriver(errors);
   if (!driver) {
-    std::fprintf(stderr, "nnc: error: cannot load the compiler (%s): %s\n", kDriverLibrary, dlerror());
+    fmt::print(stderr, "nnc: error: cannot load the compiler ({}):{}\n", kDriverLibrary, errors);
     return 1;
   }
   using Run = int (*)(int, char**);
