@@ -29,3 +29,8 @@ config.substitutions.append(("%as-user", as_user))
 if subprocess.call(as_user.split() + [config.nnc_binary, "--version"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("unwritable-paths")
+# A sanitizer build (scripts/sanitize.sh) instruments nnc's libraries, so a
+# program built outside it with a plain compiler cannot link or load them:
+# the tests that build one say `UNSUPPORTED: sanitizers`.
+if "-fsanitize" in config.cxx_flags:
+    config.available_features.add("sanitizers")
