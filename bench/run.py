@@ -156,34 +156,30 @@ class Torch:
             env["OPENBLAS_CORETYPE"] = coretype
         return run_json([self.python, self.script, workload, "--threads", str(threads), *extra], env)
 
-    def probe(self, sizes):
-        """The fastest OpenBLAS variant and kernel for each thread count, over a few hundred training steps."""
-        log("PyTorch:")
-        probes = []
+    def probe_settings(self, workload, key, better, *extra):
+        """Runs `workload` once under every installed OpenBLAS variant, coretype and thread count; returns the
+        probes and, per thread count, the setting whose `key` is best (`better`: max or min)."""
         variants = [v for v in ("openmp", "pthread", "serial")
                     if os.path.exists(os.path.join(BLAS_DIR, "openblas-" + v, "libblas.so.3"))] or [None]
+        probes = []
         for variant in variants:
             for coretype in [None] + self.args.coretypes:
                 for threads in self.thread_counts:
-                    probe = self.bench("train", threads, (variant, coretype), "--epochs", "1",
-                                       "--steps", str(sizes["probe_steps"]))
-                    probes.append({"samples_per_second": probe["samples_per_second"], "threads": threads,
-                                   "setting": (variant, coretype)})
-        self.settings = {t: max((p for p in probes if p["threads"] == t), key=lambda p: p["samples_per_second"])
-                         ["setting"] for t in self.thread_counts}
-        # One-sample prediction runs other OpenBLAS kernels (matrix-vector):
-        # its own fastest setting (OPENBLAS_CORETYPE Haswell took 90 us here
-        # where the default took 32).
-        predict_probes = []
-        for variant in variants:
-            for coretype in [None] + self.args.coretypes:
-                for threads in self.thread_counts:
-                    probe = self.bench("predict", threads, (variant, coretype), "--runs", "1")
-                    predict_probes.append({"predict_us": probe["predict_us"], "threads": threads,
-                                           "setting": (variant, coretype)})
-        self.predict_settings = {t: min((p for p in predict_probes if p["threads"] == t),
-                                        key=lambda p: p["predict_us"])["setting"] for t in self.thread_counts}
-        return [dict(p, setting=setting_name(p["setting"])) for p in probes + predict_probes]
+                    result = self.bench(workload, threads, (variant, coretype), *extra)
+                    probes.append({key: result[key], "threads": threads, "setting": (variant, coretype)})
+        best = {t: better((p for p in probes if p["threads"] == t), key=lambda p: p[key])["setting"]
+                for t in self.thread_counts}
+        return probes, best
+
+    def probe(self, sizes):
+        """The fastest OpenBLAS setting for each thread count: for training, over a few hundred steps, and for
+        one-sample prediction, which runs other kernels (matrix-vector; OPENBLAS_CORETYPE Haswell took 90 us
+        here where the default took 32)."""
+        log("PyTorch:")
+        train_probes, self.settings = self.probe_settings("train", "samples_per_second", max, "--epochs", "1",
+                                                          "--steps", str(sizes["probe_steps"]))
+        predict_probes, self.predict_settings = self.probe_settings("predict", "predict_us", min, "--runs", "1")
+        return [dict(p, setting=setting_name(p["setting"])) for p in train_probes + predict_probes]
 
     def kernels(self, sizes):
         """Activations (the best thread count per number) and memory."""

@@ -80,6 +80,35 @@ ActivationCase activationCase(const frontend::ActivationDef& act, const ir::Deri
   return c;
 }
 
+// A float32 kernel for `formula` whose transcendental is emitted inline
+// (backend/InlineMath.h): vectorised, and calling neither libm's `libmName`
+// nor any libmvec function.
+std::unique_ptr<Kernel> inlineFloatKernel(FormulaJIT& jit, const char* formula, const char* libmName) {
+  ir::ExprContext ctx;
+  KernelResult compiled = jit.compile({{test::parseExpr(ctx, formula)}, {"x"}, {}, ElementType::F32, {}});
+  EXPECT_NE(compiled.kernel, nullptr) << compiled.error;
+  if (!compiled.kernel) return nullptr;
+  const std::string& ir = compiled.kernel->llvmIR();
+  EXPECT_NE(ir.find("vector.body"), std::string::npos) << ir;
+  EXPECT_EQ(ir.find(std::string("@") + libmName), std::string::npos) << ir;
+  EXPECT_EQ(ir.find("@_ZGV"), std::string::npos) << ir;
+  return std::move(compiled.kernel);
+}
+
+// `count` + 1 evenly spaced points on [from, to], then `extra`.
+std::vector<double> gridPoints(double from, double to, int count, std::initializer_list<double> extra) {
+  std::vector<double> points;
+  for (int i = 0; i <= count; ++i) points.push_back(from + (to - from) * i / count);
+  points.insert(points.end(), extra);
+  return points;
+}
+
+// One ulp at `value`, or at the smallest normal float for subnormals.
+float ulpAt(float value) {
+  float magnitude = std::max(std::abs(value), FLT_MIN);
+  return std::nextafter(magnitude, INFINITY) - magnitude;
+}
+
 TEST_F(JitTest, Float32ActivationsMatchTheInterpreter) {
   ir::ExprContext ctx;
   frontend::Module module = test::loadActivations(ctx);
@@ -159,31 +188,21 @@ TEST_F(JitTest, NaNAndInfinityPropagate) {
 // libm's double exp rounded to float, with its overflow, underflow
 // (subnormals included) and special values.
 TEST_F(JitTest, InlineFloatExpIsWithinTwoUlp) {
-  ir::ExprContext ctx;
-  KernelResult compiled = jit_->compile({{test::parseExpr(ctx, "exp(x)")}, {"x"}, {}, ElementType::F32, {}});
-  ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
-  const std::string& ir = compiled.kernel->llvmIR();
-  EXPECT_NE(ir.find("vector.body"), std::string::npos) << ir;
-  EXPECT_EQ(ir.find("@expf"), std::string::npos) << ir;
-  EXPECT_EQ(ir.find("@_ZGV"), std::string::npos) << ir;
-  std::vector<double> points;
-  for (int i = 0; i <= 200000; ++i) points.push_back(-104 + 193.0 * i / 200000);
-  for (double p : {0.0, -0.0, 1e-30, -1e-30, 88.72283, 88.72284, 88.7229, 89.5, 1000.0, -87.3, -87.4, -100.0,
-                   -103.9, -104.5, -1000.0})
-    points.push_back(p);
-  auto results = runKernel<float>(*compiled.kernel, points, {}, 1);
+  std::unique_ptr<Kernel> kernel = inlineFloatKernel(*jit_, "exp(x)", "expf");
+  ASSERT_NE(kernel, nullptr);
+  std::vector<double> points = gridPoints(-104, 89, 200000, {0.0, -0.0, 1e-30, -1e-30, 88.72283, 88.72284, 88.7229,
+                                                             89.5, 1000.0, -87.3, -87.4, -100.0, -103.9, -104.5, -1000.0});
+  auto results = runKernel<float>(*kernel, points, {}, 1);
   int failures = 0;
   for (size_t i = 0; i < points.size() && failures < 5; ++i) {
     float x = static_cast<float>(points[i]);
     float exact = static_cast<float>(std::exp(static_cast<double>(x)));
     float got = results[0][i];
-    // 2 ulp of the exact value, or of the smallest normal for subnormals.
-    float ulp = std::nextafter(std::max(std::abs(exact), FLT_MIN), INFINITY) - std::max(std::abs(exact), FLT_MIN);
-    if (got == exact || std::abs(got - exact) <= 2 * ulp) continue;
+    if (got == exact || std::abs(got - exact) <= 2 * ulpAt(exact)) continue;
     ++failures;
     ADD_FAILURE() << "exp(" << x << "): inline " << got << ", libm " << exact;
   }
-  auto special = runKernel<float>(*compiled.kernel, {NAN, INFINITY, -INFINITY}, {}, 1);
+  auto special = runKernel<float>(*kernel, {NAN, INFINITY, -INFINITY}, {}, 1);
   EXPECT_TRUE(std::isnan(special[0][0]));
   EXPECT_EQ(special[0][1], INFINITY);
   EXPECT_EQ(special[0][2], 0.0f);
@@ -192,30 +211,21 @@ TEST_F(JitTest, InlineFloatExpIsWithinTwoUlp) {
 // Float erf is inline too: within 4e-7 absolute and 8 ulp of double erf
 // rounded to float, odd, saturating at +-1.
 TEST_F(JitTest, InlineFloatErfIsWithinEightUlp) {
-  ir::ExprContext ctx;
-  KernelResult compiled = jit_->compile({{test::parseExpr(ctx, "erf(x)")}, {"x"}, {}, ElementType::F32, {}});
-  ASSERT_NE(compiled.kernel, nullptr) << compiled.error;
-  const std::string& ir = compiled.kernel->llvmIR();
-  EXPECT_NE(ir.find("vector.body"), std::string::npos) << ir;
-  EXPECT_EQ(ir.find("@erff"), std::string::npos) << ir;
-  EXPECT_EQ(ir.find("@_ZGV"), std::string::npos) << ir;
-  std::vector<double> points;
-  for (int i = 0; i <= 200000; ++i) points.push_back(-6 + 12.0 * i / 200000);
-  for (double p : {0.0, 1e-30, -1e-30, 1e-6, -3e-4, 3.9199, 3.9201, 10.0, -1e30})
-    points.push_back(p);
-  auto results = runKernel<float>(*compiled.kernel, points, {}, 1);
+  std::unique_ptr<Kernel> kernel = inlineFloatKernel(*jit_, "erf(x)", "erff");
+  ASSERT_NE(kernel, nullptr);
+  std::vector<double> points =
+      gridPoints(-6, 6, 200000, {0.0, 1e-30, -1e-30, 1e-6, -3e-4, 3.9199, 3.9201, 10.0, -1e30});
+  auto results = runKernel<float>(*kernel, points, {}, 1);
   int failures = 0;
   for (size_t i = 0; i < points.size() && failures < 5; ++i) {
     float x = static_cast<float>(points[i]);
     double exact = std::erf(static_cast<double>(x));
-    float rounded = static_cast<float>(exact);
-    float ulp = std::nextafter(std::max(std::abs(rounded), FLT_MIN), INFINITY) - std::max(std::abs(rounded), FLT_MIN);
     double error = std::abs(results[0][i] - exact);
-    if (error <= 4e-7 && error <= 8 * ulp) continue;
+    if (error <= 4e-7 && error <= 8 * ulpAt(static_cast<float>(exact))) continue;
     ++failures;
     ADD_FAILURE() << "erf(" << x << "): inline " << results[0][i] << ", exact " << exact;
   }
-  auto special = runKernel<float>(*compiled.kernel, {NAN, INFINITY, -INFINITY, -0.0}, {}, 1);
+  auto special = runKernel<float>(*kernel, {NAN, INFINITY, -INFINITY, -0.0}, {}, 1);
   EXPECT_TRUE(std::isnan(special[0][0]));
   EXPECT_EQ(special[0][1], 1.0f);
   EXPECT_EQ(special[0][2], -1.0f);
