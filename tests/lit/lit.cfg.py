@@ -26,7 +26,9 @@ config.environment["LC_ALL"] = "C.UTF-8"
 # the build folder.
 as_user = "setpriv --reuid=65534 --regid=65534 --clear-groups" if os.geteuid() == 0 else ""
 config.substitutions.append(("%as-user", as_user))
-if subprocess.call(as_user.split() + [config.nnc_binary, "--version"],
+# (`grad`, not `--version`: the launcher answers that without loading the
+# compiler library from the build folder.)
+if subprocess.call(as_user.split() + [config.nnc_binary, "grad", "x"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("unwritable-paths")
 # A sanitizer build (scripts/sanitize.sh) instruments nnc's libraries, so a
