@@ -17,44 +17,55 @@ void addStableRules(ir::RuleSet& r) {
 }
 
 // Run after the rules above (which must still see tanh): fewer
-// transcendental calls and divisions, at the same relative accuracy. mish's
-// tanh(softplus(a)), and the cosh(softplus(a)) of its derivative, come from
-// one exp instead of exp, log1p and tanh (or cosh). With n = exp(a),
-// m = 1 + n = exp(softplus(a)) and p = n(n + 2) = m^2 - 1:
-//   tanh(softplus(a)) = p / (p + 2),
-//   cosh(softplus(a)) = (m + 1/m) / 2 = (p + 2) / (2m),
-//   1 / cosh(softplus(a))^2 = 4 m^2 / (p + 2)^2,
-// the last two sharing 1 / (p + 2): mish's backward loop divides once for
-// them. Written with p rather than m^2 - 1 they keep full relative accuracy
-// for a << 0 (p ~ 2n). a is capped at 20, where tanh(softplus(a)) is 1 in
-// float32 (1 - 8e-18) and nothing overflows: p + 2 < 2.4e17. (Past the cap
-// 1/cosh^2 stays 1.7e-17 instead of falling further, an absolute error
-// below any float32 gradient's rounding.)
+// transcendental calls and divisions, exact over the whole real line in
+// either precision. sigmoid(a), its complement 1 - sigmoid(a), mish's
+// tanh(softplus(a)) and the 1/cosh(softplus(a))^2 of its derivative all
+// come from one t = exp(-|a|), which lies in [0, 1] and so never overflows
+// (an earlier form took exp(min(a, 20)) and froze every value past 20).
+// With m = exp(softplus(a)) = 1 + exp(a):
+//   a < 0:  m = 1 + t,        tanh(softplus(a)) = (t^2 + 2t) / (t^2 + 2t + 2),
+//   a >= 0: m = (1 + t) / t,  tanh(softplus(a)) = (1 + 2t) / (1 + 2t + 2t^2),
+// so with s = (a < 0 ? t^2 : 1) and r = (a < 0 ? 1 : t^2):
+//   tanh(softplus(a)) = N / D,  N = 2t + s,  D = N + 2r,
+//   1/cosh(softplus(a))^2 = 1 - N^2/D^2 = 4r (N + r) / D^2,
+// sharing 1/D: mish's backward loop divides once for them. Each keeps full
+// relative accuracy at both ends (t^2 + 2t ~ 2t for a << 0; 4t^2 (1 + t)^2
+// / D^2 ~ 4t^2 for a >> 0) and reaches its limit exactly where t rounds
+// to 0. Likewise sigmoid(a) = (a < 0 ? t : 1) / (1 + t) and 1 - sigmoid(a)
+// = (a < 0 ? 1 : t) / (1 + t), sharing 1/(1 + t): the complement, which
+// every sigmoid derivative holds, without the cancellation of 1 - s (which
+// left 1e-5 relative error in float64 at a = 25, and nothing past 17 in
+// float32). cosh(softplus(a)) itself, which grows, is left to the plain
+// lowering (cosh of the stable softplus).
 struct SoftplusForms {
-  ir::Ex n, m, p, inverse;
+  ir::Ex t, negative, n, d, inverse, inverseOnePlusT;
   explicit SoftplusForms(ir::RuleSet& r, ir::Ex a)
-      : n(call(ir::Op::Exp, min(a, r.num(20)))), m(1 + n), p(n * (n + 2)), inverse(1 / (p + 2)) {}
+      : t(call(ir::Op::Exp, -call(ir::Op::Abs, a))),
+        negative(a < r.num(0)),
+        n(2 * t + where(negative, pow(t, 2), r.num(1))),
+        d(n + 2 * where(negative, r.num(1), pow(t, 2))),
+        inverse(1 / d),
+        inverseOnePlusT(1 / (1 + t)) {}
+  ir::Ex rest(ir::RuleSet& r) { return where(negative, r.num(1), pow(t, 2)); }
 };
 
-// Whole-expression forms, matched before their inner cosh is rewritten
-// (rewriting goes bottom-up, one rule set per walk).
+// Whole-expression forms, matched before their inner cosh or sigmoid is
+// rewritten (rewriting goes bottom-up, one rule set per walk).
 void addSquaredFormRules(ir::RuleSet& r) {
   using ir::Op;
   ir::Ex a = r.wildcard("a");
   SoftplusForms f(r, a);
-  r.rewrite(1 / pow(call(Op::Cosh, call(Op::Softplus, a)), 2), 4 * pow(f.m, 2) * pow(f.inverse, 2));
+  ir::Ex rest = f.rest(r);
+  r.rewrite(1 / pow(call(Op::Cosh, call(Op::Softplus, a)), 2), 4 * rest * (f.n + rest) * pow(f.inverse, 2));
+  r.rewrite(1 - call(Op::Sigmoid, a), where(f.negative, r.num(1), f.t) * f.inverseOnePlusT);
 }
 
 void addFasterRules(ir::RuleSet& r) {
   using ir::Op;
   ir::Ex a = r.wildcard("a");
   SoftplusForms f(r, a);
-  r.rewrite(call(Op::Tanh, call(Op::Softplus, a)), f.p * f.inverse);
-  // sigmoid(a) = n / m: the exp softplus' forms take anyway (mish's
-  // derivative has both), accurate at both ends (n / m ~ n for a << 0, and
-  // 1 - 2e-9 rounds to 1 at the cap).
-  r.rewrite(call(Op::Sigmoid, a), f.n / f.m);
-  r.rewrite(call(Op::Cosh, call(Op::Softplus, a)), (f.p + 2) / (2 * f.m));
+  r.rewrite(call(Op::Tanh, call(Op::Softplus, a)), f.n * f.inverse);
+  r.rewrite(call(Op::Sigmoid, a), where(f.negative, f.t, r.num(1)) * f.inverseOnePlusT);
 }
 
 const ir::RuleSet& stableRules() {

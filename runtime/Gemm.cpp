@@ -56,13 +56,19 @@ constexpr int64_t kMinParallelWork = int64_t{1} << 16;
 // copies operands into its blocked layout before multiplying).
 constexpr int64_t kPackingCost = 8;
 
-// How C is cut for the thread pool: `pieces` pieces along its columns or
-// its rows, starting at multiples of `grain`. OpenBLAS computes a row-major
-// C as the column-major C^T = B^T A^T in register tiles (16 columns of C by
-// 4 rows for its AVX-512 kernels), adding over k in the same order in every
-// tile: a cut at tile boundaries leaves every element to the same kernel
-// code, so the result does not depend on the cut (checked by the tests for
-// every product shape of the MLP and some odd ones).
+// How C is cut into pieces: `pieces` pieces along its columns or its rows,
+// starting at multiples of `grain`.
+//
+// The pieces depend on the product's shape and the machine's core count,
+// never on how many threads the pool has: whatever NNC_THREADS says, the
+// same OpenBLAS calls run on the same parts of A, B and C, so the bits of C
+// cannot change with it, whichever kernel OpenBLAS chose for the CPU. A cut
+// that moved with the thread count would change them, and no grain is safe
+// for every kernel: kernels tile C differently and treat a tile's edge with
+// other code (Haswell's SGEMM, which OPENBLAS_CORETYPE=Haswell or Zen
+// selects, gives other bits for every column cut of a 128x784x256 product
+// and for row cuts off multiples of 12; SkylakeX's for cuts off multiples
+// of 4).
 struct Cut {
   bool byColumns = true;
   int64_t size = 0, grain = 1, pieces = 1;
@@ -78,17 +84,14 @@ struct Cut {
   }
 };
 
-// One piece per thread, along whichever dimension finishes first: each
-// piece multiplies its share and packs the whole of the other operand (all
-// of A for a column cut, all of B for a row cut). A C narrower than
-// a tile stays whole: OpenBLAS's kernel for small products of a transposed
-// B adds in an order that depends on the other dimension there (10-wide
-// products gave different bits when cut; the tests check every shape the
-// MLP uses).
+// At most one piece per core, along whichever dimension finishes first when
+// each piece has a core: each multiplies its share and packs the whole of
+// the other operand (all of A for a column cut, all of B for a row cut).
+// The grains (16 columns, 4 rows) keep pieces to whole register tiles of
+// the AVX-512 kernels, for speed only. m and n are at least 1.
 Cut chooseCut(int64_t m, int64_t n, int64_t k) {
   const int64_t work = m * n * k;
-  const bool narrow = std::min(m, n) < 16 && std::min(m, n) > 1;
-  const int64_t pieces = narrow ? 1 : std::clamp<int64_t>(work / kMinParallelWork, 1, threadCount());
+  const int64_t pieces = std::clamp<int64_t>(work / kMinParallelWork, 1, coreCount());
   Cut columns{true, n, 16, std::clamp<int64_t>(n / 16, 1, pieces)};
   Cut rows{false, m, 4, std::clamp<int64_t>(m / 4, 1, pieces)};
   auto cost = [&](const Cut& cut, int64_t packed) {
@@ -114,6 +117,7 @@ void gemm(MatrixRef a, Transpose ta, MatrixRef b, Transpose tb, float* c, int64_
   const bool transA = ta == Transpose::Yes, transB = tb == Transpose::Yes;
   const int64_t k = transA ? a.rows : a.cols;
   assert((transB ? b.cols : b.rows) == k);
+  if (cRows == 0 || cCols == 0) return;  // no element of C to compute
   const Cut cut = blasTakesConcurrentCalls() ? chooseCut(cRows, cCols, k) : Cut{true, cCols, 1, 1};
   parallelFor(cut.pieces, [&](int64_t p) {
     const int64_t first = cut.start(p), count = cut.start(p + 1) - first;
@@ -139,6 +143,8 @@ void gemm(MatrixRef a, Transpose ta, MatrixRef b, Transpose tb, float* c, int64_
                 cPart, leading(cCols));
   });
 }
+
+const char* blasKernelName() { return openblas_get_corename(); }
 
 void addRowBias(Tensor& y, const Tensor& bias) {
   assert(y.rank() == 2 && bias.size() == y.dim(1));

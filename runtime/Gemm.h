@@ -1,5 +1,5 @@
 #pragma once
-// Matrix products for dense layers, on Eigen. Rank-2 row-major tensors.
+// Matrix products for dense layers, in OpenBLAS. Rank-2 row-major tensors.
 #include "runtime/Tensor.h"
 
 namespace nnc::runtime {
@@ -19,6 +19,10 @@ struct MatrixRef {
 };
 void gemm(MatrixRef a, Transpose ta, MatrixRef b, Transpose tb, float* c, int64_t cRows, int64_t cCols,
           float alpha = 1, float beta = 0);
+
+// The OpenBLAS kernels in use ("Haswell", "SkylakeX", ...): chosen for the
+// CPU when OpenBLAS loads, or by OPENBLAS_CORETYPE.
+const char* blasKernelName();
 
 // y[i, j] += bias[j] for every row i (a dense layer's bias).
 void addRowBias(Tensor& y, const Tensor& bias);

@@ -132,13 +132,7 @@ private:
   std::vector<std::thread> workers_;
 };
 
-int defaultThreads() {
-  if (const char* value = std::getenv("NNC_THREADS")) {
-    int threads = std::atoi(value);
-    if (threads > 0) return threads;
-  }
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-}
+int defaultThreads() { return readThreadSetting(std::getenv("NNC_THREADS")).threads; }
 
 std::mutex poolMutex;
 std::unique_ptr<Pool> pool;  // created at the first parallelFor that needs it
@@ -152,6 +146,24 @@ Pool* thePool() {
 }
 
 }  // namespace
+
+int coreCount() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+ThreadSetting readThreadSetting(const char* value) {
+  const int cores = coreCount();
+  if (value == nullptr) return {cores, false, ""};
+  const std::string text(value);
+  // Digits only: strtol would take " 4", "+4" and "4abc".
+  const bool digits = !text.empty() && text.size() <= 9 &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const long threads = digits ? std::strtol(text.c_str(), nullptr, 10) : 0;
+  if (threads < 1)
+    return {cores, true, "NNC_THREADS='" + text + "' is not a number of threads (a whole number from 1)"};
+  if (threads > cores)
+    return {cores, false, "NNC_THREADS=" + text + " is more than the " + std::to_string(cores) +
+                       " cores of this machine; using " + std::to_string(cores)};
+  return {static_cast<int>(threads), false, ""};
+}
 
 int threadCount() {
   std::lock_guard<std::mutex> lock(poolMutex);

@@ -20,6 +20,11 @@ config.substitutions.append(("FileCheck", config.filecheck))
 # `not` inverts an exit code; Debian ships LLVM's as part of llvm-19-tools.
 config.substitutions.append(("not ", "/usr/lib/llvm-19/bin/not "))
 config.environment["LC_ALL"] = "C.UTF-8"
+# lit passes few variables on; the OpenBLAS kernels the environment chose
+# must reach the tests, which have to pass under each.
+for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_VERBOSE"):
+    if name in os.environ:
+        config.environment[name] = os.environ[name]
 # `%as-user CMD` runs CMD as an unprivileged user (nobody) when the tests run
 # as root, who may write into read-only folders; otherwise as it is. Tests
 # that need it say `REQUIRES: unwritable-paths`: nobody must be able to reach

@@ -4,11 +4,13 @@
 // file.
 #include <pthread.h>
 
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "runtime/Parallel.h"
 #include "tools/nnc/CommandNames.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/Driver.h"
@@ -67,6 +69,12 @@ int runWithLargeStack(std::function<int()> body) {
 }  // namespace
 
 int nnc_driver_run(int argc, char** argv) {
+  const nnc::runtime::ThreadSetting threads = nnc::runtime::readThreadSetting(std::getenv("NNC_THREADS"));
+  if (threads.invalid) {
+    std::cerr << "nnc: error: " << threads.problem << "\n";
+    return 1;
+  }
+  if (!threads.problem.empty()) std::cerr << "nnc: warning: " << threads.problem << "\n";
   std::vector<std::string> args(argv + 1, argv + argc);
   for (const Command& command : kCommands) {
     if (args.empty() || args[0] != command.name) continue;
