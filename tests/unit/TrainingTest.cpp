@@ -101,6 +101,17 @@ runtime::Dataset spirals(int64_t perClass, uint64_t seed) {
   return data;
 }
 
+// A batch of no rows predicts no rows (runtime::gemm divided by the empty
+// size when cutting the products: SIGFPE).
+TEST_F(TrainingTest, PredictingNoRowsGivesNoRows) {
+  frontend::Module module = test::loadActivations(exprs_);
+  auto compiled = compile(smallModel(module, frontend::LossKind::CrossEntropy, 2));
+  ASSERT_NE(compiled, nullptr);
+  const Tensor& y = compiled->predict(Tensor({0, 2}));
+  EXPECT_EQ(y.dim(0), 0);
+  EXPECT_EQ(y.dim(1), 2);
+}
+
 TEST_F(TrainingTest, GraphPrintsDeterministically) {
   frontend::Module module = test::loadActivations(exprs_);
   ir::Graph graph = frontend::buildForwardGraph(smallModel(module, frontend::LossKind::CrossEntropy, 2), exprs_);

@@ -12,7 +12,7 @@ namespace nnc::cli {
 std::vector<OptionSpec> modelOptions() {
   std::vector<OptionSpec> specs = {
       {"weights", "W.safetensors", "the parameters (a checkpoint from nnc train --save, or PyTorch's names)"},
-      {"data", "D.csv", "samples: feature columns, then the label column"},
+      {"data", "D.csv", "samples, laid out as the model's training CSV (its label column where `label =` says)"},
       {"model", "NAME", "which model of the file (default: its only one)"},
   };
   for (OptionSpec& spec : compilerOptions()) specs.push_back(std::move(spec));
@@ -28,6 +28,17 @@ passes::TrainedParameters trainedParameters(const runtime::Checkpoint& checkpoin
     out[t.name] = {ir::TensorShape(t.tensor.shape().begin(), t.tensor.shape().end()),
                    std::vector<float>(t.tensor.data(), t.tensor.data() + t.tensor.size())};
   return out;
+}
+
+// The CSV layout of the model's training data, which --data must share: the
+// label column its train declaration names (`label = N`; the last column by
+// default, and for a model trained on IDX files).
+runtime::CsvOptions dataLayout(const frontend::Program& program, const std::string& model) {
+  runtime::CsvOptions options;
+  for (const frontend::TrainingDef& training : program.trainings)
+    if (training.model == model && training.data.kind == frontend::DataSource::Kind::Csv)
+      options.labelColumn = static_cast<int>(training.data.labelColumn);
+  return options;
 }
 
 }  // namespace
@@ -56,7 +67,8 @@ std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics
     diags.error(fmt::format("'{}' defines {} models; choose one with --model", path, loaded->program.models.size()));
     return std::nullopt;
   }
-  std::optional<runtime::Dataset> data = runtime::loadCsvDataset(*options.get("data"), diags);
+  std::optional<runtime::Dataset> data = runtime::loadCsvDataset(*options.get("data"), diags,
+                                                                 dataLayout(loaded->program, model->name));
   std::optional<runtime::Checkpoint> weights = runtime::loadCheckpoint(*options.get("weights"), diags);
   if (!data || !weights) return std::nullopt;
   if (std::string problem = weightsProblem(*weights, model->name); !problem.empty()) {

@@ -15,8 +15,9 @@ const char* kUsage =
     "usage: nnc predict F.nn --weights W.safetensors --data D.csv [--model NAME] [--fold-linear]\n"
     "\n"
     "Prints one line per sample of D.csv: the model's outputs (its last layer),\n"
-    "space-separated, with 9 significant digits. D.csv has the training layout\n"
-    "(feature columns, then a label column, which predict ignores).\n\n";
+    "space-separated, with 9 significant digits. D.csv has the layout of the\n"
+    "model's training CSV: feature columns and a label column (which predict\n"
+    "ignores) where its train declaration's `label =` puts it, else last.\n\n";
 
 }  // namespace
 
