@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <new>
 #include <span>
@@ -18,6 +19,8 @@ public:
   AlignedBuffer() = default;
   explicit AlignedBuffer(size_t size) : size_(size) {
     if (size == 0) return;
+    // A size whose bytes do not fit in size_t would wrap to a small block.
+    if (size > (std::numeric_limits<size_t>::max() - kBufferAlignment) / sizeof(T)) throw std::bad_alloc();
     size_t bytes = (size * sizeof(T) + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
     data_.reset(static_cast<T*>(std::aligned_alloc(kBufferAlignment, bytes)));
     if (!data_) throw std::bad_alloc();

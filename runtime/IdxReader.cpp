@@ -106,10 +106,13 @@ static std::optional<IdxHeader> parseHeader(std::string_view bytes, const std::s
   Shape shape;
   for (size_t i = 0; i < rank; ++i) shape.push_back(static_cast<int64_t>(loadBigEndian(data + 4 + 4 * i, 4)));
 
-  // Refused before anything is allocated for them.
+  // Refused before anything is allocated for them. One item (an image) must
+  // have a size too: with no items the product is 0 whatever the others are.
   int64_t elements = elementCount(shape);
+  int64_t itemElements = elementCount(Shape(shape.begin() + (rank > 0 ? 1 : 0), shape.end()));
   size_t size = elementBytes(type);
-  if (elements < 0 || static_cast<uint64_t>(elements) > std::numeric_limits<uint64_t>::max() / size)
+  if (elements < 0 || itemElements < 0 ||
+      static_cast<uint64_t>(std::max(elements, itemElements)) > std::numeric_limits<uint64_t>::max() / size)
     return fail(fmt::format("dimensions {} are too large", shapeText(shape)));
   uint64_t needed = static_cast<uint64_t>(elements) * size;
   uint64_t present = bytes.size() - headerBytes;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <new>
 
 #include <Eigen/Core>
 #include <fmt/format.h>
@@ -20,7 +21,14 @@ int64_t elementCount(const Shape& shape) {
   return count;
 }
 
-Tensor::Tensor(Shape shape) : shape_(std::move(shape)), storage_(static_cast<size_t>(elementCount(shape_))) {}
+// A shape whose element count overflows cannot be allocated.
+static size_t checkedElementCount(const Shape& shape) {
+  int64_t count = elementCount(shape);
+  if (count < 0) throw std::bad_alloc();
+  return static_cast<size_t>(count);
+}
+
+Tensor::Tensor(Shape shape) : shape_(std::move(shape)), storage_(checkedElementCount(shape_)) {}
 
 void Tensor::fill(float value) { std::fill(storage_.data(), storage_.data() + storage_.size(), value); }
 

@@ -145,6 +145,11 @@ TEST_F(IdxReader, ReportsEachBrokenFileExactly) {
        }},
       {"gzip checksum wrong", plain("images.gz", gzipBadCrc), good("labels"),
        [this] { return path("images.gz") + ": error: cannot read: incorrect data check\n"; }},
+      // No images, but images of 2^64 pixels: the product is 0, the image
+      // size overflowed (a memset of 2^64 floats: SIGSEGV).
+      {"image size overflows with no images", plain("images", idxHeader(0x803, {0, 0xffffffff, 0xffffffff})),
+       plain("labels", idxHeader(0x801, {0})),
+       [this] { return path("images") + ": error: dimensions [0, 4294967295, 4294967295] are too large\n"; }},
       {"dimensions overflow", plain("images", idxHeader(0x803, {0xffffffff, 0xffffffff, 0xffffffff})),
        good("labels"),
        [this] {

@@ -1,6 +1,6 @@
 """Writes the IDX files of idx.nn into the folder given: 4 images of 2x1
 pixels and their labels, and damaged copies (cut short, a wrong magic
-number, 3 labels, a gzip file cut short)."""
+number, 3 labels, a gzip file cut short, no images of 2^64 pixels)."""
 import gzip
 import os
 import struct
@@ -17,6 +17,9 @@ files = {
     "images-magic.idx": struct.pack(">I", 0x1234) + images[4:],
     "labels-3.idx": struct.pack(">II", 0x801, 3) + bytes([0, 1, 1]),
     "images-cut.idx.gz": gzip.compress(images, mtime=0)[:-10],
+    # No images, each of 0xffffffff x 0xffffffff pixels: the pixel count overflows.
+    "images-huge.idx": struct.pack(">IIII", 0x803, 0, 0xFFFFFFFF, 0xFFFFFFFF),
+    "labels-0.idx": struct.pack(">II", 0x801, 0),
 }
 for name, data in files.items():
     with open(os.path.join(out, name), "wb") as f:
