@@ -134,8 +134,19 @@ private:
     std::string text(static_cast<size_t>(headerSize), '\0');
     readAt(format::kHeaderSizeBytes, text.data(), text.size());
     json header;
+    // A safetensors header nests three deep (the header, a tensor's entry,
+    // its shape): refuse deeper nesting as it is parsed, before anything
+    // recursive (destruction, re-serialisation for the checksum) meets it.
+    // The parser itself keeps its own stack.
+    static constexpr int kMaxDepth = 3;
+    auto boundDepth = [this](int depth, json::parse_event_t event, json&) {
+      if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+          depth >= kMaxDepth)
+        throw invalid(fmt::format("the header nests deeper than {} levels", kMaxDepth));
+      return true;
+    };
     try {
-      header = json::parse(text);
+      header = json::parse(text, boundDepth);
     } catch (const json::parse_error& error) {
       // what() is "[json.exception.parse_error.101] parse error at ..."; the
       // bracketed id means nothing to a user.
@@ -172,6 +183,10 @@ private:
 
   TensorEntry readEntry(const std::string& name, const json& info) const {
     TensorEntry entry{name, {}, 0, 0};
+    for (const auto& [key, value] : info.items())
+      if (key != "dtype" && key != "shape" && key != "data_offsets")
+        throw invalid(fmt::format("tensor '{}' has the key \"{}\"; a tensor's entry holds only \"dtype\", "
+                                  "\"shape\" and \"data_offsets\"", name, key));
     auto dtype = info.find("dtype");
     if (dtype == info.end() || !dtype->is_string()) throw invalid(fmt::format("tensor '{}' has no \"dtype\" string", name));
     if (*dtype != format::kDtypeF32)

@@ -388,6 +388,15 @@ TEST_F(CheckpointTest, LoadRefusesInvalidFilesWithClearErrors) {
        "checkpoint 'P' is damaged: its nnc metadata has no checksum"},
       {safetensorsFile(R"({"__metadata__":{"nnc.crc32":"00000000"}})", ""),
        "checkpoint 'P' is damaged: its nnc checksum has no format version beside it"},
+      // Deep nesting inside an entry overflowed the stack when re-serialised
+      // for the checksum (200 KB of it in the library): refused as parsed.
+      {safetensorsFile(R"({"__metadata__":{"format":"nnc-checkpoint-1","nnc.crc32":"00000000"},"x":)" +
+                           std::string(100000, '[') + std::string(100000, ']') + "}",
+                       ""),
+       "checkpoint 'P' is invalid: the header nests deeper than 3 levels"},
+      {safetensorsFile(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}})", floatBytes({1})),
+       "checkpoint 'P' is invalid: tensor 'w' has the key \"extra\"; a tensor's entry holds only \"dtype\", "
+       "\"shape\" and \"data_offsets\""},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.message);
