@@ -64,12 +64,15 @@ public:
   FormulaResult analyzeFormula(const ast::Expr& formula, const Module* library, const std::string& variable) {
     library_ = library;
     FormulaResult result;
+    ActivationDef formulaOwner{"the formula", variable, {}, nullptr, formula.range};
     Scope scope;
     scope.input = variable;
     scope.freeNames = &result.freeNames;
+    scope.owner = &formulaOwner;
     size_t errorsBefore = diags_.errorCount();
     ir::ExprRef e = lower(formula, scope);
     if (diags_.errorCount() == errorsBefore) result.expr = e;
+    result.liftedParameters = std::move(formulaOwner.parameters);
     return result;
   }
 
@@ -383,6 +386,12 @@ std::optional<double> analyzeConstant(const ast::Expr& e, const std::string& wha
 FormulaResult analyzeFormula(const ast::Expr& formula, const SourceBuffer& source, const Module* library,
                              const std::string& variable, ir::ExprContext& ctx, Diagnostics& diags) {
   return Sema(source, ctx, diags).analyzeFormula(formula, library, variable);
+}
+
+ir::ExprRef atParameterDefaults(ir::ExprContext& ctx, const FormulaResult& result) {
+  std::vector<ir::Binding> defaults;
+  for (const ParameterDef& p : result.liftedParameters) defaults.push_back({p.name, ctx.constant(p.defaultValue)});
+  return ir::substitute(ctx, result.expr, defaults);
 }
 
 }  // namespace nnc::frontend

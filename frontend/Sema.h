@@ -46,12 +46,21 @@ struct FreeName {
 struct FormulaResult {
   ir::ExprRef expr = nullptr;  // null on error
   std::vector<FreeName> freeNames;
+  // The learnable parameters of the activations it calls that it does not
+  // pass: the formula's own, with their defaults, as for an activation
+  // (docs/language.md).
+  std::vector<ParameterDef> liftedParameters;
 };
 
 // Checks a formula in the variable `variable`. It may call the activations
-// of `library` (parameters it does not pass take their defaults).
+// of `library` (parameters it does not pass take their defaults, or, if
+// learnable, become the formula's).
 FormulaResult analyzeFormula(const ast::Expr& formula, const SourceBuffer& source,
                              const Module* library, const std::string& variable,
                              ir::ExprContext& ctx, Diagnostics& diags);
+
+// The formula with its lifted parameters at their defaults: what a plot or
+// an evaluation that binds no parameters computes.
+ir::ExprRef atParameterDefaults(ir::ExprContext& ctx, const FormulaResult& result);
 
 }  // namespace nnc::frontend

@@ -128,7 +128,10 @@ std::optional<FormulaInput> loadFormula(const ParsedOptions& options, ir::ExprCo
                                                               path ? &module : nullptr, "x", ctx, diags);
     if (!result.expr) return std::nullopt;
     input.expr = result.expr;
-    for (const frontend::FreeName& f : result.freeNames) input.parameters.push_back({f.name, std::nullopt, f.range});
+    for (const frontend::ParameterDef& p : result.liftedParameters)
+      input.parameters.push_back({p.name, p.defaultValue, p.range});
+    for (const frontend::FreeName& f : result.freeNames)
+      if (!input.parameter(f.name)) input.parameters.push_back({f.name, std::nullopt, f.range});
   }
   if (!bindParameters(options, input, diags)) return std::nullopt;
   return input;

@@ -81,7 +81,7 @@ std::optional<PlotTarget> formulaTarget(const std::string& text, const frontend:
   for (const frontend::FreeName& f : result.freeNames)
     diags.error(&source, f.range, fmt::format("unknown name '{}': a plotted formula has only the variable x", f.name));
   if (!result.freeNames.empty()) return std::nullopt;
-  return PlotTarget{text, "f", "x", result.expr};
+  return PlotTarget{text, "f", "x", frontend::atParameterDefaults(ctx, result)};
 }
 
 }  // namespace

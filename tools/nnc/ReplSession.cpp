@@ -259,7 +259,8 @@ void ReplSession::evaluate(const std::string& text) {
   if (!compiler) return;
   // Compiled and run like a definition: a kernel of one output, at one point.
   std::string error;
-  std::optional<FormulaKernel> kernel = FormulaKernel::compile(*compiler, *ctx_, result.expr, "x", 0, error);
+  std::optional<FormulaKernel> kernel =
+      FormulaKernel::compile(*compiler, *ctx_, frontend::atParameterDefaults(*ctx_, result), "x", 0, error);
   if (!kernel) {
     diags_.error(error);
     return;
