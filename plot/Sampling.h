@@ -19,6 +19,7 @@ struct Curve {
 // the change until it is tiny: if the change is still there, it is a jump,
 // and the curve gets the values on both sides with a break between them;
 // if it shrank, the function was only steep and the line stays joined.
-std::vector<Curve> sampleCurves(const Evaluator& evaluate, double from, double to, size_t count = 801);
+inline constexpr size_t kDefaultSamples = 801;
+std::vector<Curve> sampleCurves(const Evaluator& evaluate, double from, double to, size_t count = kDefaultSamples);
 
 }  // namespace nnc::plot

@@ -40,12 +40,34 @@ double tickStep(Range range, int target, bool integer) {
 
 }  // namespace
 
+std::string xRangeProblem(double from, double to, size_t samples) {
+  if (!std::isfinite(from) || !std::isfinite(to)) return fmt::format("the range [{}, {}] is not finite", from, to);
+  if (!(from < to)) return fmt::format("the range [{}, {}] is empty: from must be less than to", from, to);
+  if (!std::isfinite(to - from))
+    return fmt::format("the range [{}, {}] is too wide: its width overflows a double", from, to);
+  // Samples must be distinct doubles: the spacing of doubles at the larger
+  // end, times the samples, must fit in the width.
+  double spacing = std::nextafter(std::max(std::abs(from), std::abs(to)), INFINITY) -
+                   std::max(std::abs(from), std::abs(to));
+  if ((to - from) / spacing < static_cast<double>(samples))
+    return fmt::format("the range [{}, {}] is too narrow: it holds fewer than {} distinct doubles to sample", from,
+                       to, samples);
+  return "";
+}
+
 std::vector<double> niceTicks(Range range, int target, bool integer) {
   double step = tickStep(range, target, integer);
-  std::vector<double> ticks;
   // A little slack so that a tick on an end of the range is kept despite rounding.
   double slack = step * 1e-9;
-  for (double k = std::ceil((range.lo - slack) / step); k * step <= range.hi + slack; ++k) {
+  double first = std::ceil((range.lo - slack) / step), last = std::floor((range.hi + slack) / step);
+  // Counted in integers, bounded: a count past 2^53, or ticks closer than
+  // doubles can tell apart, looped for ever (k + 1 == k).
+  constexpr double kMaxTicks = 1000;
+  if (!std::isfinite(step) || !(step > 0) || !std::isfinite(first) || !std::isfinite(last) || last < first ||
+      last - first > kMaxTicks || std::abs(first) > 0x1p52 || std::abs(last) > 0x1p52)
+    return {range.lo, range.hi};
+  std::vector<double> ticks;
+  for (double k = first; k <= last; ++k) {
     double t = k * step;
     ticks.push_back(std::abs(t) < slack ? 0.0 : t);
   }

@@ -14,8 +14,15 @@ namespace nnc::plot {
 // widened to be drawable.
 Range dataRange(const std::vector<const std::vector<double>*>& values, bool log);
 
+// Why [from, to] cannot be an x range to sample and draw, or empty if it
+// can: both ends finite, from < to, a width that does not overflow, and
+// room for `samples` distinct doubles between them.
+std::string xRangeProblem(double from, double to, size_t samples);
+
 // Ticks at 1, 2 or 5 times a power of ten, about `target` of them, covering
-// [lo, hi]. `integer`: steps of at least 1.
+// [lo, hi]. `integer`: steps of at least 1. A range too narrow or too wide
+// for such ticks (fewer distinct doubles than ticks, a width that
+// overflows) gets its two ends as ticks.
 std::vector<double> niceTicks(Range range, int target, bool integer = false);
 // [lo, hi] widened outwards to the nearest ticks of niceTicks.
 Range niceRange(Range range, int target, bool integer = false);

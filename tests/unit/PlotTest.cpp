@@ -22,6 +22,20 @@ TEST(PlotScale, NiceTicksAreOneTwoOrFiveTimesAPowerOfTen) {
   EXPECT_DOUBLE_EQ(r.hi, 4);
 }
 
+// Ranges that doubles cannot split into ticks get their ends: [1, 1 + 2^-52]
+// counted k past 2^53, where ++k stops changing it (a loop for ever).
+TEST(PlotScale, NiceTicksEndForRangesDoublesCannotSplit) {
+  EXPECT_EQ(niceTicks({1, 1.0000000000000002}, 6), (std::vector<double>{1, 1.0000000000000002}));
+  EXPECT_EQ(niceTicks({-1.7e308, 1.7e308}, 6), (std::vector<double>{-1.7e308, 1.7e308}));
+  EXPECT_EQ(niceTicks({1e20, 1e20 + 1e5}, 6), (std::vector<double>{1e20, 1e20 + 1e5}));
+  EXPECT_EQ(xRangeProblem(-5, 5, 801), "");
+  EXPECT_EQ(xRangeProblem(1, 1.0000000000000002, 801),
+            "the range [1, 1.0000000000000002] is too narrow: it holds fewer than 801 distinct doubles to sample");
+  EXPECT_EQ(xRangeProblem(-1.7e308, 1.7e308, 801),
+            "the range [-1.7e+308, 1.7e+308] is too wide: its width overflows a double");
+  EXPECT_EQ(xRangeProblem(0, INFINITY, 801), "the range [0, inf] is not finite");
+}
+
 TEST(PlotScale, TickLabels) {
   EXPECT_EQ(formatTick(0.4, 0.2), "0.4");
   EXPECT_EQ(formatTick(0, 0.2), "0");

@@ -53,5 +53,20 @@ TEST(ReplSession, ErrorsDoNotEndTheSession) {
   EXPECT_FALSE(session.handle(":quit"));
 }
 
+// :plot over a range of two doubles looped for ever (the session ended).
+TEST(ReplSession, PlotRefusesARangeItCannotSample) {
+  std::ostringstream out, err;
+  ReplSession session(out, err);
+  EXPECT_TRUE(session.handle("activation f(x) = x^2;"));
+  EXPECT_TRUE(session.handle(":plot f 1 1.0000000000000002"));
+  EXPECT_NE(err.str().find("FROM/TO: the range [1, 1.0000000000000002] is too narrow: it holds fewer than 801 "
+                           "distinct doubles to sample"),
+            std::string::npos)
+      << err.str();
+  EXPECT_TRUE(session.handle(":plot f -1.7e308 1.7e308"));
+  EXPECT_NE(err.str().find("FROM/TO: the range [-1.7e+308, 1.7e+308] is too wide"), std::string::npos) << err.str();
+  EXPECT_FALSE(session.handle(":quit"));
+}
+
 }  // namespace
 }  // namespace nnc::cli

@@ -4,6 +4,8 @@
 #include "frontend/ModelSema.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
+#include "plot/Sampling.h"
+#include "plot/Scale.h"
 #include "plot/SvgChart.h"
 #include "support/Spelling.h"
 #include "tools/nnc/ActivationChart.h"
@@ -102,6 +104,8 @@ int runPlot(const Args& args, std::ostream& out, std::ostream& err) {
   if (auto v = options->get("from")) from = parseReal("--from", *v, diags).value_or(from);
   if (auto v = options->get("to")) to = parseReal("--to", *v, diags).value_or(to);
   if (!(from < to)) diags.error(fmt::format("--from ({}) must be less than --to ({})", from, to));
+  else if (std::string problem = plot::xRangeProblem(from, to, plot::kDefaultSamples); !problem.empty())
+    diags.error("--from/--to: " + problem);
   std::optional<std::string> output = options->get("o");
   if (!output) diags.error("no output file: give one with -o FILE.svg (or -o - for standard output)");
   std::vector<std::string> activations = splitNames(options->all("act"));

@@ -10,6 +10,8 @@
 #include "frontend/Sema.h"
 #include "ir/Diff.h"
 #include "ir/Printer.h"
+#include "plot/Sampling.h"
+#include "plot/Scale.h"
 #include "plot/SvgChart.h"
 #include "plot/TerminalChart.h"
 #include "support/Spelling.h"
@@ -341,6 +343,9 @@ void ReplSession::plot(const std::vector<std::string>& args) {
     from = parseReal("FROM", positional[1], diags_).value_or(0);
     to = parseReal("TO", positional[2], diags_).value_or(0);
     if (!diags_.hasErrors() && !(from < to)) diags_.error(fmt::format("FROM ({}) must be less than TO ({})", from, to));
+    else if (std::string problem = plot::xRangeProblem(from, to, plot::kDefaultSamples);
+             !diags_.hasErrors() && !problem.empty())
+      diags_.error("FROM/TO: " + problem);
   }
   const frontend::ActivationDef* def = activationNamed(positional[0]);
   if (!def || diags_.hasErrors()) return;
