@@ -1,9 +1,10 @@
 #include "frontend/ModelSema.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <tuple>
@@ -14,6 +15,7 @@
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
 #include "frontend/TrainSema.h"
+#include "support/InputFile.h"
 
 namespace nnc::frontend {
 
@@ -30,18 +32,23 @@ std::optional<std::string> readSource(const std::string& path, std::string& whyN
     whyNot = "it is a directory";
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    whyNot = std::strerror(errno);
-    return std::nullopt;
-  }
+  int fd = openInputFile(path, whyNot);  // never blocks on a FIFO
+  if (fd < 0) return std::nullopt;
   std::string text(kMaxSourceBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) {
-    whyNot = "a read failed";
-    return std::nullopt;
+  size_t have = 0;
+  while (have < text.size()) {
+    ssize_t got = ::read(fd, text.data() + have, text.size() - have);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      whyNot = std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (got == 0) break;
+    have += static_cast<size_t>(got);
   }
-  text.resize(static_cast<size_t>(in.gcount()));
+  ::close(fd);
+  text.resize(have);
   if (text.size() > kMaxSourceBytes) {
     uintmax_t size = fs::file_size(path, code);
     whyNot = fmt::format("it has {} bytes; a .nn file may have at most {} (1 MiB)",

@@ -20,6 +20,7 @@
 
 #include "runtime/Checkpoint.h"
 #include "runtime/CheckpointFormat.h"
+#include "support/InputFile.h"
 
 namespace nnc::runtime {
 namespace {
@@ -274,9 +275,10 @@ private:
 }  // namespace
 
 std::optional<Checkpoint> loadCheckpoint(const std::string& path, Diagnostics& diagnostics) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  std::string whyNot;
+  int fd = openInputFile(path, whyNot);
   if (fd < 0) {
-    diagnostics.error(fmt::format("cannot read checkpoint '{}': {}", path, errnoText()));
+    diagnostics.error(fmt::format("cannot read checkpoint '{}': {}", path, whyNot));
     return std::nullopt;
   }
   std::optional<Checkpoint> checkpoint;

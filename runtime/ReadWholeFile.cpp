@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "support/InputFile.h"
+
 namespace nnc::runtime {
 
 namespace {
@@ -55,16 +57,18 @@ constexpr unsigned kReadBuffer = 1u << 18;
 constexpr size_t kMaxRead = size_t{1} << 30;
 
 std::optional<std::string> readWholeFile(const std::string& path, Diagnostics& diags) {
-  // Opened here rather than by gzopen so that errno reliably says why not.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  int error = fd < 0 ? errno : 0;
+  // Opened here rather than by gzopen so that the reason is reliable, and
+  // without blocking on a FIFO (support/InputFile.h).
+  std::string whyNot;
+  int fd = openInputFile(path, whyNot);
   struct stat info {};
-  if (error == 0 && ::fstat(fd, &info) != 0) error = errno;
-  // A directory opens, and fails only at the first read, less clearly.
-  if (error == 0 && S_ISDIR(info.st_mode)) error = EISDIR;
-  if (error != 0) {
-    if (fd >= 0) ::close(fd);
-    diags.error(fmt::format("cannot open '{}': {}", path, errnoText(error)));
+  if (fd >= 0 && ::fstat(fd, &info) != 0) {
+    whyNot = errnoText(errno);
+    ::close(fd);
+    fd = -1;
+  }
+  if (fd < 0) {
+    diags.error(fmt::format("cannot open '{}': {}", path, whyNot));
     return std::nullopt;
   }
   GzFile file(gzdopen(fd, "rb"));
