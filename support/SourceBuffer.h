@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nnc {
 
@@ -30,6 +31,7 @@ public:
 private:
   std::string name_;
   std::string text_;
+  std::vector<size_t> lineStarts_;  // offset of each line's first byte: diagnostics look lines up often
 };
 
 }  // namespace nnc
