@@ -27,6 +27,31 @@ TEST(ReplSession, DeclarationsContinueUntilTheirEnd) {
   EXPECT_TRUE(ReplSession::isComplete("activation(1)"));
 }
 
+// Fed line by line, an entry is complete exactly when its whole text is.
+TEST(ReplSession, EntriesScannedLineByLineAgreeWithTheWholeText) {
+  const char* texts[] = {"activation f(x; a = 1) =\n a * x;  # done", "model m {\n input 2;", "model m {\n input 2;\n}",
+                         "1 /* a\n b */", "1 /* a\n b", "f(1, # (\n 2)", "activation g(x) = \"a\n b\";",
+                         "  \n:plot f", "x /\n/ y"};
+  for (const char* text : texts) {
+    ReplEntry entry;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) entry.addLine(line);
+    EXPECT_EQ(entry.complete(), ReplSession::isComplete(text)) << text;
+    EXPECT_EQ(entry.text(), text);
+  }
+}
+
+// An open entry longer than any source the parser reads is complete, so the
+// parser refuses it instead of the REPL gathering lines for ever.
+TEST(ReplSession, AnEntryPastTheSourceLimitIsComplete) {
+  ReplEntry entry;
+  entry.addLine("activation f(x) = (");
+  for (int i = 0; i < 200000 && !entry.complete(); ++i) entry.addLine("  x + 1");
+  EXPECT_TRUE(entry.complete());
+  EXPECT_GT(entry.text().size(), size_t{1} << 20);
+  EXPECT_LT(entry.text().size(), (size_t{1} << 20) + 64);
+}
+
 TEST(ReplSession, CompletesCommandsActivationsAndFunctions) {
   std::ostringstream out, err;
   ReplSession session(out, err);

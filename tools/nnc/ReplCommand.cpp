@@ -40,20 +40,20 @@ int runRepl(const Args& args, std::ostream& out, std::ostream& err) {
   if (terminal) out << "nnc " << NNC_VERSION << " REPL. :help lists the commands; :quit or Ctrl-D leaves.\n";
   if (!options->positional().empty()) session.handle(":load " + options->positional()[0]);
 
-  std::string entry;
+  ReplEntry entry;
   while (true) {
     std::optional<std::string> line = editor.readLine(entry.empty() ? "nnc> " : "...> ");
     if (!line) {
       // End of input: what is left is handled (and reported if incomplete).
-      if (!entry.empty()) session.handle(entry);
+      if (!entry.empty()) session.handle(entry.text());
       break;
     }
     // An empty line ends an unfinished entry, so a missing `;` cannot trap the user.
     bool forced = !entry.empty() && line->find_first_not_of(" \t\r") == std::string::npos;
-    entry += entry.empty() ? *line : "\n" + *line;
-    if (!forced && !ReplSession::isComplete(entry)) continue;
-    editor.remember(entry);
-    bool goOn = session.handle(entry);
+    entry.addLine(*line);
+    if (!forced && !entry.complete()) continue;
+    editor.remember(entry.text());
+    bool goOn = session.handle(entry.text());
     entry.clear();
     if (!goOn) break;
   }

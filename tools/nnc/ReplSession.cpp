@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "frontend/ModelSema.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
 #include "ir/Diff.h"
@@ -141,42 +142,75 @@ bool ReplSession::handle(const std::string& entry) {
 
 // ---- Completeness and completion -------------------------------------------
 
-bool ReplSession::isComplete(const std::string& text) {
-  std::string t = trim(text);
-  if (t.empty() || t[0] == ':') return true;
-  int parens = 0, braces = 0;
-  char last = 0;  // the last character outside comments and strings
-  for (size_t i = 0; i < t.size(); ++i) {
+void ReplEntry::addLine(std::string_view line) {
+  if (!text_.empty()) text_ += '\n';
+  text_ += line;
+  scan();
+}
+
+void ReplEntry::scan() {
+  const std::string& t = text_;
+  size_t i = scanned_;
+  for (; i < t.size(); ++i) {
     char c = t[i];
+    if (inLineComment_) {
+      inLineComment_ = c != '\n';
+      continue;
+    }
+    if (inBlockComment_) {
+      if (c == '*' && i + 1 < t.size() && t[i + 1] == '/') {
+        inBlockComment_ = false;
+        ++i;
+      }
+      continue;
+    }
+    if (unterminatedString_) {
+      unterminatedString_ = c != '"';
+      if (!unterminatedString_) last_ = '"';
+      continue;
+    }
+    if (firstNonSpace_ == std::string::npos && !std::isspace(static_cast<unsigned char>(c))) firstNonSpace_ = i;
     if (c == '#' || (c == '/' && i + 1 < t.size() && t[i + 1] == '/')) {
-      i = t.find('\n', i);
-      if (i == std::string::npos) break;
+      inLineComment_ = true;
       continue;
     }
     if (c == '/' && i + 1 < t.size() && t[i + 1] == '*') {
-      size_t close = t.find("*/", i + 2);
-      if (close == std::string::npos) return false;  // an open block comment
-      i = close + 1;
+      inBlockComment_ = true;
+      ++i;
       continue;
     }
     if (c == '"') {
-      size_t close = t.find('"', i + 1);
-      if (close == std::string::npos) return true;  // the parser reports the unterminated string
-      i = close;
-      last = '"';
+      unterminatedString_ = true;
       continue;
     }
-    if (c == '(') ++parens;
-    if (c == ')') --parens;
-    if (c == '{') ++braces;
-    if (c == '}') --braces;
-    if (!std::isspace(static_cast<unsigned char>(c))) last = c;
+    if (c == '(') ++parens_;
+    if (c == ')') --parens_;
+    if (c == '{') ++braces_;
+    if (c == '}') --braces_;
+    if (!std::isspace(static_cast<unsigned char>(c))) last_ = c;
   }
-  if (parens > 0 || braces > 0) return false;
+  // Lines are joined by '\n', so no two-character token (//, /*, */)
+  // straddles the point where the next line's scan starts.
+  scanned_ = t.size();
+}
+
+bool ReplEntry::complete() const {
+  if (text_.size() > frontend::kMaxSourceBytes) return true;  // the parser refuses it
+  if (firstNonSpace_ == std::string::npos || text_[firstNonSpace_] == ':') return true;
+  if (inBlockComment_) return false;
+  if (unterminatedString_) return true;  // the parser reports the unterminated string
+  if (parens_ > 0 || braces_ > 0) return false;
   // A declaration ends with its `;` or closing brace; an expression ends
   // anywhere but after an operator.
-  if (isDeclaration(t)) return last == ';' || last == '}' || last == 0;
-  return std::string_view("+-*/^,=<>").find(last) == std::string_view::npos || last == 0;
+  std::string start = text_.substr(firstNonSpace_, 64);  // longer than any keyword and the space after it
+  if (isDeclaration(start)) return last_ == ';' || last_ == '}' || last_ == 0;
+  return std::string_view("+-*/^,=<>").find(last_) == std::string_view::npos || last_ == 0;
+}
+
+bool ReplSession::isComplete(const std::string& text) {
+  ReplEntry entry;
+  entry.addLine(text);
+  return entry.complete();
 }
 
 std::vector<std::string> ReplSession::completions(const std::string& line, const std::string& word) const {
