@@ -5,6 +5,8 @@
 #include "runtime/Checkpoint.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/ModelCommand.h"
+#include "tools/nnc/ModelInput.h"
+#include "tools/nnc/OutputFile.h"
 
 namespace nnc::cli {
 
@@ -33,6 +35,10 @@ int runBackprop(const Args& args, std::ostream& out, std::ostream& err) {
   if (!ready) {
     return failWith(err, diags);
   }
+  std::vector<std::string> inputs = programInputs(ready->loaded.program);
+  inputs.push_back(*options->get("weights"));
+  inputs.push_back(*options->get("data"));
+  if (!checkNotAnInput("--out", *options->get("out"), inputs, diags)) return failWith(err, diags);
   printWarnings(err, diags);
   double loss = ready->model->trainStep(ready->data.features, ready->data.labels);
   runtime::Checkpoint gradients;

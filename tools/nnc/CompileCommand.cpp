@@ -150,6 +150,11 @@ int compileObject(const ParsedOptions& options, const CompilerFlags& flags, cons
     diags.error(fmt::format("-o and --header name the same file '{}'", *options.get("o")));
     return failWith(err, diags);
   }
+  std::vector<std::string> inputs = programInputs(loaded->program);
+  if (auto weights = options.get("weights")) inputs.push_back(*weights);
+  bool separate = checkNotAnInput("-o", *options.get("o"), inputs, diags);
+  if (auto header = options.get("header")) separate = checkNotAnInput("--header", *header, inputs, diags) && separate;
+  if (!separate) return failWith(err, diags);
   if (!writeTextFile(*options.get("o"), result.output, diags, &out)) return failWith(err, diags);
   if (auto header = options.get("header"); header && !writeTextFile(*header, result.header, diags))
     return failWith(err, diags);

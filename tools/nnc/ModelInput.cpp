@@ -16,6 +16,16 @@ std::optional<LoadedProgram> loadProgram(const std::string& path, Diagnostics& d
   return loaded;
 }
 
+std::vector<std::string> programInputs(const frontend::Program& program) {
+  std::vector<std::string> files;
+  for (const auto& source : program.sources) files.push_back(source->name());
+  for (const frontend::TrainingDef& training : program.trainings) {
+    files.insert(files.end(), training.data.paths.begin(), training.data.paths.end());
+    if (training.test) files.insert(files.end(), training.test->paths.begin(), training.test->paths.end());
+  }
+  return files;
+}
+
 std::optional<runtime::Dataset> loadDataSource(const frontend::DataSource& source, Diagnostics& diags) {
   if (source.kind == frontend::DataSource::Kind::Idx)
     return runtime::loadIdxDataset(source.paths.at(0), source.paths.at(1), diags);

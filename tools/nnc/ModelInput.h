@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "frontend/Model.h"
 #include "ir/Graph.h"
@@ -19,6 +20,10 @@ struct LoadedProgram {
 };
 
 std::optional<LoadedProgram> loadProgram(const std::string& path, Diagnostics& diags);
+
+// Every file the program reads: the .nn file, its imports, and the data
+// files of its `train` declarations (outputs must not replace them).
+std::vector<std::string> programInputs(const frontend::Program& program);
 
 // The samples a `train` declaration names (idx or csv).
 std::optional<runtime::Dataset> loadDataSource(const frontend::DataSource& source, Diagnostics& diags);

@@ -1,5 +1,7 @@
 #include "tools/nnc/OutputFile.h"
 
+#include <sys/stat.h>
+
 #include <span>
 
 #include <fmt/format.h>
@@ -18,6 +20,21 @@ bool writeTextFile(const std::string& path, const std::string& text, Diagnostics
   if (std::error_code error = runtime::writeFileAtomically(path, pieces)) {
     diags.error(fmt::format("cannot write '{}': {}", path, error.message()));
     return false;
+  }
+  return true;
+}
+
+bool checkNotAnInput(const std::string& option, const std::string& output, const std::vector<std::string>& inputs,
+                     Diagnostics& diags) {
+  struct stat target {};
+  if (output == "-" || ::stat(output.c_str(), &target) != 0) return true;  // nothing there to replace
+  for (const std::string& input : inputs) {
+    struct stat source {};
+    if (::stat(input.c_str(), &source) == 0 && source.st_dev == target.st_dev && source.st_ino == target.st_ino) {
+      diags.error(fmt::format("{} {}: it is the input '{}'; writing it would destroy it (name another file)", option,
+                              output, input));
+      return false;
+    }
   }
   return true;
 }

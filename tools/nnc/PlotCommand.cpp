@@ -10,6 +10,7 @@
 #include "support/Spelling.h"
 #include "tools/nnc/ActivationChart.h"
 #include "tools/nnc/Commands.h"
+#include "tools/nnc/ModelInput.h"
 #include "tools/nnc/OutputFile.h"
 #include "tools/nnc/Options.h"
 
@@ -122,6 +123,7 @@ int runPlot(const Args& args, std::ostream& out, std::ostream& err) {
     program = frontend::analyzeProgram(positional[0], ctx, diags);
     if (!program || diags.hasErrors()) return failWith(err, diags);
   }
+  if (program && !checkNotAnInput("-o", *output, programInputs(*program), diags)) return failWith(err, diags);
   std::vector<PlotTarget> targets;
   for (const std::string& name : activations)
     if (auto target = activationTarget(program->activations, positional[0], name, ctx, diags)) targets.push_back(*target);

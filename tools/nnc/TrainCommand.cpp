@@ -100,12 +100,29 @@ void checkWritable(const std::string& option, const std::string& path, Diagnosti
     diags.error(fmt::format("--{} {}: it is a directory", option, path));
 }
 
-// --plot-dir: created if missing, and checked now rather than after training.
-void makePlotDirectory(const std::string& dir, Diagnostics& diags) {
+// --plot-dir: checked with the other options, rather than after training,
+// but created only once every check has passed (a failed run leaves
+// nothing behind): an existing folder must be writable, a new one's nearest
+// existing parent must be.
+void checkPlotDirectory(const std::string& dir, Diagnostics& diags) {
+  std::error_code code;
+  std::filesystem::path existing = std::filesystem::absolute(dir, code);
+  while (!existing.empty() && !std::filesystem::exists(existing, code) && existing != existing.parent_path())
+    existing = existing.parent_path();
+  if (!std::filesystem::is_directory(existing, code) || access(existing.c_str(), W_OK) != 0)
+    diags.error(existing == std::filesystem::absolute(dir, code)
+                    ? fmt::format("--plot-dir {}: cannot write into it", dir)
+                    : fmt::format("--plot-dir {}: cannot write into '{}'", dir, existing.string()));
+}
+
+bool makePlotDirectory(const std::string& dir, Diagnostics& diags) {
   std::error_code code;
   std::filesystem::create_directories(dir, code);
-  if (code || !std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0)
+  if (code || !std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0) {
     diags.error(fmt::format("--plot-dir {}: cannot write into it{}", dir, code ? ": " + code.message() : ""));
+    return false;
+  }
+  return true;
 }
 
 using LayerNorms = std::vector<std::pair<std::string, double>>;
@@ -181,10 +198,20 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
       diags.note(program.sources.empty() ? nullptr : program.sources.front().get(), chosen->range, "the first is here");
     }
   }
-  if (auto path = options->get("save")) checkWritable("save", *path, diags);
-  if (auto path = options->get("metrics-json")) checkWritable("metrics-json", *path, diags);
+  // --load may name the --save file (training goes on where it stopped);
+  // nothing else read may be written.
+  std::vector<std::string> inputs = programInputs(program);
+  if (auto path = options->get("save")) {
+    checkWritable("save", *path, diags);
+    checkNotAnInput("--save", *path, inputs, diags);
+  }
+  if (auto load = options->get("load")) inputs.push_back(*load);
+  if (auto path = options->get("metrics-json")) {
+    checkWritable("metrics-json", *path, diags);
+    checkNotAnInput("--metrics-json", *path, inputs, diags);
+  }
   std::optional<std::string> plotDir = options->get("plot-dir");
-  if (plotDir) makePlotDirectory(*plotDir, diags);
+  if (plotDir) checkPlotDirectory(*plotDir, diags);
   frontend::TrainingDef training = *chosen;
   if (auto v = options->get("epochs")) training.epochs = parseInteger("epochs", *v, 1, 100000, diags).value_or(0);
   if (auto v = options->get("batch")) training.batchSize = parseInteger("batch", *v, 1, 1 << 20, diags).value_or(0);
@@ -287,6 +314,8 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     trainSettings.firstEpoch = std::min(*done, training.epochs);
     out << fmt::format("resumed from '{}' after epoch {}\n", *path, *done);
   }
+
+  if (plotDir && !makePlotDirectory(*plotDir, diags)) return failWith(err, diags);
 
   // Train.
   ProgressPrinter progress(out);
