@@ -17,6 +17,7 @@
 
 #include <csignal>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/Checkpoint.h"
@@ -236,6 +237,43 @@ TEST_F(CheckpointTest, SavingReplacesAnExistingCheckpoint) {
   ASSERT_TRUE(loaded) << diags.render();
   EXPECT_EQ(loaded->tensors.size(), second.tensors.size());
   EXPECT_EQ(filesInDir(), std::vector<std::string>{"model.safetensors"});  // no temporary file left
+}
+
+// Saving through a symlink replaces the file it names, and the link stays
+// (the link itself was replaced by a file).
+TEST_F(CheckpointTest, SavingThroughASymlinkKeepsTheLink) {
+  Checkpoint first;
+  first.tensors.push_back({"w", makeTensor({2}, {1, 2})});
+  std::string target = save("target.safetensors", first);
+  std::filesystem::create_symlink(target, path("link.safetensors"));
+  save("link.safetensors", sampleCheckpoint());
+  EXPECT_TRUE(std::filesystem::is_symlink(path("link.safetensors")));
+  Diagnostics diags;
+  std::optional<Checkpoint> loaded = loadCheckpoint(target, diags);
+  ASSERT_TRUE(loaded) << diags.render();
+  EXPECT_EQ(loaded->tensors.size(), sampleCheckpoint().tensors.size());
+}
+
+// A replaced checkpoint keeps its permissions (0600 became 0644).
+TEST_F(CheckpointTest, SavingKeepsThePermissionsOfTheFileItReplaces) {
+  std::string file = save("private.safetensors", sampleCheckpoint());
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  save("private.safetensors", sampleCheckpoint());
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+// The temporary of a save that was killed (its process gone) is removed by
+// the next save; one of a live process (another save) is left alone.
+TEST_F(CheckpointTest, SavingRemovesTemporariesOfKilledSaves) {
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0);  // a pid that no process has now
+  std::ofstream(path("ck.safetensors.tmp." + std::to_string(child))) << "partial";
+  std::ofstream(path("ck.safetensors.tmp." + std::to_string(::getppid()))) << "someone else's";
+  save("ck.safetensors", sampleCheckpoint());
+  EXPECT_EQ(filesInDir(), (std::vector<std::string>{"ck.safetensors", "ck.safetensors.tmp." + std::to_string(::getppid())}));
 }
 
 TEST_F(CheckpointTest, SaveIntoAMissingDirectoryFails) {

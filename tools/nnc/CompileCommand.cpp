@@ -1,6 +1,7 @@
 // nnc compile: show what the compiler makes of a model.
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -156,8 +157,12 @@ int compileObject(const ParsedOptions& options, const CompilerFlags& flags, cons
   if (auto header = options.get("header")) separate = checkNotAnInput("--header", *header, inputs, diags) && separate;
   if (!separate) return failWith(err, diags);
   if (!writeTextFile(*options.get("o"), result.output, diags, &out)) return failWith(err, diags);
-  if (auto header = options.get("header"); header && !writeTextFile(*header, result.header, diags))
+  if (auto header = options.get("header"); header && !writeTextFile(*header, result.header, diags)) {
+    // An object without the header it was compiled with is a partial
+    // result: removed, as a compiler removes the outputs of a failed run.
+    if (*options.get("o") != "-") std::remove(options.get("o")->c_str());
     return failWith(err, diags);
+  }
   return 0;
 }
 
