@@ -125,6 +125,14 @@ CompileResult ModelFactory::compile(std::optional<frontend::Program> program, st
     diags.error(fmt::format("optimization level {} is not 0 to 3", options.optimizationLevel));
     return fail();
   }
+  // As the optimiser uses it, in float32 (NaN or a negative rate was
+  // silently replaced by the file's; 1e-320 is 0 there).
+  if (const float rate = static_cast<float>(options.learningRate);
+      options.learningRate != 0 && !(rate > 0 && std::isfinite(rate))) {
+    diags.error(fmt::format("learningRate {} is not 0 (the file's) or a positive number that float32 holds",
+                            options.learningRate));
+    return fail();
+  }
   cli::CompilerFlags flags;
   flags.pipeline.optimizationLevel = options.optimizationLevel;
   flags.lints.warningsAreErrors = options.warningsAreErrors;
@@ -200,7 +208,11 @@ Status Model::trainStep(std::span<const float> input, std::span<const int32_t> l
                                      "updated",
                                      layer ? fmt::format(" (first in layer '{}')", *layer) : ""));
   }
-  impl_->optimizer->step(parameters);
+  // The update itself may overflow (a learning rate far too large): the
+  // parameters are then not finite, and the step failed.
+  if (!impl_->optimizer->step(parameters))
+    return Status::error("trainStep: the update made parameters non-finite (is the learning rate too large?); the "
+                         "model cannot be trained further from them");
   if (loss) *loss = value;
   return {};
 }

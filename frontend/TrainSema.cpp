@@ -327,21 +327,31 @@ private:
     return out;
   }
 
+  // Checked as written and as the optimiser uses it, in float32: lr = 1e-320
+  // is positive but 0 there (training nothing), beta2 = 0.99999999999 is
+  // below 1 but 1 there (Adam then divides by 1 - beta2^t = 0).
   bool inRange(double v, const OptimizerArgument& spec, const ast::SettingValue& value) {
-    const char* expected = nullptr;
-    switch (spec.range) {
-      case Range::Positive:
-        if (!(v > 0)) expected = "positive";
-        break;
-      case Range::NonNegative:
-        if (!(v >= 0)) expected = "at least 0";
-        break;
-      case Range::BelowOne:
-        if (!(v >= 0 && v < 1)) expected = "at least 0 and less than 1";
-        break;
+    const char* expected = rangeProblem(v, spec.range);
+    if (expected) {
+      error(value.range, fmt::format("{} must be {}, found {}", spec.name, expected, value.number.text));
+      return false;
     }
-    if (expected) error(value.range, fmt::format("{} must be {}, found {}", spec.name, expected, value.number.text));
-    return expected == nullptr;
+    const float used = static_cast<float>(v);
+    if (const char* problem = std::isfinite(used) ? rangeProblem(used, spec.range) : "finite") {
+      error(value.range, fmt::format("{} = {} is {} in float32, the precision training runs in; it must be {} there",
+                                     spec.name, value.number.text, used, problem));
+      return false;
+    }
+    return true;
+  }
+
+  static const char* rangeProblem(double v, Range range) {
+    switch (range) {
+      case Range::Positive: return v > 0 ? nullptr : "positive";
+      case Range::NonNegative: return v >= 0 ? nullptr : "at least 0";
+      case Range::BelowOne: return v >= 0 && v < 1 ? nullptr : "at least 0 and less than 1";
+    }
+    return nullptr;
   }
 
   const TrainingScope& scope_;

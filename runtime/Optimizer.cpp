@@ -32,6 +32,32 @@ constexpr int64_t kPieceElements = int64_t{1} << 15;
 
 bool nonFinite(float x) { return !(std::abs(x) <= std::numeric_limits<float>::max()); }
 
+// The step count's two parts are below this, so float32 holds each exactly.
+constexpr int64_t kStepCountBase = int64_t{1} << 24;
+
+bool wholeNumberBelow(float v, int64_t limit) { return v >= 0 && v < static_cast<float>(limit) && v == std::floor(v); }
+
+// The saved step count, or -1 if it is not a whole number of steps.
+int64_t readStepCount(const Tensor& counter) {
+  if (counter.size() == 1)  // an earlier checkpoint's single float, exact up to 2^24
+    return wholeNumberBelow(counter[0], kStepCountBase + 1) ? static_cast<int64_t>(counter[0]) : -1;
+  if (counter.size() == 2 && wholeNumberBelow(counter[0], kStepCountBase) && wholeNumberBelow(counter[1], kStepCountBase))
+    return static_cast<int64_t>(counter[0]) * kStepCountBase + static_cast<int64_t>(counter[1]);
+  return -1;
+}
+
+// What is wrong with a saved moment: a value that is not finite, or, for
+// Adam's second moments (averages of squares), one below 0.
+std::string momentProblem(const std::string& name, const Tensor& tensor, bool squares) {
+  for (int64_t i = 0; i < tensor.size(); ++i) {
+    if (nonFinite(tensor[i])) return fmt::format("'{}' holds {} at element {}", name, tensor[i], i);
+    if (squares && tensor[i] < 0)
+      return fmt::format("'{}' holds {} at element {}; Adam's second moments are averages of squares, never below 0",
+                         name, tensor[i], i);
+  }
+  return "";
+}
+
 // Each update returns whether a new value is not finite, found in the same
 // pass (an or-reduction, so the loop still vectorises). The settings come
 // as a copy: read through a reference the compiler would have to reload
@@ -72,8 +98,9 @@ int adam(const Piece& p, const OptimizerSettings s, float stepSize, float rootCo
 }  // namespace
 
 bool Optimizer::step(const std::vector<ParameterRef>& parameters) {
-  steps_ = static_cast<int64_t>(stepCounter_[0]) + 1;
-  stepCounter_[0] = static_cast<float>(steps_);
+  ++steps_;
+  stepCounter_[0] = static_cast<float>(steps_ / kStepCountBase);
+  stepCounter_[1] = static_cast<float>(steps_ % kStepCountBase);
   const OptimizerSettings s = settings_;
   const bool isAdam = s.kind == OptimizerSettings::Kind::Adam;
   std::vector<Piece> pieces;
@@ -108,14 +135,17 @@ std::string Optimizer::restoreState(const std::map<std::string, Tensor>& saved,
                                              ? std::vector<std::string>{"sgd.momentum."}
                                              : std::vector<std::string>{"adam.m.", "adam.v."};
   std::map<std::string, Tensor> slots;
-  Tensor counter{1};
+  int64_t steps = 0;
   for (const auto& [name, tensor] : saved) {
     if (name == "optimizer.steps") {
-      double steps = tensor.size() == 1 ? tensor[0] : -1;
-      if (tensor.size() != 1 || !(steps >= 0) || steps != std::floor(steps))
-        return fmt::format("'optimizer.steps' must hold one whole number of steps, not {} {}",
-                           tensor.shapeString(), tensor.size() == 1 ? fmt::format("{}", tensor[0]) : "values");
-      counter = tensor;
+      steps = readStepCount(tensor);
+      if (steps < 0) {
+        std::string values;
+        for (int64_t i = 0; i < std::min<int64_t>(tensor.size(), 2); ++i) values += fmt::format(" {}", tensor[i]);
+        return fmt::format("'optimizer.steps' must hold a whole number of steps (2^24 times its first value plus "
+                           "its second, each a whole number below 2^24), not {}{}",
+                           tensor.shapeString(), values.empty() ? " values" : values);
+      }
       continue;
     }
     std::string slot = name.substr(prefix.size());
@@ -128,11 +158,14 @@ std::string Optimizer::restoreState(const std::map<std::string, Tensor>& saved,
     if (tensor.shape() != owner->value->shape())
       return fmt::format("'{}' has shape {}, but '{}' has {}", name, tensor.shapeString(), owner->name,
                          owner->value->shapeString());
+    if (std::string problem = momentProblem(name, tensor, slot.rfind("adam.v.", 0) == 0); !problem.empty())
+      return problem;
     slots[slot] = tensor;
   }
   slots_ = std::move(slots);
-  stepCounter_ = counter;
-  steps_ = static_cast<int64_t>(stepCounter_[0]);
+  steps_ = steps;
+  stepCounter_[0] = static_cast<float>(steps_ / kStepCountBase);
+  stepCounter_[1] = static_cast<float>(steps_ % kStepCountBase);
   return "";
 }
 

@@ -44,7 +44,13 @@ public:
   std::map<std::string, Tensor*> state();
   // Loads what state() exported (from a checkpoint) into this optimiser,
   // after checking it fits `parameters` (shapes, a whole non-negative step
-  // count, slots of this optimiser's kind). Returns "" or what is wrong.
+  // count, slots of this optimiser's kind, finite moments, second moments
+  // not below 0). Returns "" or what is wrong.
+  //
+  // The step count is stored exactly: as [steps / 2^24, steps % 2^24], two
+  // whole numbers float32 holds exactly (one float lost steps past 2^24).
+  // A one-value count, from earlier checkpoints, is read if it is at most
+  // 2^24.
   std::string restoreState(const std::map<std::string, Tensor>& saved, const std::vector<ParameterRef>& parameters);
   int64_t steps() const { return steps_; }
   const OptimizerSettings& settings() const { return settings_; }
@@ -53,7 +59,7 @@ private:
   Tensor& slot(const std::string& kind, const ParameterRef& p);
   OptimizerSettings settings_;
   std::map<std::string, Tensor> slots_;
-  Tensor stepCounter_{1};  // a tensor so it travels with the checkpoint
+  Tensor stepCounter_{2};  // a tensor so it travels with the checkpoint (see restoreState)
   int64_t steps_ = 0;
 };
 

@@ -105,7 +105,8 @@ TEST(Optimizer, AdamFollowsPyTorch) {
   auto state = adam.state();
   EXPECT_EQ(state.count("optimizer.adam.m.w"), 1u);
   EXPECT_EQ(state.count("optimizer.adam.v.w"), 1u);
-  EXPECT_EQ((*state.at("optimizer.steps"))[0], 2.0f);
+  EXPECT_EQ((*state.at("optimizer.steps"))[0], 0.0f);  // 2^24 * 0 + 2
+  EXPECT_EQ((*state.at("optimizer.steps"))[1], 2.0f);
 }
 
 TEST(Optimizer, RestoredStateContinuesExactly) {
@@ -138,9 +139,51 @@ TEST(Optimizer, RefusesStateThatDoesNotFit) {
   std::map<std::string, Tensor> wrongShape{{"optimizer.adam.m.w", Tensor{3}}};
   EXPECT_EQ(adam.restoreState(wrongShape, p.refs()), "'optimizer.adam.m.w' has shape [3], but 'w' has [1]");
   std::map<std::string, Tensor> badSteps{{"optimizer.steps", Tensor{0}}};
-  EXPECT_EQ(adam.restoreState(badSteps, p.refs()), "'optimizer.steps' must hold one whole number of steps, not [0] values");
+  EXPECT_EQ(adam.restoreState(badSteps, p.refs()),
+            "'optimizer.steps' must hold a whole number of steps (2^24 times its first value plus its second, each a "
+            "whole number below 2^24), not [0] values");
+  for (float bad : {std::numeric_limits<float>::infinity(), 1e30f, -1.0f, 2.5f, std::nanf("")}) {
+    Tensor steps{2};
+    steps[1] = bad;
+    std::map<std::string, Tensor> state{{"optimizer.steps", steps}};
+    EXPECT_NE(adam.restoreState(state, p.refs()).find("'optimizer.steps' must hold a whole number of steps"),
+              std::string::npos)
+        << bad;
+  }
+  // Moments must be finite, and Adam's second moments not below 0 (they
+  // loaded, and training then blamed the learning rate).
+  Tensor negative{1}, notANumber{1};
+  negative[0] = -1;
+  notANumber[0] = std::nanf("");
+  std::map<std::string, Tensor> badV{{"optimizer.adam.v.w", negative}};
+  EXPECT_EQ(adam.restoreState(badV, p.refs()),
+            "'optimizer.adam.v.w' holds -1 at element 0; Adam's second moments are averages of squares, never below 0");
+  std::map<std::string, Tensor> badM{{"optimizer.adam.m.w", notANumber}};
+  EXPECT_EQ(adam.restoreState(badM, p.refs()), "'optimizer.adam.m.w' holds nan at element 0");
   std::map<std::string, Tensor> foreign{{"optimizer.sgd.momentum.w", Tensor{1}}};
   EXPECT_EQ(adam.restoreState(foreign, p.refs()), "'optimizer.sgd.momentum.w' is not state of this model's adam optimiser");
+}
+
+// Step counts past 2^24 (where one float stops counting) survive a save
+// and restore exactly; an earlier checkpoint's one-value count still reads.
+TEST(Optimizer, StepCountsAreStoredExactly) {
+  OneParameter p;
+  Optimizer adam({});
+  Tensor counter{2};
+  counter[0] = 3;                 // 3 * 2^24
+  counter[1] = 16777215;          // + 2^24 - 1
+  std::map<std::string, Tensor> state{{"optimizer.steps", counter}};
+  ASSERT_EQ(adam.restoreState(state, p.refs()), "");
+  EXPECT_EQ(adam.steps(), 4 * (int64_t{1} << 24) - 1);
+  adam.step(p.refs());
+  EXPECT_EQ(adam.steps(), 4 * (int64_t{1} << 24));
+  EXPECT_EQ((*adam.state().at("optimizer.steps"))[0], 4.0f);
+  EXPECT_EQ((*adam.state().at("optimizer.steps"))[1], 0.0f);
+  Tensor old{1};
+  old[0] = 1234;
+  std::map<std::string, Tensor> earlier{{"optimizer.steps", old}};
+  ASSERT_EQ(adam.restoreState(earlier, p.refs()), "");
+  EXPECT_EQ(adam.steps(), 1234);
 }
 
 TEST(Optimizer, AdamMinimisesAQuadratic) {

@@ -571,6 +571,18 @@ INSTANTIATE_TEST_SUITE_P(
                   "test.nn:2:83: error: lr must be positive, found 0\n"
                   "  train m { data = idx(\"a\", \"b\"); optimizer = adam(lrr = 1, learning_rate = 2, lr = 0); }\n"
                   "                                                                                    ^\n"},
+        // Checked as float32 uses them too: 1e-320 is 0 there, 0.99999999999 is 1, 1e39 overflows.
+        ErrorCase{"model m { input 3; dense a(2); loss mse; }\n"
+                  "train m { data = idx(\"a\", \"b\"); optimizer = adam(lr = 1e-320, beta2 = 0.99999999999, eps = 1e39); }",
+                  "test.nn:2:55: error: lr = 1e-320 is 0 in float32, the precision training runs in; it must be positive there\n"
+                  "  train m { data = idx(\"a\", \"b\"); optimizer = adam(lr = 1e-320, beta2 = 0.99999999999, eps = 1e39); }\n"
+                  "                                                        ^~~~~~\n"
+                  "test.nn:2:71: error: beta2 = 0.99999999999 is 1 in float32, the precision training runs in; it must be at least 0 and less than 1 there\n"
+                  "  train m { data = idx(\"a\", \"b\"); optimizer = adam(lr = 1e-320, beta2 = 0.99999999999, eps = 1e39); }\n"
+                  "                                                                        ^~~~~~~~~~~~~\n"
+                  "test.nn:2:92: error: eps = 1e39 is inf in float32, the precision training runs in; it must be finite there\n"
+                  "  train m { data = idx(\"a\", \"b\"); optimizer = adam(lr = 1e-320, beta2 = 0.99999999999, eps = 1e39); }\n"
+                  "                                                                                             ^~~~\n"},
         ErrorCase{"model m { input 3; dense a(2); loss mse; }\n"
                   "train m { data = idx(\"a\", \"b\"); optimizer = sgd(0.1, 1, -1, 4); }",
                   "test.nn:2:54: error: momentum must be at least 0 and less than 1, found 1\n"

@@ -219,7 +219,9 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     training.seed = static_cast<uint64_t>(parseInteger("seed", *v, 0, INT64_MAX, diags).value_or(0));
   if (auto v = options->get("lr")) {
     std::optional<double> lr = parseReal("--lr", *v, diags);
-    if (lr && *lr <= 0) diags.error(fmt::format("--lr needs a positive number, not '{}'", *v));
+    // As the optimiser uses it, in float32: 1e-320 is 0 there, 1e39 inf.
+    if (lr && !(static_cast<float>(*lr) > 0 && std::isfinite(static_cast<float>(*lr))))
+      diags.error(fmt::format("--lr needs a positive number that float32 holds, not '{}'", *v));
     training.optimizer.learningRate = lr.value_or(0);
   }
   double deadUnitsThreshold = 0.5;
