@@ -1,6 +1,7 @@
 #include "tools/nnc/TrainingCheckpoint.h"
 
 #include <charconv>
+#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
@@ -30,6 +31,16 @@ bool loadParameters(const runtime::Checkpoint& checkpoint, const std::string& so
                               p.value->shapeString()));
     } else {
       *p.value = *saved;
+      // Outputs computed from such a value are not finite either: said at
+      // load, by name, rather than as a column of nan.
+      const float* values = saved->data();
+      for (int64_t i = 0; i < saved->size(); ++i)
+        if (!std::isfinite(values[i])) {
+          diags.warning(nullptr, {},
+                        fmt::format("{}: '{}' holds {} at element {}; what is computed from it will not be finite",
+                                    source, p.name, values[i], i));
+          break;
+        }
     }
   }
   return diags.errorCount() == errorsBefore;
