@@ -7,6 +7,7 @@
 #include <limits>
 #include <new>
 #include <numeric>
+#include <set>
 #include <system_error>
 #include <tuple>
 
@@ -136,18 +137,25 @@ private:
     readAt(format::kHeaderSizeBytes, text.data(), text.size());
     json header;
     // A safetensors header nests three deep (the header, a tensor's entry,
-    // its shape): refuse deeper nesting as it is parsed, before anything
-    // recursive (destruction, re-serialisation for the checksum) meets it.
-    // The parser itself keeps its own stack.
+    // its shape): deeper nesting is refused as it is parsed, before anything
+    // recursive (destruction, re-serialisation for the checksum) meets it;
+    // the parser itself keeps its own stack. A key given twice in one object
+    // is refused too: the parser would keep the last, which a checksum over
+    // the parsed JSON cannot see.
     static constexpr int kMaxDepth = 3;
-    auto boundDepth = [this](int depth, json::parse_event_t event, json&) {
+    std::vector<std::set<std::string>> keysOfOpenObjects;
+    auto check = [&](int depth, json::parse_event_t event, json& parsed) {
       if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
           depth >= kMaxDepth)
         throw invalid(fmt::format("the header nests deeper than {} levels", kMaxDepth));
+      if (event == json::parse_event_t::object_start) keysOfOpenObjects.emplace_back();
+      if (event == json::parse_event_t::object_end) keysOfOpenObjects.pop_back();
+      if (event == json::parse_event_t::key && !keysOfOpenObjects.back().insert(parsed.get<std::string>()).second)
+        throw invalid(fmt::format("the header gives the key \"{}\" twice", parsed.get<std::string>()));
       return true;
     };
     try {
-      header = json::parse(text, boundDepth);
+      header = json::parse(text, check);
     } catch (const json::parse_error& error) {
       // what() is "[json.exception.parse_error.101] parse error at ..."; the
       // bracketed id means nothing to a user.
@@ -156,6 +164,15 @@ private:
       throw invalid(fmt::format("malformed JSON header: {}", what));
     }
     if (!header.is_object()) throw invalid("the header is not a JSON object");
+    // Then the format's rules for the bytes themselves: the JSON starts at the
+    // first byte (no BOM, no whitespace) and only spaces pad it after its
+    // closing brace (no NUL, no other bytes a checksum of the parsed JSON
+    // would not see).
+    if (text.empty() || text.front() != '{')
+      throw invalid("the header does not start with '{' (the format allows nothing before it)");
+    size_t end = text.find_last_not_of(' ');
+    if (text[end] != '}') throw invalid("the header is padded with something other than spaces after its JSON");
+    if (text.find('\0') != std::string::npos) throw invalid("the header holds a NUL byte");
     return header;
   }
 

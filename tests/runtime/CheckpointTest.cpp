@@ -432,6 +432,19 @@ TEST_F(CheckpointTest, LoadRefusesInvalidFilesWithClearErrors) {
                            std::string(100000, '[') + std::string(100000, ']') + "}",
                        ""),
        "checkpoint 'P' is invalid: the header nests deeper than 3 levels"},
+      // The format's byte rules, which a checksum of the parsed JSON cannot see.
+      {safetensorsFile(R"( {"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", floatBytes({1})),
+       "checkpoint 'P' is invalid: the header does not start with '{' (the format allows nothing before it)"},
+      {safetensorsFile("\xEF\xBB\xBF{}", ""),  // a byte-order mark, which the parser skips
+       "checkpoint 'P' is invalid: the header does not start with '{' (the format allows nothing before it)"},
+      {safetensorsFile(std::string("{}\0\0", 4), ""),
+       "checkpoint 'P' is invalid: the header is padded with something other than spaces after its JSON"},
+      {safetensorsFile("{}\n", ""), "checkpoint 'P' is invalid: the header is padded with something other than spaces after its JSON"},
+      {safetensorsFile(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+                       floatBytes({1})),
+       "checkpoint 'P' is invalid: the header gives the key \"w\" twice"},
+      {safetensorsFile(R"({"w":{"dtype":"F32","dtype":"F16","shape":[1],"data_offsets":[0,4]}})", floatBytes({1})),
+       "checkpoint 'P' is invalid: the header gives the key \"dtype\" twice"},
       {safetensorsFile(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}})", floatBytes({1})),
        "checkpoint 'P' is invalid: tensor 'w' has the key \"extra\"; a tensor's entry holds only \"dtype\", "
        "\"shape\" and \"data_offsets\""},
