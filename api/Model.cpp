@@ -13,6 +13,7 @@
 #include "frontend/ModelSema.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Trainer.h"
+#include "support/LargeStack.h"
 #include "tools/nnc/CompilerFlags.h"
 #include "tools/nnc/ModelInput.h"
 #include "tools/nnc/TrainingCheckpoint.h"
@@ -86,18 +87,29 @@ struct ModelFactory {
                                const CompileOptions& options, Diagnostics& diags);
 };
 
+// Compiling recurses over formulas (parser, simplifier, derivatives): it runs
+// on a thread with a stack of its own, not the caller's, whose size the
+// library cannot know (a 199-deep formula overflowed a 256 KB one).
 CompileResult Model::compileFile(const std::string& path, const CompileOptions& options) {
-  Diagnostics diags;
-  auto exprs = std::make_unique<ir::ExprContext>();
-  std::optional<frontend::Program> program = frontend::analyzeProgram(path, *exprs, diags);
-  return ModelFactory::compile(std::move(program), std::move(exprs), options, diags);
+  CompileResult result;
+  runWithLargeStack([&] {
+    Diagnostics diags;
+    auto exprs = std::make_unique<ir::ExprContext>();
+    std::optional<frontend::Program> program = frontend::analyzeProgram(path, *exprs, diags);
+    result = ModelFactory::compile(std::move(program), std::move(exprs), options, diags);
+  });
+  return result;
 }
 
 CompileResult Model::compileString(const std::string& text, const std::string& name, const CompileOptions& options) {
-  Diagnostics diags;
-  auto exprs = std::make_unique<ir::ExprContext>();
-  std::optional<frontend::Program> program = frontend::analyzeProgramText(name, text, *exprs, diags);
-  return ModelFactory::compile(std::move(program), std::move(exprs), options, diags);
+  CompileResult result;
+  runWithLargeStack([&] {
+    Diagnostics diags;
+    auto exprs = std::make_unique<ir::ExprContext>();
+    std::optional<frontend::Program> program = frontend::analyzeProgramText(name, text, *exprs, diags);
+    result = ModelFactory::compile(std::move(program), std::move(exprs), options, diags);
+  });
+  return result;
 }
 
 CompileResult ModelFactory::compile(std::optional<frontend::Program> program, std::unique_ptr<ir::ExprContext> exprs,

@@ -2,8 +2,6 @@
 // (Launcher.cpp) answers --help and --version itself and loads this library,
 // with LLVM behind it, only to run a command. Each command lives in its own
 // file.
-#include <pthread.h>
-
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include "runtime/Parallel.h"
+#include "support/LargeStack.h"
 #include "tools/nnc/CommandNames.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/Driver.h"
@@ -39,33 +38,6 @@ constexpr bool namesMatchTheLaunchers() {
 }
 static_assert(namesMatchTheLaunchers(), "kCommands and CommandNames.h list the same commands, in order");
 
-// The front end, the simplifier and the printer recurse over formulas; at
-// the parser's limits (docs/language.md) that can exceed the 8 MB default
-// stack, particularly in sanitizer builds. Commands run on a thread with a
-// large stack (reserved address space; only what is used is touched).
-constexpr size_t kCommandStackBytes = size_t{512} << 20;
-
-int runWithLargeStack(std::function<int()> body) {
-  struct Task {
-    std::function<int()> body;
-    int result = 1;
-  } task{std::move(body)};
-  pthread_attr_t attributes;
-  pthread_attr_init(&attributes);
-  pthread_attr_setstacksize(&attributes, kCommandStackBytes);
-  pthread_t thread;
-  auto run = [](void* data) -> void* {
-    auto* t = static_cast<Task*>(data);
-    t->result = t->body();
-    return nullptr;
-  };
-  bool started = pthread_create(&thread, &attributes, run, &task) == 0;
-  pthread_attr_destroy(&attributes);
-  if (!started) return task.body();  // no thread: run here, with the default stack
-  pthread_join(thread, nullptr);
-  return task.result;
-}
-
 }  // namespace
 
 int nnc_driver_run(int argc, char** argv) {
@@ -79,14 +51,18 @@ int nnc_driver_run(int argc, char** argv) {
   for (const Command& command : kCommands) {
     if (args.empty() || args[0] != command.name) continue;
     nnc::cli::Args rest(args.begin() + 1, args.end());
-    return runWithLargeStack([&] {
+    // The front end, the simplifier and the printer recurse over formulas:
+    // commands run on a stack large enough for the parser's limits.
+    int status = 1;
+    nnc::runWithLargeStack([&] {
       try {
-        return command.run(rest, std::cout, std::cerr);
+        status = command.run(rest, std::cout, std::cerr);
       } catch (const std::bad_alloc&) {
         std::cerr << "nnc: error: out of memory\n";
-        return 1;
+        status = 1;
       }
     });
+    return status;
   }
   std::cerr << "nnc: internal error: the launcher passed an unknown command\n";
   return 1;

@@ -1,8 +1,10 @@
-// For api-numerics.test: the library refuses learning rates float32 cannot
-// hold, and a training step whose update overflows the parameters fails.
+// For api-limits.test: the library checks training numbers as float32 uses
+// them, and compiles on a stack of its own, whatever the caller's.
+#include <pthread.h>
+
 #include <cmath>
 #include <cstdio>
-#include <limits>
+#include <string>
 #include <vector>
 
 #include <nnc/nnc.h>
@@ -16,6 +18,17 @@ model lin {
   loss cross_entropy;
 }
 )";
+
+// An activation nested 199 deep (the parser allows 200), compiled from a
+// thread with a 256 KB stack: it overflowed that stack.
+void* compileDeepFormula(void* result) {
+  std::string body = "x";
+  for (int i = 0; i < 198; ++i) body = "(" + body + " + 1)";
+  std::string text = "activation deep(x) = " + body + ";\nmodel m { input 2; dense out(2, deep); loss mse; }\n";
+  nnc::CompileResult compiled = nnc::Model::compileString(text, "deep.nn");
+  *static_cast<std::string*>(result) = compiled.model ? "compiled" : compiled.status.text();
+  return nullptr;
+}
 
 }  // namespace
 
@@ -37,5 +50,14 @@ int main() {
     std::printf("step %d: %s", step, s ? "ok\n" : s.text().c_str());
     if (!s) break;
   }
+
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setstacksize(&attributes, 256 * 1024);
+  pthread_t thread;
+  std::string deep;
+  if (pthread_create(&thread, &attributes, compileDeepFormula, &deep) != 0) return 1;
+  pthread_join(thread, nullptr);
+  std::printf("199 deep on a 256 KB stack: %s\n", deep.c_str());
   return 0;
 }
