@@ -5,6 +5,7 @@
 //
 // On top of plain safetensors, nnc records its format version and a CRC-32 in
 // the metadata, so a damaged checkpoint is refused instead of trained on.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,6 +47,12 @@ bool saveCheckpoint(const std::string& path, const Checkpoint& checkpoint, Diagn
 // every field before trusting it. Files that carry nnc's format metadata must
 // also match their checksum. Tensors come back in name order. Reports to
 // `diagnostics` and returns nullopt on any problem; never throws.
-std::optional<Checkpoint> loadCheckpoint(const std::string& path, Diagnostics& diagnostics);
+//
+// With `wanted`, only the tensors it accepts are read into memory; the
+// others' bytes pass through the checksum a piece at a time (a 4 GB tensor a
+// model does not use costs no memory).
+using TensorFilter = std::function<bool(std::string_view name)>;
+std::optional<Checkpoint> loadCheckpoint(const std::string& path, Diagnostics& diagnostics,
+                                         const TensorFilter& wanted = {});
 
 }  // namespace nnc::runtime

@@ -54,7 +54,8 @@ bool isNonNegativeInteger(const json& value) {
 
 class CheckpointReader {
 public:
-  CheckpointReader(const std::string& path, int fd) : path_(path), fd_(fd) {}
+  CheckpointReader(const std::string& path, int fd, const TensorFilter& wanted)
+      : path_(path), fd_(fd), wanted_(wanted) {}
 
   Checkpoint read() {
     uint64_t fileSize = regularFileSize();
@@ -80,13 +81,19 @@ public:
 
     std::optional<format::Checksum> checksum;
     if (expectedChecksum) checksum.emplace(header);
-    checkpoint.tensors.resize(entries.size());
+    std::vector<std::optional<NamedTensor>> kept(entries.size());
     for (size_t i : byOffset) {
+      if (wanted_ && !wanted_(entries[i].name)) {
+        if (checksum) streamThroughChecksum(entries[i], *checksum);
+        continue;
+      }
       Tensor tensor(entries[i].shape);
       readAt(dataStart_ + entries[i].begin, tensor.data(), tensor.bytes());
       if (checksum) checksum->addData(tensor.data(), tensor.bytes());
-      checkpoint.tensors[i] = {entries[i].name, std::move(tensor)};
+      kept[i] = NamedTensor{entries[i].name, std::move(tensor)};
     }
+    for (std::optional<NamedTensor>& t : kept)
+      if (t) checkpoint.tensors.push_back(std::move(*t));
     if (checksum && checksum->hex() != *expectedChecksum)
       throw damaged(fmt::format("checksum mismatch (expected {}, found {})", *expectedChecksum, checksum->hex()));
     return checkpoint;
@@ -121,6 +128,17 @@ private:
       bytes += got;
       offset += static_cast<uint64_t>(got);
       size -= static_cast<size_t>(got);
+    }
+  }
+
+  // A tensor nobody wants, checksummed a piece at a time and not kept.
+  void streamThroughChecksum(const TensorEntry& entry, format::Checksum& checksum) const {
+    std::vector<char> piece(size_t{1} << 20);
+    for (uint64_t at = entry.begin; at < entry.end;) {
+      size_t size = static_cast<size_t>(std::min<uint64_t>(piece.size(), entry.end - at));
+      readAt(dataStart_ + at, piece.data(), size);
+      checksum.addData(piece.data(), size);
+      at += size;
     }
   }
 
@@ -285,13 +303,14 @@ private:
 
   const std::string& path_;
   int fd_;
+  const TensorFilter& wanted_;  // empty: every tensor
   uint64_t dataStart_ = 0;
   uint64_t dataSize_ = 0;
 };
 
 }  // namespace
 
-std::optional<Checkpoint> loadCheckpoint(const std::string& path, Diagnostics& diagnostics) {
+std::optional<Checkpoint> loadCheckpoint(const std::string& path, Diagnostics& diagnostics, const TensorFilter& wanted) {
   std::string whyNot;
   int fd = openInputFile(path, whyNot);
   if (fd < 0) {
@@ -300,7 +319,7 @@ std::optional<Checkpoint> loadCheckpoint(const std::string& path, Diagnostics& d
   }
   std::optional<Checkpoint> checkpoint;
   try {
-    checkpoint = CheckpointReader(path, fd).read();
+    checkpoint = CheckpointReader(path, fd, wanted).read();
   } catch (const LoadError& error) {
     diagnostics.error(error.message);
   } catch (const std::bad_alloc&) {

@@ -468,6 +468,31 @@ TEST_F(CheckpointTest, LoadRefusesAHeaderOverTheSafetensorsLimit) {
                                 "' is invalid: header size 100000001 exceeds the safetensors limit of 100000000 bytes\n");
 }
 
+// A tensor the caller does not want is not read into memory: a 2 GB one (a
+// sparse file) beside the wanted one, loaded with a filter, leaves the peak
+// memory far below its size (the whole file was read: 4.2 GB for 4 GB).
+TEST_F(CheckpointTest, UnwantedTensorsAreNotRead) {
+  const uint64_t hugeFloats = uint64_t{1} << 29;  // 2 GiB
+  std::string header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"unused\":{\"dtype\":\"F32\",\"shape\":[" +
+                       std::to_string(hugeFloats) + "],\"data_offsets\":[8," + std::to_string(8 + 4 * hugeFloats) +
+                       "]}}";
+  header += std::string((8 - header.size() % 8) % 8, ' ');
+  std::string file = path("big.safetensors");
+  writeBytes(file, littleEndian64(header.size()) + header + floatBytes({1, 2}));
+  fs::resize_file(file, 8 + header.size() + 8 + 4 * hugeFloats);
+  struct rusage before {};
+  ::getrusage(RUSAGE_SELF, &before);
+  Diagnostics diags;
+  std::optional<Checkpoint> loaded = loadCheckpoint(file, diags, [](std::string_view name) { return name == "w"; });
+  ASSERT_TRUE(loaded) << diags.render();
+  ASSERT_EQ(loaded->tensors.size(), 1u);
+  EXPECT_EQ(loaded->tensors[0].name, "w");
+  EXPECT_EQ(loaded->tensors[0].tensor[1], 2.0f);
+  struct rusage after {};
+  ::getrusage(RUSAGE_SELF, &after);
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 256 * 1024) << "KiB of peak memory grown";
+}
+
 // The file of HeaderLayoutIsSafetensors with its last data byte flipped; the
 // found checksum was computed with Python's zlib too.
 TEST_F(CheckpointTest, LoadRefusesAChecksumMismatch) {

@@ -69,7 +69,8 @@ std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics
   }
   std::optional<runtime::Dataset> data = runtime::loadCsvDataset(*options.get("data"), diags,
                                                                  dataLayout(loaded->program, model->name));
-  std::optional<runtime::Checkpoint> weights = runtime::loadCheckpoint(*options.get("weights"), diags);
+  std::optional<runtime::Checkpoint> weights =
+      runtime::loadCheckpoint(*options.get("weights"), diags, layerTensors(*model));
   if (!data || !weights) return std::nullopt;
   if (std::string problem = weightsProblem(*weights, model->name); !problem.empty()) {
     diags.error(fmt::format("cannot use '{}' as weights: {}", *options.get("weights"), problem));

@@ -1,8 +1,10 @@
 #include "tools/nnc/TrainingCheckpoint.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -56,9 +58,21 @@ runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optim
   return checkpoint;
 }
 
+runtime::TensorFilter layerTensors(const frontend::ModelDef& model) {
+  std::vector<std::string> prefixes;
+  for (const frontend::LayerDef& layer : model.layers) prefixes.push_back(layer.name + ".");
+  return [prefixes](std::string_view name) {
+    return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return name.starts_with(p); });
+  };
+}
+
 std::optional<int64_t> restore(const std::string& path, const std::string& modelName, backend::CompiledModel& model,
                                runtime::Optimizer& optimizer, Diagnostics& diags) {
-  std::optional<runtime::Checkpoint> checkpoint = runtime::loadCheckpoint(path, diags);
+  // The model's parameters and the optimiser's state; nothing else is read.
+  std::set<std::string, std::less<>> names;
+  for (const runtime::ParameterRef& p : model.parameters()) names.insert(p.name);
+  auto wanted = [&](std::string_view name) { return names.count(name) > 0 || name.starts_with("optimizer."); };
+  std::optional<runtime::Checkpoint> checkpoint = runtime::loadCheckpoint(path, diags, wanted);
   if (!checkpoint) return std::nullopt;
   if (std::string problem = weightsProblem(*checkpoint, modelName); !problem.empty()) {
     diags.error(fmt::format("cannot resume from '{}': {}", path, problem));

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "backend/CompiledModel.h"
+#include "frontend/Model.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Optimizer.h"
 #include "support/Diagnostics.h"
@@ -23,6 +24,11 @@ runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optim
 // "" if `checkpoint` can hold `modelName`'s weights, else why not (it holds
 // gradients written by nnc backprop).
 std::string weightsProblem(const runtime::Checkpoint& checkpoint, const std::string& modelName);
+
+// The tensors of a checkpoint that can be `model`'s weights: named after one
+// of its layers ("fc1.weight", "fc1.swish.beta"). Others (another model's,
+// a huge unrelated one) are not read into memory.
+runtime::TensorFilter layerTensors(const frontend::ModelDef& model);
 
 // Loads a checkpoint into the model and optimiser after checking it fits
 // them; returns the epochs done.
