@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <new>
 #include <vector>
 
 #include <fmt/format.h>
@@ -221,7 +222,14 @@ std::optional<Dataset> parseCsvDataset(std::string_view text, const std::string&
 std::optional<Dataset> loadCsvDataset(const std::string& path, Diagnostics& diags, const CsvOptions& options) {
   std::optional<std::string> text = readWholeFile(path, diags);
   if (!text) return std::nullopt;
-  return parseCsvDataset(*text, path, diags, options);
+  try {
+    return parseCsvDataset(*text, path, diags, options);
+  } catch (const std::bad_alloc&) {
+    // Parsing holds the text and the values together: say which file did not fit.
+    diags.errorInFile(path, {}, "",
+                      fmt::format("not enough memory to parse its {} bytes into samples", text->size()));
+    return std::nullopt;
+  }
 }
 
 }  // namespace nnc::runtime

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <limits>
+#include <new>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -191,7 +192,13 @@ std::optional<Dataset> loadIdxDataset(const std::string& imagesPath, const std::
   }
 
   Dataset data;
-  data.features = Tensor({count, images->shape[1] * images->shape[2]});
+  try {
+    data.features = Tensor({count, images->shape[1] * images->shape[2]});
+  } catch (const std::bad_alloc&) {
+    diags.errorInFile(imagesPath, {}, "",
+                      fmt::format("not enough memory for its {} images as float32 samples", count));
+    return std::nullopt;
+  }
   const unsigned char* pixels = elementData(*imageBytes, *images);
   float* features = data.features.data();
   for (int64_t i = 0; i < data.features.size(); ++i) features[i] = static_cast<float>(pixels[i]) / 255.0f;
