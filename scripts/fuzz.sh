@@ -1,6 +1,8 @@
 #!/bin/sh
-# Fuzzes the front end with libFuzzer for SECONDS (default 600):
+# Fuzzes the front end (or, with NNC_FUZZ_TARGET=readers, the checkpoint,
+# IDX, CSV and REPL-line readers) with libFuzzer for SECONDS (default 600):
 #   sh scripts/fuzz.sh [SECONDS] [more libFuzzer flags]
+#   NNC_FUZZ_TARGET=readers sh scripts/fuzz.sh [SECONDS] [flags]
 # Builds tests/fuzz's target with clang 19, libFuzzer, ASan and UBSan into
 # ./build-fuzz, seeds it with every .nn file of the examples and lit inputs
 # (plus tests/fuzz/seeds and regressions), and keeps the grown corpus in
@@ -17,6 +19,13 @@ fi
 FLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DNNC_LIBFUZZER=ON \
   -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_CXX_FLAGS="$FLAGS" >/dev/null
+if [ "${NNC_FUZZ_TARGET:-frontend}" = readers ]; then
+  cmake --build build-fuzz -j"$(nproc)" --target nnc_fuzz_readers
+  mkdir -p build-fuzz/readers-corpus build-fuzz/crashes
+  exec build-fuzz/tests/fuzz/nnc_fuzz_readers build-fuzz/readers-corpus tests/fuzz/readers/seeds \
+    tests/fuzz/readers/regressions -max_len=65536 -timeout=25 -rss_limit_mb=2048 \
+    -artifact_prefix=build-fuzz/crashes/readers- -max_total_time="$SECONDS_TO_RUN" -print_final_stats=1 "$@"
+fi
 cmake --build build-fuzz -j"$(nproc)" --target nnc_fuzz_frontend
 mkdir -p build-fuzz/corpus build-fuzz/seeds build-fuzz/crashes
 for seed in examples/*.nn tests/lit/Inputs/*.nn tests/lit/Inputs/bad/*.nn tests/fuzz/seeds/* tests/fuzz/regressions/*; do

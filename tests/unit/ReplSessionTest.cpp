@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "tools/nnc/ReplEntry.h"
 #include "tools/nnc/ReplSession.h"
 
 namespace nnc::cli {

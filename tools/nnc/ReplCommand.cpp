@@ -5,6 +5,7 @@
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/LineEditor.h"
 #include "tools/nnc/Options.h"
+#include "tools/nnc/ReplEntry.h"
 #include "tools/nnc/ReplSession.h"
 
 namespace nnc::cli {

@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "frontend/ModelSema.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
 #include "ir/Diff.h"
@@ -23,6 +22,7 @@
 #include "tools/nnc/NumberFormat.h"
 #include "tools/nnc/Options.h"
 #include "tools/nnc/OutputFile.h"
+#include "tools/nnc/ReplEntry.h"
 
 namespace nnc::cli {
 
@@ -54,7 +54,6 @@ namespace {
 
 constexpr int kMaxGradOrder = 8;
 constexpr uint32_t kMaxPrintedNodes = 200'000;
-const char* const kKeywords[] = {"activation", "model", "train", "import"};
 
 std::vector<std::string> splitWords(const std::string& text) {
   std::istringstream in(text);
@@ -69,7 +68,7 @@ std::string trim(const std::string& s) {
   return s.substr(begin, s.find_last_not_of(" \t\r\n") - begin + 1);
 }
 
-// The identifier an entry starts with ("activation" for a declaration).
+// The identifier an entry starts with (a command's name after its ':').
 std::string firstWord(const std::string& text) {
   size_t end = 0;
   while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
@@ -86,11 +85,6 @@ bool onlyComments(const std::string& text) {
   return true;
 }
 
-bool isDeclaration(const std::string& text) {
-  std::string word = firstWord(text);
-  return std::find(std::begin(kKeywords), std::end(kKeywords), word) != std::end(kKeywords) &&
-         text.size() > word.size() && std::isspace(static_cast<unsigned char>(text[word.size()]));
-}
 
 // "swish(x; learnable beta = 1)"
 std::string signature(const frontend::ActivationDef& def) {
@@ -142,71 +136,6 @@ bool ReplSession::handle(const std::string& entry) {
 
 // ---- Completeness and completion -------------------------------------------
 
-void ReplEntry::addLine(std::string_view line) {
-  if (!text_.empty()) text_ += '\n';
-  text_ += line;
-  scan();
-}
-
-void ReplEntry::scan() {
-  const std::string& t = text_;
-  size_t i = scanned_;
-  for (; i < t.size(); ++i) {
-    char c = t[i];
-    if (inLineComment_) {
-      inLineComment_ = c != '\n';
-      continue;
-    }
-    if (inBlockComment_) {
-      if (c == '*' && i + 1 < t.size() && t[i + 1] == '/') {
-        inBlockComment_ = false;
-        ++i;
-      }
-      continue;
-    }
-    if (unterminatedString_) {
-      unterminatedString_ = c != '"';
-      if (!unterminatedString_) last_ = '"';
-      continue;
-    }
-    if (firstNonSpace_ == std::string::npos && !std::isspace(static_cast<unsigned char>(c))) firstNonSpace_ = i;
-    if (c == '#' || (c == '/' && i + 1 < t.size() && t[i + 1] == '/')) {
-      inLineComment_ = true;
-      continue;
-    }
-    if (c == '/' && i + 1 < t.size() && t[i + 1] == '*') {
-      inBlockComment_ = true;
-      ++i;
-      continue;
-    }
-    if (c == '"') {
-      unterminatedString_ = true;
-      continue;
-    }
-    if (c == '(') ++parens_;
-    if (c == ')') --parens_;
-    if (c == '{') ++braces_;
-    if (c == '}') --braces_;
-    if (!std::isspace(static_cast<unsigned char>(c))) last_ = c;
-  }
-  // Lines are joined by '\n', so no two-character token (//, /*, */)
-  // straddles the point where the next line's scan starts.
-  scanned_ = t.size();
-}
-
-bool ReplEntry::complete() const {
-  if (text_.size() > frontend::kMaxSourceBytes) return true;  // the parser refuses it
-  if (firstNonSpace_ == std::string::npos || text_[firstNonSpace_] == ':') return true;
-  if (inBlockComment_) return false;
-  if (unterminatedString_) return true;  // the parser reports the unterminated string
-  if (parens_ > 0 || braces_ > 0) return false;
-  // A declaration ends with its `;` or closing brace; an expression ends
-  // anywhere but after an operator.
-  std::string start = text_.substr(firstNonSpace_, 64);  // longer than any keyword and the space after it
-  if (isDeclaration(start)) return last_ == ';' || last_ == '}' || last_ == 0;
-  return std::string_view("+-*/^,=<>").find(last_) == std::string_view::npos || last_ == 0;
-}
-
 bool ReplSession::isComplete(const std::string& text) {
   ReplEntry entry;
   entry.addLine(text);
@@ -224,7 +153,7 @@ std::vector<std::string> ReplSession::completions(const std::string& line, const
     if (trim(line).empty() || trim(line)[0] != ':') {
       for (const ir::OpInfo* op : ir::functionOps()) candidates.push_back(op->spelling);
       candidates.push_back("pi");
-      if (lineStart) candidates.insert(candidates.end(), std::begin(kKeywords), std::end(kKeywords));
+      if (lineStart) candidates.insert(candidates.end(), kReplKeywords.begin(), kReplKeywords.end());
     }
   }
   std::vector<std::string> matches;
