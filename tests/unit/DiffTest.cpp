@@ -87,6 +87,17 @@ TEST(Diff, RefusesDerivativesPastTheNodeLimit) {
   EXPECT_LT(d.orders.size(), 13u);
 }
 
+// x^x's derivatives grow about 2.8 times per order: the order that growth
+// puts past the limit is refused before it is built (order 15 was built,
+// 486700 nodes, and refused after 11 s).
+TEST(Diff, RefusesAnOrderItsGrowthPutsPastTheLimit) {
+  ExprContext ctx;
+  Derivatives d = derivatives(ctx, test::parseExpr(ctx, "x^x"), "x", 64);
+  EXPECT_EQ(d.orders.size(), 15u);  // orders 0 to 14
+  EXPECT_EQ(d.error.rfind("derivative of order 15 would have about ", 0), 0u) << d.error;
+  EXPECT_NE(d.error.find("more than the limit of 200000"), std::string::npos) << d.error;
+}
+
 // ---- finite differences -------------------------------------------------
 
 // Central difference of `f` in `var` at the given values, with a step
