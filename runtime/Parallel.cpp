@@ -147,7 +147,12 @@ Pool* thePool() {
 
 }  // namespace
 
-int coreCount() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+int coreCount() {
+  // Read once: hardware_concurrency() reads /sys on every call, and every
+  // matrix product asks.
+  static const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  return cores;
+}
 
 ThreadSetting readThreadSetting(const char* value) {
   const int cores = coreCount();
