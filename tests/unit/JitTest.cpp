@@ -14,6 +14,7 @@
 #include "ir/Printer.h"
 #include "runtime/AlignedBuffer.h"
 #include "runtime/Parallel.h"
+#include "JitFixture.h"
 #include "TestSupport.h"
 
 namespace nnc::backend {
@@ -21,20 +22,7 @@ namespace {
 
 using ir::ExprRef;
 
-class JitTest : public ::testing::Test {
-protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    jit_ = FormulaJIT::create(error).release();
-    ASSERT_NE(jit_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete jit_;
-    jit_ = nullptr;
-  }
-  static FormulaJIT* jit_;
-};
-FormulaJIT* JitTest::jit_ = nullptr;
+class JitTest : public test::JitFixture {};
 
 // Points on [-10, 10]: a fine grid (odd count, so the vector loop's
 // remainder runs too) plus the kinks and zero.

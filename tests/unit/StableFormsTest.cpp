@@ -15,6 +15,7 @@
 
 #include "backend/FormulaJIT.h"
 #include "runtime/AlignedBuffer.h"
+#include "JitFixture.h"
 #include "TestSupport.h"
 
 namespace nnc::backend {
@@ -107,20 +108,7 @@ void checkEverywhere(FormulaJIT& jit, ElementType type, double relativeTolerance
   }
 }
 
-class StableFormsTest : public ::testing::Test {
-protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    jit_ = FormulaJIT::create(error).release();
-    ASSERT_NE(jit_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete jit_;
-    jit_ = nullptr;
-  }
-  static FormulaJIT* jit_;
-};
-FormulaJIT* StableFormsTest::jit_ = nullptr;
+class StableFormsTest : public test::JitFixture {};
 
 TEST_F(StableFormsTest, Float32HoldsOnTheWholeRealLine) { checkEverywhere<float>(*jit_, ElementType::F32, 4e-6); }
 

@@ -11,6 +11,7 @@
 #include "passes/Autodiff.h"
 #include "runtime/Trainer.h"
 #include "ReferenceModel.h"
+#include "JitFixture.h"
 #include "TestSupport.h"
 
 namespace nnc {
@@ -55,17 +56,8 @@ frontend::ModelDef smallModel(const frontend::Module& module, frontend::LossKind
   return model;
 }
 
-class TrainingTest : public ::testing::Test {
+class TrainingTest : public test::JitFixture {
 protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    jit_ = backend::FormulaJIT::create(error).release();
-    ASSERT_NE(jit_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete jit_;
-    jit_ = nullptr;
-  }
   void SetUp() override { gExprs = &exprs_; }
   void TearDown() override { gExprs = nullptr; }
 
@@ -78,10 +70,8 @@ protected:
     EXPECT_NE(compiled, nullptr) << error;
     return compiled;
   }
-  static backend::FormulaJIT* jit_;
   ir::ExprContext exprs_;
 };
-backend::FormulaJIT* TrainingTest::jit_ = nullptr;
 
 // Two interleaved spirals: not linearly separable.
 runtime::Dataset spirals(int64_t perClass, uint64_t seed) {

@@ -14,6 +14,7 @@
 #include "frontend/GraphBuilder.h"
 #include "frontend/ModelSema.h"
 #include "passes/Pipeline.h"
+#include "JitFixture.h"
 
 namespace nnc {
 namespace {
@@ -25,17 +26,8 @@ struct StepResult {
   size_t biasAdditions = 0;                             // AddBias nodes
 };
 
-class UnfuseElementwiseTest : public ::testing::Test {
+class UnfuseElementwiseTest : public test::JitFixture {
 protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    jit_ = backend::FormulaJIT::create(error).release();
-    ASSERT_NE(jit_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete jit_;
-    jit_ = nullptr;
-  }
 
   // `activation` declares f; the model is input 3 -> dense(4, f) -> dense(2), mse.
   StepResult trainStep(const std::string& activation, const std::string& layerOptions,
@@ -89,10 +81,8 @@ protected:
     expectSameNumbers(split, whole);
   }
 
-  static backend::FormulaJIT* jit_;
   ir::ExprContext exprs_;
 };
-backend::FormulaJIT* UnfuseElementwiseTest::jit_ = nullptr;
 
 TEST_F(UnfuseElementwiseTest, WithoutParameters) {
   expectSameStep("activation f(x) = x * sigmoid(x);");
