@@ -4,7 +4,8 @@
 // Hugging Face tools read what nnc saves, and nnc reads what they save.
 //
 // On top of plain safetensors, nnc records its format version and a CRC-32 in
-// the metadata, so a damaged checkpoint is refused instead of trained on.
+// the metadata (over the header's bytes as stored and the data), so a
+// damaged checkpoint is refused instead of trained on.
 #include <functional>
 #include <map>
 #include <optional>

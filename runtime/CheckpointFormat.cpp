@@ -7,14 +7,33 @@
 
 namespace nnc::runtime::checkpoint_format {
 
-Checksum::Checksum(const nlohmann::json& header) : crc_(crc32_z(0, nullptr, 0)) {
+Checksum::Checksum() : crc_(crc32_z(0, nullptr, 0)) {}
+
+Checksum Checksum::overStoredHeader(std::string_view headerWithPlaceholder) {
+  Checksum checksum;
+  checksum.addData(headerWithPlaceholder.data(), headerWithPlaceholder.size());
+  return checksum;
+}
+
+Checksum Checksum::overParsedHeader(const nlohmann::json& header) {
   nlohmann::json covered = header;
   auto metadata = covered.find(kMetadataKey);
   if (metadata != covered.end() && metadata->is_object()) metadata->erase(std::string(kChecksumKey));
   // Throws on strings that are not UTF-8; the loader's parser has already
-  // refused those, and the saver turns the exception into a diagnostic.
+  // refused those.
   std::string text = covered.dump();
-  addData(text.data(), text.size());
+  Checksum checksum;
+  checksum.addData(text.data(), text.size());
+  return checksum;
+}
+
+size_t checksumDigitsAt(std::string_view header) {
+  const std::string key = "\"" + std::string(kChecksumKey) + "\":\"";
+  size_t at = header.find(key);
+  if (at == std::string_view::npos || header.find(key, at + 1) != std::string_view::npos) return std::string_view::npos;
+  size_t digits = at + key.size();
+  if (digits + 9 > header.size() || header[digits + 8] != '"') return std::string_view::npos;
+  return digits;
 }
 
 void Checksum::addData(const void* bytes, size_t size) {

@@ -72,15 +72,27 @@ public:
     dataStart_ = format::kHeaderSizeBytes + headerSize;
     dataSize_ = afterSize - headerSize;
 
-    json header = parseHeader(headerSize);
+    std::string headerText(static_cast<size_t>(headerSize), '\0');
+    readAt(format::kHeaderSizeBytes, headerText.data(), headerText.size());
+    json header = parseHeader(headerText);
     Checkpoint checkpoint;
     checkpoint.metadata = readMetadata(header);
     std::vector<TensorEntry> entries = readEntries(header);
     std::vector<size_t> byOffset = checkLayout(entries);
-    std::optional<std::string> expectedChecksum = takeNncMetadata(checkpoint.metadata);
+    std::string version;
+    std::optional<std::string> expectedChecksum = takeNncMetadata(checkpoint.metadata, version);
 
     std::optional<format::Checksum> checksum;
-    if (expectedChecksum) checksum.emplace(header);
+    if (expectedChecksum && version == format::kFormatVersion1) {
+      checksum = format::Checksum::overParsedHeader(header);
+    } else if (expectedChecksum) {
+      size_t digits = format::checksumDigitsAt(headerText);
+      if (digits == std::string::npos || headerText.compare(digits, 8, *expectedChecksum) != 0)
+        throw damaged(fmt::format("its header does not hold \"{}\":\"{}\" once, as written", format::kChecksumKey,
+                                  *expectedChecksum));
+      headerText.replace(digits, format::kChecksumPlaceholder.size(), format::kChecksumPlaceholder);
+      checksum = format::Checksum::overStoredHeader(headerText);
+    }
     std::vector<std::optional<NamedTensor>> kept(entries.size());
     for (size_t i : byOffset) {
       if (wanted_ && !wanted_(entries[i].name)) {
@@ -150,9 +162,7 @@ private:
     return size;
   }
 
-  json parseHeader(uint64_t headerSize) const {
-    std::string text(static_cast<size_t>(headerSize), '\0');
-    readAt(format::kHeaderSizeBytes, text.data(), text.size());
+  json parseHeader(const std::string& text) const {
     json header;
     // A safetensors header nests three deep (the header, a tensor's entry,
     // its shape): deeper nesting is refused as it is parsed, before anything
@@ -285,15 +295,16 @@ private:
   // the user's metadata and returns the checksum it must match; for a file
   // from another tool (no nnc keys), nullopt. Either nnc key marks the file as
   // nnc's, so one damaged byte in the other cannot pass it off as foreign.
-  std::optional<std::string> takeNncMetadata(std::map<std::string, std::string>& metadata) const {
+  std::optional<std::string> takeNncMetadata(std::map<std::string, std::string>& metadata, std::string& version) const {
     auto format = metadata.find(std::string(format::kFormatKey));
     auto checksum = metadata.find(std::string(format::kChecksumKey));
     bool nncFormat = format != metadata.end() && format->second.starts_with("nnc-");
     if (!nncFormat && checksum == metadata.end()) return std::nullopt;
     if (format == metadata.end()) throw damaged("its nnc checksum has no format version beside it");
-    if (format->second != format::kFormatVersion)
-      throw LoadError{fmt::format("checkpoint '{}' has format '{}', which this nnc cannot read (it reads {})", path_,
-                                  format->second, format::kFormatVersion)};
+    if (format->second != format::kFormatVersion && format->second != format::kFormatVersion1)
+      throw LoadError{fmt::format("checkpoint '{}' has format '{}', which this nnc cannot read (it reads {} and {})",
+                                  path_, format->second, format::kFormatVersion1, format::kFormatVersion)};
+    version = format->second;
     if (checksum == metadata.end()) throw damaged("its nnc metadata has no checksum");
     std::string expected = checksum->second;
     metadata.erase(format);

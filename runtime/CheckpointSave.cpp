@@ -70,9 +70,7 @@ bool saveCheckpoint(const std::string& path, const Checkpoint& checkpoint, Diagn
   std::string headerText;
   try {
     json header = buildHeader(sorted, checkpoint.metadata);
-    format::Checksum checksum(header);
-    for (const NamedTensor* t : sorted) checksum.addData(t->tensor.data(), t->tensor.bytes());
-    header[format::kMetadataKey][format::kChecksumKey] = checksum.hex();
+    header[format::kMetadataKey][format::kChecksumKey] = format::kChecksumPlaceholder;
     headerText = header.dump();
   } catch (const json::exception&) {
     // dump() refuses to write strings that are not UTF-8.
@@ -81,6 +79,13 @@ bool saveCheckpoint(const std::string& path, const Checkpoint& checkpoint, Diagn
   // Pad with spaces (JSON whitespace) so the data starts 8-byte aligned, as
   // the safetensors library itself writes it.
   headerText.append((8 - headerText.size() % 8) % 8, ' ');
+  // The checksum covers these bytes as they are stored, with its own digits
+  // as the placeholder, then the data; then the digits take their place.
+  size_t digits = format::checksumDigitsAt(headerText);
+  if (digits == std::string::npos) return fail("internal error: the checksum's place in the header is not unique");
+  format::Checksum checksum = format::Checksum::overStoredHeader(headerText);
+  for (const NamedTensor* t : sorted) checksum.addData(t->tensor.data(), t->tensor.bytes());
+  headerText.replace(digits, format::kChecksumPlaceholder.size(), checksum.hex());
 
   std::string headerSize(format::kHeaderSizeBytes, '\0');
   for (size_t i = 0; i < format::kHeaderSizeBytes; ++i)

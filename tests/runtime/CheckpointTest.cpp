@@ -179,18 +179,46 @@ TEST_F(CheckpointTest, ReservedMetadataKeysAreOverwrittenNotDuplicated) {
 // The layout safetensors' own writer produces: compact JSON, padded with
 // spaces to 8 bytes, data packed in header order. The checksum is pinned so
 // that a change to what it covers cannot go unnoticed (it breaks old files);
-// it was computed independently, with Python's zlib.crc32 over the header
-// without the checksum key followed by the data.
+// it was computed independently, with Python's zlib.crc32 over the header's
+// bytes as stored, its own digits read as 00000000, followed by the data.
 TEST_F(CheckpointTest, HeaderLayoutIsSafetensors) {
   Checkpoint c;
   c.tensors.push_back({"w", makeTensor({2}, {1.0f, -2.0f})});
   c.metadata = {{"epoch", "3"}};
   std::string header =
-      R"({"__metadata__":{"epoch":"3","format":"nnc-checkpoint-1","nnc.crc32":"c694df53"},)"
+      R"({"__metadata__":{"epoch":"3","format":"nnc-checkpoint-2","nnc.crc32":"8f6abb10"},)"
       R"("w":{"data_offsets":[0,8],"dtype":"F32","shape":[2]}})";
   ASSERT_EQ(header.size(), 134u);
   std::string expected = safetensorsFile(header + "  ", "\x00\x00\x80\x3f\x00\x00\x00\xc0"s);
   EXPECT_EQ(readBytes(save("w.safetensors", c)), expected);
+}
+
+// Checkpoints of the first format (checksum over the re-serialised header)
+// still load: the file the test above pinned before the format changed.
+TEST_F(CheckpointTest, ReadsTheFirstFormat) {
+  std::string header =
+      R"({"__metadata__":{"epoch":"3","format":"nnc-checkpoint-1","nnc.crc32":"c694df53"},)"
+      R"("w":{"data_offsets":[0,8],"dtype":"F32","shape":[2]}})";
+  writeBytes(path("v1.safetensors"), safetensorsFile(header + "  ", "\x00\x00\x80\x3f\x00\x00\x00\xc0"s));
+  Diagnostics diags;
+  std::optional<Checkpoint> loaded = loadCheckpoint(path("v1.safetensors"), diags);
+  ASSERT_TRUE(loaded) << diags.render();
+  EXPECT_TRUE(sameBits(*loaded->find("w"), makeTensor({2}, {1.0f, -2.0f})));
+  EXPECT_EQ(loaded->metadata, (std::map<std::string, std::string>{{"epoch", "3"}}));
+}
+
+// The checksum now sees what parsing drops: a space added inside the JSON
+// (or a number spelt 2.0 for 2) is a change of the file.
+TEST_F(CheckpointTest, TheChecksumCoversTheHeaderAsStored) {
+  Checkpoint c;
+  c.tensors.push_back({"w", makeTensor({2}, {1.0f, -2.0f})});
+  std::string bytes = readBytes(save("w.safetensors", c));
+  size_t shape = bytes.find("[2]}}  ");
+  ASSERT_NE(shape, std::string::npos);
+  std::string respelt = bytes;
+  respelt.replace(shape, 7, "[ 2]}} ");  // a padding space moved into the JSON: the same parsed header
+  std::string error = loadError(respelt);
+  EXPECT_NE(error.find("is damaged: checksum mismatch"), std::string::npos) << error;
 }
 
 // As safetensors.torch.save_file writes: metadata {"format": "pt"}, keys in
@@ -420,8 +448,9 @@ TEST_F(CheckpointTest, LoadRefusesInvalidFilesWithClearErrors) {
        "checkpoint 'P' is invalid: the last 4 bytes of the data buffer belong to no tensor"},
       {safetensorsFile("{" + tensor("a", "[4]", 0, 16) + "}", floatBytes({1, 2})),
        "checkpoint 'P' is truncated: its tensors need 16 bytes of data but the file holds 8"},
-      {safetensorsFile(R"({"__metadata__":{"format":"nnc-checkpoint-2","nnc.crc32":"00000000"}})", ""),
-       "checkpoint 'P' has format 'nnc-checkpoint-2', which this nnc cannot read (it reads nnc-checkpoint-1)"},
+      {safetensorsFile(R"({"__metadata__":{"format":"nnc-checkpoint-3","nnc.crc32":"00000000"}})", ""),
+       "checkpoint 'P' has format 'nnc-checkpoint-3', which this nnc cannot read (it reads nnc-checkpoint-1 and "
+       "nnc-checkpoint-2)"},
       {safetensorsFile(R"({"__metadata__":{"format":"nnc-checkpoint-1"}})", ""),
        "checkpoint 'P' is damaged: its nnc metadata has no checksum"},
       {safetensorsFile(R"({"__metadata__":{"nnc.crc32":"00000000"}})", ""),
@@ -502,7 +531,7 @@ TEST_F(CheckpointTest, LoadRefusesAChecksumMismatch) {
   std::string bytes = readBytes(save("w.safetensors", c));
   bytes.back() = static_cast<char>(bytes.back() ^ 0x01);
   EXPECT_EQ(loadError(bytes), "nnc: error: checkpoint '" + path("bad.safetensors") +
-                                  "' is damaged: checksum mismatch (expected c694df53, found b193efc5)\n");
+                                  "' is damaged: checksum mismatch (expected 8f6abb10, found f86d8b86)\n");
 }
 
 // Where the space padding after the JSON header lies in a saved file: a
@@ -608,9 +637,10 @@ for name, info in sorted(header.items(), key=lambda kv: kv[1]['data_offsets']):
     end = stop
 assert end == len(data)
 crc = meta.pop('nnc.crc32')
-covered = dict(header, __metadata__=meta)
-canonical = json.dumps(covered, separators=(',', ':'), sort_keys=True, ensure_ascii=False).encode('utf-8')
-print(meta['format'], repr(meta['note']), zlib.crc32(canonical + data) == int(crc, 16))
+stored = raw[8:8 + n]
+digits = stored.index(b'"nnc.crc32":"') + len(b'"nnc.crc32":"')
+covered = stored[:digits] + b'00000000' + stored[digits + 8:]
+print(meta['format'], repr(meta['note']), zlib.crc32(covered + data) == int(crc, 16))
 out = json.dumps({'__metadata__': {'format': 'pt'}, 'b': {'dtype': 'F32', 'shape': [3], 'data_offsets': [0, 12]}})
 out += ' ' * (-len(out) % 8)
 open(sys.argv[2], 'wb').write(struct.pack('<Q', len(out)) + out.encode() + struct.pack('<3f', 1.5, -0.0, 8.0))
@@ -622,7 +652,7 @@ open(sys.argv[2], 'wb').write(struct.pack('<Q', len(out)) + out.encode() + struc
   EXPECT_EQ(readBytes(path("out.txt")),
             "fc1.bias [2] [0.25, -0.75]\n"
             "fc1.weight [2, 2] [1.0, -2.0, 0.5, 3.0]\n"
-            "nnc-checkpoint-1 'café \"quoted\"\\n' True\n");
+            "nnc-checkpoint-2 'café \"quoted\"\\n' True\n");
 
   Diagnostics diags;
   std::optional<Checkpoint> fromPython = loadCheckpoint(path("python.safetensors"), diags);
