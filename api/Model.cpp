@@ -2,6 +2,7 @@
 // as `nnc train`, with diagnostics returned instead of printed.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "backend/CompiledModel.h"
 #include "nnc/nnc.h"
 #include "frontend/ModelSema.h"
+#include "frontend/TrainSema.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Trainer.h"
 #include "support/LargeStack.h"
@@ -87,29 +89,36 @@ struct ModelFactory {
                                const CompileOptions& options, Diagnostics& diags);
 };
 
+namespace {
+
 // Compiling recurses over formulas (parser, simplifier, derivatives): it runs
 // on a thread with a stack of its own, not the caller's, whose size the
 // library cannot know (a 199-deep formula overflowed a 256 KB one).
-CompileResult Model::compileFile(const std::string& path, const CompileOptions& options) {
+CompileResult compileOnLargeStack(
+    const std::function<std::optional<frontend::Program>(ir::ExprContext&, Diagnostics&)>& analyze,
+    const CompileOptions& options) {
   CompileResult result;
   runWithLargeStack([&] {
     Diagnostics diags;
     auto exprs = std::make_unique<ir::ExprContext>();
-    std::optional<frontend::Program> program = frontend::analyzeProgram(path, *exprs, diags);
+    std::optional<frontend::Program> program = analyze(*exprs, diags);
     result = ModelFactory::compile(std::move(program), std::move(exprs), options, diags);
   });
   return result;
 }
 
+}  // namespace
+
+CompileResult Model::compileFile(const std::string& path, const CompileOptions& options) {
+  return compileOnLargeStack(
+      [&](ir::ExprContext& exprs, Diagnostics& diags) { return frontend::analyzeProgram(path, exprs, diags); },
+      options);
+}
+
 CompileResult Model::compileString(const std::string& text, const std::string& name, const CompileOptions& options) {
-  CompileResult result;
-  runWithLargeStack([&] {
-    Diagnostics diags;
-    auto exprs = std::make_unique<ir::ExprContext>();
-    std::optional<frontend::Program> program = frontend::analyzeProgramText(name, text, *exprs, diags);
-    result = ModelFactory::compile(std::move(program), std::move(exprs), options, diags);
-  });
-  return result;
+  return compileOnLargeStack(
+      [&](ir::ExprContext& exprs, Diagnostics& diags) { return frontend::analyzeProgramText(name, text, exprs, diags); },
+      options);
 }
 
 CompileResult ModelFactory::compile(std::optional<frontend::Program> program, std::unique_ptr<ir::ExprContext> exprs,
@@ -139,8 +148,7 @@ CompileResult ModelFactory::compile(std::optional<frontend::Program> program, st
   }
   // As the optimiser uses it, in float32 (NaN or a negative rate was
   // silently replaced by the file's; 1e-320 is 0 there).
-  if (const float rate = static_cast<float>(options.learningRate);
-      options.learningRate != 0 && !(rate > 0 && std::isfinite(rate))) {
+  if (options.learningRate != 0 && !frontend::isUsableLearningRate(options.learningRate)) {
     diags.error(fmt::format("learningRate {} is not 0 (the file's) or a positive number that float32 holds",
                             options.learningRate));
     return fail();

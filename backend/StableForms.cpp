@@ -37,16 +37,18 @@ void addStableRules(ir::RuleSet& r) {
 // left 1e-5 relative error in float64 at a = 25, and nothing past 17 in
 // float32). cosh(softplus(a)) itself, which grows, is left to the plain
 // lowering (cosh of the stable softplus).
+// The names are those of the comment: t, s, r, N (n) and D (d).
 struct SoftplusForms {
-  ir::Ex t, negative, n, d, inverse, inverseOnePlusT;
-  explicit SoftplusForms(ir::RuleSet& r, ir::Ex a)
+  ir::Ex t, negative, s, r, n, d, inverse, inverseOnePlusT;
+  explicit SoftplusForms(ir::RuleSet& rules, ir::Ex a)
       : t(call(ir::Op::Exp, -call(ir::Op::Abs, a))),
-        negative(a < r.num(0)),
-        n(2 * t + where(negative, pow(t, 2), r.num(1))),
-        d(n + 2 * where(negative, r.num(1), pow(t, 2))),
+        negative(a < rules.num(0)),
+        s(where(negative, pow(t, 2), rules.num(1))),
+        r(where(negative, rules.num(1), pow(t, 2))),
+        n(2 * t + s),
+        d(n + 2 * r),
         inverse(1 / d),
         inverseOnePlusT(1 / (1 + t)) {}
-  ir::Ex rest(ir::RuleSet& r) { return where(negative, r.num(1), pow(t, 2)); }
 };
 
 // Whole-expression forms, matched before their inner cosh or sigmoid is
@@ -55,8 +57,7 @@ void addSquaredFormRules(ir::RuleSet& r) {
   using ir::Op;
   ir::Ex a = r.wildcard("a");
   SoftplusForms f(r, a);
-  ir::Ex rest = f.rest(r);
-  r.rewrite(1 / pow(call(Op::Cosh, call(Op::Softplus, a)), 2), 4 * rest * (f.n + rest) * pow(f.inverse, 2));
+  r.rewrite(1 / pow(call(Op::Cosh, call(Op::Softplus, a)), 2), 4 * f.r * (f.n + f.r) * pow(f.inverse, 2));
   r.rewrite(1 - call(Op::Sigmoid, a), where(f.negative, r.num(1), f.t) * f.inverseOnePlusT);
 }
 

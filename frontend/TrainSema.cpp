@@ -370,4 +370,9 @@ std::vector<TrainingDef> analyzeTrainings(const std::vector<ast::TrainDecl>& tra
   return out;
 }
 
+bool isUsableLearningRate(double rate) {
+  const float used = static_cast<float>(rate);
+  return used > 0 && std::isfinite(used);
+}
+
 }  // namespace nnc::frontend

@@ -28,4 +28,8 @@ struct TrainingScope {
 std::vector<TrainingDef> analyzeTrainings(const std::vector<ast::TrainDecl>& trainings, const TrainingScope& scope,
                                           const SourceBuffer& source, Diagnostics& diags);
 
+// Whether a learning rate is positive and finite as training uses it, in
+// float32 (1e-320 is 0 there, 1e39 is inf).
+bool isUsableLearningRate(double rate);
+
 }  // namespace nnc::frontend

@@ -28,11 +28,11 @@ Checksum Checksum::overParsedHeader(const nlohmann::json& header) {
 }
 
 size_t checksumDigitsAt(std::string_view header) {
-  const std::string key = "\"" + std::string(kChecksumKey) + "\":\"";
+  const std::string key = fmt::format("\"{}\":\"", kChecksumKey);
   size_t at = header.find(key);
   if (at == std::string_view::npos || header.find(key, at + 1) != std::string_view::npos) return std::string_view::npos;
-  size_t digits = at + key.size();
-  if (digits + 9 > header.size() || header[digits + 8] != '"') return std::string_view::npos;
+  size_t digits = at + key.size(), width = kChecksumPlaceholder.size();
+  if (digits + width >= header.size() || header[digits + width] != '"') return std::string_view::npos;
   return digits;
 }
 

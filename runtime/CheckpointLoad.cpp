@@ -83,16 +83,7 @@ public:
     std::optional<std::string> expectedChecksum = takeNncMetadata(checkpoint.metadata, version);
 
     std::optional<format::Checksum> checksum;
-    if (expectedChecksum && version == format::kFormatVersion1) {
-      checksum = format::Checksum::overParsedHeader(header);
-    } else if (expectedChecksum) {
-      size_t digits = format::checksumDigitsAt(headerText);
-      if (digits == std::string::npos || headerText.compare(digits, 8, *expectedChecksum) != 0)
-        throw damaged(fmt::format("its header does not hold \"{}\":\"{}\" once, as written", format::kChecksumKey,
-                                  *expectedChecksum));
-      headerText.replace(digits, format::kChecksumPlaceholder.size(), format::kChecksumPlaceholder);
-      checksum = format::Checksum::overStoredHeader(headerText);
-    }
+    if (expectedChecksum) checksum = headerChecksum(version, header, headerText, *expectedChecksum);
     std::vector<std::optional<NamedTensor>> kept(entries.size());
     for (size_t i : byOffset) {
       if (wanted_ && !wanted_(entries[i].name)) {
@@ -141,6 +132,20 @@ private:
       offset += static_cast<uint64_t>(got);
       size -= static_cast<size_t>(got);
     }
+  }
+
+  // The checksum of the header, as the file's format version computes it,
+  // before the data is added to it.
+  format::Checksum headerChecksum(const std::string& version, const json& header, std::string headerText,
+                                  const std::string& expected) const {
+    if (version == format::kFormatVersion1) return format::Checksum::overParsedHeader(header);
+    size_t digits = format::checksumDigitsAt(headerText);
+    const size_t width = format::kChecksumPlaceholder.size();
+    if (digits == std::string::npos || headerText.compare(digits, width, expected) != 0)
+      throw damaged(fmt::format("its header does not hold \"{}\":\"{}\" once, as written", format::kChecksumKey,
+                                expected));
+    headerText.replace(digits, width, format::kChecksumPlaceholder);
+    return format::Checksum::overStoredHeader(headerText);
   }
 
   // A tensor nobody wants, checksummed a piece at a time and not kept.

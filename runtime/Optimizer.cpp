@@ -99,8 +99,7 @@ int adam(const Piece& p, const OptimizerSettings s, float stepSize, float rootCo
 
 bool Optimizer::step(const std::vector<ParameterRef>& parameters) {
   ++steps_;
-  stepCounter_[0] = static_cast<float>(steps_ / kStepCountBase);
-  stepCounter_[1] = static_cast<float>(steps_ % kStepCountBase);
+  storeStepCount();
   const OptimizerSettings s = settings_;
   const bool isAdam = s.kind == OptimizerSettings::Kind::Adam;
   std::vector<Piece> pieces;
@@ -164,9 +163,13 @@ std::string Optimizer::restoreState(const std::map<std::string, Tensor>& saved,
   }
   slots_ = std::move(slots);
   steps_ = steps;
+  storeStepCount();
+  return "";
+}
+
+void Optimizer::storeStepCount() {
   stepCounter_[0] = static_cast<float>(steps_ / kStepCountBase);
   stepCounter_[1] = static_cast<float>(steps_ % kStepCountBase);
-  return "";
 }
 
 }  // namespace nnc::runtime

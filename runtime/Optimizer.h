@@ -57,6 +57,7 @@ public:
 
 private:
   Tensor& slot(const std::string& kind, const ParameterRef& p);
+  void storeStepCount();  // steps_ into stepCounter_, as restoreState reads it
   OptimizerSettings settings_;
   std::map<std::string, Tensor> slots_;
   Tensor stepCounter_{2};  // a tensor so it travels with the checkpoint (see restoreState)

@@ -6,7 +6,7 @@
 //   2  a CSV data set (runtime::parseCsvDataset), the label column taken from
 //      the next byte (signed: -1 is the last column);
 //   3  REPL input: lines gathered into entries (cli::ReplEntry) as `nnc
-//      repl` gathers them, an empty line ending an unfinished one.
+//      repl` gathers them.
 // Other first bytes are taken modulo 4. Errors in the input are fine; a
 // crash, hang, leak or undefined behaviour is a bug.
 #include <sys/mman.h>
@@ -75,19 +75,13 @@ void fuzzCsv(std::string_view bytes) {
 
 void fuzzReplLines(std::string_view bytes) {
   cli::ReplEntry entry;
-  size_t entries = 0;
   while (!bytes.empty()) {
     size_t newline = bytes.find('\n');
     std::string_view line = bytes.substr(0, newline);
     bytes.remove_prefix(newline == std::string_view::npos ? bytes.size() : newline + 1);
-    bool forced = !entry.empty() && line.find_first_not_of(" \t\r") == std::string_view::npos;
     entry.addLine(line);
-    if (forced || entry.complete()) {
-      entries += entry.text().size() > 0;
-      entry.clear();
-    }
+    if (entry.complete()) entry.clear();
   }
-  (void)entries;
 }
 
 }  // namespace

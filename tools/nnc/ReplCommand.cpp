@@ -49,10 +49,8 @@ int runRepl(const Args& args, std::ostream& out, std::ostream& err) {
       if (!entry.empty()) session.handle(entry.text());
       break;
     }
-    // An empty line ends an unfinished entry, so a missing `;` cannot trap the user.
-    bool forced = !entry.empty() && line->find_first_not_of(" \t\r") == std::string::npos;
     entry.addLine(*line);
-    if (!forced && !entry.complete()) continue;
+    if (!entry.complete()) continue;
     editor.remember(entry.text());
     bool goOn = session.handle(entry.text());
     entry.clear();

@@ -16,6 +16,7 @@ bool isDeclaration(std::string_view text) {
 }
 
 void ReplEntry::addLine(std::string_view line) {
+  endedByBlankLine_ = !text_.empty() && line.find_first_not_of(" \t\r") == std::string_view::npos;
   if (!text_.empty()) text_ += '\n';
   text_ += line;
   scan();
@@ -68,6 +69,7 @@ void ReplEntry::scan() {
 }
 
 bool ReplEntry::complete() const {
+  if (endedByBlankLine_) return true;
   if (text_.size() > frontend::kMaxSourceBytes) return true;  // the parser refuses it
   if (firstNonSpace_ == std::string::npos || text_[firstNonSpace_] == ':') return true;
   if (inBlockComment_) return false;

@@ -22,8 +22,10 @@ bool isDeclaration(std::string_view text);
 class ReplEntry {
 public:
   void addLine(std::string_view line);
-  // A whole entry, or a declaration (or parenthesis, or comment) still open
-  // that the next line continues.
+  // Whether the entry is to be handled now: it is whole (not a declaration,
+  // parenthesis or comment still open that the next line continues), or a
+  // blank line ended it unfinished, so that a missing `;` cannot trap the
+  // user.
   bool complete() const;
   bool empty() const { return text_.empty(); }
   const std::string& text() const { return text_; }
@@ -38,6 +40,7 @@ private:
   int parens_ = 0, braces_ = 0;
   char last_ = 0;               // the last character outside comments and strings
   bool inBlockComment_ = false, inLineComment_ = false, unterminatedString_ = false;
+  bool endedByBlankLine_ = false;
 };
 
 }  // namespace nnc::cli

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "backend/CompiledModel.h"
+#include "frontend/TrainSema.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/CsvReader.h"
 #include "runtime/IdxReader.h"
@@ -219,8 +220,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     training.seed = static_cast<uint64_t>(parseInteger("seed", *v, 0, INT64_MAX, diags).value_or(0));
   if (auto v = options->get("lr")) {
     std::optional<double> lr = parseReal("--lr", *v, diags);
-    // As the optimiser uses it, in float32: 1e-320 is 0 there, 1e39 inf.
-    if (lr && !(static_cast<float>(*lr) > 0 && std::isfinite(static_cast<float>(*lr))))
+    if (lr && !frontend::isUsableLearningRate(*lr))
       diags.error(fmt::format("--lr needs a positive number that float32 holds, not '{}'", *v));
     training.optimizer.learningRate = lr.value_or(0);
   }
