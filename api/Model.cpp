@@ -176,7 +176,7 @@ CompileResult ModelFactory::compile(std::optional<frontend::Program> program, st
 
 const std::string& Model::name() const { return impl_->def->name; }
 int64_t Model::inputSize() const { return impl_->def->inputSize; }
-int64_t Model::outputSize() const { return impl_->def->layers.back().units; }
+int64_t Model::outputSize() const { return impl_->def->outputSize(); }
 
 Status Model::predict(std::span<const float> input, std::span<float> output) const {
   int64_t features = inputSize();

@@ -227,7 +227,39 @@ private:
         return;
       }
       case GraphOp::Map: map(n); return;
+      case GraphOp::Concat: {
+        ir::TensorShape out = shape(node.results[0]);
+        int64_t first = 0;
+        for (ValueId operand : node.operands) {
+          int64_t columns = shape(operand)[1];
+          copyColumns(address(operand), columns, 0, dim(out[0]), columns, address(node.results[0]), out[1], first);
+          first += columns;
+        }
+        return;
+      }
+      case GraphOp::Slice: {
+        ir::TensorShape in = shape(node.operands[0]), out = shape(node.results[0]);
+        copyColumns(address(node.operands[0]), in[1], node.firstColumn, dim(in[0]), out[1], address(node.results[0]),
+                    out[1], 0);
+        return;
+      }
+      case GraphOp::PadColumns: {
+        ir::TensorShape in = shape(node.operands[0]), out = shape(node.results[0]);
+        llvm::Value* bytes = b_.CreateMul(dim(out[0]), b_.getInt64(out[1] * 4));
+        b_.CreateMemSet(address(node.results[0]), b_.getInt8(0), bytes, llvm::MaybeAlign(4));
+        copyColumns(address(node.operands[0]), in[1], 0, dim(in[0]), in[1], address(node.results[0]), out[1],
+                    node.firstColumn);
+        return;
+      }
     }
+  }
+
+  void copyColumns(llvm::Value* from, int64_t fromColumns, int64_t fromFirst, llvm::Value* rows, int64_t columns,
+                   llvm::Value* to, int64_t toColumns, int64_t toFirst) {
+    llvm::Type *ptr = b_.getPtrTy(), *i64 = b_.getInt64Ty();
+    b_.CreateCall(runtime("nnc_rt_copy_columns", b_.getVoidTy(), {ptr, i64, i64, i64, i64, ptr, i64, i64}),
+                  {from, b_.getInt64(fromColumns), b_.getInt64(fromFirst), rows, b_.getInt64(columns), to,
+                   b_.getInt64(toColumns), b_.getInt64(toFirst)});
   }
 
   llvm::Value* pointerArray(const std::vector<llvm::Value*>& pointers) {

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "backend/ParallelKernel.h"
+#include "runtime/CApi.h"
 #include "runtime/Gemm.h"
 #include "runtime/Initializer.h"
 #include "runtime/Softmax.h"
@@ -192,6 +193,29 @@ struct CompiledModel::Impl {
       case GraphOp::LossGrad:
         runtime::lossAndGradient(lossKind, at(node.operands[0]), labels, &at(node.results[0]));
         break;
+      case GraphOp::Concat: {
+        Tensor& out = at(node.results[0]);
+        int64_t first = 0;
+        for (ir::ValueId operand : node.operands) {
+          const Tensor& part = at(operand);
+          nnc_rt_copy_columns(part.data(), part.dim(1), 0, part.dim(0), part.dim(1), out.data(), out.dim(1), first);
+          first += part.dim(1);
+        }
+        break;
+      }
+      case GraphOp::Slice: {
+        const Tensor& in = at(node.operands[0]);
+        Tensor& out = at(node.results[0]);
+        nnc_rt_copy_columns(in.data(), in.dim(1), node.firstColumn, in.dim(0), out.dim(1), out.data(), out.dim(1), 0);
+        break;
+      }
+      case GraphOp::PadColumns: {
+        const Tensor& in = at(node.operands[0]);
+        Tensor& out = at(node.results[0]);
+        out.fill(0);
+        nnc_rt_copy_columns(in.data(), in.dim(1), 0, in.dim(0), in.dim(1), out.data(), out.dim(1), node.firstColumn);
+        break;
+      }
     }
   }
 

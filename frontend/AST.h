@@ -14,9 +14,12 @@ namespace nnc::ast {
 
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
+struct LayerDecl;
 
 struct Expr {
-  enum class Kind { Number, Name, Unary, Binary, Call };
+  // Dense: a dense layer applied to operands[0], in a model's value (the
+  // layer's size and activations in `layer`; its name is the caller's).
+  enum class Kind { Number, Name, Unary, Binary, Call, Dense };
   Kind kind;
   SourceRange range;        // the number, name, operator or callee name
   double number = 0;        // Number (inf if too large for a double)
@@ -25,6 +28,7 @@ struct Expr {
   std::vector<ExprPtr> operands;     // Unary: 1, Binary: 2, Call: the arguments
   std::vector<std::string> argumentNames;  // Call: "" for positional arguments
   std::vector<SourceRange> argumentNameRanges;
+  std::unique_ptr<LayerDecl> layer;  // Dense
 };
 
 struct Parameter {
@@ -34,12 +38,13 @@ struct Parameter {
   ExprPtr defaultValue;
 };
 
-// activation NAME(INPUT; PARAMETERS) = BODY;
+// activation NAME(INPUT, OTHER_INPUTS...; PARAMETERS) = BODY;
 struct ActivationDecl {
   std::string name;
   SourceRange nameRange;
   std::string input;
   SourceRange inputRange;
+  std::vector<std::pair<std::string, SourceRange>> otherInputs;  // a gate's further inputs: swiglu(a, b)
   std::vector<Parameter> parameters;
   ExprPtr body;
 };
@@ -64,7 +69,8 @@ struct LayerActivationUse {
   std::optional<NumberLiteral> units;
 };
 
-// dense NAME(UNITS, ACTIVATIONS..., per_unit);
+// dense NAME(UNITS, ACTIVATIONS..., per_unit); or, in a value,
+// dense(INPUT, UNITS, ACTIVATIONS..., per_unit) (the name is the value's).
 struct LayerDecl {
   std::string name;
   SourceRange nameRange;
@@ -73,14 +79,40 @@ struct LayerDecl {
   std::vector<SourceRange> perUnitFlags;  // each `per_unit` written (more than one is an error)
 };
 
-// model NAME { input N; dense ...; loss NAME; }. Items may come in any order
-// and are kept as written, so Sema can say which one is missing or repeated.
+// input NAME[SIZE];
+struct InputDecl {
+  std::string name;
+  SourceRange nameRange;
+  NumberLiteral size;
+};
+
+// NAME = VALUE; in a model: a named value of the graph.
+struct ValueDecl {
+  std::string name;
+  SourceRange nameRange;
+  ExprPtr value;
+};
+
+// loss KIND; (a stack's output) or loss KIND(VALUE);
+struct LossDecl {
+  std::string kind;
+  SourceRange kindRange;
+  std::string value;   // "" when not given
+  SourceRange valueRange;
+};
+
+// model NAME { ... }: a stack (input N; dense ...; loss NAME;) or a graph of
+// named values (input x[N]; h = dense(x, ...); loss NAME(h);). Items may
+// come in any order and are kept as written, so Sema can say which one is
+// missing or repeated; values in the order written.
 struct ModelDecl {
   std::string name;
   SourceRange nameRange;
   std::vector<NumberLiteral> inputs;
   std::vector<LayerDecl> layers;
-  std::vector<std::pair<std::string, SourceRange>> losses;
+  std::vector<InputDecl> namedInputs;
+  std::vector<ValueDecl> values;
+  std::vector<LossDecl> losses;
 };
 
 // The right side of a train setting: a number, a quoted string, or

@@ -25,7 +25,10 @@ private:
   }
 
   void activation(const ast::ActivationDecl& decl) {
-    line(0, decl.nameRange, fmt::format("activation {} (input {})", decl.name, decl.input));
+    std::string inputs = decl.input;
+    for (const auto& [other, range] : decl.otherInputs) inputs += ", " + other;
+    line(0, decl.nameRange, fmt::format("activation {} (input{} {})", decl.name, decl.otherInputs.empty() ? "" : "s",
+                                        inputs));
     for (const ast::Parameter& p : decl.parameters) {
       line(1, p.range, fmt::format("{}parameter {}", p.learnable ? "learnable " : "", p.name));
       if (p.defaultValue) expr(2, *p.defaultValue);
@@ -40,6 +43,11 @@ private:
       case ast::Expr::Kind::Unary:
       case ast::Expr::Kind::Binary: line(depth, e.range, fmt::format("operator {}", ir::opInfo(e.op).spelling)); break;
       case ast::Expr::Kind::Call: line(depth, e.range, "call " + e.text); break;
+      case ast::Expr::Kind::Dense:
+        line(depth, e.range, fmt::format("dense (units {})", e.layer->units.text));
+        expr(depth + 1, *e.operands[0]);
+        layerOptions(depth + 1, *e.layer);
+        return;
     }
     for (size_t i = 0; i < e.operands.size(); ++i) {
       if (i < e.argumentNames.size() && !e.argumentNames[i].empty())
@@ -51,15 +59,26 @@ private:
   void model(const ast::ModelDecl& decl) {
     line(0, decl.nameRange, "model " + decl.name);
     for (const ast::NumberLiteral& input : decl.inputs) line(1, input.range, "input " + input.text);
+    for (const ast::InputDecl& input : decl.namedInputs)
+      line(1, input.nameRange, fmt::format("input {} (size {})", input.name, input.size.text));
     for (const ast::LayerDecl& layer : decl.layers) {
       line(1, layer.nameRange, fmt::format("dense {} (units {})", layer.name, layer.units.text));
-      for (const ast::LayerActivationUse& use : layer.activations) {
-        if (use.units) line(2, use.units->range, "units " + use.units->text);
-        expr(use.units ? 3 : 2, *use.call);
-      }
-      for (SourceRange flag : layer.perUnitFlags) line(2, flag, "per_unit");
+      layerOptions(2, layer);
     }
-    for (const auto& [name, range] : decl.losses) line(1, range, "loss " + name);
+    for (const ast::ValueDecl& value : decl.values) {
+      line(1, value.nameRange, "value " + value.name);
+      expr(2, *value.value);
+    }
+    for (const ast::LossDecl& loss : decl.losses)
+      line(1, loss.kindRange, "loss " + loss.kind + (loss.value.empty() ? "" : " of " + loss.value));
+  }
+
+  void layerOptions(int depth, const ast::LayerDecl& layer) {
+    for (const ast::LayerActivationUse& use : layer.activations) {
+      if (use.units) line(depth, use.units->range, "units " + use.units->text);
+      expr(use.units ? depth + 1 : depth, *use.call);
+    }
+    for (SourceRange flag : layer.perUnitFlags) line(depth, flag, "per_unit");
   }
 
   void training(const ast::TrainDecl& decl) {

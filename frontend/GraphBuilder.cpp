@@ -61,22 +61,64 @@ std::string parameterName(const LayerDef& layer, const LayerActivation& act, con
   return layer.name + "." + owner + "." + p.name;
 }
 
-}  // namespace
+// Builds the graph value by value; values[i] becomes graph value ids[i].
+class ForwardBuilder {
+public:
+  ForwardBuilder(const ModelDef& model, ir::ExprContext& exprs) : model_(model), exprs_(exprs), graph_(exprs) {}
 
-ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs) {
-  ir::Graph graph(exprs);
-  graph.input = graph.result(graph.add(node(ir::GraphOp::Input, {}), {{ir::kBatch, model.inputSize}}));
-  graph.labels = graph.result(graph.add(node(ir::GraphOp::Labels, {}), {{ir::kBatch}}));
-  ir::ValueId x = graph.input;
-  int64_t features = model.inputSize;
-  for (const LayerDef& layer : model.layers) {
+  ir::Graph run() {
+    graph_.input = graph_.result(graph_.add(node(ir::GraphOp::Input, {}), {{ir::kBatch, model_.inputSize}}));
+    graph_.labels = graph_.result(graph_.add(node(ir::GraphOp::Labels, {}), {{ir::kBatch}}));
+    for (const ValueDef& value : model_.values) ids_.push_back(build(value));
+    graph_.prediction = ids_[model_.output];
+    ir::GraphNode loss = node(ir::GraphOp::Loss, {graph_.prediction, graph_.labels});
+    loss.loss = model_.loss;
+    loss.range = model_.lossRange;
+    graph_.loss = graph_.result(graph_.add(std::move(loss), {{1}}));
+    return std::move(graph_);
+  }
+
+private:
+  ir::ValueId add(ir::GraphNode n, int64_t width) { return graph_.result(graph_.add(std::move(n), {{ir::kBatch, width}})); }
+
+  ir::ValueId build(const ValueDef& value) {
+    std::vector<ir::ValueId> operands;
+    for (size_t operand : value.operands) operands.push_back(ids_[operand]);
+    switch (value.kind) {
+      case ValueDef::Kind::Input: {
+        bool whole = value.firstColumn == 0 && value.width == model_.inputSize;
+        if (whole) return graph_.input;
+        ir::GraphNode slice = node(ir::GraphOp::Slice, {graph_.input});
+        slice.firstColumn = value.firstColumn;
+        return add(std::move(slice), value.width);
+      }
+      case ValueDef::Kind::Dense: return dense(model_.layers[value.layer], operands[0]);
+      case ValueDef::Kind::Formula: return formula(value, operands);
+      case ValueDef::Kind::Concat: return add(node(ir::GraphOp::Concat, operands), value.width);
+      case ValueDef::Kind::Slice: {
+        ir::GraphNode slice = node(ir::GraphOp::Slice, operands);
+        slice.firstColumn = value.firstColumn;
+        return add(std::move(slice), value.width);
+      }
+      case ValueDef::Kind::Softmax: {
+        ir::GraphNode softmax = node(ir::GraphOp::Softmax, operands);
+        softmax.range = value.range;
+        return add(std::move(softmax), value.width);
+      }
+    }
+    return -1;
+  }
+
+  // z = x W^T + b, then the layer's activations by column range, or softmax.
+  ir::ValueId dense(const LayerDef& layer, ir::ValueId x) {
+    int64_t features = graph_.value(x).shape.back();
     ir::ValueId weight =
-        parameter(graph, layer.name + ".weight", {layer.units, features}, layer, weightInit(layer, exprs));
-    ir::ValueId bias = parameter(graph, layer.name + ".bias", {layer.units}, layer, ir::GraphNode::Init::Zero);
+        parameter(graph_, layer.name + ".weight", {layer.units, features}, layer, weightInit(layer, exprs_));
+    ir::ValueId bias = parameter(graph_, layer.name + ".bias", {layer.units}, layer, ir::GraphNode::Init::Zero);
     ir::GraphNode product = node(ir::GraphOp::MatMul, {x, weight}, &layer);
     product.transposeB = true;
-    ir::ValueId z = graph.result(graph.add(std::move(product), {{ir::kBatch, layer.units}}));
-    z = graph.result(graph.add(node(ir::GraphOp::AddBias, {z, bias}, &layer), {{ir::kBatch, layer.units}}));
+    ir::ValueId z = add(std::move(product), layer.units);
+    z = add(node(ir::GraphOp::AddBias, {z, bias}, &layer), layer.units);
     if (!layer.activations.empty()) {
       ir::GraphNode map = node(ir::GraphOp::Map, {z}, &layer);
       for (const LayerActivation& act : layer.activations) {
@@ -89,28 +131,55 @@ ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs) {
         segment.outputs = {act.body};
         for (const LearnableParameter& p : act.learnable) {
           std::string name = parameterName(layer, act, p);
-          ir::ValueId value = parameter(graph, name, {p.perUnit ? act.units : 1}, layer,
+          ir::ValueId value = parameter(graph_, name, {p.perUnit ? act.units : 1}, layer,
                                         ir::GraphNode::Init::Constant, p.initialValue);
           segment.params.push_back({p.name, value, p.perUnit});
         }
         map.segments.push_back(std::move(segment));
       }
-      z = graph.result(graph.add(std::move(map), {{ir::kBatch, layer.units}}));
+      z = add(std::move(map), layer.units);
     }
     if (layer.softmax) {
       ir::GraphNode softmax = node(ir::GraphOp::Softmax, {z}, &layer);
       softmax.range = layer.softmaxRange;
-      z = graph.result(graph.add(std::move(softmax), {{ir::kBatch, layer.units}}));
+      z = add(std::move(softmax), layer.units);
     }
-    x = z;
-    features = layer.units;
+    return z;
   }
-  graph.prediction = x;
-  ir::GraphNode loss = node(ir::GraphOp::Loss, {x, graph.labels});
-  loss.loss = model.loss;
-  loss.range = model.lossRange;
-  graph.loss = graph.result(graph.add(std::move(loss), {{1}}));
-  return graph;
-}
+
+  // An elementwise formula of values: one Map over all their columns, its
+  // learnable parameters named after the value ("y.a").
+  ir::ValueId formula(const ValueDef& value, const std::vector<ir::ValueId>& operands) {
+    ir::GraphNode map = node(ir::GraphOp::Map, operands);
+    map.range = value.range;
+    map.layer = value.name;
+    ir::MapSegment segment;
+    segment.columns = value.width;
+    segment.activation = value.name;
+    segment.range = value.range;
+    segment.inputVars = value.vars;
+    segment.outputs = {value.formula};
+    for (const LearnableParameter& p : value.learnable) {
+      ir::GraphNode parameterNode = node(ir::GraphOp::Parameter, {});
+      parameterNode.name = value.name + "." + p.name;
+      parameterNode.init = ir::GraphNode::Init::Constant;
+      parameterNode.initialValue = p.initialValue;
+      parameterNode.layer = value.name;
+      parameterNode.range = value.range;
+      segment.params.push_back({p.name, graph_.result(graph_.add(std::move(parameterNode), {{1}})), false});
+    }
+    map.segments.push_back(std::move(segment));
+    return add(std::move(map), value.width);
+  }
+
+  const ModelDef& model_;
+  ir::ExprContext& exprs_;
+  ir::Graph graph_;
+  std::vector<ir::ValueId> ids_;
+};
+
+}  // namespace
+
+ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs) { return ForwardBuilder(model, exprs).run(); }
 
 }  // namespace nnc::frontend

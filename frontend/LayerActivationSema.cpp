@@ -18,7 +18,15 @@ public:
       : scope_(scope), source_(source), ctx_(ctx), diags_(diags) {}
 
   std::optional<LayerActivation> resolve(const ast::Expr& use, bool perUnit) {
-    if (const ActivationDef* def = scope_.activations.activation(use.text)) return bind(use, *def, perUnit);
+    if (const ActivationDef* def = scope_.activations.activation(use.text)) {
+      if (!def->otherInputs.empty()) {
+        error(use.range, fmt::format("'{}' takes {} inputs, so it cannot be a layer's activation (a function of the "
+                                     "unit's input alone); apply it to values: g = {}(a, b);",
+                                     use.text, def->otherInputs.size() + 1, use.text));
+        return std::nullopt;
+      }
+      return bind(use, *def, perUnit);
+    }
     std::optional<ir::Op> builtin = use.text == "pow" ? std::optional(ir::Op::Pow) : ir::functionNamed(use.text);
     if (builtin) return builtinActivation(use, *builtin);
     reportUnknown(use);

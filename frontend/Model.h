@@ -50,14 +50,46 @@ struct LayerDef {
 // The graph's loss kinds: the model only names one.
 using LossKind = ir::LossKind;
 
+// One named value of a model's graph, computed from earlier values. A
+// stack model's values are its input and its layers, each reading the one
+// before.
+struct ValueDef {
+  enum class Kind {
+    Input,    // columns [firstColumn, firstColumn + width) of each sample's features
+    Dense,    // layers[layer] applied to operands[0]
+    Formula,  // formula(operands...) element by element, operand k bound to vars[k]
+    Concat,   // the operands side by side
+    Slice,    // columns [firstColumn, firstColumn + width) of operands[0]
+    Softmax,  // softmax over each row of operands[0]
+  };
+  Kind kind = Kind::Input;
+  std::string name;
+  SourceRange range;                 // where it is defined (for a Formula, the formula)
+  int64_t width = 0;                 // features per sample
+  std::vector<size_t> operands;      // indices of earlier values
+  size_t layer = 0;                  // Dense
+  int64_t firstColumn = 0;           // Input, Slice
+  ir::ExprRef formula = nullptr;     // Formula
+  std::vector<std::string> vars;     // Formula: the Var of each operand
+  std::vector<LearnableParameter> learnable;  // Formula: parameters of the activations it calls
+};
+
 struct ModelDef {
   std::string name;
-  int64_t inputSize = 0;
-  std::vector<LayerDef> layers;
+  int64_t inputSize = 0;             // features per sample: all inputs side by side
+  std::vector<LayerDef> layers;      // the dense layers, in the order written
+  std::vector<ValueDef> values;      // in an order where each reads only earlier ones
+  size_t output = 0;                 // the value the loss reads
   LossKind loss = LossKind::CrossEntropy;
   SourceRange lossRange;
   SourceRange range;
+
+  int64_t outputSize() const { return values[output].width; }
 };
+
+// Sets the values of a stack model from its input size and layers: the
+// input, then each layer reading the one before; the loss reads the last.
+void chainLayers(ModelDef& model);
 
 struct DataSource {
   enum class Kind { Idx, Csv };

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "frontend/LayerActivationSema.h"
-#include "ir/Simplify.h"
+#include "frontend/DenseLayerSema.h"
+#include "frontend/GraphModelSema.h"
 #include "support/Spelling.h"
 
 namespace nnc::frontend {
@@ -51,7 +51,29 @@ private:
     ModelDef out;
     out.name = decl.name;
     out.range = decl.nameRange;
+    const ast::LossDecl* loss = decl.losses.empty() ? nullptr : &decl.losses[0];
+    bool graph = !decl.namedInputs.empty() || !decl.values.empty();
+    if (graph && (!decl.inputs.empty() || !decl.layers.empty())) {
+      SourceRange stackItem = !decl.inputs.empty() ? decl.inputs[0].range : decl.layers[0].nameRange;
+      error(stackItem, fmt::format("model '{}' mixes a stack ('input N;', 'dense NAME(...);') with named values; "
+                                   "write it with named values only, e.g. input x[784]; h = dense(x, 256, relu);",
+                                   decl.name));
+      return std::nullopt;
+    }
+    std::optional<ModelDef> model = graph ? checkGraphModel(decl, std::move(out), loss, scope_, source_, ctx_, diags_)
+                                          : checkStack(decl, std::move(out), loss);
+    std::optional<LossKind> kind = checkLoss(decl);
+    if (diags_.errorCount() != errorsBefore || !model || !kind) return std::nullopt;
+    model->loss = *kind;
+    model->lossRange = loss->kindRange;
+    return model;
+  }
 
+  // input N; dense NAME(...); ... loss KIND;: each layer reads the one
+  // before, and the loss the last.
+  std::optional<ModelDef> checkStack(const ast::ModelDecl& decl, ModelDef out, const ast::LossDecl* loss) {
+    size_t errorsBefore = diags_.errorCount();
+    DenseLayerChecker layers(scope_, source_, ctx_, diags_);
     std::optional<double> inputSize;
     if (decl.inputs.empty()) {
       error(decl.nameRange, fmt::format("model '{}' has no input size; add one, e.g. input 784;", decl.name));
@@ -60,7 +82,7 @@ private:
         error(decl.inputs[i].range, fmt::format("model '{}' gives its input size twice", decl.name));
         note(decl.inputs[0].range, "first given here");
       }
-      inputSize = positiveInteger(decl.inputs[0], "the input size");
+      inputSize = layers.positiveInteger(decl.inputs[0], "the input size");
     }
 
     if (decl.layers.empty())
@@ -74,161 +96,51 @@ private:
         error(layer.nameRange, fmt::format("layer '{}' is defined twice in model '{}'", layer.name, decl.name));
         note(first->second->nameRange, "first definition is here");
       }
-      std::optional<double> units = positiveInteger(layer.units, fmt::format("the size of layer '{}'", layer.name));
-      if (units && fanIn) {
-        double count = *fanIn * *units + *units;
-        if (count > static_cast<double>(kMaxParameters)) {
-          error(layer.units.range, fmt::format("layer '{}' would have {} parameters ({} inputs x {} units + {} biases); "
-                                               "nnc allows at most {} (2^31) per layer",
-                                               layer.name, count, *fanIn, *units, *units, kMaxParameters));
-          units.reset();  // the next layer's size is not what is wrong
-        }
-        parameters += count;
-      } else if (units && *units > static_cast<double>(kMaxParameters)) {
-        units.reset();  // too large, but its inputs are unknown after an error: that error comes first
-      }
+      std::optional<double> units = layers.units(layer, layer.name, fanIn, parameters);
       fanIn = units;
-      std::optional<LayerDef> def = checkLayer(layer, units);
-      if (def) {
-        for (const LayerActivation& a : def->activations)
-          for (const LearnableParameter& p : a.learnable) parameters += p.perUnit ? static_cast<double>(a.units) : 1;
+      if (std::optional<LayerDef> def = layers.check(layer, layer.name, units, parameters))
         out.layers.push_back(std::move(*def));
-      }
     }
     if (diags_.errorCount() == errorsBefore && parameters > static_cast<double>(kMaxParameters))
       error(decl.nameRange, fmt::format("model '{}' would have {} parameters in all; nnc allows at most {} (2^31)",
                                         decl.name, parameters, kMaxParameters));
-
-    checkLoss(decl, out);
+    if (loss && !loss->value.empty() && !decl.layers.empty() && loss->value != decl.layers.back().name)
+      error(loss->valueRange, fmt::format("in a stack of layers the loss reads the last layer, '{}'; name values "
+                                          "(out = dense(h, 10);) to put the loss on another",
+                                          decl.layers.back().name));
     if (diags_.errorCount() != errorsBefore) return std::nullopt;
     out.inputSize = static_cast<int64_t>(*inputSize);
+    chainLayers(out);
     return out;
   }
 
-  // softmax is not an elementwise formula but a function of the whole row
-  // (each unit's output depends on every unit), so it is built in and
-  // applies to a whole layer.
-  static bool isSoftmax(const ast::LayerDecl& layer) {
-    for (const ast::LayerActivationUse& use : layer.activations)
-      if (use.call->text == "softmax") return true;
-    return false;
-  }
-
-  std::optional<LayerDef> checkSoftmaxLayer(const ast::LayerDecl& layer, std::optional<double> units, LayerDef out) {
-    size_t errorsBefore = diags_.errorCount();
-    const ast::LayerActivationUse& use = layer.activations.front();
-    if (layer.activations.size() > 1 || use.call->text != "softmax") {
-      for (const ast::LayerActivationUse& other : layer.activations)
-        if (other.call->text == "softmax")
-          error(other.call->range, fmt::format("softmax normalises over all the units of layer '{}', so it cannot share "
-                                               "the layer with other activations", layer.name));
-      return std::nullopt;
-    }
-    if (!use.call->operands.empty()) error(use.call->range, "softmax takes no arguments");
-    if (use.units) error(use.units->range, "softmax applies to all the units of its layer; remove the unit count");
-    if (!layer.perUnitFlags.empty()) error(layer.perUnitFlags[0], "softmax has no parameters, so per_unit has no effect");
-    if (!units || diags_.errorCount() != errorsBefore) return std::nullopt;
-    out.units = static_cast<int64_t>(*units);
-    out.softmax = true;
-    out.softmaxRange = use.call->range;
-    return out;
-  }
-
-  // dense NAME(UNITS, ACTIVATIONS..., per_unit): the activations and the
-  // units each covers. `units` is empty when the layer's size is invalid.
-  std::optional<LayerDef> checkLayer(const ast::LayerDecl& layer, std::optional<double> units) {
-    size_t errorsBefore = diags_.errorCount();
-    for (size_t i = 1; i < layer.perUnitFlags.size(); ++i)
-      error(layer.perUnitFlags[i], fmt::format("per_unit is given twice in layer '{}'", layer.name));
-    bool perUnit = !layer.perUnitFlags.empty();
-
-    LayerDef out;
-    out.name = layer.name;
-    out.range = layer.nameRange;
-    if (isSoftmax(layer)) return checkSoftmaxLayer(layer, units, std::move(out));
-    bool mixed = layer.activations.size() > 1;
-    std::vector<double> shares;  // units of each activation
-    for (const ast::LayerActivationUse& use : layer.activations) {
-      std::optional<LayerActivation> activation =
-          resolveLayerActivation(*use.call, perUnit, scope_, source_, ctx_, diags_);
-      std::optional<double> share = units;
-      if (use.units) {
-        share = positiveInteger(*use.units, fmt::format("the units of '{}' in layer '{}'", use.call->text, layer.name));
-      } else if (mixed) {
-        error(use.call->range, fmt::format("layer '{}' has several activations, so each needs its number of units "
-                                           "('{}: N')",
-                                           layer.name, use.call->text));
-      }
-      if (!activation || !share) continue;
-      shares.push_back(*share);
-      out.activations.push_back(std::move(*activation));
-    }
-    if (diags_.errorCount() != errorsBefore || !units) return std::nullopt;
-    double covered = 0;
-    for (double share : shares) covered += share;
-    if (!shares.empty() && covered != *units) {
-      error(layer.units.range, fmt::format("the units of the activations of layer '{}' add up to {}, but the layer has {}",
-                                           layer.name, covered, *units));
-      return std::nullopt;
-    }
-    int64_t firstUnit = 0;  // every share is at most the layer's units now, which fit
-    for (size_t i = 0; i < shares.size(); ++i) {
-      out.activations[i].firstUnit = firstUnit;
-      out.activations[i].units = static_cast<int64_t>(shares[i]);
-      firstUnit += out.activations[i].units;
-    }
-    if (perUnit) {
-      bool anyLearnable = false;
-      for (const LayerActivation& a : out.activations) anyLearnable |= !a.learnable.empty();
-      if (!anyLearnable)
-        diags_.warning(&source_, layer.perUnitFlags[0],
-                       fmt::format("per_unit has no effect: the activations of layer '{}' have no learnable "
-                                   "parameters",
-                                   layer.name));
-    }
-    out.units = static_cast<int64_t>(*units);
-    return out;
-  }
-
-  // loss NAME; exactly once, and fitting the model's output where the
-  // syntax alone proves it does not.
-  void checkLoss(const ast::ModelDecl& decl, ModelDef& out) {
+  // loss KIND; or loss KIND(VALUE); exactly once: its kind. Whether the
+  // output suits the loss is lint-output-loss's job.
+  std::optional<LossKind> checkLoss(const ast::ModelDecl& decl) {
     if (decl.losses.empty()) {
-      error(decl.nameRange, fmt::format("model '{}' has no loss; add one, e.g. loss cross_entropy;", decl.name));
-      return;
+      bool graph = !decl.namedInputs.empty() || !decl.values.empty();
+      error(decl.nameRange, fmt::format("model '{}' has no loss; add one, e.g. loss cross_entropy{};", decl.name,
+                                        graph ? "(out)" : ""));
+      return std::nullopt;
     }
     for (size_t i = 1; i < decl.losses.size(); ++i) {
-      error(decl.losses[i].second, fmt::format("model '{}' gives its loss twice", decl.name));
-      note(decl.losses[0].second, "first given here");
+      error(decl.losses[i].kindRange, fmt::format("model '{}' gives its loss twice", decl.name));
+      note(decl.losses[0].kindRange, "first given here");
     }
-    const auto& [name, range] = decl.losses[0];
-    out.lossRange = range;
+    const ast::LossDecl& written = decl.losses[0];
     const LossName* loss = nullptr;
     for (const LossName& candidate : kLosses)
-      if (name == candidate.name) loss = &candidate;
+      if (written.kind == candidate.name) loss = &candidate;
     if (!loss) {
       std::vector<std::string> names;
       for (const LossName& candidate : kLosses) names.push_back(candidate.name);
-      std::string message = fmt::format("unknown loss '{}'", name);
-      if (auto suggestion = closestSpelling(name, names)) message += fmt::format("; did you mean '{}'?", *suggestion);
-      error(range, message + " (the losses are mse, bce, cross_entropy and bce_with_logits)");
-      return;
-    }
-    out.loss = loss->kind;
-    // Whether the output layer suits the loss is lint-output-loss's job.
-  }
-
-  // A size: a whole number, at least 1. Empty after reporting it.
-  std::optional<double> positiveInteger(const ast::NumberLiteral& n, const std::string& what) {
-    if (std::isinf(n.value)) {
-      error(n.range, fmt::format("number '{}' is too large for a double", n.text));
+      std::string message = fmt::format("unknown loss '{}'", written.kind);
+      if (auto suggestion = closestSpelling(written.kind, names))
+        message += fmt::format("; did you mean '{}'?", *suggestion);
+      error(written.kindRange, message + " (the losses are mse, bce, cross_entropy and bce_with_logits)");
       return std::nullopt;
     }
-    if (n.value < 1 || n.value != std::floor(n.value)) {
-      error(n.range, fmt::format("{} must be a positive integer, found {}", what, n.text));
-      return std::nullopt;
-    }
-    return n.value;
+    return loss->kind;
   }
 
   const ActivationScope& scope_;
@@ -238,6 +150,16 @@ private:
 };
 
 }  // namespace
+
+void chainLayers(ModelDef& model) {
+  model.values = {{ValueDef::Kind::Input, "input", model.range, model.inputSize}};
+  for (size_t i = 0; i < model.layers.size(); ++i) {
+    ValueDef dense{ValueDef::Kind::Dense, model.layers[i].name, model.layers[i].range, model.layers[i].units, {i}};
+    dense.layer = i;
+    model.values.push_back(std::move(dense));
+  }
+  model.output = model.values.size() - 1;
+}
 
 std::vector<ModelDef> analyzeModels(const std::vector<ast::ModelDecl>& models, const ActivationScope& scope,
                                     const SourceBuffer& source, ir::ExprContext& ctx, Diagnostics& diags) {

@@ -16,11 +16,14 @@ struct ParameterDef {
   SourceRange range;
 };
 
-// activation NAME(INPUT; PARAMETERS) = BODY, with calls to other
-// activations inlined: `body` mentions only Var(input) and Var(parameter).
+// activation NAME(INPUT, OTHER_INPUTS; PARAMETERS) = BODY, with calls to
+// other activations inlined: `body` mentions only Var(input), the other
+// inputs and Var(parameter). An activation of several inputs is a gate
+// (swiglu(a, b) = swish(a) * b): it applies to values, not as a layer's.
 struct ActivationDef {
   std::string name;
   std::string input;
+  std::vector<std::string> otherInputs;
   std::vector<ParameterDef> parameters;
   ir::ExprRef body = nullptr;
   SourceRange nameRange;

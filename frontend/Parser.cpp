@@ -152,6 +152,12 @@ public:
     }
     if (parser) {
       if (auto keyword = misspeltKeyword(*parser, offending)) message += fmt::format("; did you mean '{}'?", *keyword);
+      if (antlr4::Token* word = misspeltModelItem(*parser, offending)) {
+        offending = word;
+        message = fmt::format("expected '}}', 'input', 'dense', 'loss' or a value (NAME = ...), found {}; did you "
+                              "mean '{}'?",
+                              describeToken(word), *closestSpelling(word->getText(), kModelItemKeywords));
+      }
     }
     // One error per position: ANTLR's recovery can report the same spot twice.
     SourceRange range = rangeOf(source_, offending);
@@ -163,6 +169,19 @@ public:
 
 private:
   static constexpr size_t kNone = static_cast<size_t>(-1);
+  static inline const std::vector<std::string> kModelItemKeywords{"input", "dense", "loss"};
+
+  // `dnse a(3);` in a model reads as the start of a value `dnse = ...` and
+  // fails at `a`: the misspelt keyword is the word before, if it is close
+  // to one of the model items' keywords. Null otherwise.
+  static antlr4::Token* misspeltModelItem(antlr4::Parser& parser, const antlr4::Token* offending) {
+    if (!dynamic_cast<grammar::NNParser::ValueItemContext*>(parser.getContext())) return nullptr;
+    size_t index = offending->getTokenIndex();
+    if (index == 0) return nullptr;
+    antlr4::Token* word = parser.getTokenStream()->get(index - 1);
+    if (word->getType() != grammar::NNLexer::IDENT) return nullptr;
+    return closestSpelling(word->getText(), kModelItemKeywords) ? word : nullptr;
+  }
 
   // Index of the first token that ends a statement (';', '{' or '}') at or
   // after `index` (the end if none).
@@ -295,13 +314,15 @@ public:
     return out;
   }
 
-  // activationDecl : 'activation' name=ident '(' input=ident (';' parameter (',' parameter)*)? ')' '=' body=expr ';'
+  // activationDecl : 'activation' name=ident '(' input=ident (',' otherInputs+=ident)*
+  //                  (';' parameter (',' parameter)*)? ')' '=' body=expr ';'
   ast::ActivationDecl activation(grammar::NNParser::ActivationDeclContext* ctx) {
     ast::ActivationDecl out;
     out.name = ctx->name->getText();
     out.nameRange = rangeOf(source_, ctx->name->getStart());
     out.input = ctx->input->getText();
     out.inputRange = rangeOf(source_, ctx->input->getStart());
+    for (auto* other : ctx->otherInputs) out.otherInputs.emplace_back(other->getText(), rangeOf(source_, other->getStart()));
     for (auto* p : ctx->parameter()) {
       ast::Parameter parameter;
       parameter.name = p->name->getText();
@@ -321,8 +342,10 @@ public:
 
   // modelDecl : 'model' name=ident '{' modelItem* '}'
   // modelItem : 'input' size=signedNumber ';'                                        # inputItem
+  //           | 'input' name=ident '[' size=signedNumber ']' ';'                     # namedInputItem
   //           | 'dense' name=ident '(' units=signedNumber (',' layerOption)* ')' ';'  # denseItem
-  //           | 'loss' name=ident ';'                                                # lossItem
+  //           | 'loss' name=ident ('(' value=ident ')')? ';'                         # lossItem
+  //           | name=ident '=' value=expr ';'                                        # valueItem
   ast::ModelDecl model(grammar::NNParser::ModelDeclContext* ctx) {
     ast::ModelDecl out;
     out.name = ctx->name->getText();
@@ -330,22 +353,30 @@ public:
     for (auto* item : ctx->modelItem()) {
       if (auto* input = dynamic_cast<grammar::NNParser::InputItemContext*>(item))
         out.inputs.push_back(number(input->size));
+      else if (auto* input = dynamic_cast<grammar::NNParser::NamedInputItemContext*>(item))
+        out.namedInputs.push_back({input->name->getText(), rangeOf(source_, input->name->getStart()), number(input->size)});
       else if (auto* dense = dynamic_cast<grammar::NNParser::DenseItemContext*>(item))
-        out.layers.push_back(layer(dense));
+        out.layers.push_back(layer(dense->name, dense->units, dense->layerOption()));
+      else if (auto* value = dynamic_cast<grammar::NNParser::ValueItemContext*>(item))
+        out.values.push_back({value->name->getText(), rangeOf(source_, value->name->getStart()), expr(value->value)});
       else if (auto* loss = dynamic_cast<grammar::NNParser::LossItemContext*>(item))
-        out.losses.emplace_back(loss->name->getText(), rangeOf(source_, loss->name->getStart()));
+        out.losses.push_back({loss->name->getText(), rangeOf(source_, loss->name->getStart()),
+                              loss->value ? loss->value->getText() : "",
+                              loss->value ? rangeOf(source_, loss->value->getStart()) : SourceRange{}});
     }
     return out;
   }
 
   // layerOption : PER_UNIT                                                              # perUnitOption
   //             | activation=ident ('(' (argument (',' argument)*)? ')')? (':' units=signedNumber)?  # activationOption
-  ast::LayerDecl layer(grammar::NNParser::DenseItemContext* ctx) {
+  // (for `dense NAME(...)`, NAME; for a dense call, the `dense` keyword)
+  ast::LayerDecl layer(antlr4::ParserRuleContext* name, grammar::NNParser::SignedNumberContext* units,
+                       const std::vector<grammar::NNParser::LayerOptionContext*>& options) {
     ast::LayerDecl out;
-    out.name = ctx->name->getText();
-    out.nameRange = rangeOf(source_, ctx->name->getStart());
-    out.units = number(ctx->units);
-    for (auto* option : ctx->layerOption()) {
+    out.name = name->getText();
+    out.nameRange = rangeOf(source_, name->getStart());
+    out.units = number(units);
+    for (auto* option : options) {
       if (auto* perUnit = dynamic_cast<grammar::NNParser::PerUnitOptionContext*>(option)) {
         out.perUnitFlags.push_back(rangeOf(source_, perUnit->getStart()));
         continue;
@@ -484,6 +515,15 @@ public:
     if (auto* name = dynamic_cast<grammar::NNParser::NameContext*>(ctx)) {
       auto out = node(ast::Expr::Kind::Name, name->ident()->getStart());
       out->text = name->ident()->getText();
+      return out;
+    }
+    if (auto* dense = dynamic_cast<grammar::NNParser::DenseCallContext*>(ctx)) {
+      // primary : DENSE '(' input=expr ',' units=signedNumber (',' layerOption)* ')'   # denseCall
+      auto out = node(ast::Expr::Kind::Dense, dense->DENSE()->getSymbol());
+      out->text = "dense";
+      out->operands.push_back(expr(dense->input));
+      out->layer = std::make_unique<ast::LayerDecl>(layer(dense, dense->units, dense->layerOption()));
+      out->layer->nameRange = out->range;
       return out;
     }
     if (auto* call = dynamic_cast<grammar::NNParser::CallContext*>(ctx)) {

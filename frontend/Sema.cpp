@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "ir/Simplify.h"
 #include "support/Spelling.h"
@@ -17,6 +18,10 @@ namespace {
 // Where names in a formula resolve to.
 struct Scope {
   std::string input;                 // the variable; empty: none (a default value)
+  std::vector<std::string> otherInputs;  // an activation's further inputs
+  // Non-null: resolves a name or call to a Var first (a model's values and
+  // layers in a formula over tensors); null if it is not one of them.
+  const TensorOperandResolver* tensorOperand = nullptr;
   std::vector<std::string> parameters;
   std::vector<FreeName>* freeNames = nullptr;  // non-null: unknown names become parameters
   ActivationDef* owner = nullptr;    // receives learnable parameters of inlined calls
@@ -64,10 +69,27 @@ public:
   FormulaResult analyzeFormula(const ast::Expr& formula, const Module* library, const std::string& variable) {
     library_ = library;
     FormulaResult result;
-    ActivationDef formulaOwner{"the formula", variable, {}, nullptr, formula.range};
+    ActivationDef formulaOwner{"the formula", variable, {}, {}, nullptr, formula.range};
     Scope scope;
     scope.input = variable;
     scope.freeNames = &result.freeNames;
+    scope.owner = &formulaOwner;
+    size_t errorsBefore = diags_.errorCount();
+    ir::ExprRef e = lower(formula, scope);
+    if (diags_.errorCount() == errorsBefore) result.expr = e;
+    result.liftedParameters = std::move(formulaOwner.parameters);
+    return result;
+  }
+
+  FormulaResult analyzeTensorFormula(const ast::Expr& formula, const Module* library, const std::string& owner,
+                                     const std::vector<std::string>& valueNames,
+                                     const TensorOperandResolver& resolve) {
+    library_ = library;
+    FormulaResult result;
+    ActivationDef formulaOwner{owner, "", {}, {}, nullptr, formula.range};
+    Scope scope;
+    scope.otherInputs = valueNames;
+    scope.tensorOperand = &resolve;
     scope.owner = &formulaOwner;
     size_t errorsBefore = diags_.errorCount();
     ir::ExprRef e = lower(formula, scope);
@@ -111,12 +133,25 @@ private:
     scope.input = decl.input;
     scope.owner = &def;
     if (decl.input == "pi") error(decl.inputRange, "'pi' is a constant and cannot name the input");
+    for (const auto& [other, range] : decl.otherInputs) {
+      bool taken = other == decl.input || std::find(def.otherInputs.begin(), def.otherInputs.end(), other) !=
+                                              def.otherInputs.end();
+      if (other == "pi")
+        error(range, "'pi' is a constant and cannot name an input");
+      else if (taken)
+        error(range, fmt::format("input '{}' is already defined in '{}'", other, decl.name));
+      else
+        def.otherInputs.push_back(other);
+    }
+    scope.otherInputs = def.otherInputs;
     for (const ast::Parameter& p : decl.parameters) {
       if (p.name == "pi") {
         error(p.range, "'pi' is a built-in constant and cannot name a parameter");
         continue;
       }
-      if (p.name == decl.input || def.parameter(p.name)) {
+      bool isInput = p.name == decl.input ||
+                     std::find(def.otherInputs.begin(), def.otherInputs.end(), p.name) != def.otherInputs.end();
+      if (isInput || def.parameter(p.name)) {
         error(p.range, fmt::format("parameter '{}' is already defined in '{}'", p.name, decl.name));
         continue;
       }
@@ -179,14 +214,19 @@ private:
         ir::ExprRef rhs = lower(*e.operands[1], scope);
         return ctx_.make(e.op, {lhs, rhs});
       }
-      case ast::Expr::Kind::Call: return lowerCall(e, scope);
+      case ast::Expr::Kind::Call:
+      case ast::Expr::Kind::Dense: return lowerCall(e, scope);
     }
     return ctx_.constant(0);
   }
 
   ir::ExprRef lowerName(const ast::Expr& e, Scope& scope) {
     const std::string& name = e.text;
+    if (scope.tensorOperand)
+      if (std::optional<std::string> var = (*scope.tensorOperand)(e)) return ctx_.var(*var);
     if (name == scope.input) return ctx_.var(name);
+    for (const std::string& other : scope.otherInputs)
+      if (other == name) return ctx_.var(name);
     for (const std::string& p : scope.parameters)
       if (p == name) return ctx_.var(name);
     if (name == "pi") return ctx_.constant(std::numbers::pi);
@@ -202,6 +242,7 @@ private:
     }
     std::vector<std::string> candidates = scope.parameters;
     if (!scope.input.empty()) candidates.push_back(scope.input);
+    candidates.insert(candidates.end(), scope.otherInputs.begin(), scope.otherInputs.end());
     candidates.push_back("pi");
     std::string message = scope.input.empty()
                               ? fmt::format("unknown name '{}' ({} may only use numbers, pi and built-in functions)",
@@ -220,6 +261,12 @@ private:
 
   ir::ExprRef lowerCall(const ast::Expr& e, Scope& scope) {
     const std::string& name = e.text;
+    if (scope.tensorOperand)
+      if (std::optional<std::string> var = (*scope.tensorOperand)(e)) return ctx_.var(*var);
+    if (e.kind == ast::Expr::Kind::Dense) {
+      error(e.range, "a dense layer can only be applied in a model's values (h = dense(x, 256, relu);)");
+      return ctx_.constant(0);
+    }
     std::optional<ir::Op> builtin = name == "pow" ? std::optional(ir::Op::Pow) : ir::functionNamed(name);
     if (builtin) return lowerBuiltinCall(e, *builtin, scope);
     if (auto found = declarations_.find(name); found != declarations_.end()) {
@@ -288,19 +335,21 @@ private:
   ir::ExprRef inlineActivation(const ast::Expr& e, const ActivationDef& callee, Scope& scope) {
     size_t errorsBefore = diags_.errorCount();
     std::vector<std::optional<ir::ExprRef>> parameterValues(callee.parameters.size());
-    std::optional<ir::ExprRef> input;
+    size_t inputCount = 1 + callee.otherInputs.size();
+    std::vector<ir::ExprRef> inputs;
     size_t positional = 0;
     for (size_t i = 0; i < e.operands.size(); ++i) {
       ir::ExprRef value = lower(*e.operands[i], scope);
       const std::string& argumentName = e.argumentNames[i];
       if (argumentName.empty()) {
-        if (positional == 0) {
-          input = value;
-        } else if (positional - 1 < callee.parameters.size()) {
-          parameterValues[positional - 1] = value;
+        if (positional < inputCount) {
+          inputs.push_back(value);
+        } else if (positional - inputCount < callee.parameters.size()) {
+          parameterValues[positional - inputCount] = value;
         } else {
           error(e.operands[i]->range,
-                fmt::format("too many arguments to '{}': it takes an input and {} parameter{}", callee.name,
+                fmt::format("too many arguments to '{}': it takes {} and {} parameter{}", callee.name,
+                            inputCount == 1 ? "an input" : fmt::format("{} inputs", inputCount),
                             callee.parameters.size(), callee.parameters.size() == 1 ? "" : "s"));
         }
         ++positional;
@@ -321,10 +370,15 @@ private:
         parameterValues[index] = value;
       }
     }
-    if (!input) error(e.range, fmt::format("'{}' needs an input argument, e.g. {}(x)", callee.name, callee.name));
+    if (inputs.empty())
+      error(e.range, fmt::format("'{}' needs an input argument, e.g. {}(x)", callee.name, callee.name));
+    else if (inputs.size() < inputCount)
+      error(e.range, fmt::format("'{}' takes {} inputs ({}), but {} {} given", callee.name, inputCount,
+                                 fmt::join(inputNames(callee), ", "), inputs.size(), inputs.size() == 1 ? "was" : "were"));
     if (diags_.errorCount() != errorsBefore) return ctx_.constant(0);
 
-    std::vector<ir::Binding> bindings{{callee.input, *input}};
+    std::vector<ir::Binding> bindings{{callee.input, inputs[0]}};
+    for (size_t i = 0; i < callee.otherInputs.size(); ++i) bindings.push_back({callee.otherInputs[i], inputs[i + 1]});
     for (size_t i = 0; i < callee.parameters.size(); ++i) {
       const ParameterDef& p = callee.parameters[i];
       ir::ExprRef value = parameterValues[i] ? *parameterValues[i] : nullptr;
@@ -342,11 +396,18 @@ private:
     return inlined;
   }
 
+  static std::vector<std::string> inputNames(const ActivationDef& def) {
+    std::vector<std::string> names{def.input};
+    names.insert(names.end(), def.otherInputs.begin(), def.otherInputs.end());
+    return names;
+  }
+
   ir::ExprRef liftLearnable(const ast::Expr& call, const ActivationDef& callee, const ParameterDef& p, Scope& scope) {
     std::string origin = callee.name + "." + p.name;
     if (auto lifted = scope.lifted.find(p.name); lifted != scope.lifted.end()) {
       if (lifted->second == origin) return ctx_.var(p.name);
-    } else if (p.name != scope.input && !scope.owner->parameter(p.name)) {
+    } else if (p.name != scope.input && !scope.owner->parameter(p.name) &&
+               std::find(scope.otherInputs.begin(), scope.otherInputs.end(), p.name) == scope.otherInputs.end()) {
       scope.owner->parameters.push_back({p.name, p.defaultValue, true, p.range});
       scope.parameters.push_back(p.name);
       scope.lifted.emplace(p.name, origin);
@@ -386,6 +447,12 @@ std::optional<double> analyzeConstant(const ast::Expr& e, const std::string& wha
 FormulaResult analyzeFormula(const ast::Expr& formula, const SourceBuffer& source, const Module* library,
                              const std::string& variable, ir::ExprContext& ctx, Diagnostics& diags) {
   return Sema(source, ctx, diags).analyzeFormula(formula, library, variable);
+}
+
+FormulaResult analyzeTensorFormula(const ast::Expr& formula, const SourceBuffer& source, const Module* library,
+                                   const std::string& owner, const std::vector<std::string>& valueNames,
+                                   const TensorOperandResolver& resolve, ir::ExprContext& ctx, Diagnostics& diags) {
+  return Sema(source, ctx, diags).analyzeTensorFormula(formula, library, owner, valueNames, resolve);
 }
 
 ir::ExprRef atParameterDefaults(ir::ExprContext& ctx, const FormulaResult& result) {

@@ -3,6 +3,7 @@
 // (with "did you mean" suggestions), arity, activation calls (inlined),
 // recursion between activations, constant parameter defaults.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,20 @@ struct FormulaResult {
 FormulaResult analyzeFormula(const ast::Expr& formula, const SourceBuffer& source,
                              const Module* library, const std::string& variable,
                              ir::ExprContext& ctx, Diagnostics& diags);
+
+// Resolves a name or call in a formula over a model's tensors (a value, a
+// dense layer applied to one, concat(...)) to the Var it becomes, reporting
+// its errors; empty if it is none of those (a function or activation call).
+using TensorOperandResolver = std::function<std::optional<std::string>(const ast::Expr&)>;
+
+// Checks an elementwise formula over a model's values, `owner` ("value
+// 'h2'") naming it in errors. Names and calls `resolve` accepts become its
+// Vars; the formula may call the activations of `library`, gates of
+// several inputs among them. `valueNames` are all the model's value
+// names (for suggestions, and no lifted parameter may take one).
+FormulaResult analyzeTensorFormula(const ast::Expr& formula, const SourceBuffer& source, const Module* library,
+                                   const std::string& owner, const std::vector<std::string>& valueNames,
+                                   const TensorOperandResolver& resolve, ir::ExprContext& ctx, Diagnostics& diags);
 
 // The formula with its lifted parameters at their defaults: what a plot or
 // an evaluation that binds no parameters computes.

@@ -11,8 +11,9 @@ declaration : activationDecl | importDecl | modelDecl | trainDecl ;
 
 // activation swish(x; beta = 1.0) = x * sigmoid(beta * x);
 // activation prelu(x; learnable a = 0.25) = max(x, 0) + a * min(x, 0);
+// activation swiglu(a, b) = swish(a) * b;     (several inputs: a gate)
 activationDecl
-  : 'activation' name=ident '(' input=ident (';' parameter (',' parameter)*)? ')'
+  : 'activation' name=ident '(' input=ident (',' otherInputs+=ident)* (';' parameter (',' parameter)*)? ')'
     '=' body=expr ';'
   ;
 
@@ -23,13 +24,17 @@ importDecl : 'import' path=STRING ';' ;
 
 // ---- Models ---------------------------------------------------------------
 
-// model mlp { input 784; dense fc1(256, relu); dense out(10); loss cross_entropy; }
+// A stack:  model mlp { input 784; dense fc1(256, relu); dense out(10); loss cross_entropy; }
+// A graph:   model res { input x[784]; h = dense(x, 256, relu); y = h + dense(h, 256, relu);
+//                        out = dense(y, 10); loss cross_entropy(out); }
 modelDecl : 'model' name=ident '{' modelItem* '}' ;
 
 modelItem
   : 'input' size=signedNumber ';'                                        # inputItem
+  | 'input' name=ident '[' size=signedNumber ']' ';'                     # namedInputItem
   | 'dense' name=ident '(' units=signedNumber (',' layerOption)* ')' ';'  # denseItem
-  | 'loss' name=ident ';'                                                # lossItem
+  | 'loss' name=ident ('(' value=ident ')')? ';'                         # lossItem
+  | name=ident '=' value=expr ';'                                        # valueItem
   ;
 
 // relu | leaky_relu(0.05) | swish(beta = 2) | relu: 128 (mixed layers) | per_unit
@@ -88,6 +93,8 @@ power : base=primary ('^' exponent=unary)? ;
 
 primary
   : NUMBER                                       # number
+  // A dense layer applied to a value, in a model: dense(x, 256, relu).
+  | DENSE '(' input=expr ',' units=signedNumber (',' layerOption)* ')'  # denseCall
   | ident '(' (argument (',' argument)*)? ')'   # call
   | ident                                        # name
   | '(' expr ')'                                 # parens

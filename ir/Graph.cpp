@@ -11,6 +11,14 @@
 
 namespace nnc::ir {
 
+const GraphOpInfo& graphOpInfo(GraphOp op) {
+  static const GraphOpInfo table[] = {
+#define NNC_GRAPH_OP(Name, spelling, operands, role) {spelling, operands, GraphOpRole::role},
+#include "ir/GraphOps.def"
+  };
+  return table[static_cast<size_t>(op)];
+}
+
 size_t Graph::add(GraphNode node, const std::vector<TensorShape>& resultShapes) {
   size_t index = nodes_.size();
   bufferOf.clear();  // a new value is in no plan
@@ -138,22 +146,7 @@ void Graph::reorder(const std::vector<size_t>& order) {
 
 namespace {
 
-const char* opName(GraphOp op) {
-  switch (op) {
-    case GraphOp::Input: return "input";
-    case GraphOp::Labels: return "labels";
-    case GraphOp::Parameter: return "parameter";
-    case GraphOp::MatMul: return "matmul";
-    case GraphOp::AddBias: return "add_bias";
-    case GraphOp::ColumnSum: return "column_sum";
-    case GraphOp::Map: return "map";
-    case GraphOp::Softmax: return "softmax";
-    case GraphOp::SoftmaxGrad: return "softmax_grad";
-    case GraphOp::Loss: return "loss";
-    case GraphOp::LossGrad: return "loss_grad";
-  }
-  return "?";
-}
+const char* opName(GraphOp op) { return graphOpInfo(op).spelling; }
 
 const char* lossName(LossKind kind) {
   switch (kind) {
@@ -193,6 +186,10 @@ std::string printGraph(const Graph& graph) {
       if (node.init == GraphNode::Init::Constant) detail += fmt::format("({})", node.initialValue);
     }
     if (node.op == GraphOp::Loss || node.op == GraphOp::LossGrad) detail = fmt::format(" {}", lossName(node.loss));
+    if (node.op == GraphOp::Slice || node.op == GraphOp::PadColumns) {
+      int64_t columns = graph.value(node.op == GraphOp::Slice ? node.results[0] : node.operands[0]).shape.back();
+      detail = fmt::format(" [{}, {})", node.firstColumn, node.firstColumn + columns);
+    }
     std::string shapes;
     bool planned = graph.bufferOf.size() == graph.numValues();
     for (size_t i = 0; i < node.results.size(); ++i) {
@@ -220,11 +217,136 @@ std::string printGraph(const Graph& graph) {
   return out;
 }
 
-static int64_t elements(const TensorShape& shape) {
+namespace {
+
+int64_t elements(const TensorShape& shape) {
   int64_t count = 1;
   for (int64_t d : shape) count *= d;
   return count;
 }
+
+// The checks of one node's operands, attributes and result shapes; empty
+// if they hold. Reads before writes are checked by verify() itself.
+class NodeVerifier {
+public:
+  NodeVerifier(const Graph& graph, size_t n) : graph_(graph), node_(graph.nodes()[n]), n_(n) {}
+
+  std::string check() {
+    const GraphOpInfo& info = graphOpInfo(node_.op);
+    if (info.operands >= 0 ? node_.operands.size() != static_cast<size_t>(info.operands) : node_.operands.empty())
+      return problem(fmt::format("{} operands", node_.operands.size()));
+    bool oneResult = node_.op != GraphOp::Map;
+    if (oneResult && node_.results.size() != 1) return problem(fmt::format("{} results", node_.results.size()));
+    switch (node_.op) {
+      case GraphOp::Input: return rankIs(result(0), 2);
+      case GraphOp::Labels: return rankIs(result(0), 1);
+      case GraphOp::Parameter: return "";
+      case GraphOp::MatMul: return matMul();
+      case GraphOp::AddBias:
+        if (operand(1).size() != 1 || operand(0).size() != 2 || operand(0)[1] != operand(1)[0] ||
+            result(0) != operand(0))
+          return problem(fmt::format("bias {} does not match {}", shapeText(operand(1)), shapeText(operand(0))));
+        return "";
+      case GraphOp::ColumnSum:
+        if (operand(0).size() != 2 || result(0) != TensorShape{operand(0)[1]})
+          return problem(fmt::format("{} does not sum to {}", shapeText(operand(0)), shapeText(result(0))));
+        return "";
+      case GraphOp::Map: return map();
+      case GraphOp::Softmax:
+      case GraphOp::SoftmaxGrad:
+      case GraphOp::LossGrad: {
+        size_t same = node_.op == GraphOp::LossGrad ? 1 : node_.operands.size();
+        for (size_t i = 0; i < same; ++i)
+          if (operand(i).size() != 2 || operand(i) != result(0))
+            return problem(fmt::format("operand {} does not match the result {}", shapeText(operand(i)),
+                                       shapeText(result(0))));
+        return "";
+      }
+      case GraphOp::Loss:
+        if (result(0) != TensorShape{1}) return problem("the loss is not one value");
+        return rankIs(operand(0), 2);
+      case GraphOp::Concat: return concat();
+      case GraphOp::Slice: return columnRange(operand(0), result(0));
+      case GraphOp::PadColumns: return columnRange(result(0), operand(0));
+    }
+    return problem("unknown op");
+  }
+
+private:
+  const TensorShape& operand(size_t i) const { return graph_.value(node_.operands[i]).shape; }
+  const TensorShape& result(size_t i) const { return graph_.value(node_.results[i]).shape; }
+  std::string problem(const std::string& what) const {
+    return fmt::format("node {} ({}): {}", n_, graphOpInfo(node_.op).spelling, what);
+  }
+  std::string rankIs(const TensorShape& shape, size_t rank) const {
+    return shape.size() == rank ? "" : problem(fmt::format("{} is not of rank {}", shapeText(shape), rank));
+  }
+
+  std::string matMul() const {
+    TensorShape a = operand(0), b = operand(1);
+    if (a.size() != 2 || b.size() != 2) return problem("operands are not matrices");
+    if (node_.transposeA) std::swap(a[0], a[1]);
+    if (node_.transposeB) std::swap(b[0], b[1]);
+    if (a[1] != b[0] || result(0) != TensorShape{a[0], b[1]})
+      return problem(fmt::format("{} x {} does not give {}", shapeText(a), shapeText(b), shapeText(result(0))));
+    return "";
+  }
+
+  std::string concat() const {
+    int64_t columns = 0;
+    for (size_t i = 0; i < node_.operands.size(); ++i) {
+      if (operand(i).size() != 2 || operand(i)[0] != result(0)[0])
+        return problem(fmt::format("operand {} does not have the rows of {}", shapeText(operand(i)),
+                                   shapeText(result(0))));
+      columns += operand(i)[1];
+    }
+    if (result(0).size() != 2 || result(0)[1] != columns)
+      return problem(fmt::format("the operands' {} columns are not {}", columns, shapeText(result(0))));
+    return "";
+  }
+
+  // `part` holds columns [firstColumn, ...) of `whole`.
+  std::string columnRange(const TensorShape& whole, const TensorShape& part) const {
+    if (whole.size() != 2 || part.size() != 2 || whole[0] != part[0] || node_.firstColumn < 0 ||
+        node_.firstColumn + part[1] > whole[1])
+      return problem(fmt::format("columns from {} of {} do not fit {}", node_.firstColumn, shapeText(part),
+                                 shapeText(whole)));
+    return "";
+  }
+
+  std::string map() const {
+    if (node_.results.empty()) return problem("no results");
+    for (const MapSegment& segment : node_.segments) {
+      if (segment.inputVars.size() != node_.operands.size())
+        return problem(fmt::format("{} inputs bound, {} operands", segment.inputVars.size(), node_.operands.size()));
+      for (size_t i = 1; i < node_.operands.size(); ++i)
+        if (operand(i) != operand(0))
+          return problem(fmt::format("operands {} and {} differ", shapeText(operand(0)), shapeText(operand(i))));
+      if (segment.firstColumn < 0 || segment.firstColumn + segment.columns > operand(0).back())
+        return problem("columns out of range");
+      if (segment.outputs.size() > node_.results.size())
+        return problem(fmt::format("{} formulas, {} results", segment.outputs.size(), node_.results.size()));
+      for (const MapSegment::Param& p : segment.params) {
+        int64_t size = elements(graph_.value(p.value).shape);
+        if (p.perColumn ? p.firstElement + segment.columns > size : size != 1)
+          return problem(fmt::format("parameter {} has {} elements", p.var, size));
+      }
+      for (const MapSegment::ColumnSum& sum : segment.columnSums) {
+        if (sum.result < 0 || static_cast<size_t>(sum.result) >= node_.results.size())
+          return problem(fmt::format("a column sum writes result {}", sum.result));
+        int64_t size = elements(result(static_cast<size_t>(sum.result)));
+        if (size != 1 && sum.firstElement + segment.columns > size) return problem("a column sum overruns its result");
+      }
+    }
+    return "";
+  }
+
+  const Graph& graph_;
+  const GraphNode& node_;
+  size_t n_;
+};
+
+}  // namespace
 
 std::string verify(const Graph& graph) {
   const auto& nodes = graph.nodes();
@@ -235,58 +357,14 @@ std::string verify(const Graph& graph) {
       return fmt::format("two parameters are named '{}'", node.name);
   for (size_t n = 0; n < nodes.size(); ++n) {
     const GraphNode& node = nodes[n];
-    auto shape = [&](size_t i) { return graph.value(node.operands[i]).shape; };
-    for (ValueId operand : node.operands)
-      if (operand < 0 || static_cast<size_t>(operand) >= graph.numValues() ||
-          static_cast<size_t>(graph.value(operand).producer) >= n)
-        return fmt::format("node {} ({}) reads %{} before it is computed", n, opName(node.op), operand);
-    auto resultShape = [&](size_t i) { return graph.value(node.results[i]).shape; };
-    switch (node.op) {
-      case GraphOp::MatMul: {
-        TensorShape a = shape(0), b = shape(1);
-        if (node.transposeA) std::swap(a[0], a[1]);
-        if (node.transposeB) std::swap(b[0], b[1]);
-        if (a[1] != b[0] || resultShape(0) != TensorShape{a[0], b[1]})
-          return fmt::format("node {} (matmul): {} x {} does not give {}", n, shapeText(a), shapeText(b),
-                             shapeText(resultShape(0)));
-        break;
-      }
-      case GraphOp::Softmax:
-      case GraphOp::SoftmaxGrad:
-        for (size_t i = 0; i < node.operands.size(); ++i)
-          if (shape(i).size() != 2 || shape(i) != resultShape(0))
-            return fmt::format("node {} ({}): operand {} does not match the result {}", n, opName(node.op),
-                               shapeText(shape(i)), shapeText(resultShape(0)));
-        break;
-      case GraphOp::AddBias:
-        if (shape(1).size() != 1 || shape(0)[1] != shape(1)[0])
-          return fmt::format("node {} (add_bias): bias {} does not match {}", n, shapeText(shape(1)), shapeText(shape(0)));
-        break;
-      case GraphOp::Map:
-        for (const MapSegment& segment : node.segments) {
-          if (segment.inputVars.size() != node.operands.size())
-            return fmt::format("node {} (map): {} inputs bound, {} operands", n, segment.inputVars.size(),
-                               node.operands.size());
-          if (segment.firstColumn < 0 || segment.firstColumn + segment.columns > shape(0).back())
-            return fmt::format("node {} (map): columns out of range", n);
-          if (segment.outputs.size() > node.results.size())
-            return fmt::format("node {} (map): {} formulas, {} results", n, segment.outputs.size(), node.results.size());
-          for (const MapSegment::Param& p : segment.params) {
-            int64_t size = elements(graph.value(p.value).shape);
-            if (p.perColumn ? p.firstElement + segment.columns > size : size != 1)
-              return fmt::format("node {} (map): parameter {} has {} elements", n, p.var, size);
-          }
-          for (const MapSegment::ColumnSum& sum : segment.columnSums) {
-            if (sum.result < 0 || static_cast<size_t>(sum.result) >= node.results.size())
-              return fmt::format("node {} (map): a column sum writes result {}", n, sum.result);
-            int64_t size = elements(resultShape(static_cast<size_t>(sum.result)));
-            if (size != 1 && sum.firstElement + segment.columns > size)
-              return fmt::format("node {} (map): a column sum overruns its result", n);
-          }
-        }
-        break;
-      default: break;
-    }
+    std::string early;
+    forEachRead(node, [&](ValueId operand) {
+      if (early.empty() && (operand < 0 || static_cast<size_t>(operand) >= graph.numValues() ||
+                            static_cast<size_t>(graph.value(operand).producer) >= n))
+        early = fmt::format("node {} ({}) reads %{} before it is computed", n, opName(node.op), operand);
+    });
+    if (!early.empty()) return early;
+    if (std::string problem = NodeVerifier(graph, n).check(); !problem.empty()) return problem;
   }
   return "";
 }

@@ -21,18 +21,19 @@ using TensorShape = std::vector<int64_t>;
 using ValueId = int32_t;
 
 enum class GraphOp {
-  Input,       // the batch of samples [N, F]
-  Labels,      // class indices of the batch [N] (loss targets)
-  Parameter,   // a trained tensor: weight [U, F], bias [U], activation parameter [1] or [U]
-  MatMul,      // op(a) * op(b), transposes in `transposeA/B`
-  AddBias,     // a [N, U] + b [U] broadcast over rows
-  ColumnSum,   // [N, U] -> [U] (bias gradients)
-  Map,         // elementwise formulas over [N, U] blocks, by column segments
-  Softmax,     // each row of [N, C] -> exp(z - max) / sum(exp(z - max))
-  SoftmaxGrad, // (s = softmax output, dy) -> dz = s * (dy - rowsum(dy * s))
-  Loss,        // mean loss over the batch -> [1]
-  LossGrad,    // d loss / d prediction [N, C]
+#define NNC_GRAPH_OP(Name, spelling, operands, role) Name,
+#include "ir/GraphOps.def"
 };
+
+// What autodiff does with an op (GraphOps.def says which each is).
+enum class GraphOpRole { Source, Forward, Backward, Loss };
+
+struct GraphOpInfo {
+  const char* spelling;  // as printed: "matmul"
+  int operands;          // how many it reads; -1: one or more
+  GraphOpRole role;
+};
+const GraphOpInfo& graphOpInfo(GraphOp op);
 
 enum class LossKind { MSE, BCE, CrossEntropy, BCEWithLogits };
 
@@ -69,6 +70,7 @@ struct GraphNode {
   std::vector<ValueId> results;         // most ops have one
   std::string name;                     // parameters: checkpoint name ("fc1.weight"); others: for printing
   bool transposeA = false, transposeB = false;  // MatMul
+  int64_t firstColumn = 0;                      // Slice, PadColumns: where the slice starts
   LossKind loss = LossKind::CrossEntropy;       // Loss, LossGrad
   // Parameter: how to initialise it. Weights use He or Xavier by the layer's
   // activation; biases are zero; activation parameters start at initialValue.

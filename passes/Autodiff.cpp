@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "ir/Builder.h"
 #include "ir/Diff.h"
 #include "ir/Simplify.h"
@@ -24,8 +26,10 @@ class Backward {
 public:
   explicit Backward(ir::Graph& graph) : g_(graph), exprs_(graph.exprs()) {}
 
-  void run() {
+  // Empty, or what went wrong (an internal error: the graph is malformed).
+  std::string run() {
     size_t forwardNodes = g_.nodes().size();
+    markDependsOnParameters();
     // The loss reads the prediction, or the logits before it once fuse-loss
     // has moved a sigmoid into the loss.
     const GraphNode& lossNode = g_.nodes()[producerOf(g_.loss)];
@@ -43,7 +47,21 @@ public:
         case GraphOp::AddBias: backwardAddBias(node, dy); break;
         case GraphOp::Map: backwardMap(node, dy); break;
         case GraphOp::Softmax: backwardSoftmax(node, dy); break;
-        default: break;
+        case GraphOp::Concat: backwardConcat(node, dy); break;
+        case GraphOp::Slice: backwardSlice(node, dy); break;
+        // Values of the step have no producer to differentiate.
+        case GraphOp::Input:
+        case GraphOp::Labels:
+        case GraphOp::Parameter: break;
+        // The loss was differentiated first (LossGrad above); backward ops
+        // are never differentiated (the graph has no second derivatives).
+        case GraphOp::Loss:
+        case GraphOp::ColumnSum:
+        case GraphOp::SoftmaxGrad:
+        case GraphOp::LossGrad:
+        case GraphOp::PadColumns:
+          internalError_ = fmt::format("autodiff: a gradient reached a {} node", ir::graphOpInfo(node.op).spelling);
+          return internalError_;
       }
     }
     for (const GraphNode& node : g_.nodes()) {
@@ -51,6 +69,7 @@ public:
       if (auto it = gradientOf_.find(node.results[0]); it != gradientOf_.end())
         g_.gradients.push_back({node.results[0], it->second});
     }
+    return internalError_;
   }
 
 private:
@@ -68,9 +87,20 @@ private:
 
   ValueId add(GraphNode node, ir::TensorShape shape) { return g_.result(g_.add(std::move(node), {std::move(shape)})); }
 
+  // Only values computed from a parameter need a gradient: nothing is
+  // trained upstream of the others (the input and slices of it).
+  void markDependsOnParameters() {
+    dependsOnParameter_.assign(g_.numValues(), false);
+    for (const GraphNode& node : g_.nodes()) {
+      bool depends = node.op == GraphOp::Parameter;
+      for (ValueId operand : node.operands) depends = depends || dependsOnParameter_[static_cast<size_t>(operand)];
+      for (const ir::MapSegment& segment : node.segments) depends = depends || !segment.params.empty();
+      for (ValueId r : node.results) dependsOnParameter_[static_cast<size_t>(r)] = depends;
+    }
+  }
+
   bool needsGradient(ValueId v) const {
-    GraphOp op = g_.nodes()[producerOf(v)].op;
-    return op != GraphOp::Input && op != GraphOp::Labels;
+    return static_cast<size_t>(v) < dependsOnParameter_.size() && dependsOnParameter_[static_cast<size_t>(v)];
   }
 
   // y = x W^T:  dx = dy W,  dW = dy^T x
@@ -144,6 +174,29 @@ private:
       addGradient(parameterValues[k], g_.result(index, inputsWithGradient.size() + k));
   }
 
+  // y = [a, b, ...] by columns:  da, db, ... are dy's column ranges
+  void backwardConcat(const GraphNode& node, ValueId dy) {
+    int64_t first = 0;
+    for (ValueId operand : node.operands) {
+      const ir::TensorShape& shape = g_.value(operand).shape;
+      if (needsGradient(operand)) {
+        GraphNode slice = make(GraphOp::Slice, {dy}, node);
+        slice.firstColumn = first;
+        addGradient(operand, add(std::move(slice), shape));
+      }
+      first += shape.back();
+    }
+  }
+
+  // y = x[:, a:b]:  dx = dy in columns [a, b), 0 elsewhere
+  void backwardSlice(const GraphNode& node, ValueId dy) {
+    ValueId x = node.operands[0];
+    if (!needsGradient(x)) return;
+    GraphNode pad = make(GraphOp::PadColumns, {dy}, node);
+    pad.firstColumn = node.firstColumn;
+    addGradient(x, add(std::move(pad), g_.value(x).shape));
+  }
+
   // A value read by several nodes gets the sum of their gradients. All of
   // them arrive before its producer is visited (nodes run in reverse order).
   void addGradient(ValueId value, ValueId gradient) {
@@ -161,18 +214,23 @@ private:
   ir::Graph& g_;
   ir::ExprContext& exprs_;
   std::map<ValueId, ValueId> gradientOf_;
+  std::vector<bool> dependsOnParameter_;
+  std::string internalError_;
 };
 
 }  // namespace
 
-bool appendBackward(ir::Graph& graph) {
+bool appendBackward(ir::Graph& graph, std::string* error) {
   if (graph.loss < 0 || !graph.gradients.empty()) return false;
-  Backward(graph).run();
+  std::string problem = Backward(graph).run();
+  if (error) *error = problem;
   return true;
 }
 
 bool autodiff(ir::Graph& graph, PassContext& context) {
-  bool changed = appendBackward(graph);
+  std::string problem;
+  bool changed = appendBackward(graph, &problem);
+  if (!problem.empty()) context.error({}, "internal error: " + problem);
   if (changed) context.count("gradients computed", static_cast<int64_t>(graph.gradients.size()));
   return changed;
 }

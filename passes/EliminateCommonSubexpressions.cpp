@@ -15,7 +15,7 @@ namespace {
 using SegmentKey = std::tuple<int64_t, int64_t, std::vector<std::string>,
                               std::vector<std::tuple<std::string, ir::ValueId, bool, int64_t>>,
                               std::vector<ir::ExprRef>, std::vector<std::tuple<ir::ExprRef, int, int64_t>>>;
-using NodeKey = std::tuple<int, std::vector<ir::ValueId>, bool, bool, int, std::vector<SegmentKey>,
+using NodeKey = std::tuple<int, std::vector<ir::ValueId>, bool, bool, int64_t, int, std::vector<SegmentKey>,
                            std::vector<ir::TensorShape>>;
 
 NodeKey keyOf(const ir::Graph& graph, const ir::GraphNode& node) {
@@ -29,8 +29,8 @@ NodeKey keyOf(const ir::Graph& graph, const ir::GraphNode& node) {
   }
   std::vector<ir::TensorShape> shapes;
   for (ir::ValueId r : node.results) shapes.push_back(graph.value(r).shape);
-  return {static_cast<int>(node.op), node.operands, node.transposeA, node.transposeB, static_cast<int>(node.loss),
-          segments, shapes};
+  return {static_cast<int>(node.op), node.operands, node.transposeA, node.transposeB, node.firstColumn,
+          static_cast<int>(node.loss), segments, shapes};
 }
 
 bool mergeable(ir::GraphOp op) {

@@ -1,5 +1,6 @@
 #include "runtime/CApi.h"
 
+#include <algorithm>
 #include <span>
 
 #include "runtime/Gemm.h"
@@ -32,6 +33,12 @@ void nnc_rt_total(const float* in, int64_t count, float* out) {
   double total = 0;
   for (int64_t i = 0; i < count; ++i) total += in[i];
   out[0] = static_cast<float>(total);
+}
+
+void nnc_rt_copy_columns(const float* from, int64_t from_cols, int64_t from_first, int64_t rows, int64_t cols,
+                         float* to, int64_t to_cols, int64_t to_first) {
+  for (int64_t r = 0; r < rows; ++r)
+    std::copy_n(from + r * from_cols + from_first, cols, to + r * to_cols + to_first);
 }
 
 void nnc_rt_softmax(const float* z, int64_t rows, int64_t cols, float* s) {

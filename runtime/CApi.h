@@ -21,6 +21,11 @@ void nnc_rt_add_bias(const float* in, const float* bias, int64_t rows, int64_t c
 void nnc_rt_column_sum(const float* in, int64_t rows, int64_t cols, float* out);
 /* out[0] = sum of in[0 .. count) (a per-layer parameter's gradient) */
 void nnc_rt_total(const float* in, int64_t count, float* out);
+/* to[r, to_first + c] = from[r, from_first + c] for c < cols: a column range
+ * of a [rows, from_cols] array into one of a [rows, to_cols] array (concat,
+ * slice and a slice's gradient). */
+void nnc_rt_copy_columns(const float* from, int64_t from_cols, int64_t from_first, int64_t rows, int64_t cols,
+                         float* to, int64_t to_cols, int64_t to_first);
 void nnc_rt_softmax(const float* z, int64_t rows, int64_t cols, float* s);
 void nnc_rt_softmax_backward(const float* s, const float* dy, int64_t rows, int64_t cols, float* dz);
 /* The mean loss over the rows; with a gradient array, also d loss / d

@@ -619,7 +619,7 @@ INSTANTIATE_TEST_SUITE_P(
     Syntax, ProgramErrors,
     ::testing::Values(
         ErrorCase{"model m { input 4; dnse a(3); loss mse; }",
-                  "test.nn:1:20: error: expected '}', 'input', 'dense' or 'loss', found 'dnse'; did you mean 'dense'?\n"
+                  "test.nn:1:20: error: expected '}', 'input', 'dense', 'loss' or a value (NAME = ...), found 'dnse'; did you mean 'dense'?\n"
                   "  model m { input 4; dnse a(3); loss mse; }\n"
                   "                     ^~~~\n"},
         ErrorCase{"modle m { input 4; }",

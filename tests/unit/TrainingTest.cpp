@@ -53,6 +53,7 @@ frontend::ModelDef smallModel(const frontend::Module& module, frontend::LossKind
   frontend::LayerDef out{"out", outputs, {}, {}};
   model.layers = {mixed, prelu, out};
   model.loss = loss;
+  frontend::chainLayers(model);
   return model;
 }
 
@@ -205,6 +206,7 @@ TEST_F(TrainingTest, GradientsMatchDoublePrecisionFiniteDifferences) {
     def.inputSize = 3;
     def.layers = {{"hidden", 6, c.hidden, {}}, {"out", c.outputs, c.last, {}}};
     def.loss = c.loss;
+    frontend::chainLayers(def);
     ir::Graph graph = frontend::buildForwardGraph(def, exprs_);
     test::ReferenceModel reference(graph);
     auto model = compile(def);
@@ -250,6 +252,7 @@ TEST_F(TrainingTest, LearnsSpiralsAndReportsEpochs) {
   def.layers[0].activations = {activation(module, "swish", 0, 16, true), activation(module, "tanh", 16, 16)};
   def.layers[1].units = 32;
   def.layers[1].activations = {activation(module, "prelu", 0, 32)};
+  frontend::chainLayers(def);
   auto model = compile(def);
   ASSERT_NE(model, nullptr);
   runtime::Dataset trainData = spirals(400, 1), testData = spirals(200, 2);

@@ -85,6 +85,11 @@ int runEval(const Args& args, std::ostream& out, std::ostream& err) {
     out << kUsage << formatOptionsHelp(specs);
     return 0;
   }
+  if (request.input && !request.input->otherVariables.empty())
+    diags.error(fmt::format("'{}' is a gate of {} inputs; nnc eval evaluates functions of one input (nnc grad "
+                            "differentiates it in each)",
+                            request.options->get("act").value_or("the activation"),
+                            request.input->otherVariables.size() + 1));
   std::optional<std::vector<double>> points;
   bool emitLLVM = false;
   if (request.options) {

@@ -118,6 +118,7 @@ std::optional<FormulaInput> loadFormula(const ParsedOptions& options, ir::ExprCo
     input.formulaSource = input.fileSources.empty() ? nullptr : input.fileSources.front().get();
     input.expr = def->body;
     input.variable = def->input;
+    input.otherVariables = def->otherInputs;
     for (const frontend::ParameterDef& p : def->parameters) input.parameters.push_back({p.name, p.defaultValue, p.range});
   } else {
     input.sources.push_back(std::make_unique<SourceBuffer>("<formula>", positional[0]));
@@ -143,8 +144,11 @@ std::optional<std::string> differentiationVariable(const ParsedOptions& options,
                                                    Diagnostics& diags) {
   std::optional<std::string> wrt = options.get("wrt");
   if (!wrt || *wrt == input.variable) return input.variable;
+  const std::vector<std::string>& others = input.otherVariables;
+  if (std::find(others.begin(), others.end(), *wrt) != others.end()) return *wrt;
   if (!input.parameter(*wrt)) {
     std::vector<std::string> names{input.variable};
+    names.insert(names.end(), others.begin(), others.end());
     for (const FormulaParameter& p : input.parameters) names.push_back(p.name);
     std::string message = fmt::format("--wrt {}: the formula has no variable or parameter '{}'", *wrt, *wrt);
     if (auto suggestion = closestSpelling(*wrt, names)) message += fmt::format("; did you mean '{}'?", *suggestion);

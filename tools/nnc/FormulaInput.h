@@ -27,6 +27,7 @@ struct FormulaInput {
   const SourceBuffer* formulaSource = nullptr;
   ir::ExprRef expr = nullptr;
   std::string variable = "x";
+  std::vector<std::string> otherVariables;  // a gate's further inputs (activation swiglu(a, b))
   std::vector<FormulaParameter> parameters;
 
   const FormulaParameter* parameter(const std::string& name) const {

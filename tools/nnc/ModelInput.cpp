@@ -49,7 +49,7 @@ runtime::OptimizerSettings optimizerSettings(const frontend::OptimizerDef& def) 
 
 void checkLabels(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,
                  SourceRange range, const char* what, Diagnostics& diags) {
-  int64_t outputs = model.layers.back().units;
+  int64_t outputs = model.outputSize();
   auto error = [&](std::string message) { diags.error(source, range, std::move(message)); };
   switch (model.loss) {
     case frontend::LossKind::CrossEntropy:

@@ -70,6 +70,11 @@ std::optional<PlotTarget> activationTarget(const frontend::Module& module, const
     diags.error(message);
     return std::nullopt;
   }
+  if (!def->otherInputs.empty()) {
+    diags.error(fmt::format("'{}' is a gate of {} inputs; nnc plot draws functions of one input", name,
+                            def->otherInputs.size() + 1));
+    return std::nullopt;
+  }
   std::vector<ir::Binding> defaults;
   for (const frontend::ParameterDef& p : def->parameters) defaults.push_back({p.name, ctx.constant(p.defaultValue)});
   return PlotTarget{name, name, def->input, ir::substitute(ctx, def->body, defaults)};

@@ -1,0 +1,337 @@
+#include "frontend/GraphModelSema.h"
+
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "frontend/DenseLayerSema.h"
+#include "frontend/Sema.h"
+#include "support/Spelling.h"
+
+namespace nnc::frontend {
+
+namespace {
+
+std::string shapeText(int64_t width) { return fmt::format("[N, {}]", width); }
+
+class GraphModelChecker {
+public:
+  GraphModelChecker(const ast::ModelDecl& decl, ModelDef& out, const ActivationScope& scope,
+                    const SourceBuffer& source, ir::ExprContext& ctx, Diagnostics& diags)
+      : decl_(decl), out_(out), scope_(scope), source_(source), ctx_(ctx), diags_(diags),
+        layers_(scope, source, ctx, diags) {}
+
+  bool run(const ast::LossDecl* loss) {
+    size_t errorsBefore = diags_.errorCount();
+    declareInputs();
+    declareValueNames();
+    for (size_t i = 0; i < decl_.values.size(); ++i) {
+      const ast::ValueDecl& value = decl_.values[i];
+      statement_ = i;
+      std::optional<size_t> index = valueOf(*value.value, value.name, value.nameRange);
+      if (index) defined_[value.name] = *index;
+    }
+    if (loss) checkLossValue(*loss);
+    if (diags_.errorCount() != errorsBefore) return false;
+    reportUnused();
+    if (parameters_ > static_cast<double>(kMaxParameters)) {
+      error(decl_.nameRange, fmt::format("model '{}' would have {} parameters in all; nnc allows at most {} (2^31)",
+                                         decl_.name, parameters_, kMaxParameters));
+      return false;
+    }
+    return true;
+  }
+
+private:
+  void error(SourceRange range, std::string message) { diags_.error(&source_, range, std::move(message)); }
+  void note(SourceRange range, std::string message) { diags_.note(&source_, range, std::move(message)); }
+
+  // input NAME[SIZE]; each input is a range of the data's feature columns,
+  // in the order the inputs are declared.
+  void declareInputs() {
+    if (decl_.namedInputs.empty())
+      error(decl_.nameRange, fmt::format("model '{}' has no input; add one, e.g. input x[784];", decl_.name));
+    for (const ast::InputDecl& input : decl_.namedInputs) {
+      if (!claimName(input.name, input.nameRange)) continue;
+      std::optional<double> size =
+          layers_.positiveInteger(input.size, fmt::format("the size of input '{}'", input.name));
+      if (!size) continue;
+      if (*size > static_cast<double>(kMaxParameters)) {
+        error(input.size.range, fmt::format("input '{}' has {} features; nnc allows at most {} (2^31)", input.name,
+                                            *size, kMaxParameters));
+        continue;
+      }
+      ValueDef value{ValueDef::Kind::Input, input.name, input.nameRange, static_cast<int64_t>(*size)};
+      value.firstColumn = out_.inputSize;
+      out_.inputSize += value.width;
+      defined_[input.name] = add(std::move(value));
+    }
+  }
+
+  // Every value's name, so that a use before the definition can say where
+  // the definition is.
+  void declareValueNames() {
+    for (size_t i = 0; i < decl_.values.size(); ++i) {
+      const ast::ValueDecl& value = decl_.values[i];
+      if (claimName(value.name, value.nameRange)) statementOf_[value.name] = i;
+    }
+  }
+
+  bool claimName(const std::string& name, SourceRange range) {
+    auto [first, inserted] = nameRanges_.emplace(name, range);
+    if (!inserted) {
+      error(range, fmt::format("'{}' is defined twice in model '{}'", name, decl_.name));
+      note(first->second, "first definition is here");
+    }
+    return inserted;
+  }
+
+  size_t add(ValueDef value) {
+    out_.values.push_back(std::move(value));
+    used_.push_back(false);
+    return out_.values.size() - 1;
+  }
+
+  size_t use(size_t index) {
+    used_[index] = true;
+    return index;
+  }
+
+  // A name for a value the user did not name: a layer inside a formula
+  // (`g = swiglu(dense(h, 256), dense(h, 256))` has layers g_dense1 and
+  // g_dense2, whose weights are g_dense1.weight, ...).
+  std::string generatedName(const std::string& kind) {
+    const std::string& owner = decl_.values[statement_].name;
+    for (;;) {
+      std::string name = fmt::format("{}_{}{}", owner, kind, ++generated_[owner + kind]);
+      if (!nameRanges_.count(name)) {
+        nameRanges_.emplace(name, decl_.values[statement_].nameRange);
+        return name;
+      }
+    }
+  }
+
+  // The value `e` computes; new values it needs are named `name` (at
+  // `range`). Empty after an error.
+  std::optional<size_t> valueOf(const ast::Expr& e, const std::string& name, SourceRange range) {
+    if (e.kind == ast::Expr::Kind::Dense) return dense(e, name);
+    if (e.kind == ast::Expr::Kind::Call && isGraphOp(e.text)) return graphOp(e, name);
+    if (e.kind == ast::Expr::Kind::Name) {
+      if (std::optional<std::optional<size_t>> named = namedValue(e)) return *named;
+    }
+    return formula(e, name, range);
+  }
+
+  static bool isGraphOp(const std::string& name) {
+    return name == "concat" || name == "slice" || name == "softmax";
+  }
+
+  // A name that is one of the model's values: the value (empty after an
+  // error: used before its definition). Not one: empty outside.
+  std::optional<std::optional<size_t>> namedValue(const ast::Expr& e) {
+    if (auto found = defined_.find(e.text); found != defined_.end()) return std::optional(use(found->second));
+    auto statement = statementOf_.find(e.text);
+    if (statement == statementOf_.end()) return std::nullopt;
+    if (statement->second == statement_)
+      error(e.range, fmt::format("value '{}' is defined in terms of itself", e.text));
+    else if (statement->second > statement_)
+      error(e.range, fmt::format("'{}' is used before it is defined; a value must be defined before it is used "
+                                 "(so that a model has no cycles)",
+                                 e.text));
+    // (A failed definition reported its own errors.)
+    if (statement->second > statement_) note(decl_.values[statement->second].nameRange, "defined here");
+    return std::optional<std::optional<size_t>>(std::optional<size_t>());
+  }
+
+  // dense(INPUT, UNITS, ACTIVATIONS...)
+  std::optional<size_t> dense(const ast::Expr& e, const std::string& name) {
+    std::optional<size_t> input = valueOf(*e.operands[0], generatedName("input"), e.operands[0]->range);
+    std::optional<double> fanIn;
+    if (input) fanIn = static_cast<double>(out_.values[*input].width);
+    std::optional<double> units = layers_.units(*e.layer, name, fanIn, parameters_);
+    std::optional<LayerDef> layer = layers_.check(*e.layer, name, units, parameters_);
+    if (!input || !layer) return std::nullopt;
+    out_.layers.push_back(std::move(*layer));
+    ValueDef value{ValueDef::Kind::Dense, name, e.range, out_.layers.back().units, {use(*input)}};
+    value.layer = out_.layers.size() - 1;
+    return add(std::move(value));
+  }
+
+  // concat(a, b, ...), slice(v, first, end), softmax(v)
+  std::optional<size_t> graphOp(const ast::Expr& e, const std::string& name) {
+    for (size_t i = 0; i < e.argumentNames.size(); ++i)
+      if (!e.argumentNames[i].empty()) {
+        error(e.argumentNameRanges[i], fmt::format("'{}' takes no named arguments", e.text));
+        return std::nullopt;
+      }
+    size_t wanted = e.text == "slice" ? 3 : e.text == "softmax" ? 1 : 0;
+    if (wanted ? e.operands.size() != wanted : e.operands.size() < 2) {
+      std::string takes = e.text == "slice"     ? "a value and the range of its features to keep: slice(v, 0, 128)"
+                          : e.text == "softmax" ? "one value"
+                                                : "two or more values";
+      error(e.range, fmt::format("'{}' takes {}, but {} argument{} given", e.text, takes, e.operands.size(),
+                                 e.operands.size() == 1 ? " was" : "s were"));
+      return std::nullopt;
+    }
+    if (e.text == "concat") {
+      ValueDef value{ValueDef::Kind::Concat, name, e.range};
+      bool ok = true;
+      for (const ast::ExprPtr& operand : e.operands) {
+        std::optional<size_t> part = valueOf(*operand, generatedName("part"), operand->range);
+        if (!part) {
+          ok = false;
+          continue;
+        }
+        value.operands.push_back(use(*part));
+        value.width += out_.values[*part].width;
+      }
+      if (!ok) return std::nullopt;
+      return add(std::move(value));
+    }
+    std::optional<size_t> operand = valueOf(*e.operands[0], generatedName("in"), e.operands[0]->range);
+    if (!operand) return std::nullopt;
+    int64_t width = out_.values[*operand].width;
+    if (e.text == "softmax") return add({ValueDef::Kind::Softmax, name, e.range, width, {use(*operand)}});
+    std::optional<double> first = columnIndex(*e.operands[1], "the first feature of the slice");
+    std::optional<double> end = columnIndex(*e.operands[2], "the end of the slice");
+    if (!first || !end) return std::nullopt;
+    if (!(*first < *end && *end <= static_cast<double>(width))) {
+      error(e.range, fmt::format("slice({}, {}, {}) is not a range of {}'s {} features: it needs 0 <= first < end "
+                                 "<= {}",
+                                 out_.values[*operand].name, *first, *end, out_.values[*operand].name, width, width));
+      return std::nullopt;
+    }
+    ValueDef value{ValueDef::Kind::Slice, name, e.range, static_cast<int64_t>(*end - *first), {use(*operand)}};
+    value.firstColumn = static_cast<int64_t>(*first);
+    return add(std::move(value));
+  }
+
+  std::optional<double> columnIndex(const ast::Expr& e, const std::string& what) {
+    std::optional<double> value = analyzeConstant(e, what, source_, ctx_, diags_);
+    if (!value) return std::nullopt;
+    if (*value < 0 || *value != std::floor(*value)) {
+      error(e.range, fmt::format("{} must be a whole number, at least 0; found {}", what, *value));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  // An elementwise formula of values: `h + r`, `swiglu(a, b)`, `relu(h)`.
+  std::optional<size_t> formula(const ast::Expr& e, const std::string& name, SourceRange range) {
+    size_t errorsBefore = diags_.errorCount();
+    std::vector<size_t> operands;
+    std::map<const ast::Expr*, size_t> leaves;  // the tensor operands written in `e`
+    TensorOperandResolver resolve = [&](const ast::Expr& leaf) -> std::optional<std::string> {
+      std::optional<size_t> value;
+      if (leaf.kind == ast::Expr::Kind::Name) {
+        std::optional<std::optional<size_t>> named = namedValue(leaf);
+        if (!named) return std::nullopt;
+        value = *named;
+      } else if (leaf.kind == ast::Expr::Kind::Dense) {
+        value = dense(leaf, generatedName("dense"));
+      } else if (isGraphOp(leaf.text)) {
+        value = graphOp(leaf, generatedName(leaf.text));
+      } else {
+        return std::nullopt;
+      }
+      if (!value) return "?";  // its error is reported; the formula is dropped
+      leaves[&leaf] = *value;
+      if (std::find(operands.begin(), operands.end(), *value) == operands.end()) operands.push_back(*value);
+      return out_.values[*value].name;
+    };
+    std::vector<std::string> names;
+    for (const auto& [known, _] : nameRanges_) names.push_back(known);
+    FormulaResult result = analyzeTensorFormula(e, source_, &scope_.activations, fmt::format("value '{}'", name),
+                                                names, resolve, ctx_, diags_);
+    if (diags_.errorCount() != errorsBefore || !result.expr) return std::nullopt;
+    widthOf(e, leaves);
+    if (diags_.errorCount() != errorsBefore) return std::nullopt;
+    if (operands.empty()) {
+      error(range, fmt::format("value '{}' is a constant: it depends on no input or value of the model", name));
+      return std::nullopt;
+    }
+    if (result.expr->op() == ir::Op::Var && operands.size() == 1) return operands[0];  // `y = h` names h again
+    ValueDef value{ValueDef::Kind::Formula, name, e.range, out_.values[operands[0]].width, operands};
+    for (size_t operand : operands) value.vars.push_back(out_.values[operand].name);
+    value.formula = result.expr;
+    for (const ParameterDef& p : result.liftedParameters) value.learnable.push_back({p.name, p.defaultValue, false});
+    parameters_ += static_cast<double>(value.learnable.size());
+    return add(std::move(value));
+  }
+
+  // The width of the values a formula combines (0: a scalar), reporting
+  // where two of different widths meet.
+  int64_t widthOf(const ast::Expr& e, const std::map<const ast::Expr*, size_t>& leaves) {
+    if (auto leaf = leaves.find(&e); leaf != leaves.end()) return out_.values[leaf->second].width;
+    std::vector<int64_t> widths;
+    for (const ast::ExprPtr& operand : e.operands) widths.push_back(widthOf(*operand, leaves));
+    int64_t common = 0;
+    for (size_t i = 0; i < widths.size(); ++i) {
+      if (widths[i] == 0) continue;
+      if (common && widths[i] != common) {
+        std::string what = e.kind == ast::Expr::Kind::Binary ? fmt::format("'{}'", ir::opInfo(e.op).spelling)
+                                                             : fmt::format("'{}'", e.text);
+        error(e.range, fmt::format("{} combines values of different sizes, {} and {}; elementwise operations need "
+                                   "equal sizes",
+                                   what, shapeText(common), shapeText(widths[i])));
+        return common;
+      }
+      common = widths[i];
+    }
+    return common;
+  }
+
+  // loss KIND(VALUE);
+  void checkLossValue(const ast::LossDecl& loss) {
+    if (loss.value.empty()) {
+      error(loss.kindRange, fmt::format("say which value the loss reads, e.g. loss {}(out);", loss.kind));
+      return;
+    }
+    if (auto found = defined_.find(loss.value); found != defined_.end()) {
+      out_.output = use(found->second);
+      return;
+    }
+    if (statementOf_.count(loss.value)) return;  // its definition failed, and said why
+    std::vector<std::string> names;
+    for (const auto& [known, _] : defined_) names.push_back(known);
+    std::string message = fmt::format("unknown value '{}'", loss.value);
+    if (auto suggestion = closestSpelling(loss.value, names)) message += fmt::format("; did you mean '{}'?", *suggestion);
+    error(loss.valueRange, message);
+  }
+
+  void reportUnused() {
+    for (const auto& [name, index] : defined_) {
+      if (used_[index]) continue;
+      diags_.warning(&source_, nameRanges_.at(name),
+                     fmt::format("value '{}' is never used: nothing the loss reads depends on it", name));
+    }
+  }
+
+  const ast::ModelDecl& decl_;
+  ModelDef& out_;
+  const ActivationScope& scope_;
+  const SourceBuffer& source_;
+  ir::ExprContext& ctx_;
+  Diagnostics& diags_;
+  DenseLayerChecker layers_;
+  double parameters_ = 0;
+  size_t statement_ = 0;                          // the value being checked
+  std::map<std::string, SourceRange> nameRanges_;  // every name taken: inputs, values, generated
+  std::map<std::string, size_t> statementOf_;     // value name -> its statement
+  std::map<std::string, size_t> defined_;         // name -> value, once checked
+  std::map<std::string, int> generated_;
+  std::vector<bool> used_;                        // per value: read by another, or by the loss
+};
+
+}  // namespace
+
+std::optional<ModelDef> checkGraphModel(const ast::ModelDecl& decl, ModelDef out, const ast::LossDecl* loss,
+                                        const ActivationScope& scope, const SourceBuffer& source,
+                                        ir::ExprContext& ctx, Diagnostics& diags) {
+  if (!GraphModelChecker(decl, out, scope, source, ctx, diags).run(loss)) return std::nullopt;
+  return out;
+}
+
+}  // namespace nnc::frontend
