@@ -1,0 +1,84 @@
+// Models written as named values (residual sums, concatenation, slices,
+// gates of two inputs, several inputs, a softmax value): their whole-graph
+// gradients against double-precision finite differences, and the JIT's
+// predictions against the reference evaluation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "backend/CompiledModel.h"
+#include "frontend/GraphBuilder.h"
+#include "frontend/ModelSema.h"
+#include "passes/Autodiff.h"
+#include "JitFixture.h"
+#include "ReferenceModel.h"
+
+namespace nnc {
+namespace {
+
+struct GraphCase {
+  const char* name;
+  const char* model;  // the model's body; the input is x[3] unless it says otherwise
+  int64_t classes;
+};
+
+const GraphCase kCases[] = {
+    {"residual", "input x[3]; h = dense(x, 5, tanh); r = dense(h, 5, gelu); y = h + r; "
+                 "out = dense(y, 3); loss cross_entropy(out);", 3},
+    {"value read three times", "input x[3]; h = dense(x, 4, swish); y = h * h + dense(h, 4, elu); "
+                               "out = dense(y, 3); loss cross_entropy(out);", 3},
+    {"gate of two inputs", "input x[3]; g = swiglu(dense(x, 4), dense(x, 4)); out = dense(g, 3); "
+                           "loss cross_entropy(out);", 3},
+    {"concat and slice", "input x[3]; h = dense(x, 6, mish); c = concat(slice(h, 0, 2), x, slice(h, 4, 6)); "
+                         "out = dense(c, 3); loss cross_entropy(out);", 3},
+    {"two inputs", "input a[2]; input b[1]; h = dense(a, 4, tanh) * dense(b, 4, sigmoid); "
+                   "out = dense(concat(h, b), 1); loss bce_with_logits(out);", 2},
+    {"learnable parameter of a formula", "input x[3]; h = dense(x, 4); y = prelu(h) + 0.5 * h; "
+                                         "out = dense(y, 1, sigmoid); loss bce(out);", 2},
+    {"softmax value", "input x[3]; p = softmax(dense(x, 3, tanh)); out = dense(p, 2); loss mse(out);", 2},
+};
+
+class GraphModelTest : public test::JitFixture, public ::testing::WithParamInterface<GraphCase> {
+protected:
+  ir::ExprContext exprs_;
+};
+
+TEST_P(GraphModelTest, GradientsMatchDoublePrecisionFiniteDifferences) {
+  const GraphCase& c = GetParam();
+  std::string text = std::string("import \"activations.nn\";\nactivation swiglu(a, b) = swish(a) * b;\nmodel m { ") +
+                     c.model + " }\n";
+  Diagnostics diags;
+  std::optional<frontend::Program> program =
+      frontend::analyzeProgramText(std::string(NNC_EXAMPLES_DIR) + "/graph-test.nn", text, exprs_, diags);
+  ASSERT_TRUE(program) << diags.render();
+  ASSERT_FALSE(diags.hasErrors()) << diags.render();
+  const frontend::ModelDef& def = program->models.at(0);
+  ir::Graph forward = frontend::buildForwardGraph(def, exprs_);
+  ASSERT_EQ(ir::verify(forward), "") << ir::printGraph(forward);
+  ir::Graph graph = forward;
+  std::string problem;
+  ASSERT_TRUE(passes::appendBackward(graph, &problem));
+  ASSERT_EQ(problem, "");
+  ASSERT_EQ(ir::verify(graph), "") << ir::printGraph(graph);
+  std::string error;
+  auto model = backend::CompiledModel::compile(std::move(graph), *jit_, 7, error);
+  ASSERT_NE(model, nullptr) << error;
+
+  runtime::Tensor x({4, def.inputSize});
+  for (int64_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(std::sin(2.3 * static_cast<double>(i) + 0.4));
+  std::vector<int32_t> labels = c.classes == 3 ? std::vector<int32_t>{0, 2, 1, 2} : std::vector<int32_t>{1, 0, 0, 1};
+  double loss = model->trainStep(x, labels);
+  EXPECT_TRUE(std::isfinite(loss));
+  test::expectGradientsMatch(forward, *model, x, labels, c.name);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, GraphModelTest, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<GraphCase>& info) {
+                           std::string name = info.param.name;
+                           for (char& ch : name)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace nnc
