@@ -223,6 +223,7 @@ private:
     size_t errorsBefore = diags_.errorCount();
     std::vector<size_t> operands;
     std::map<const ast::Expr*, size_t> leaves;  // the tensor operands written in `e`
+    bool operandFailed = false;                 // (its errors are reported)
     TensorOperandResolver resolve = [&](const ast::Expr& leaf) -> std::optional<std::string> {
       std::optional<size_t> value;
       if (leaf.kind == ast::Expr::Kind::Name) {
@@ -236,7 +237,10 @@ private:
       } else {
         return std::nullopt;
       }
-      if (!value) return "?";  // its error is reported; the formula is dropped
+      if (!value) {
+        operandFailed = true;
+        return "?";  // the formula is dropped
+      }
       leaves[&leaf] = *value;
       if (std::find(operands.begin(), operands.end(), *value) == operands.end()) operands.push_back(*value);
       return out_.values[*value].name;
@@ -245,7 +249,7 @@ private:
     for (const auto& [known, _] : nameRanges_) names.push_back(known);
     FormulaResult result = analyzeTensorFormula(e, source_, &scope_.activations, fmt::format("value '{}'", name),
                                                 names, resolve, ctx_, diags_);
-    if (diags_.errorCount() != errorsBefore || !result.expr) return std::nullopt;
+    if (diags_.errorCount() != errorsBefore || !result.expr || operandFailed) return std::nullopt;
     widthOf(e, leaves);
     if (diags_.errorCount() != errorsBefore) return std::nullopt;
     if (operands.empty()) {
@@ -301,9 +305,12 @@ private:
     error(loss.valueRange, message);
   }
 
+  // In the order written (inputs first); generated values are always used.
   void reportUnused() {
-    for (const auto& [name, index] : defined_) {
-      if (used_[index]) continue;
+    for (size_t i = 0; i < out_.values.size(); ++i) {
+      const std::string& name = out_.values[i].name;
+      auto named = defined_.find(name);
+      if (used_[i] || named == defined_.end() || named->second != i) continue;
       diags_.warning(&source_, nameRanges_.at(name),
                      fmt::format("value '{}' is never used: nothing the loss reads depends on it", name));
     }

@@ -244,7 +244,8 @@ private:
     if (!scope.input.empty()) candidates.push_back(scope.input);
     candidates.insert(candidates.end(), scope.otherInputs.begin(), scope.otherInputs.end());
     candidates.push_back("pi");
-    std::string message = scope.input.empty()
+    bool constantsOnly = scope.input.empty() && !scope.tensorOperand;
+    std::string message = constantsOnly
                               ? fmt::format("unknown name '{}' ({} may only use numbers, pi and built-in functions)",
                                             name, scope.constantKind)
                               : fmt::format("unknown name '{}'", name);
