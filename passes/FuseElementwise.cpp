@@ -78,7 +78,10 @@ bool fuseElementwise(ir::Graph& graph, PassContext& context) {
         bool onlyReader = readers[static_cast<size_t>(v)].size() == 1 &&
                           std::count(consumer.operands.begin(), consumer.operands.end(), v) == 1;
         bool named = v == graph.prediction || v == graph.loss || v == graph.input;
-        if (!isPlainMap(graph, graph.nodes()[p]) || !onlyReader || named) continue;
+        // A layer's output stays its own node (dead-unit tracking and the
+        // first-non-finite report read it), so fusion stays within a layer.
+        bool otherLayer = graph.nodes()[p].layer != consumer.layer;
+        if (!isPlainMap(graph, graph.nodes()[p]) || !onlyReader || named || otherLayer) continue;
         if (graph.value(v).shape != graph.value(consumer.results[0]).shape) continue;
         fuseInto(graph, p, c, k);
         context.count("maps fused into their reader");

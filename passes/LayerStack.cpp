@@ -26,12 +26,16 @@ std::vector<DenseLayer> denseLayers(const ir::Graph& graph) {
   // The forward part ends at the loss (autodiff appends after it).
   size_t forwardEnd = graph.loss >= 0 ? static_cast<size_t>(graph.value(graph.loss).producer) : graph.nodes().size();
   std::vector<DenseLayer> layers;
-  ir::ValueId x = graph.input;
-  while (const ir::GraphNode* product = readerOf(graph, readers, x, ir::GraphOp::MatMul, forwardEnd)) {
+  for (size_t n = 0; n < forwardEnd; ++n) {
+    const ir::GraphNode* product = &graph.nodes()[n];
+    if (product->op != ir::GraphOp::MatMul || product->transposeA || product->layer.empty()) continue;
+    const ir::GraphNode& weight = graph.nodes()[static_cast<size_t>(graph.value(product->operands[1]).producer)];
+    if (weight.op != ir::GraphOp::Parameter) continue;
     DenseLayer layer;
     layer.name = product->layer;
     layer.range = product->range;
     layer.units = graph.value(product->results[0]).shape.back();
+    layer.input = product->operands[0];
     ir::ValueId y = product->results[0];
     if (const ir::GraphNode* bias = readerOf(graph, readers, y, ir::GraphOp::AddBias, forwardEnd)) y = bias->results[0];
     if (const ir::GraphNode* map = readerOf(graph, readers, y, ir::GraphOp::Map, forwardEnd);
@@ -39,15 +43,21 @@ std::vector<DenseLayer> denseLayers(const ir::Graph& graph) {
       layer.activation = map;
       y = map->results[0];
     }
-    if (const ir::GraphNode* softmax = readerOf(graph, readers, y, ir::GraphOp::Softmax, forwardEnd)) {
+    if (const ir::GraphNode* softmax = readerOf(graph, readers, y, ir::GraphOp::Softmax, forwardEnd);
+        softmax && softmax->layer == layer.name) {
       layer.softmax = softmax;
       y = softmax->results[0];
     }
     layer.output = y;
     layers.push_back(layer);
-    x = y;
   }
   return layers;
+}
+
+const DenseLayer* outputLayer(const ir::Graph& graph, const std::vector<DenseLayer>& layers) {
+  for (const DenseLayer& layer : layers)
+    if (layer.output == graph.prediction) return &layer;
+  return nullptr;
 }
 
 ir::ActivationFacts activationFacts(const ir::Graph& graph, const ir::MapSegment& segment) {

@@ -1,8 +1,11 @@
 #pragma once
-// The dense layers of a model's forward graph, in order, as the lints see
-// them: each layer's matrix product, its activation (a Map, possibly with
-// several segments, or softmax) and its output. Works before and after the
-// fusion passes (a fused bias is a parameter of the Map).
+// The dense layers of a model's forward graph, in graph order, as the lints
+// see them: each layer's input, its activation (a Map, possibly with
+// several segments, or softmax) and its output. In a stack each reads the
+// one before; in a graph of named values layers meet in sums, gates and
+// concatenations, so a lint that needs a chain checks `input`. Works
+// before and after the fusion passes (a fused bias is a parameter of the
+// Map).
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,10 +21,15 @@ struct DenseLayer {
   int64_t units = 0;
   const ir::GraphNode* activation = nullptr;  // the Map, if the layer has an activation formula
   const ir::GraphNode* softmax = nullptr;     // the Softmax node, if the layer applies softmax
+  ir::ValueId input = -1;                     // what the matrix product reads
   ir::ValueId output = -1;
 };
 
 std::vector<DenseLayer> denseLayers(const ir::Graph& graph);
+
+// The layer whose output the loss reads (null if the loss reads another
+// value, such as a sum of layers).
+const DenseLayer* outputLayer(const ir::Graph& graph, const std::vector<DenseLayer>& layers);
 
 // The facts of one segment's formula, its parameters at their initial
 // values (biases at 0).

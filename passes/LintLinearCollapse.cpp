@@ -1,4 +1,5 @@
-// lint-linear-collapse: dense layers joined by no activation, or by an
+// lint-linear-collapse: dense layers, each reading the one before, joined
+// by no activation, or by an
 // affine one (decided symbolically: its derivative is free of x, so
 // `2*x + 1` counts and relu, whose derivative is a step, does not), compute
 // one affine map: W2 (a (W1 x + b1) + c) + b2 = (a W2 W1) x + (W2 (a b1 + c)
@@ -46,7 +47,7 @@ bool lintLinearCollapse(ir::Graph& graph, PassContext& context) {
     // The run first..last: every layer but the last is affine.
     size_t last = first;
     std::vector<std::string> reasons;
-    while (last + 1 < layers.size()) {
+    while (last + 1 < layers.size() && layers[last + 1].input == layers[last].output) {
       std::string reason = affineReason(graph, layers[last]);
       if (reason.empty()) break;
       reasons.push_back(reason);

@@ -16,8 +16,9 @@ bool lintMixedActivations(ir::Graph& graph, PassContext& context) {
   std::vector<std::string> kinds;
   std::string described;
   const DenseLayer* firstDifferent = nullptr;
-  for (size_t i = 0; i + 1 < layers.size(); ++i) {
-    const DenseLayer& layer = layers[i];
+  const DenseLayer* output = outputLayer(graph, layers);
+  for (const DenseLayer& layer : layers) {
+    if (&layer == output) continue;  // hidden layers only
     if (!layer.activation && !layer.softmax) continue;  // a linear layer is lint-linear-collapse's business
     std::string names = activationNames(layer);
     described += fmt::format("{}{} ({})", described.empty() ? "" : ", ", names, layer.name);

@@ -105,9 +105,10 @@ void checkRange(const ir::Graph& graph, const DenseLayer& out, const ir::GraphNo
 
 bool lintOutputLoss(ir::Graph& graph, PassContext& context) {
   std::vector<DenseLayer> layers = denseLayers(graph);
-  if (layers.empty() || graph.loss < 0) return false;
+  const DenseLayer* output = outputLayer(graph, layers);
+  if (!output || graph.loss < 0) return false;
   const ir::GraphNode& loss = graph.nodes()[static_cast<size_t>(graph.value(graph.loss).producer)];
-  const DenseLayer& out = layers.back();
+  const DenseLayer& out = *output;
   if (out.softmax) checkSoftmax(out, loss, context);
   else checkRange(graph, out, loss, context);
   return false;

@@ -4,8 +4,11 @@
 // E|f'(z)| well below 1 even for well-scaled inputs (sigmoid: 0.21 for
 // z ~ N(0, 1)), so through a deep stack of them the first layers get almost
 // no gradient. Warns when the estimated factor over the hidden layers falls
-// below 1e-2 (three sigmoid layers, ten tanh layers).
+// below 1e-2 (three sigmoid layers, ten tanh layers). The factor follows
+// the graph: a residual connection (y = h + f(h)) passes the gradient on
+// whole beside f's path, so residual stacks of tanh do not warn.
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -28,13 +31,35 @@ std::string quotedList(const std::vector<std::string>& names) {
 
 }  // namespace
 
+// How much of the gradient at the loss's input reaches each forward value,
+// estimated: each saturating hidden activation scales it by its typical
+// slope, everything else passes it on unchanged, and a value read by
+// several nodes gets the sum of what they pass back (so a residual path
+// h + f(h) passes at least all of it).
+std::vector<double> gradientScales(const ir::Graph& graph, const std::map<const ir::GraphNode*, double>& slopeOf) {
+  std::vector<double> scale(graph.numValues(), 0.0);
+  if (graph.prediction < 0 || graph.loss < 0) return scale;
+  scale[static_cast<size_t>(graph.prediction)] = 1;
+  size_t forwardEnd = static_cast<size_t>(graph.value(graph.loss).producer);
+  for (size_t n = forwardEnd; n-- > 0;) {
+    const ir::GraphNode& node = graph.nodes()[n];
+    double reaching = 0;
+    for (ir::ValueId r : node.results) reaching = std::max(reaching, scale[static_cast<size_t>(r)]);
+    auto slope = slopeOf.find(&node);
+    double passed = reaching * (slope != slopeOf.end() ? slope->second : 1.0);
+    for (ir::ValueId operand : node.operands) scale[static_cast<size_t>(operand)] += passed;
+  }
+  return scale;
+}
+
 bool lintVanishingGradient(ir::Graph& graph, PassContext& context) {
   std::vector<DenseLayer> layers = denseLayers(graph);
+  const DenseLayer* output = outputLayer(graph, layers);
   std::vector<const DenseLayer*> saturating;
-  double factor = 1, smallest = 1, largest = 0;
-  for (size_t i = 0; i + 1 < layers.size(); ++i) {  // hidden layers: all but the output
-    const DenseLayer& layer = layers[i];
-    if (!layer.activation) continue;
+  std::map<const ir::GraphNode*, double> slopeOf;  // the activation Map of each saturating hidden layer
+  double smallest = 1, largest = 0;
+  for (const DenseLayer& layer : layers) {
+    if (&layer == output || !layer.activation) continue;  // hidden layers only
     // A mixed layer counts if every part saturates; its factor is the
     // units-weighted mean of the parts'.
     bool all = true;
@@ -46,10 +71,18 @@ bool lintVanishingGradient(ir::Graph& graph, PassContext& context) {
     }
     if (!all) continue;
     saturating.push_back(&layer);
-    factor *= slope;
+    slopeOf[layer.activation] = slope;
     smallest = std::min(smallest, slope);
     largest = std::max(largest, slope);
   }
+  if (saturating.size() < 2) return false;
+  // What reaches the first saturating layer's pre-activation, relative to
+  // what reaches the last one's output.
+  std::vector<double> scale = gradientScales(graph, slopeOf);
+  double reachingLast = scale[static_cast<size_t>(saturating.back()->output)];
+  double factor = reachingLast > 0
+                      ? scale[static_cast<size_t>(saturating.front()->activation->operands[0])] / reachingLast
+                      : 1;
   if (saturating.size() < 2 || factor >= kWarnBelow) return false;
   std::vector<std::string> names;
   std::vector<std::string> kinds;
