@@ -26,7 +26,8 @@ runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optim
 std::string weightsProblem(const runtime::Checkpoint& checkpoint, const std::string& modelName);
 
 // The tensors of a checkpoint that can be `model`'s weights: named after one
-// of its layers ("fc1.weight", "fc1.swish.beta"). Others (another model's,
+// of its layers ("fc1.weight", "fc1.swish.beta") or of its formula values
+// with learnable parameters ("g.beta"). Others (another model's,
 // a huge unrelated one) are not read into memory.
 runtime::TensorFilter layerTensors(const frontend::ModelDef& model);
 
