@@ -113,6 +113,14 @@ private:
     }
   }
 
+  // A generated name for the value an unnamed operand `e` computes: by
+  // what it is (g_dense1, g_concat1, g_value1).
+  std::string nameFor(const ast::Expr& e) {
+    if (e.kind == ast::Expr::Kind::Dense) return generatedName("dense");
+    if (e.kind == ast::Expr::Kind::Call && isGraphOp(e.text)) return generatedName(e.text);
+    return generatedName("value");
+  }
+
   // The value `e` computes; new values it needs are named `name` (at
   // `range`). Empty after an error.
   std::optional<size_t> valueOf(const ast::Expr& e, const std::string& name, SourceRange range) {
@@ -147,7 +155,7 @@ private:
 
   // dense(INPUT, UNITS, ACTIVATIONS...)
   std::optional<size_t> dense(const ast::Expr& e, const std::string& name) {
-    std::optional<size_t> input = valueOf(*e.operands[0], generatedName("input"), e.operands[0]->range);
+    std::optional<size_t> input = valueOf(*e.operands[0], nameFor(*e.operands[0]), e.operands[0]->range);
     std::optional<double> fanIn;
     if (input) fanIn = static_cast<double>(out_.values[*input].width);
     std::optional<double> units = layers_.units(*e.layer, name, fanIn, parameters_);
@@ -179,7 +187,7 @@ private:
       ValueDef value{ValueDef::Kind::Concat, name, e.range};
       bool ok = true;
       for (const ast::ExprPtr& operand : e.operands) {
-        std::optional<size_t> part = valueOf(*operand, generatedName("part"), operand->range);
+        std::optional<size_t> part = valueOf(*operand, nameFor(*operand), operand->range);
         if (!part) {
           ok = false;
           continue;
@@ -190,7 +198,7 @@ private:
       if (!ok) return std::nullopt;
       return add(std::move(value));
     }
-    std::optional<size_t> operand = valueOf(*e.operands[0], generatedName("in"), e.operands[0]->range);
+    std::optional<size_t> operand = valueOf(*e.operands[0], nameFor(*e.operands[0]), e.operands[0]->range);
     if (!operand) return std::nullopt;
     int64_t width = out_.values[*operand].width;
     if (e.text == "softmax") return add({ValueDef::Kind::Softmax, name, e.range, width, {use(*operand)}});
@@ -231,9 +239,9 @@ private:
         if (!named) return std::nullopt;
         value = *named;
       } else if (leaf.kind == ast::Expr::Kind::Dense) {
-        value = dense(leaf, generatedName("dense"));
+        value = dense(leaf, nameFor(leaf));
       } else if (isGraphOp(leaf.text)) {
-        value = graphOp(leaf, generatedName(leaf.text));
+        value = graphOp(leaf, nameFor(leaf));
       } else {
         return std::nullopt;
       }

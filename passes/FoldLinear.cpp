@@ -157,18 +157,27 @@ bool foldLinear(ir::Graph& graph, PassContext& context) {
     if (found == trained->end() || found->second.shape != graph.value(node.results[0]).shape) return false;
   }
   std::vector<DenseLayer> layers = denseLayers(graph);
+  std::vector<std::vector<size_t>> readers = graph.readers();
   std::vector<std::vector<FoldableLayer>> runs;
   std::vector<FoldableLayer> run;
+  const DenseLayer* previous = nullptr;  // the run's last layer
   for (const DenseLayer& layer : layers) {
     std::optional<FoldableLayer> piece = foldable(graph, layer);
-    if (!piece) {
+    // A run is a chain: each layer reads the one before, and nothing else
+    // does (a residual sum still needs the inner layer's output).
+    bool continues = previous && previous->output == layer.input &&
+                     readers[static_cast<size_t>(layer.input)].size() == 1;
+    if (!piece || !continues) {  // (a run that leads into something else is left as it is)
       run.clear();
-      continue;
+      previous = nullptr;
+      if (!piece) continue;
     }
     run.push_back(*piece);
+    previous = &layer;
     if (!affineCoefficients(graph, layer, *trained)) {  // this layer ends the run (its activation stays)
       if (run.size() > 1) runs.push_back(run);
       run.clear();
+      previous = nullptr;
     }
   }
   if (run.size() > 1) runs.push_back(run);
