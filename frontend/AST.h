@@ -112,6 +112,7 @@ struct ModelDecl {
   std::vector<LayerDecl> layers;
   std::vector<InputDecl> namedInputs;
   std::vector<ValueDecl> values;
+  std::vector<LayerDecl> sharedLayers;  // layer NAME = dense(UNITS, ...); applied by name: NAME(x)
   std::vector<LossDecl> losses;
 };
 

@@ -65,6 +65,10 @@ private:
       line(1, layer.nameRange, fmt::format("dense {} (units {})", layer.name, layer.units.text));
       layerOptions(2, layer);
     }
+    for (const ast::LayerDecl& layer : decl.sharedLayers) {
+      line(1, layer.nameRange, fmt::format("layer {} = dense (units {})", layer.name, layer.units.text));
+      layerOptions(2, layer);
+    }
     for (const ast::ValueDecl& value : decl.values) {
       line(1, value.nameRange, "value " + value.name);
       expr(2, *value.value);

@@ -1,6 +1,7 @@
 #include "frontend/GraphBuilder.h"
 
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -109,19 +110,48 @@ private:
     return -1;
   }
 
+  // The parameters of a layer, made at its first application; a shared
+  // layer's later applications read the same ones.
+  struct LayerParameters {
+    ir::ValueId weight, bias;
+    std::vector<std::vector<ir::ValueId>> activation;  // per activation, per learnable parameter
+  };
+
+  LayerParameters& parametersOf(const LayerDef& layer, int64_t features) {
+    auto [it, first] = parameters_.try_emplace(&layer);
+    if (!first) return it->second;
+    LayerParameters& made = it->second;
+    made.weight = parameter(graph_, layer.name + ".weight", {layer.units, features}, layer, weightInit(layer, exprs_));
+    made.bias = parameter(graph_, layer.name + ".bias", {layer.units}, layer, ir::GraphNode::Init::Zero);
+    return made;
+  }
+
+  // The learnable parameters of the layer's activation `a`, made where the
+  // first application's Map needs them (so they follow its product in the
+  // graph, as checkpoints and AOT layouts have always listed them).
+  const std::vector<ir::ValueId>& activationParameters(const LayerDef& layer, LayerParameters& made, size_t a) {
+    if (a < made.activation.size()) return made.activation[a];
+    const LayerActivation& act = layer.activations[a];
+    std::vector<ir::ValueId>& ids = made.activation.emplace_back();
+    for (const LearnableParameter& p : act.learnable)
+      ids.push_back(parameter(graph_, parameterName(layer, act, p), {p.perUnit ? act.units : 1}, layer,
+                              ir::GraphNode::Init::Constant, p.initialValue));
+    return ids;
+  }
+
   // z = x W^T + b, then the layer's activations by column range, or softmax.
   ir::ValueId dense(const LayerDef& layer, ir::ValueId x) {
     int64_t features = graph_.value(x).shape.back();
-    ir::ValueId weight =
-        parameter(graph_, layer.name + ".weight", {layer.units, features}, layer, weightInit(layer, exprs_));
-    ir::ValueId bias = parameter(graph_, layer.name + ".bias", {layer.units}, layer, ir::GraphNode::Init::Zero);
+    LayerParameters& parameters = parametersOf(layer, features);
+    ir::ValueId weight = parameters.weight, bias = parameters.bias;
     ir::GraphNode product = node(ir::GraphOp::MatMul, {x, weight}, &layer);
     product.transposeB = true;
     ir::ValueId z = add(std::move(product), layer.units);
     z = add(node(ir::GraphOp::AddBias, {z, bias}, &layer), layer.units);
     if (!layer.activations.empty()) {
       ir::GraphNode map = node(ir::GraphOp::Map, {z}, &layer);
-      for (const LayerActivation& act : layer.activations) {
+      for (size_t a = 0; a < layer.activations.size(); ++a) {
+        const LayerActivation& act = layer.activations[a];
         ir::MapSegment segment;
         segment.firstColumn = act.firstUnit;
         segment.columns = act.units;
@@ -129,12 +159,9 @@ private:
         segment.range = act.range;
         segment.inputVars = {act.input};
         segment.outputs = {act.body};
-        for (const LearnableParameter& p : act.learnable) {
-          std::string name = parameterName(layer, act, p);
-          ir::ValueId value = parameter(graph_, name, {p.perUnit ? act.units : 1}, layer,
-                                        ir::GraphNode::Init::Constant, p.initialValue);
-          segment.params.push_back({p.name, value, p.perUnit});
-        }
+        const std::vector<ir::ValueId>& ids = activationParameters(layer, parameters, a);
+        for (size_t k = 0; k < act.learnable.size(); ++k)
+          segment.params.push_back({act.learnable[k].name, ids[k], act.learnable[k].perUnit});
         map.segments.push_back(std::move(segment));
       }
       z = add(std::move(map), layer.units);
@@ -176,6 +203,7 @@ private:
   ir::ExprContext& exprs_;
   ir::Graph graph_;
   std::vector<ir::ValueId> ids_;
+  std::map<const LayerDef*, LayerParameters> parameters_;
 };
 
 }  // namespace

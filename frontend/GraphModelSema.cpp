@@ -26,6 +26,7 @@ public:
   bool run(const ast::LossDecl* loss) {
     size_t errorsBefore = diags_.errorCount();
     declareInputs();
+    declareSharedLayers();
     declareValueNames();
     for (size_t i = 0; i < decl_.values.size(); ++i) {
       const ast::ValueDecl& value = decl_.values[i];
@@ -67,6 +68,19 @@ private:
       value.firstColumn = out_.inputSize;
       out_.inputSize += value.width;
       defined_[input.name] = add(std::move(value));
+    }
+  }
+
+  // layer NAME = dense(UNITS, ...); its weights are made at its first
+  // application, which fixes its input size.
+  void declareSharedLayers() {
+    for (const ast::LayerDecl& layer : decl_.sharedLayers) {
+      if (!claimName(layer.name, layer.nameRange)) continue;
+      std::optional<double> units = layers_.units(layer, layer.name, std::nullopt, parameters_);
+      std::optional<LayerDef> def = layers_.check(layer, layer.name, units, parameters_);
+      if (!def) continue;
+      out_.layers.push_back(std::move(*def));
+      shared_[layer.name] = {out_.layers.size() - 1, std::nullopt, &layer};
     }
   }
 
@@ -118,6 +132,7 @@ private:
   std::string nameFor(const ast::Expr& e) {
     if (e.kind == ast::Expr::Kind::Dense) return generatedName("dense");
     if (e.kind == ast::Expr::Kind::Call && isGraphOp(e.text)) return generatedName(e.text);
+    if (e.kind == ast::Expr::Kind::Call && shared_.count(e.text)) return generatedName(e.text);
     return generatedName("value");
   }
 
@@ -125,6 +140,7 @@ private:
   // `range`). Empty after an error.
   std::optional<size_t> valueOf(const ast::Expr& e, const std::string& name, SourceRange range) {
     if (e.kind == ast::Expr::Kind::Dense) return dense(e, name);
+    if (e.kind == ast::Expr::Kind::Call && shared_.count(e.text)) return applyShared(e, name);
     if (e.kind == ast::Expr::Kind::Call && isGraphOp(e.text)) return graphOp(e, name);
     if (e.kind == ast::Expr::Kind::Name) {
       if (std::optional<std::optional<size_t>> named = namedValue(e)) return *named;
@@ -140,6 +156,10 @@ private:
   // error: used before its definition). Not one: empty outside.
   std::optional<std::optional<size_t>> namedValue(const ast::Expr& e) {
     if (auto found = defined_.find(e.text); found != defined_.end()) return std::optional(use(found->second));
+    if (shared_.count(e.text)) {
+      error(e.range, fmt::format("'{}' is a layer, not a value; apply it to one: {}(x)", e.text, e.text));
+      return std::optional<std::optional<size_t>>(std::optional<size_t>());
+    }
     auto statement = statementOf_.find(e.text);
     if (statement == statementOf_.end()) return std::nullopt;
     if (statement->second == statement_)
@@ -164,6 +184,33 @@ private:
     out_.layers.push_back(std::move(*layer));
     ValueDef value{ValueDef::Kind::Dense, name, e.range, out_.layers.back().units, {use(*input)}};
     value.layer = out_.layers.size() - 1;
+    return add(std::move(value));
+  }
+
+  // NAME(VALUE) for a shared layer: the same weights at every application.
+  std::optional<size_t> applyShared(const ast::Expr& e, const std::string& name) {
+    SharedLayer& shared = shared_.at(e.text);
+    shared.applied = true;
+    if (e.operands.size() != 1 || !e.argumentNames[0].empty()) {
+      error(e.range, fmt::format("layer '{}' takes one value, e.g. {}(x)", e.text, e.text));
+      return std::nullopt;
+    }
+    std::optional<size_t> input = valueOf(*e.operands[0], nameFor(*e.operands[0]), e.operands[0]->range);
+    if (!input) return std::nullopt;
+    const LayerDef& layer = out_.layers[shared.layer];
+    int64_t width = out_.values[*input].width;
+    if (!shared.inputWidth) {
+      shared.inputWidth = width;
+      std::optional<double> counted = layers_.units(*shared.decl, layer.name, static_cast<double>(width), parameters_);
+      if (!counted) return std::nullopt;
+    } else if (*shared.inputWidth != width) {
+      error(e.range, fmt::format("layer '{}' is applied to {} here, but to {} before; its weights fix the size of "
+                                 "what it reads",
+                                 e.text, shapeText(width), shapeText(*shared.inputWidth)));
+      return std::nullopt;
+    }
+    ValueDef value{ValueDef::Kind::Dense, name, e.range, layer.units, {use(*input)}};
+    value.layer = shared.layer;
     return add(std::move(value));
   }
 
@@ -240,6 +287,8 @@ private:
         value = *named;
       } else if (leaf.kind == ast::Expr::Kind::Dense) {
         value = dense(leaf, nameFor(leaf));
+      } else if (shared_.count(leaf.text)) {
+        value = applyShared(leaf, nameFor(leaf));
       } else if (isGraphOp(leaf.text)) {
         value = graphOp(leaf, nameFor(leaf));
       } else {
@@ -315,6 +364,9 @@ private:
 
   // In the order written (inputs first); generated values are always used.
   void reportUnused() {
+    for (const ast::LayerDecl& layer : decl_.sharedLayers)
+      if (auto found = shared_.find(layer.name); found != shared_.end() && !found->second.applied)
+        diags_.warning(&source_, layer.nameRange, fmt::format("layer '{}' is never applied", layer.name));
     for (size_t i = 0; i < out_.values.size(); ++i) {
       const std::string& name = out_.values[i].name;
       auto named = defined_.find(name);
@@ -338,6 +390,13 @@ private:
   std::map<std::string, size_t> defined_;         // name -> value, once checked
   std::map<std::string, int> generated_;
   std::vector<bool> used_;                        // per value: read by another, or by the loss
+  struct SharedLayer {
+    size_t layer;                         // in out_.layers
+    std::optional<int64_t> inputWidth;    // fixed by its first application
+    const ast::LayerDecl* decl;
+    bool applied = false;
+  };
+  std::map<std::string, SharedLayer> shared_;  // layer NAME = dense(...);
 };
 
 }  // namespace

@@ -46,13 +46,18 @@ private:
   void error(SourceRange range, std::string message) { diags_.error(&source_, range, std::move(message)); }
   void note(SourceRange range, std::string message) { diags_.note(&source_, range, std::move(message)); }
 
+  // A graph of named values (rather than a stack of layers).
+  static bool isGraph(const ast::ModelDecl& decl) {
+    return !decl.namedInputs.empty() || !decl.values.empty() || !decl.sharedLayers.empty();
+  }
+
   std::optional<ModelDef> check(const ast::ModelDecl& decl) {
     size_t errorsBefore = diags_.errorCount();
     ModelDef out;
     out.name = decl.name;
     out.range = decl.nameRange;
     const ast::LossDecl* loss = decl.losses.empty() ? nullptr : &decl.losses[0];
-    bool graph = !decl.namedInputs.empty() || !decl.values.empty();
+    bool graph = isGraph(decl);
     if (graph && (!decl.inputs.empty() || !decl.layers.empty())) {
       SourceRange stackItem = !decl.inputs.empty() ? decl.inputs[0].range : decl.layers[0].nameRange;
       error(stackItem, fmt::format("model '{}' mixes a stack ('input N;', 'dense NAME(...);') with named values; "
@@ -118,7 +123,7 @@ private:
   // output suits the loss is lint-output-loss's job.
   std::optional<LossKind> checkLoss(const ast::ModelDecl& decl) {
     if (decl.losses.empty()) {
-      bool graph = !decl.namedInputs.empty() || !decl.values.empty();
+      bool graph = isGraph(decl);
       error(decl.nameRange, fmt::format("model '{}' has no loss; add one, e.g. loss cross_entropy{};", decl.name,
                                         graph ? "(out)" : ""));
       return std::nullopt;

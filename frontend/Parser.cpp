@@ -346,6 +346,7 @@ public:
   //           | 'dense' name=ident '(' units=signedNumber (',' layerOption)* ')' ';'  # denseItem
   //           | 'loss' name=ident ('(' value=ident ')')? ';'                         # lossItem
   //           | name=ident '=' value=expr ';'                                        # valueItem
+  //           | 'layer' name=ident '=' DENSE '(' units=signedNumber (',' layerOption)* ')' ';'  # layerItem
   ast::ModelDecl model(grammar::NNParser::ModelDeclContext* ctx) {
     ast::ModelDecl out;
     out.name = ctx->name->getText();
@@ -357,6 +358,8 @@ public:
         out.namedInputs.push_back({input->name->getText(), rangeOf(source_, input->name->getStart()), number(input->size)});
       else if (auto* dense = dynamic_cast<grammar::NNParser::DenseItemContext*>(item))
         out.layers.push_back(layer(dense->name, dense->units, dense->layerOption()));
+      else if (auto* shared = dynamic_cast<grammar::NNParser::LayerItemContext*>(item))
+        out.sharedLayers.push_back(layer(shared->name, shared->units, shared->layerOption()));
       else if (auto* value = dynamic_cast<grammar::NNParser::ValueItemContext*>(item))
         out.values.push_back({value->name->getText(), rangeOf(source_, value->name->getStart()), expr(value->value)});
       else if (auto* loss = dynamic_cast<grammar::NNParser::LossItemContext*>(item))

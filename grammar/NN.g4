@@ -27,6 +27,7 @@ importDecl : 'import' path=STRING ';' ;
 // A stack:  model mlp { input 784; dense fc1(256, relu); dense out(10); loss cross_entropy; }
 // A graph:   model res { input x[784]; h = dense(x, 256, relu); y = h + dense(h, 256, relu);
 //                        out = dense(y, 10); loss cross_entropy(out); }
+// A layer applied twice (shared weights): layer enc = dense(64, tanh); a = enc(x); b = enc(y);
 modelDecl : 'model' name=ident '{' modelItem* '}' ;
 
 modelItem
@@ -35,6 +36,7 @@ modelItem
   | 'dense' name=ident '(' units=signedNumber (',' layerOption)* ')' ';'  # denseItem
   | 'loss' name=ident ('(' value=ident ')')? ';'                         # lossItem
   | name=ident '=' value=expr ';'                                        # valueItem
+  | 'layer' name=ident '=' DENSE '(' units=signedNumber (',' layerOption)* ')' ';'  # layerItem
   ;
 
 // relu | leaky_relu(0.05) | swish(beta = 2) | relu: 128 (mixed layers) | per_unit
@@ -63,7 +65,7 @@ signedNumber : sign=('-' | '+')? NUMBER ;
 // The words that start model, train and import declarations and model items
 // are keywords only where they start one: elsewhere they are ordinary names
 // (`activation f(input) = input;` keeps working).
-ident : IDENT | IMPORT | MODEL | TRAIN | INPUT | DENSE | LOSS ;
+ident : IDENT | IMPORT | MODEL | TRAIN | INPUT | DENSE | LOSS | LAYER ;
 
 // A formula on its own (the command line, the REPL).
 formula : expr EOF ;
@@ -112,6 +114,7 @@ TRAIN : 'train' ;
 INPUT : 'input' ;
 DENSE : 'dense' ;
 LOSS : 'loss' ;
+LAYER : 'layer' ;
 PER_UNIT : 'per_unit' ;
 NUMBER : DIGITS ('.' DIGITS?)? EXPONENT? | '.' DIGITS EXPONENT? ;
 IDENT : [a-zA-Z_] [a-zA-Z_0-9]* ;

@@ -35,7 +35,13 @@ std::optional<FoldableLayer> foldable(const ir::Graph& graph, const DenseLayer& 
   size_t addBias = static_cast<size_t>(graph.value(preActivation).producer);
   if (graph.nodes()[addBias].op != ir::GraphOp::AddBias) return std::nullopt;  // a fused bias: run before fuse-bias
   size_t matmul = static_cast<size_t>(graph.value(graph.nodes()[addBias].operands[0]).producer);
-  return FoldableLayer{&layer, matmul, addBias, graph.nodes()[matmul].operands[1], graph.nodes()[addBias].operands[1]};
+  // A shared layer (applied more than once) keeps its weights for the others.
+  ir::ValueId weight = graph.nodes()[matmul].operands[1];
+  size_t products = 0;
+  for (const ir::GraphNode& node : graph.nodes())
+    products += node.op == ir::GraphOp::MatMul && node.operands[1] == weight;
+  if (products != 1) return std::nullopt;
+  return FoldableLayer{&layer, matmul, addBias, weight, graph.nodes()[addBias].operands[1]};
 }
 
 // Per unit: the activation's slope a and offset c (y = a z + c), with the

@@ -1,5 +1,6 @@
 // Models written as named values (residual sums, concatenation, slices,
-// gates of two inputs, several inputs, a softmax value): their whole-graph
+// gates of two inputs, several inputs, a softmax value, a layer applied
+// three times): their whole-graph
 // gradients against double-precision finite differences, and the JIT's
 // predictions against the reference evaluation.
 #include <gtest/gtest.h>
@@ -36,6 +37,8 @@ const GraphCase kCases[] = {
     {"learnable parameter of a formula", "input x[3]; h = dense(x, 4); y = prelu(h) + 0.5 * h; "
                                          "out = dense(y, 1, sigmoid); loss bce(out);", 2},
     {"softmax value", "input x[3]; p = softmax(dense(x, 3, tanh)); out = dense(p, 2); loss mse(out);", 2},
+    {"shared layer", "input a[3]; input b[3]; layer enc = dense(4, prelu); y = enc(a) - enc(b); "
+                     "z = enc(dense(y, 3)); out = dense(concat(y, z), 3); loss cross_entropy(out);", 3},
 };
 
 class GraphModelTest : public test::JitFixture, public ::testing::WithParamInterface<GraphCase> {
