@@ -416,6 +416,10 @@ AotResult compileAheadOfTime(const ir::Graph& graph, const AotOptions& options) 
       for (const ir::MapSegment::Param& p : segment.params) spec.parameters.push_back({p.var, p.perColumn});
       for (const ir::MapSegment::ColumnSum& sum : segment.columnSums)
         spec.columnSums.push_back(stableForms(formulas, ir::copyInto(formulas, sum.formula)));
+      if (std::string problem = unboundVariableProblem(spec); !problem.empty()) {
+        result.error = problem;
+        return result;
+      }
       llvm::Function* kernel = lowerKernel(module, spec, fmt::format("{}_kernel_{}_{}", options.prefix, n, s));
       kernel->setLinkage(llvm::Function::InternalLinkage);
       kernels[n].push_back(kernel);

@@ -110,6 +110,10 @@ KernelResult FormulaJIT::compile(const KernelSpec& spec) {
   KernelSpec stable = spec;
   for (ir::ExprRef& output : stable.outputs) output = stableForms(formulas, ir::copyInto(formulas, output));
   for (ir::ExprRef& sum : stable.columnSums) sum = stableForms(formulas, ir::copyInto(formulas, sum));
+  if (std::string problem = unboundVariableProblem(stable); !problem.empty()) {
+    result.error = problem;
+    return result;
+  }
   lowerKernel(*module, stable, name);
   for (llvm::Function& f : *module) {
     if (f.isDeclaration()) continue;

@@ -1,5 +1,7 @@
 #include "backend/Lowering.h"
 
+#include <unordered_set>
+
 #include <cmath>
 #include <unordered_map>
 
@@ -259,6 +261,23 @@ private:
 
 llvm::Function* lowerKernel(llvm::Module& module, const KernelSpec& spec, const std::string& name) {
   return KernelBuilder(module, spec).build(name);
+}
+
+std::string unboundVariableProblem(const KernelSpec& spec) {
+  std::unordered_set<std::string> bound(spec.inputs.begin(), spec.inputs.end());
+  for (const KernelParameter& p : spec.parameters) bound.insert(p.name);
+  std::unordered_set<ir::ExprRef> seen;
+  std::vector<ir::ExprRef> pending(spec.outputs.begin(), spec.outputs.end());
+  pending.insert(pending.end(), spec.columnSums.begin(), spec.columnSums.end());
+  while (!pending.empty()) {
+    ir::ExprRef e = pending.back();
+    pending.pop_back();
+    if (!seen.insert(e).second) continue;
+    if (e->op() == ir::Op::Var && !bound.count(e->name()))
+      return "internal error: a compiled formula reads '" + e->name() + "', which is neither an input nor a parameter";
+    for (ir::ExprRef operand : e->operands()) pending.push_back(operand);
+  }
+  return "";
 }
 
 }  // namespace nnc::backend

@@ -89,6 +89,7 @@ bool onlyComments(const std::string& text) {
 // "swish(x; learnable beta = 1)"
 std::string signature(const frontend::ActivationDef& def) {
   std::string text = def.name + "(" + def.input;
+  for (const std::string& other : def.otherInputs) text += ", " + other;
   for (size_t i = 0; i < def.parameters.size(); ++i) {
     const frontend::ParameterDef& p = def.parameters[i];
     text += fmt::format("{}{}{} = {}", i ? ", " : "; ", p.learnable ? "learnable " : "", p.name,
@@ -185,6 +186,13 @@ void ReplSession::declare(const std::string& text) {
 bool ReplSession::define(const frontend::ActivationDef& def) {
   backend::FormulaJIT* compiler = jit();
   if (!compiler) return false;
+  // A gate of several inputs is only called (inlined) by formulas: it has
+  // no kernel of one variable to plot or dump.
+  if (!def.otherInputs.empty()) {
+    kernels_.erase(def.name);
+    remember(def);
+    return true;
+  }
   std::vector<ir::Binding> defaults;
   for (const frontend::ParameterDef& p : def.parameters) defaults.push_back({p.name, ctx_->constant(p.defaultValue)});
   std::string error;
@@ -195,11 +203,23 @@ bool ReplSession::define(const frontend::ActivationDef& def) {
     return false;
   }
   kernels_.insert_or_assign(def.name, std::move(*kernel));
+  remember(def);
+  return true;
+}
+
+void ReplSession::remember(const frontend::ActivationDef& def) {
   auto existing = std::find_if(module_.activations.begin(), module_.activations.end(),
                                [&](const frontend::ActivationDef& a) { return a.name == def.name; });
   if (existing != module_.activations.end()) *existing = def;
   else module_.activations.push_back(def);
-  return true;
+}
+
+const FormulaKernel* ReplSession::kernelOf(const frontend::ActivationDef& def) {
+  auto found = kernels_.find(def.name);
+  if (found != kernels_.end()) return &found->second;
+  diags_.error(fmt::format("'{}' is a gate of {} inputs; :plot, :ir and :llvm take activations of one input",
+                           def.name, def.otherInputs.size() + 1));
+  return nullptr;
 }
 
 void ReplSession::evaluate(const std::string& text) {
@@ -276,19 +296,27 @@ void ReplSession::grad(const std::vector<std::string>& args) {
   long order = 1;
   if (args.size() == 2) order = parseInteger("order", args[1], 1, kMaxGradOrder, diags_).value_or(0);
   if (!def || order == 0) return;
-  // Parameters stay symbolic, as with `nnc grad --act`.
-  ir::Derivatives result = ir::derivatives(*ctx_, def->body, def->input, static_cast<int>(order));
-  if (!result.error.empty()) {
-    diags_.error(result.error);
-    return;
+  // Parameters stay symbolic, as with `nnc grad --act`; a gate is derived
+  // in each of its inputs, a line each.
+  std::vector<std::string> variables{def->input};
+  variables.insert(variables.end(), def->otherInputs.begin(), def->otherInputs.end());
+  for (const std::string& variable : variables) {
+    ir::Derivatives result = ir::derivatives(*ctx_, def->body, variable, static_cast<int>(order));
+    if (!result.error.empty()) {
+      diags_.error(result.error);
+      return;
+    }
+    if (result.orders.back()->treeSize() > kMaxPrintedNodes) {
+      diags_.error(fmt::format("the derivative of order {} has more than {} nodes when written out; too large to "
+                               "print",
+                               order, kMaxPrintedNodes));
+      return;
+    }
+    std::string label = variables.size() == 1 ? derivativeLabel(def->name, variable, static_cast<size_t>(order))
+                                              : order == 1 ? fmt::format("d/d{} {}", variable, def->name)
+                                                           : fmt::format("d^{}/d{}^{} {}", order, variable, order, def->name);
+    out_ << label << " = " << ir::print(result.orders.back()) << "\n";
   }
-  if (result.orders.back()->treeSize() > kMaxPrintedNodes) {
-    diags_.error(fmt::format("the derivative of order {} has more than {} nodes when written out; too large to print",
-                             order, kMaxPrintedNodes));
-    return;
-  }
-  out_ << derivativeLabel(def->name, def->input, static_cast<size_t>(order)) << " = "
-       << ir::print(result.orders.back()) << "\n";
 }
 
 void ReplSession::plot(const std::vector<std::string>& args) {
@@ -312,7 +340,9 @@ void ReplSession::plot(const std::vector<std::string>& args) {
   }
   const frontend::ActivationDef* def = activationNamed(positional[0]);
   if (!def || diags_.hasErrors()) return;
-  plot::Chart chart = activationChart(kernels_.at(def->name), def->name, def->input, from, to);
+  const FormulaKernel* kernel = kernelOf(*def);
+  if (!kernel) return;
+  plot::Chart chart = activationChart(*kernel, def->name, def->input, from, to);
   if (!svgPath) {
     chart.title = fmt::format("{} on [{}, {}]", def->name, from, to);
     out_ << plot::renderTerminal(chart);
@@ -327,9 +357,10 @@ void ReplSession::ir(const std::vector<std::string>& args) {
     return;
   }
   const frontend::ActivationDef* def = activationNamed(args[0]);
-  if (!def) return;
+  const FormulaKernel* kernel = def ? kernelOf(*def) : nullptr;
+  if (!kernel) return;
   out_ << "; " << signature(*def) << ", parameters at their defaults\n"
-       << dumpExprDag(kernels_.at(def->name).outputs(),
+       << dumpExprDag(kernel->outputs(),
                       {derivativeLabel(def->name, def->input, 0), derivativeLabel(def->name, def->input, 1)});
 }
 
@@ -338,7 +369,8 @@ void ReplSession::llvm(const std::vector<std::string>& args) {
     diags_.error("usage: :llvm NAME");
     return;
   }
-  if (const frontend::ActivationDef* def = activationNamed(args[0])) out_ << kernels_.at(def->name).kernel().llvmIR();
+  if (const frontend::ActivationDef* def = activationNamed(args[0]))
+    if (const FormulaKernel* kernel = kernelOf(*def)) out_ << kernel->kernel().llvmIR();
 }
 
 void ReplSession::load(const std::vector<std::string>& args) {

@@ -46,8 +46,12 @@ private:
   void declare(const std::string& text);
   void evaluate(const std::string& text);
   void command(const std::string& text);
-  // Adds or replaces an activation and compiles it; false after an error.
+  // Adds or replaces an activation and compiles it (a gate, only added);
+  // false after an error.
   bool define(const frontend::ActivationDef& def);
+  void remember(const frontend::ActivationDef& def);  // adds or replaces it in module_
+  // The activation's kernel; null, with an error, for a gate.
+  const FormulaKernel* kernelOf(const frontend::ActivationDef& def);
   const frontend::ActivationDef* activationNamed(const std::string& name);
   backend::FormulaJIT* jit();
   void report();  // prints and clears the diagnostics
@@ -68,7 +72,8 @@ private:
   std::unique_ptr<ir::ExprContext> ctx_;
   std::unique_ptr<backend::FormulaJIT> jit_;
   frontend::Module module_;
-  // Each activation's kernel: f and f' with parameters at their defaults.
+  // Each activation's kernel: f and f' with parameters at their defaults
+  // (gates have none).
   std::map<std::string, FormulaKernel> kernels_;
   std::optional<std::string> loadedPath_;  // the file of :load, for :train and :check
 };
