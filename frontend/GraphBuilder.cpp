@@ -139,6 +139,19 @@ private:
     return ids;
   }
 
+  // `formula` of `inputVars` over columns [firstColumn, firstColumn + columns).
+  static ir::MapSegment mapSegment(int64_t firstColumn, int64_t columns, const std::string& activation,
+                                   SourceRange range, std::vector<std::string> inputVars, ir::ExprRef formula) {
+    ir::MapSegment segment;
+    segment.firstColumn = firstColumn;
+    segment.columns = columns;
+    segment.activation = activation;
+    segment.range = range;
+    segment.inputVars = std::move(inputVars);
+    segment.outputs = {formula};
+    return segment;
+  }
+
   // z = x W^T + b, then the layer's activations by column range, or softmax.
   ir::ValueId dense(const LayerDef& layer, ir::ValueId x) {
     int64_t features = graph_.value(x).shape.back();
@@ -152,13 +165,7 @@ private:
       ir::GraphNode map = node(ir::GraphOp::Map, {z}, &layer);
       for (size_t a = 0; a < layer.activations.size(); ++a) {
         const LayerActivation& act = layer.activations[a];
-        ir::MapSegment segment;
-        segment.firstColumn = act.firstUnit;
-        segment.columns = act.units;
-        segment.activation = act.name;
-        segment.range = act.range;
-        segment.inputVars = {act.input};
-        segment.outputs = {act.body};
+        ir::MapSegment segment = mapSegment(act.firstUnit, act.units, act.name, act.range, {act.input}, act.body);
         const std::vector<ir::ValueId>& ids = activationParameters(layer, parameters, a);
         for (size_t k = 0; k < act.learnable.size(); ++k)
           segment.params.push_back({act.learnable[k].name, ids[k], act.learnable[k].perUnit});
@@ -180,12 +187,7 @@ private:
     ir::GraphNode map = node(ir::GraphOp::Map, operands);
     map.range = value.range;
     map.layer = value.name;
-    ir::MapSegment segment;
-    segment.columns = value.width;
-    segment.activation = value.name;
-    segment.range = value.range;
-    segment.inputVars = value.vars;
-    segment.outputs = {value.formula};
+    ir::MapSegment segment = mapSegment(0, value.width, value.name, value.range, value.vars, value.formula);
     for (const LearnableParameter& p : value.learnable) {
       ir::GraphNode parameterNode = node(ir::GraphOp::Parameter, {});
       parameterNode.name = value.name + "." + p.name;

@@ -36,6 +36,12 @@ public:
     }
     if (loss) checkLossValue(*loss);
     if (diags_.errorCount() != errorsBefore) return false;
+    if (loss && !dependsOnParameters(out_.output)) {
+      error(loss->valueRange, fmt::format("the loss reads '{}', which depends on no layer and no learnable "
+                                          "parameter: model '{}' has nothing to train",
+                                          loss->value, decl_.name));
+      return false;
+    }
     reportUnused();
     if (parameters_ > static_cast<double>(kMaxParameters)) {
       error(decl_.nameRange, fmt::format("model '{}' would have {} parameters in all; nnc allows at most {} (2^31)",
@@ -360,6 +366,17 @@ private:
     std::string message = fmt::format("unknown value '{}'", loss.value);
     if (auto suggestion = closestSpelling(loss.value, names)) message += fmt::format("; did you mean '{}'?", *suggestion);
     error(loss.valueRange, message);
+  }
+
+  // Values come after their operands, so one pass in order decides it.
+  bool dependsOnParameters(size_t value) const {
+    std::vector<bool> depends(out_.values.size(), false);
+    for (size_t i = 0; i <= value; ++i) {
+      const ValueDef& v = out_.values[i];
+      depends[i] = v.kind == ValueDef::Kind::Dense || !v.learnable.empty();
+      for (size_t operand : v.operands) depends[i] = depends[i] || depends[operand];
+    }
+    return depends[value];
   }
 
   // In the order written (inputs first); generated values are always used.

@@ -73,11 +73,7 @@ public:
     Scope scope;
     scope.input = variable;
     scope.freeNames = &result.freeNames;
-    scope.owner = &formulaOwner;
-    size_t errorsBefore = diags_.errorCount();
-    ir::ExprRef e = lower(formula, scope);
-    if (diags_.errorCount() == errorsBefore) result.expr = e;
-    result.liftedParameters = std::move(formulaOwner.parameters);
+    lowerInto(result, formula, scope, formulaOwner);
     return result;
   }
 
@@ -90,15 +86,22 @@ public:
     Scope scope;
     scope.otherInputs = valueNames;
     scope.tensorOperand = &resolve;
-    scope.owner = &formulaOwner;
-    size_t errorsBefore = diags_.errorCount();
-    ir::ExprRef e = lower(formula, scope);
-    if (diags_.errorCount() == errorsBefore) result.expr = e;
-    result.liftedParameters = std::move(formulaOwner.parameters);
+    lowerInto(result, formula, scope, formulaOwner);
     return result;
   }
 
 private:
+  // Lowers a formula of its own (not an activation's body) into `result`:
+  // its Expr if it had no errors, and the learnable parameters of the
+  // activations it calls, which `owner` collects.
+  void lowerInto(FormulaResult& result, const ast::Expr& formula, Scope& scope, ActivationDef& owner) {
+    scope.owner = &owner;
+    size_t errorsBefore = diags_.errorCount();
+    ir::ExprRef e = lower(formula, scope);
+    if (diags_.errorCount() == errorsBefore) result.expr = e;
+    result.liftedParameters = std::move(owner.parameters);
+  }
+
   enum class State { NotStarted, InProgress, Done };
   struct Declaration {
     const ast::ActivationDecl* decl;

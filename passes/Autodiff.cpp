@@ -138,6 +138,9 @@ private:
     std::vector<ValueId> inputsWithGradient;
     for (ValueId operand : node.operands)
       if (needsGradient(operand)) inputsWithGradient.push_back(operand);
+    bool anyParameter = false;
+    for (const ir::MapSegment& segment : node.segments) anyParameter = anyParameter || !segment.params.empty();
+    if (inputsWithGradient.empty() && !anyParameter) return;  // nothing upstream is trained
     std::vector<ir::TensorShape> shapes;
     for (ValueId operand : inputsWithGradient) shapes.push_back(g_.value(operand).shape);
     // One gradient result per parameter, even one shared by several
