@@ -104,6 +104,7 @@ private:
       case ValueDef::Kind::Softmax: {
         ir::GraphNode softmax = node(ir::GraphOp::Softmax, operands);
         softmax.range = value.range;
+        softmax.layer = value.name;  // what lints and reports call it
         return add(std::move(softmax), value.width);
       }
     }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -64,10 +65,13 @@ private:
       if (!claimName(input.name, input.nameRange)) continue;
       std::optional<double> size =
           layers_.positiveInteger(input.size, fmt::format("the size of input '{}'", input.name));
-      if (!size) continue;
-      if (*size > static_cast<double>(kMaxParameters)) {
+      if (size && *size > static_cast<double>(kMaxParameters)) {
         error(input.size.range, fmt::format("input '{}' has {} features; nnc allows at most {} (2^31)", input.name,
                                             *size, kMaxParameters));
+        size.reset();
+      }
+      if (!size) {
+        failed_.insert(input.name);
         continue;
       }
       ValueDef value{ValueDef::Kind::Input, input.name, input.nameRange, static_cast<int64_t>(*size)};
@@ -82,9 +86,22 @@ private:
   void declareSharedLayers() {
     for (const ast::LayerDecl& layer : decl_.sharedLayers) {
       if (!claimName(layer.name, layer.nameRange)) continue;
-      std::optional<double> units = layers_.units(layer, layer.name, std::nullopt, parameters_);
+      // Its weights are counted at its first application, which fixes its
+      // inputs; here only whether its size can fit at all.
+      double uncounted = 0;
+      std::optional<double> units = layers_.units(layer, layer.name, std::nullopt, uncounted);
+      double written = layer.units.value;  // (a size that is not a positive integer was reported by units())
+      if (!units && std::isfinite(written) && written == std::floor(written) &&
+          written > static_cast<double>(kMaxParameters)) {
+        error(layer.units.range, fmt::format("layer '{}' has {} units; nnc allows at most {} (2^31) parameters per "
+                                             "layer",
+                                             layer.name, layer.units.text, kMaxParameters));
+      }
       std::optional<LayerDef> def = layers_.check(layer, layer.name, units, parameters_);
-      if (!def) continue;
+      if (!def) {
+        failed_.insert(layer.name);
+        continue;
+      }
       out_.layers.push_back(std::move(*def));
       shared_[layer.name] = {out_.layers.size() - 1, std::nullopt, &layer};
     }
@@ -101,6 +118,7 @@ private:
 
   bool claimName(const std::string& name, SourceRange range) {
     auto [first, inserted] = nameRanges_.emplace(name, range);
+    if (inserted) userNames_.push_back(name);
     if (!inserted) {
       error(range, fmt::format("'{}' is defined twice in model '{}'", name, decl_.name));
       note(first->second, "first definition is here");
@@ -142,11 +160,15 @@ private:
     return generatedName("value");
   }
 
-  // The value `e` computes; new values it needs are named `name` (at
-  // `range`). Empty after an error.
+  // `name`, or for an unnamed operand (""), a generated one.
+  std::string nameOr(const std::string& name, const ast::Expr& e) { return name.empty() ? nameFor(e) : name; }
+
+  // The value `e` computes; a new value it makes is named `name` (or, if
+  // that is "", gets a generated name). Empty after an error.
   std::optional<size_t> valueOf(const ast::Expr& e, const std::string& name, SourceRange range) {
     if (e.kind == ast::Expr::Kind::Dense) return dense(e, name);
     if (e.kind == ast::Expr::Kind::Call && shared_.count(e.text)) return applyShared(e, name);
+    if (e.kind == ast::Expr::Kind::Call && failed_.count(e.text)) return std::nullopt;  // (reported)
     if (e.kind == ast::Expr::Kind::Call && isGraphOp(e.text)) return graphOp(e, name);
     if (e.kind == ast::Expr::Kind::Name) {
       if (std::optional<std::optional<size_t>> named = namedValue(e)) return *named;
@@ -162,6 +184,7 @@ private:
   // error: used before its definition). Not one: empty outside.
   std::optional<std::optional<size_t>> namedValue(const ast::Expr& e) {
     if (auto found = defined_.find(e.text); found != defined_.end()) return std::optional(use(found->second));
+    if (failed_.count(e.text)) return std::optional<std::optional<size_t>>(std::optional<size_t>());  // (reported)
     if (shared_.count(e.text)) {
       error(e.range, fmt::format("'{}' is a layer, not a value; apply it to one: {}(x)", e.text, e.text));
       return std::optional<std::optional<size_t>>(std::optional<size_t>());
@@ -180,10 +203,11 @@ private:
   }
 
   // dense(INPUT, UNITS, ACTIVATIONS...)
-  std::optional<size_t> dense(const ast::Expr& e, const std::string& name) {
-    std::optional<size_t> input = valueOf(*e.operands[0], nameFor(*e.operands[0]), e.operands[0]->range);
+  std::optional<size_t> dense(const ast::Expr& e, const std::string& wanted) {
+    std::optional<size_t> input = valueOf(*e.operands[0], "", e.operands[0]->range);
     std::optional<double> fanIn;
     if (input) fanIn = static_cast<double>(out_.values[*input].width);
+    std::string name = nameOr(wanted, e);
     std::optional<double> units = layers_.units(*e.layer, name, fanIn, parameters_);
     std::optional<LayerDef> layer = layers_.check(*e.layer, name, units, parameters_);
     if (!input || !layer) return std::nullopt;
@@ -194,14 +218,14 @@ private:
   }
 
   // NAME(VALUE) for a shared layer: the same weights at every application.
-  std::optional<size_t> applyShared(const ast::Expr& e, const std::string& name) {
+  std::optional<size_t> applyShared(const ast::Expr& e, const std::string& wanted) {
     SharedLayer& shared = shared_.at(e.text);
     shared.applied = true;
     if (e.operands.size() != 1 || !e.argumentNames[0].empty()) {
       error(e.range, fmt::format("layer '{}' takes one value, e.g. {}(x)", e.text, e.text));
       return std::nullopt;
     }
-    std::optional<size_t> input = valueOf(*e.operands[0], nameFor(*e.operands[0]), e.operands[0]->range);
+    std::optional<size_t> input = valueOf(*e.operands[0], "", e.operands[0]->range);
     if (!input) return std::nullopt;
     const LayerDef& layer = out_.layers[shared.layer];
     int64_t width = out_.values[*input].width;
@@ -215,20 +239,20 @@ private:
                                  e.text, shapeText(width), shapeText(*shared.inputWidth)));
       return std::nullopt;
     }
-    ValueDef value{ValueDef::Kind::Dense, name, e.range, layer.units, {use(*input)}};
+    ValueDef value{ValueDef::Kind::Dense, nameOr(wanted, e), e.range, layer.units, {use(*input)}};
     value.layer = shared.layer;
     return add(std::move(value));
   }
 
   // concat(a, b, ...), slice(v, first, end), softmax(v)
-  std::optional<size_t> graphOp(const ast::Expr& e, const std::string& name) {
+  std::optional<size_t> graphOp(const ast::Expr& e, const std::string& wanted) {
     for (size_t i = 0; i < e.argumentNames.size(); ++i)
       if (!e.argumentNames[i].empty()) {
         error(e.argumentNameRanges[i], fmt::format("'{}' takes no named arguments", e.text));
         return std::nullopt;
       }
-    size_t wanted = e.text == "slice" ? 3 : e.text == "softmax" ? 1 : 0;
-    if (wanted ? e.operands.size() != wanted : e.operands.size() < 2) {
+    size_t arity = e.text == "slice" ? 3 : e.text == "softmax" ? 1 : 0;
+    if (arity ? e.operands.size() != arity : e.operands.size() < 2) {
       std::string takes = e.text == "slice"     ? "a value and the range of its features to keep: slice(v, 0, 128)"
                           : e.text == "softmax" ? "one value"
                                                 : "two or more values";
@@ -237,10 +261,10 @@ private:
       return std::nullopt;
     }
     if (e.text == "concat") {
-      ValueDef value{ValueDef::Kind::Concat, name, e.range};
+      ValueDef value{ValueDef::Kind::Concat, "", e.range};
       bool ok = true;
       for (const ast::ExprPtr& operand : e.operands) {
-        std::optional<size_t> part = valueOf(*operand, nameFor(*operand), operand->range);
+        std::optional<size_t> part = valueOf(*operand, "", operand->range);
         if (!part) {
           ok = false;
           continue;
@@ -249,12 +273,14 @@ private:
         value.width += out_.values[*part].width;
       }
       if (!ok) return std::nullopt;
+      value.name = nameOr(wanted, e);
       return add(std::move(value));
     }
-    std::optional<size_t> operand = valueOf(*e.operands[0], nameFor(*e.operands[0]), e.operands[0]->range);
+    std::optional<size_t> operand = valueOf(*e.operands[0], "", e.operands[0]->range);
     if (!operand) return std::nullopt;
     int64_t width = out_.values[*operand].width;
-    if (e.text == "softmax") return add({ValueDef::Kind::Softmax, name, e.range, width, {use(*operand)}});
+    if (e.text == "softmax")
+      return add({ValueDef::Kind::Softmax, nameOr(wanted, e), e.range, width, {use(*operand)}});
     std::optional<double> first = columnIndex(*e.operands[1], "the first feature of the slice");
     std::optional<double> end = columnIndex(*e.operands[2], "the end of the slice");
     if (!first || !end) return std::nullopt;
@@ -264,7 +290,8 @@ private:
                                  out_.values[*operand].name, *first, *end, out_.values[*operand].name, width, width));
       return std::nullopt;
     }
-    ValueDef value{ValueDef::Kind::Slice, name, e.range, static_cast<int64_t>(*end - *first), {use(*operand)}};
+    ValueDef value{ValueDef::Kind::Slice, nameOr(wanted, e), e.range, static_cast<int64_t>(*end - *first),
+                   {use(*operand)}};
     value.firstColumn = static_cast<int64_t>(*first);
     return add(std::move(value));
   }
@@ -280,7 +307,8 @@ private:
   }
 
   // An elementwise formula of values: `h + r`, `swiglu(a, b)`, `relu(h)`.
-  std::optional<size_t> formula(const ast::Expr& e, const std::string& name, SourceRange range) {
+  std::optional<size_t> formula(const ast::Expr& e, const std::string& wanted, SourceRange range) {
+    std::string name = nameOr(wanted, e);
     size_t errorsBefore = diags_.errorCount();
     std::vector<size_t> operands;
     std::map<const ast::Expr*, size_t> leaves;  // the tensor operands written in `e`
@@ -292,11 +320,13 @@ private:
         if (!named) return std::nullopt;
         value = *named;
       } else if (leaf.kind == ast::Expr::Kind::Dense) {
-        value = dense(leaf, nameFor(leaf));
+        value = dense(leaf, "");
+      } else if (leaf.kind == ast::Expr::Kind::Call && failed_.count(leaf.text)) {
+        value = std::nullopt;  // a shared layer whose declaration failed, and said why
       } else if (shared_.count(leaf.text)) {
-        value = applyShared(leaf, nameFor(leaf));
+        value = applyShared(leaf, "");
       } else if (isGraphOp(leaf.text)) {
-        value = graphOp(leaf, nameFor(leaf));
+        value = graphOp(leaf, "");
       } else {
         return std::nullopt;
       }
@@ -308,10 +338,8 @@ private:
       if (std::find(operands.begin(), operands.end(), *value) == operands.end()) operands.push_back(*value);
       return out_.values[*value].name;
     };
-    std::vector<std::string> names;
-    for (const auto& [known, _] : nameRanges_) names.push_back(known);
     FormulaResult result = analyzeTensorFormula(e, source_, &scope_.activations, fmt::format("value '{}'", name),
-                                                names, resolve, ctx_, diags_);
+                                                userNames_, resolve, ctx_, diags_);
     if (diags_.errorCount() != errorsBefore || !result.expr || operandFailed) return std::nullopt;
     widthOf(e, leaves);
     if (diags_.errorCount() != errorsBefore) return std::nullopt;
@@ -319,7 +347,9 @@ private:
       error(range, fmt::format("value '{}' is a constant: it depends on no input or value of the model", name));
       return std::nullopt;
     }
-    if (result.expr->op() == ir::Op::Var && operands.size() == 1) return operands[0];  // `y = h` names h again
+    bool alias = result.expr->op() == ir::Op::Var && operands.size() == 1 &&
+                 result.expr->name() == out_.values[operands[0]].name;
+    if (alias) return operands[0];  // `y = h` names h again
     ValueDef value{ValueDef::Kind::Formula, name, e.range, out_.values[operands[0]].width, operands};
     for (size_t operand : operands) value.vars.push_back(out_.values[operand].name);
     value.formula = result.expr;
@@ -360,7 +390,7 @@ private:
       out_.output = use(found->second);
       return;
     }
-    if (statementOf_.count(loss.value)) return;  // its definition failed, and said why
+    if (statementOf_.count(loss.value) || failed_.count(loss.value)) return;  // its definition failed, and said why
     std::vector<std::string> names;
     for (const auto& [known, _] : defined_) names.push_back(known);
     std::string message = fmt::format("unknown value '{}'", loss.value);
@@ -403,6 +433,8 @@ private:
   double parameters_ = 0;
   size_t statement_ = 0;                          // the value being checked
   std::map<std::string, SourceRange> nameRanges_;  // every name taken: inputs, values, generated
+  std::vector<std::string> userNames_;            // the names written: inputs, layers, values
+  std::set<std::string> failed_;                  // inputs and layers whose declarations failed
   std::map<std::string, size_t> statementOf_;     // value name -> its statement
   std::map<std::string, size_t> defined_;         // name -> value, once checked
   std::map<std::string, int> generated_;

@@ -228,8 +228,10 @@ private:
     if (scope.tensorOperand)
       if (std::optional<std::string> var = (*scope.tensorOperand)(e)) return ctx_.var(*var);
     if (name == scope.input) return ctx_.var(name);
+    // (In a formula of values, the resolver above decides every model name;
+    // the names are in otherInputs for suggestions only.)
     for (const std::string& other : scope.otherInputs)
-      if (other == name) return ctx_.var(name);
+      if (other == name && !scope.tensorOperand) return ctx_.var(name);
     for (const std::string& p : scope.parameters)
       if (p == name) return ctx_.var(name);
     if (name == "pi") return ctx_.constant(std::numbers::pi);

@@ -30,16 +30,21 @@ TrainingMemory estimateTrainingMemory(const frontend::ModelDef& model, const fro
   double copies = 2;
   if (training.optimizer.kind == frontend::OptimizerDef::Kind::Adam) copies += 2;
   else if (training.optimizer.momentum != 0) copies += 1;
+  // Every value is a batch-sized tensor; a layer's weights are counted at
+  // its first application, with the width of what it reads.
   double parameters = 0, widths = static_cast<double>(model.inputSize);
-  double fanIn = static_cast<double>(model.inputSize);
-  for (const frontend::LayerDef& layer : model.layers) {
-    double units = static_cast<double>(layer.units);
+  std::vector<bool> counted(model.layers.size(), false);
+  for (const frontend::ValueDef& value : model.values) {
+    if (value.kind != frontend::ValueDef::Kind::Input) widths += static_cast<double>(value.width);
+    parameters += static_cast<double>(value.learnable.size());
+    if (value.kind != frontend::ValueDef::Kind::Dense || counted[value.layer]) continue;
+    counted[value.layer] = true;
+    const frontend::LayerDef& layer = model.layers[value.layer];
+    double units = static_cast<double>(layer.units), fanIn = static_cast<double>(model.values[value.operands[0]].width);
     parameters += fanIn * units + units;
     for (const frontend::LayerActivation& a : layer.activations)
       for (const frontend::LearnableParameter& p : a.learnable)
         parameters += p.perUnit ? static_cast<double>(a.units) : 1;
-    widths += units;
-    fanIn = units;
   }
   // Forward keeps each layer's pre-activation and output for backward, and
   // backward has a gradient of the same size: about three copies.
