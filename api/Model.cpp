@@ -203,6 +203,10 @@ Status Model::predict(std::span<const float> input, std::span<float> output) con
 }
 
 Status Model::trainStep(std::span<const float> input, std::span<const int32_t> labels, double* loss) {
+  if (impl_->def->targetSize > 0)
+    return Status::error(fmt::format("trainStep: model '{}' compares real-valued targets, and trainStep takes class "
+                                     "labels; train it with Model::train",
+                                     name()));
   int64_t features = inputSize();
   if (labels.empty() || input.size() != labels.size() * static_cast<size_t>(features))
     return Status::error(fmt::format("trainStep: {} input values and {} labels are not rows of {} features, one "
@@ -244,9 +248,9 @@ Status Model::train(const TrainOptions& options) {
     return statusOf(diags);
   }
   const frontend::TrainingDef& training = *impl_->training;
-  std::optional<runtime::Dataset> trainData = cli::loadDataSource(training.data, diags);
+  std::optional<runtime::Dataset> trainData = cli::loadDataSource(training.data, impl_->def->targetSize, diags);
   std::optional<runtime::Dataset> testData;
-  if (trainData && training.test) testData = cli::loadDataSource(*training.test, diags);
+  if (trainData && training.test) testData = cli::loadDataSource(*training.test, impl_->def->targetSize, diags);
   if (!trainData || (training.test && !testData)) return statusOf(diags);
   if (!testData) testData = runtime::splitOff(*trainData, training.testFraction, training.seed);
   const SourceBuffer* source = impl_->loaded.program.sources.front().get();
@@ -270,7 +274,8 @@ Status Model::train(const TrainOptions& options) {
   runtime::TrainEvents events;
   events.epochDone = [&](const runtime::EpochReport& r) {
     if (!options.onEpoch) return true;
-    return options.onEpoch({r.epoch, r.epochs, r.trainLoss, r.test.loss, r.test.accuracy, r.seconds});
+    return options.onEpoch(
+        {r.epoch, r.epochs, r.trainLoss, r.test.loss, r.test.accuracy, r.seconds, r.test.rmse, r.test.r2});
   };
   runtime::TrainResult result =
       runtime::train(*impl_->compiled, *impl_->optimizer, *trainData, *testData, settings, events);

@@ -1,5 +1,6 @@
 #include "backend/AotCompiler.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -72,7 +73,7 @@ Layout layOut(const ir::Graph& graph) {
       const ir::TensorShape& shape = graph.value(r).shape;
       if (node.op == GraphOp::Input) {
         layout.place[v] = Layout::Place::Input;
-      } else if (node.op == GraphOp::Labels) {
+      } else if (node.op == GraphOp::Labels || node.op == GraphOp::Targets) {
         layout.place[v] = Layout::Place::Labels;
       } else if (node.op == GraphOp::Parameter) {
         layout.place[v] = Layout::Place::Parameter;
@@ -181,6 +182,7 @@ private:
     switch (node.op) {
       case GraphOp::Input:
       case GraphOp::Labels:
+      case GraphOp::Targets:
       case GraphOp::Parameter: return;
       case GraphOp::MatMul: {
         ir::TensorShape a = shape(node.operands[0]), w = shape(node.operands[1]);
@@ -364,6 +366,15 @@ std::string header(const ir::Graph& graph, const Layout& layout, const AotOption
 
 AotResult compileAheadOfTime(const ir::Graph& graph, const AotOptions& options) {
   AotResult result;
+  // PREFIX_backward takes class labels (int32): a loss against real-valued
+  // targets has no argument to come from yet.
+  bool hasTargets = std::any_of(graph.nodes().begin(), graph.nodes().end(),
+                                [](const GraphNode& node) { return node.op == GraphOp::Targets; });
+  if (options.backward && hasTargets) {
+    result.error = "--backward: the model's loss compares real-valued targets, and the object's backward function "
+                   "takes class labels only; compile its forward function (without --backward)";
+    return result;
+  }
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   std::string triple = llvm::sys::getDefaultTargetTriple();

@@ -24,6 +24,8 @@ runtime::Loss runtimeLoss(ir::LossKind kind) {
     case ir::LossKind::BCE: return runtime::Loss::BCE;
     case ir::LossKind::CrossEntropy: return runtime::Loss::CrossEntropy;
     case ir::LossKind::BCEWithLogits: return runtime::Loss::BCEWithLogits;
+    case ir::LossKind::L1: return runtime::Loss::L1;
+    case ir::LossKind::Huber: return runtime::Loss::Huber;
   }
   return runtime::Loss::CrossEntropy;
 }
@@ -71,6 +73,7 @@ struct CompiledModel::Impl {
   size_t lossNode = 0;
   runtime::Loss lossKind = runtime::Loss::CrossEntropy;        // what the Loss node computes
   runtime::Loss predictionLoss = runtime::Loss::CrossEntropy;  // how to read the prediction
+  bool realTargets = false;  // the loss compares real-valued targets, not class labels
   int64_t batch = -1;
   // Layers whose output maxima trainStep keeps (dead-unit detection): the
   // node that computes the layer's output, checked right after it runs,
@@ -120,7 +123,7 @@ struct CompiledModel::Impl {
     float* destination = at(ws, graph.input).data();
     if (input.data() != destination) std::copy(input.begin(), input.end(), destination);  // see inputBatch
     for (size_t n = 0; n < lossNode; ++n) {
-      runNode(ws, n, {});
+      runNode(ws, n, runtime::BatchTargets(std::span<const int32_t>()));
       if (!track) continue;
       for (TrackedOutput& t : tracked)
         if (t.node == n) runtime::maxRowsInto(at(ws, graph.nodes()[n].results[0]), t.maxima.maxima);
@@ -161,12 +164,31 @@ struct CompiledModel::Impl {
     own.tensors.resize(count);
   }
 
-  void runNode(Workspace& ws, size_t n, std::span<const int32_t> labels) {
+  // The loss (and, with `gradient`, d loss / d prediction) against the
+  // batch's labels or real-valued targets.
+  // Targets of the wrong kind or count (a caller's mistake) give NaN, which
+  // training reports, rather than a read past the end.
+  double loss(const Tensor& prediction, const runtime::BatchTargets& targets, Tensor* gradient) const {
+    int64_t rows = prediction.dim(0);
+    bool fits = realTargets ? targets.values && targets.values->rank() == 2 && targets.values->dim(0) == rows &&
+                                  targets.values->dim(1) == prediction.dim(1)
+                            : !targets.values && static_cast<int64_t>(targets.labels.size()) == rows;
+    if (!fits) {
+      if (gradient) gradient->fill(std::numeric_limits<float>::quiet_NaN());
+      return std::numeric_limits<double>::quiet_NaN();
+    }
+    if (!targets.values) return runtime::lossAndGradient(lossKind, prediction, targets.labels, gradient);
+    return runtime::targetLossAndGradient(lossKind, prediction.data(), targets.values->data(), prediction.dim(0),
+                                          prediction.dim(1), gradient ? gradient->data() : nullptr);
+  }
+
+  void runNode(Workspace& ws, size_t n, const runtime::BatchTargets& targets) {
     const GraphNode& node = graph.nodes()[n];
     auto at = [&](ir::ValueId id) -> Tensor& { return this->at(ws, id); };
     switch (node.op) {
       case GraphOp::Input:
       case GraphOp::Labels:
+      case GraphOp::Targets:
       case GraphOp::Parameter: break;
       case GraphOp::MatMul:
         runtime::gemm(at(node.operands[0]), node.transposeA ? runtime::Transpose::Yes : runtime::Transpose::No,
@@ -186,13 +208,8 @@ struct CompiledModel::Impl {
       case GraphOp::SoftmaxGrad:
         runtime::softmaxRowsBackward(at(node.operands[0]), at(node.operands[1]), at(node.results[0]));
         break;
-      case GraphOp::Loss:
-        at(node.results[0])[0] =
-            static_cast<float>(runtime::lossAndGradient(lossKind, at(node.operands[0]), labels, nullptr));
-        break;
-      case GraphOp::LossGrad:
-        runtime::lossAndGradient(lossKind, at(node.operands[0]), labels, &at(node.results[0]));
-        break;
+      case GraphOp::Loss: at(node.results[0])[0] = static_cast<float>(loss(at(node.operands[0]), targets, nullptr)); break;
+      case GraphOp::LossGrad: loss(at(node.operands[0]), targets, &at(node.results[0])); break;
       case GraphOp::Concat: {
         Tensor& out = at(node.results[0]);
         int64_t first = 0;
@@ -285,6 +302,7 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
   impl->kernelIndex.resize(g.nodes().size());
   for (size_t n = 0; n < g.nodes().size(); ++n) {
     const GraphNode& node = g.nodes()[n];
+    if (node.op == GraphOp::Targets) impl->realTargets = true;
     if (node.op == GraphOp::Loss) {
       impl->lossNode = n;
       impl->lossKind = runtimeLoss(node.loss);
@@ -350,11 +368,11 @@ Tensor* CompiledModel::inputBatch(int64_t rows) {
   return &impl_->at(impl_->graph.input);
 }
 
-double CompiledModel::trainStep(const Tensor& x, std::span<const int32_t> labels) {
+double CompiledModel::trainStep(const Tensor& x, const runtime::BatchTargets& targets) {
   Impl& m = *impl_;
   m.runForward(m.own, x.values(), x.dim(0), true);
-  m.runNode(m.own, m.lossNode, labels);
-  for (size_t n = m.lossGradNode; n < m.graph.nodes().size(); ++n) m.runNode(m.own, n, labels);
+  m.runNode(m.own, m.lossNode, targets);
+  for (size_t n = m.lossGradNode; n < m.graph.nodes().size(); ++n) m.runNode(m.own, n, targets);
   return m.at(m.graph.loss)[0];
 }
 
@@ -410,7 +428,7 @@ std::vector<CompiledModel::KernelListing> CompiledModel::kernels() const {
   return out;
 }
 
-std::optional<std::string> CompiledModel::firstNonFiniteLayer(const Tensor& x, std::span<const int32_t> labels) {
+std::optional<std::string> CompiledModel::firstNonFiniteLayer(const Tensor& x, const runtime::BatchTargets& targets) {
   // The memory plan reuses buffers, so the values of the failed step are
   // partly overwritten: run it again, checking each node's results as soon
   // as they are computed (forward first, where a NaN enters, then backward).
@@ -418,7 +436,7 @@ std::optional<std::string> CompiledModel::firstNonFiniteLayer(const Tensor& x, s
   m.shapeFor(m.own, x.dim(0));
   std::copy(x.data(), x.data() + x.size(), m.at(m.graph.input).data());
   for (size_t n = 0; n < m.graph.nodes().size(); ++n) {
-    m.runNode(m.own, n, labels);
+    m.runNode(m.own, n, targets);
     const GraphNode& node = m.graph.nodes()[n];
     if (node.layer.empty() || node.op == GraphOp::Parameter) continue;
     for (ir::ValueId r : node.results)

@@ -33,11 +33,11 @@ public:
   WorkspacePtr newWorkspace() const;
   // `input` holds `rows` samples; it is copied straight into the workspace.
   const runtime::Tensor& predict(std::span<const float> input, int64_t rows, Workspace& workspace) const;
-  double trainStep(const runtime::Tensor& x, std::span<const int32_t> labels) override;
+  double trainStep(const runtime::Tensor& x, const runtime::BatchTargets& targets) override;
   runtime::Tensor* inputBatch(int64_t rows) override;
   std::vector<runtime::ParameterRef> parameters() override;
   runtime::Loss loss() const override;
-  std::optional<std::string> firstNonFiniteLayer(const runtime::Tensor& x, std::span<const int32_t> labels) override;
+  std::optional<std::string> firstNonFiniteLayer(const runtime::Tensor& x, const runtime::BatchTargets& targets) override;
   void trackOutputMaxima(const std::vector<std::string>& layers) override;
   std::vector<runtime::LayerOutputMaxima> takeOutputMaxima() override;
 

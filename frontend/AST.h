@@ -93,12 +93,14 @@ struct ValueDecl {
   ExprPtr value;
 };
 
-// loss KIND; (a stack's output) or loss KIND(VALUE);
+// loss KIND; (a stack's output), loss KIND(VALUE); or loss KIND(VALUE, TARGET);
 struct LossDecl {
   std::string kind;
   SourceRange kindRange;
   std::string value;   // "" when not given
   SourceRange valueRange;
+  std::string target;  // "" when not given: class labels
+  SourceRange targetRange;
 };
 
 // model NAME { ... }: a stack (input N; dense ...; loss NAME;) or a graph of
@@ -111,6 +113,7 @@ struct ModelDecl {
   std::vector<NumberLiteral> inputs;
   std::vector<LayerDecl> layers;
   std::vector<InputDecl> namedInputs;
+  std::vector<InputDecl> targets;       // target NAME[SIZE]; real-valued targets (at most one)
   std::vector<ValueDecl> values;
   std::vector<LayerDecl> sharedLayers;  // layer NAME = dense(UNITS, ...); applied by name: NAME(x)
   std::vector<LossDecl> losses;

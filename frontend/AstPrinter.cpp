@@ -61,6 +61,8 @@ private:
     for (const ast::NumberLiteral& input : decl.inputs) line(1, input.range, "input " + input.text);
     for (const ast::InputDecl& input : decl.namedInputs)
       line(1, input.nameRange, fmt::format("input {} (size {})", input.name, input.size.text));
+    for (const ast::InputDecl& target : decl.targets)
+      line(1, target.nameRange, fmt::format("target {} (size {})", target.name, target.size.text));
     for (const ast::LayerDecl& layer : decl.layers) {
       line(1, layer.nameRange, fmt::format("dense {} (units {})", layer.name, layer.units.text));
       layerOptions(2, layer);
@@ -74,7 +76,8 @@ private:
       expr(2, *value.value);
     }
     for (const ast::LossDecl& loss : decl.losses)
-      line(1, loss.kindRange, "loss " + loss.kind + (loss.value.empty() ? "" : " of " + loss.value));
+      line(1, loss.kindRange, "loss " + loss.kind + (loss.value.empty() ? "" : " of " + loss.value) +
+                                  (loss.target.empty() ? "" : " against " + loss.target));
   }
 
   void layerOptions(int depth, const ast::LayerDecl& layer) {

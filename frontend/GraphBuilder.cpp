@@ -69,7 +69,11 @@ public:
 
   ir::Graph run() {
     graph_.input = graph_.result(graph_.add(node(ir::GraphOp::Input, {}), {{ir::kBatch, model_.inputSize}}));
-    graph_.labels = graph_.result(graph_.add(node(ir::GraphOp::Labels, {}), {{ir::kBatch}}));
+    // What the loss compares with: class labels, or real-valued targets.
+    if (model_.targetSize > 0)
+      graph_.labels = graph_.result(graph_.add(node(ir::GraphOp::Targets, {}), {{ir::kBatch, model_.targetSize}}));
+    else
+      graph_.labels = graph_.result(graph_.add(node(ir::GraphOp::Labels, {}), {{ir::kBatch}}));
     for (const ValueDef& value : model_.values) ids_.push_back(build(value));
     graph_.prediction = ids_[model_.output];
     ir::GraphNode loss = node(ir::GraphOp::Loss, {graph_.prediction, graph_.labels});

@@ -27,6 +27,7 @@ public:
   bool run(const ast::LossDecl* loss) {
     size_t errorsBefore = diags_.errorCount();
     declareInputs();
+    declareTarget();
     declareSharedLayers();
     declareValueNames();
     for (size_t i = 0; i < decl_.values.size(); ++i) {
@@ -79,6 +80,31 @@ private:
       out_.inputSize += value.width;
       defined_[input.name] = add(std::move(value));
     }
+  }
+
+  // target NAME[SIZE]; the real-valued targets the loss compares with: the
+  // data's last SIZE columns (or those from the train block's `label`).
+  void declareTarget() {
+    for (size_t i = 1; i < decl_.targets.size(); ++i) {
+      error(decl_.targets[i].nameRange, fmt::format("model '{}' declares its targets twice", decl_.name));
+      note(decl_.targets[0].nameRange, "first declared here");
+    }
+    if (decl_.targets.empty()) return;
+    const ast::InputDecl& target = decl_.targets[0];
+    if (!claimName(target.name, target.nameRange)) return;
+    std::optional<double> size =
+        layers_.positiveInteger(target.size, fmt::format("the size of target '{}'", target.name));
+    if (size && *size > static_cast<double>(kMaxParameters)) {
+      error(target.size.range, fmt::format("target '{}' has {} columns; nnc allows at most {} (2^31)", target.name,
+                                           *size, kMaxParameters));
+      size.reset();
+    }
+    if (!size) {
+      failed_.insert(target.name);
+      return;
+    }
+    target_ = &target;
+    out_.targetSize = static_cast<int64_t>(*size);
   }
 
   // layer NAME = dense(UNITS, ...); its weights are made at its first
@@ -185,6 +211,11 @@ private:
   std::optional<std::optional<size_t>> namedValue(const ast::Expr& e) {
     if (auto found = defined_.find(e.text); found != defined_.end()) return std::optional(use(found->second));
     if (failed_.count(e.text)) return std::optional<std::optional<size_t>>(std::optional<size_t>());  // (reported)
+    if (target_ && e.text == target_->name) {
+      error(e.range, fmt::format("'{}' holds the targets: only the loss reads them (loss mse(out, {}))", e.text,
+                                 e.text));
+      return std::optional<std::optional<size_t>>(std::optional<size_t>());
+    }
     if (shared_.count(e.text)) {
       error(e.range, fmt::format("'{}' is a layer, not a value; apply it to one: {}(x)", e.text, e.text));
       return std::optional<std::optional<size_t>>(std::optional<size_t>());
@@ -388,6 +419,7 @@ private:
     }
     if (auto found = defined_.find(loss.value); found != defined_.end()) {
       out_.output = use(found->second);
+      checkLossTarget(loss);
       return;
     }
     if (statementOf_.count(loss.value) || failed_.count(loss.value)) return;  // its definition failed, and said why
@@ -396,6 +428,29 @@ private:
     std::string message = fmt::format("unknown value '{}'", loss.value);
     if (auto suggestion = closestSpelling(loss.value, names)) message += fmt::format("; did you mean '{}'?", *suggestion);
     error(loss.valueRange, message);
+  }
+
+  // loss KIND(VALUE, TARGET): the declared targets, as wide as the value.
+  void checkLossTarget(const ast::LossDecl& loss) {
+    if (loss.target.empty()) {
+      if (target_)
+        error(loss.kindRange, fmt::format("say which targets the loss compares '{}' with: loss {}({}, {});",
+                                          loss.value, loss.kind, loss.value, target_->name));
+      return;
+    }
+    if (failed_.count(loss.target)) return;  // (reported)
+    if (!target_ || loss.target != target_->name) {
+      std::string message = fmt::format("'{}' is not the model's targets", loss.target);
+      message += target_ ? fmt::format("; they are '{}'", target_->name)
+                         : fmt::format("; declare them: target {}[N];", loss.target);
+      error(loss.targetRange, message);
+      return;
+    }
+    int64_t width = out_.values[out_.output].width;
+    if (width != out_.targetSize)
+      error(loss.valueRange, fmt::format("the loss compares '{}' ({}) with the targets '{}' ({}); they need the "
+                                         "same size",
+                                         loss.value, shapeText(width), loss.target, shapeText(out_.targetSize)));
   }
 
   // Values come after their operands, so one pass in order decides it.
@@ -435,6 +490,7 @@ private:
   std::map<std::string, SourceRange> nameRanges_;  // every name taken: inputs, values, generated
   std::vector<std::string> userNames_;            // the names written: inputs, layers, values
   std::set<std::string> failed_;                  // inputs and layers whose declarations failed
+  const ast::InputDecl* target_ = nullptr;        // target NAME[SIZE], if declared (and valid)
   std::map<std::string, size_t> statementOf_;     // value name -> its statement
   std::map<std::string, size_t> defined_;         // name -> value, once checked
   std::map<std::string, int> generated_;

@@ -80,6 +80,7 @@ struct ModelDef {
   std::vector<LayerDef> layers;      // the dense layers, in the order written
   std::vector<ValueDef> values;      // in an order where each reads only earlier ones
   size_t output = 0;                 // the value the loss reads
+  int64_t targetSize = 0;            // real-valued targets per sample (target y[N]); 0: class labels
   LossKind loss = LossKind::CrossEntropy;
   SourceRange lossRange;
   SourceRange range;

@@ -20,7 +20,9 @@ struct LossName {
 constexpr LossName kLosses[] = {{"mse", LossKind::MSE},
                                 {"bce", LossKind::BCE},
                                 {"cross_entropy", LossKind::CrossEntropy},
-                                {"bce_with_logits", LossKind::BCEWithLogits}};
+                                {"bce_with_logits", LossKind::BCEWithLogits},
+                                {"l1", LossKind::L1},
+                                {"huber", LossKind::Huber}};
 
 class ModelChecker {
 public:
@@ -48,7 +50,7 @@ private:
 
   // A graph of named values (rather than a stack of layers).
   static bool isGraph(const ast::ModelDecl& decl) {
-    return !decl.namedInputs.empty() || !decl.values.empty() || !decl.sharedLayers.empty();
+    return !decl.namedInputs.empty() || !decl.values.empty() || !decl.sharedLayers.empty() || !decl.targets.empty();
   }
 
   std::optional<ModelDef> check(const ast::ModelDecl& decl) {
@@ -68,6 +70,7 @@ private:
     std::optional<ModelDef> model = graph ? checkGraphModel(decl, std::move(out), loss, scope_, source_, ctx_, diags_)
                                           : checkStack(decl, std::move(out), loss);
     std::optional<LossKind> kind = checkLoss(decl);
+    if (model && kind) checkLossTakes(*kind, model->targetSize > 0, *loss);
     if (diags_.errorCount() != errorsBefore || !model || !kind) return std::nullopt;
     model->loss = *kind;
     model->lossRange = loss->kindRange;
@@ -142,10 +145,21 @@ private:
       std::string message = fmt::format("unknown loss '{}'", written.kind);
       if (auto suggestion = closestSpelling(written.kind, names))
         message += fmt::format("; did you mean '{}'?", *suggestion);
-      error(written.kindRange, message + " (the losses are mse, bce, cross_entropy and bce_with_logits)");
+      error(written.kindRange, message + " (the losses are mse, l1, huber, bce, bce_with_logits and cross_entropy)");
       return std::nullopt;
     }
     return loss->kind;
+  }
+
+  // Class labels or real-valued targets, as the loss needs.
+  void checkLossTakes(LossKind kind, bool realTargets, const ast::LossDecl& loss) {
+    if (realTargets && kind == LossKind::CrossEntropy)
+      error(loss.kindRange, "cross_entropy takes class labels, not real-valued targets; compare values with mse, l1 "
+                            "or huber, or probabilities of several labels with bce or bce_with_logits");
+    if (!realTargets && (kind == LossKind::L1 || kind == LossKind::Huber))
+      error(loss.kindRange, fmt::format("{} compares real values: declare them (target y[N];) and name them, "
+                                        "loss {}(out, y);",
+                                        loss.kind, loss.kind));
   }
 
   const ActivationScope& scope_;

@@ -343,8 +343,9 @@ public:
   // modelDecl : 'model' name=ident '{' modelItem* '}'
   // modelItem : 'input' size=signedNumber ';'                                        # inputItem
   //           | 'input' name=ident '[' size=signedNumber ']' ';'                     # namedInputItem
+  //           | 'target' name=ident '[' size=signedNumber ']' ';'                    # targetItem
   //           | 'dense' name=ident '(' units=signedNumber (',' layerOption)* ')' ';'  # denseItem
-  //           | 'loss' name=ident ('(' value=ident ')')? ';'                         # lossItem
+  //           | 'loss' name=ident ('(' value=ident (',' target=ident)? ')')? ';'     # lossItem
   //           | name=ident '=' value=expr ';'                                        # valueItem
   //           | 'layer' name=ident '=' DENSE '(' units=signedNumber (',' layerOption)* ')' ';'  # layerItem
   ast::ModelDecl model(grammar::NNParser::ModelDeclContext* ctx) {
@@ -354,6 +355,8 @@ public:
     for (auto* item : ctx->modelItem()) {
       if (auto* input = dynamic_cast<grammar::NNParser::InputItemContext*>(item))
         out.inputs.push_back(number(input->size));
+      else if (auto* target = dynamic_cast<grammar::NNParser::TargetItemContext*>(item))
+        out.targets.push_back({target->name->getText(), rangeOf(source_, target->name->getStart()), number(target->size)});
       else if (auto* input = dynamic_cast<grammar::NNParser::NamedInputItemContext*>(item))
         out.namedInputs.push_back({input->name->getText(), rangeOf(source_, input->name->getStart()), number(input->size)});
       else if (auto* dense = dynamic_cast<grammar::NNParser::DenseItemContext*>(item))
@@ -365,7 +368,9 @@ public:
       else if (auto* loss = dynamic_cast<grammar::NNParser::LossItemContext*>(item))
         out.losses.push_back({loss->name->getText(), rangeOf(source_, loss->name->getStart()),
                               loss->value ? loss->value->getText() : "",
-                              loss->value ? rangeOf(source_, loss->value->getStart()) : SourceRange{}});
+                              loss->value ? rangeOf(source_, loss->value->getStart()) : SourceRange{},
+                              loss->target ? loss->target->getText() : "",
+                              loss->target ? rangeOf(source_, loss->target->getStart()) : SourceRange{}});
     }
     return out;
   }

@@ -28,13 +28,15 @@ importDecl : 'import' path=STRING ';' ;
 // A graph:   model res { input x[784]; h = dense(x, 256, relu); y = h + dense(h, 256, relu);
 //                        out = dense(y, 10); loss cross_entropy(out); }
 // A layer applied twice (shared weights): layer enc = dense(64, tanh); a = enc(x); b = enc(y);
+// Real-valued targets: target y[2]; ... loss mse(out, y);
 modelDecl : 'model' name=ident '{' modelItem* '}' ;
 
 modelItem
   : 'input' size=signedNumber ';'                                        # inputItem
   | 'input' name=ident '[' size=signedNumber ']' ';'                     # namedInputItem
+  | 'target' name=ident '[' size=signedNumber ']' ';'                    # targetItem
   | 'dense' name=ident '(' units=signedNumber (',' layerOption)* ')' ';'  # denseItem
-  | 'loss' name=ident ('(' value=ident ')')? ';'                         # lossItem
+  | 'loss' name=ident ('(' value=ident (',' target=ident)? ')')? ';'     # lossItem
   | name=ident '=' value=expr ';'                                        # valueItem
   | 'layer' name=ident '=' DENSE '(' units=signedNumber (',' layerOption)* ')' ';'  # layerItem
   ;
@@ -65,7 +67,7 @@ signedNumber : sign=('-' | '+')? NUMBER ;
 // The words that start model, train and import declarations and model items
 // are keywords only where they start one: elsewhere they are ordinary names
 // (`activation f(input) = input;` keeps working).
-ident : IDENT | IMPORT | MODEL | TRAIN | INPUT | DENSE | LOSS | LAYER ;
+ident : IDENT | IMPORT | MODEL | TRAIN | INPUT | DENSE | LOSS | LAYER | TARGET ;
 
 // A formula on its own (the command line, the REPL).
 formula : expr EOF ;
@@ -115,6 +117,7 @@ INPUT : 'input' ;
 DENSE : 'dense' ;
 LOSS : 'loss' ;
 LAYER : 'layer' ;
+TARGET : 'target' ;
 PER_UNIT : 'per_unit' ;
 NUMBER : DIGITS ('.' DIGITS?)? EXPONENT? | '.' DIGITS EXPONENT? ;
 IDENT : [a-zA-Z_] [a-zA-Z_0-9]* ;

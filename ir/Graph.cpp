@@ -154,6 +154,8 @@ const char* lossName(LossKind kind) {
     case LossKind::BCE: return "bce";
     case LossKind::CrossEntropy: return "cross_entropy";
     case LossKind::BCEWithLogits: return "bce_with_logits";
+    case LossKind::L1: return "l1";
+    case LossKind::Huber: return "huber";
   }
   return "?";
 }
@@ -240,6 +242,7 @@ public:
     switch (node_.op) {
       case GraphOp::Input: return rankIs(result(0), 2);
       case GraphOp::Labels: return rankIs(result(0), 1);
+      case GraphOp::Targets: return rankIs(result(0), 2);
       case GraphOp::Parameter: return "";
       case GraphOp::MatMul: return matMul();
       case GraphOp::AddBias:
@@ -264,6 +267,9 @@ public:
       }
       case GraphOp::Loss:
         if (result(0) != TensorShape{1}) return problem("the loss is not one value");
+        if (operand(1).size() == 2 && operand(1) != operand(0))
+          return problem(fmt::format("targets {} do not match the prediction {}", shapeText(operand(1)),
+                                     shapeText(operand(0))));
         return rankIs(operand(0), 2);
       case GraphOp::Concat: return concat();
       case GraphOp::Slice: return columnRange(operand(0), result(0));

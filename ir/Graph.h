@@ -35,7 +35,7 @@ struct GraphOpInfo {
 };
 const GraphOpInfo& graphOpInfo(GraphOp op);
 
-enum class LossKind { MSE, BCE, CrossEntropy, BCEWithLogits };
+enum class LossKind { MSE, BCE, CrossEntropy, BCEWithLogits, L1, Huber };
 
 // One column range of a Map: outputs[k] = formulas[k](inputs...) for the
 // columns [firstColumn, firstColumn + columns), and per-column sums
@@ -121,6 +121,7 @@ public:
   std::vector<std::vector<size_t>> readers() const;
 
   // Values the forward pass and training read and write.
+  // (labels: what the loss compares with, class labels or real-valued targets)
   ValueId input = -1, labels = -1, prediction = -1, loss = -1;
   // Parameter value -> its gradient value (filled by autodiff).
   std::vector<std::pair<ValueId, ValueId>> gradients;

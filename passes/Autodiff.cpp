@@ -52,6 +52,7 @@ public:
         // Values of the step have no producer to differentiate.
         case GraphOp::Input:
         case GraphOp::Labels:
+        case GraphOp::Targets:
         case GraphOp::Parameter: break;
         // The loss was differentiated first (LossGrad above); backward ops
         // are never differentiated (the graph has no second derivatives).

@@ -34,7 +34,7 @@ NodeKey keyOf(const ir::Graph& graph, const ir::GraphNode& node) {
 }
 
 bool mergeable(ir::GraphOp op) {
-  return op != ir::GraphOp::Input && op != ir::GraphOp::Labels && op != ir::GraphOp::Parameter;
+  return op != ir::GraphOp::Input && op != ir::GraphOp::Labels && op != ir::GraphOp::Targets && op != ir::GraphOp::Parameter;
 }
 
 }  // namespace

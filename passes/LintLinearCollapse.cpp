@@ -125,6 +125,7 @@ private:
       // Not affine (softmax), or not part of a forward value's function.
       case ir::GraphOp::Input:
       case ir::GraphOp::Labels:
+      case ir::GraphOp::Targets:
       case ir::GraphOp::Parameter:
       case ir::GraphOp::Softmax:
       case ir::GraphOp::Loss:

@@ -97,7 +97,9 @@ void checkRange(const ir::Graph& graph, const DenseLayer& out, const ir::GraphNo
         context.note(loss.range, "bce_with_logits applies sigmoid itself; remove the output layer's activation");
       return;
     }
-    case ir::LossKind::MSE: return;
+    case ir::LossKind::MSE:
+    case ir::LossKind::L1:
+    case ir::LossKind::Huber: return;  // any real output can be compared with values
   }
 }
 

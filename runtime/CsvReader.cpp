@@ -163,10 +163,21 @@ std::optional<Dataset> parseCsvDataset(std::string_view text, const std::string&
                   "a row needs at least 2 columns, the features and a label; found 1");
     return std::nullopt;
   }
-  int64_t labelColumn = options.labelColumn < 0 ? static_cast<int64_t>(columns) + options.labelColumn
-                                                : options.labelColumn;
-  if (labelColumn < 0 || labelColumn >= static_cast<int64_t>(columns)) {
-    errors.inFile(fmt::format("label column {} does not exist: rows have {} columns", options.labelColumn, columns));
+  int64_t targets = std::max<int64_t>(options.targetColumns, 0);
+  int64_t labelColumn = options.labelColumn >= 0 ? options.labelColumn
+                        : targets > 0 ? static_cast<int64_t>(columns) - targets
+                                      : static_cast<int64_t>(columns) + options.labelColumn;
+  int64_t labelEnd = labelColumn + std::max<int64_t>(targets, 1);  // the label's or targets' columns end here
+  if (labelColumn < 0 || labelEnd > static_cast<int64_t>(columns)) {
+    if (targets > 0)
+      errors.inFile(fmt::format("{} target columns from column {} do not fit: rows have {} columns", targets,
+                                labelColumn, columns));
+    else
+      errors.inFile(fmt::format("label column {} does not exist: rows have {} columns", options.labelColumn, columns));
+    return std::nullopt;
+  }
+  if (labelEnd - labelColumn >= static_cast<int64_t>(columns)) {
+    errors.inFile(fmt::format("rows have {} columns, all of them targets: none is left for features", columns));
     return std::nullopt;
   }
   size_t firstData = isHeader(firstRow, options.header) ? 1 : 0;
@@ -175,8 +186,9 @@ std::optional<Dataset> parseCsvDataset(std::string_view text, const std::string&
     return std::nullopt;
   }
 
-  std::vector<float> features;
+  std::vector<float> features, targetValues;
   std::vector<int32_t> labels;
+  int64_t rows = 0;
   features.reserve((lines.size() - firstData) * (columns - 1));
   labels.reserve(lines.size() - firstData);
   for (size_t l = firstData; l < lines.size(); ++l) {
@@ -186,11 +198,13 @@ std::optional<Dataset> parseCsvDataset(std::string_view text, const std::string&
       reportColumnCount(line, fields, columns, errors);
       continue;
     }
+    ++rows;
     for (size_t c = 0; c < columns; ++c) {
       const Field& field = fields[c];
       Number number = parseNumber(field.text);
       if (reportNonNumber(number, line, field, errors)) continue;
-      if (static_cast<int64_t>(c) == labelColumn) {
+      bool isTarget = targets > 0 && static_cast<int64_t>(c) >= labelColumn && static_cast<int64_t>(c) < labelEnd;
+      if (!isTarget && static_cast<int64_t>(c) == labelColumn && targets == 0) {
         double v = number.value;
         if (!(v >= 0 && v < static_cast<double>(kMaxCsvClasses) && v == std::floor(v))) {
           errors.atField(line, field, fmt::format("label '{}' is not a class index (an integer from 0 to {})",
@@ -203,7 +217,7 @@ std::optional<Dataset> parseCsvDataset(std::string_view text, const std::string&
       } else if (std::abs(number.value) > std::numeric_limits<float>::max()) {
         errors.atField(line, field, fmt::format("'{}' is out of range for float32", field.text));
       } else {
-        features.push_back(static_cast<float>(number.value));
+        (isTarget ? targetValues : features).push_back(static_cast<float>(number.value));
       }
     }
   }
@@ -211,9 +225,14 @@ std::optional<Dataset> parseCsvDataset(std::string_view text, const std::string&
   if (errors.any()) return std::nullopt;
 
   Dataset data;
-  auto rows = static_cast<int64_t>(labels.size());
-  data.features = Tensor({rows, static_cast<int64_t>(columns - 1)});
+  int64_t labelWidth = labelEnd - labelColumn;
+  data.features = Tensor({rows, static_cast<int64_t>(columns) - labelWidth});
   std::copy(features.begin(), features.end(), data.features.data());
+  if (targets > 0) {
+    data.targets = Tensor({rows, targets});
+    std::copy(targetValues.begin(), targetValues.end(), data.targets.data());
+    return data;
+  }
   data.labels = std::move(labels);
   data.numClasses = *std::max_element(data.labels.begin(), data.labels.end()) + 1;
   return data;

@@ -1,6 +1,7 @@
 #pragma once
-// Reads a numeric CSV file as a classification data set: each row holds the
-// feature values and one integer class label, separated by commas. Fields
+// Reads a numeric CSV file as a data set: each row holds the feature values
+// and one integer class label (or, if asked, real-valued targets),
+// separated by commas. Fields
 // may be padded with spaces; CRLF line ends, blank lines and a UTF-8 byte
 // order mark are tolerated; gzip files are decompressed while read. Every
 // bad row is reported (up to a cap), with file:line:col and the line.
@@ -23,6 +24,10 @@ struct CsvOptions {
   // The column holding the label; a negative index counts from the end, so
   // -1 is the last column. The other columns, in order, are the features.
   int labelColumn = -1;
+  // > 0: real-valued targets instead of a class label, this many columns
+  // from labelColumn on (a negative labelColumn counts back from the end:
+  // -1 with 2 targets is the last two columns).
+  int64_t targetColumns = 0;
   CsvHeader header = CsvHeader::Detect;
 };
 

@@ -47,11 +47,17 @@ static void copyRow(const Dataset& from, int64_t row, float* to) {
 static Dataset selectRows(const Dataset& data, std::span<const int64_t> rows) {
   Dataset out;
   out.features = Tensor({static_cast<int64_t>(rows.size()), data.featureCount()});
-  out.labels.reserve(rows.size());
   out.numClasses = data.numClasses;
+  int64_t targetWidth = data.targetCount();
+  if (data.hasTargets()) out.targets = Tensor({static_cast<int64_t>(rows.size()), targetWidth});
+  else out.labels.reserve(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     copyRow(data, rows[i], out.features.data() + static_cast<int64_t>(i) * data.featureCount());
-    out.labels.push_back(data.labels[static_cast<size_t>(rows[i])]);
+    if (data.hasTargets())
+      std::copy_n(data.targets.data() + rows[i] * targetWidth, targetWidth,
+                  out.targets.data() + static_cast<int64_t>(i) * targetWidth);
+    else
+      out.labels.push_back(data.labels[static_cast<size_t>(rows[i])]);
   }
   return out;
 }
@@ -95,14 +101,24 @@ void Batcher::startEpoch(uint64_t epoch) {
 
 int64_t Batcher::batchesPerEpoch() const { return (data_.sampleCount() + batchSize_ - 1) / batchSize_; }
 
-bool Batcher::next(Tensor& features, std::vector<int32_t>& labels) {
+bool Batcher::next(Tensor& features, std::vector<int32_t>& labels, Tensor* targets) {
   if (position_ >= order_.size()) return false;
   size_t count = std::min(order_.size() - position_, static_cast<size_t>(batchSize_));
   int64_t width = data_.featureCount();
   Shape shape{static_cast<int64_t>(count), width};
   if (features.shape() != shape) features = Tensor(shape);
-  labels.resize(count);
-  for (size_t i = 0; i < count; ++i) labels[i] = data_.labels[static_cast<size_t>(order_[position_ + i])];
+  if (data_.hasTargets()) {
+    labels.clear();
+    int64_t targetWidth = data_.targetCount();
+    Shape targetShape{static_cast<int64_t>(count), targetWidth};
+    if (targets && targets->shape() != targetShape) *targets = Tensor(targetShape);
+    for (size_t i = 0; targets && i < count; ++i)
+      std::copy_n(data_.targets.data() + order_[position_ + i] * targetWidth, targetWidth,
+                  targets->data() + static_cast<int64_t>(i) * targetWidth);
+  } else {
+    labels.resize(count);
+    for (size_t i = 0; i < count; ++i) labels[i] = data_.labels[static_cast<size_t>(order_[position_ + i])];
+  }
   // The gather is a training step's largest serial part otherwise: copy in
   // pieces on the pool.
   constexpr size_t kRowsPerPiece = 32;

@@ -1,5 +1,6 @@
 #pragma once
-// A labelled classification data set in memory, and the two things training
+// A data set in memory (class labels, or real-valued targets), and the two
+// things training
 // does with one: hold part of it out for validation, and walk it in shuffled
 // mini-batches. Shuffles are seeded and use no standard-library distribution
 // (their algorithms are implementation-defined), so a seed gives the same
@@ -14,10 +15,13 @@ namespace nnc::runtime {
 
 struct Dataset {
   Tensor features;              // [N, F] float32, one sample per row
-  std::vector<int32_t> labels;  // N class indices in [0, numClasses)
+  std::vector<int32_t> labels;  // N class indices in [0, numClasses); empty if the set has targets
+  Tensor targets;               // [N, T] real-valued targets (regression, multi-label); empty for classes
   int64_t numClasses = 0;
 
-  int64_t sampleCount() const { return static_cast<int64_t>(labels.size()); }
+  bool hasTargets() const { return targets.rank() == 2; }
+  int64_t sampleCount() const { return hasTargets() ? targets.dim(0) : static_cast<int64_t>(labels.size()); }
+  int64_t targetCount() const { return hasTargets() ? targets.dim(1) : 0; }
   int64_t featureCount() const { return features.rank() == 2 ? features.dim(1) : 0; }
 };
 
@@ -50,9 +54,10 @@ public:
   void startEpoch(uint64_t epoch);
   // Copies the next batch into `features` ([B, F]; reallocated only when B
   // changes, so a caller that reuses it allocates at most twice an epoch) and
-  // `labels` (B entries). Returns false, touching neither, once the epoch is
-  // exhausted.
-  bool next(Tensor& features, std::vector<int32_t>& labels);
+  // `labels` (B entries), or, for a set with targets, into `targets`
+  // ([B, T]; `labels` is left empty). Returns false, touching none, once
+  // the epoch is exhausted.
+  bool next(Tensor& features, std::vector<int32_t>& labels, Tensor* targets = nullptr);
   // The number of samples next() will give (0 once the epoch is exhausted).
   int64_t nextBatchRows() const;
 

@@ -10,6 +10,11 @@ namespace {
 // log(p) with p clamped away from 0, as PyTorch's BCELoss clamps log at -100.
 double clampedLog(double p) { return std::max(std::log(p), -100.0); }
 
+double sigmoid(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
+
+// max(x, 0) - x y + log1p(exp(-|x|)): log(1 + exp(x)) - x y without overflow.
+double bceWithLogits(double x, double y) { return std::max(x, 0.0) - x * y + std::log1p(std::exp(-std::abs(x))); }
+
 }  // namespace
 
 double lossAndGradient(Loss loss, const Tensor& prediction, std::span<const int32_t> labels, Tensor* gradient) {
@@ -61,12 +66,52 @@ double lossAndGradient(Loss loss, const float* prediction, int64_t rows, int64_t
       }
       case Loss::BCEWithLogits: {
         double x = z[0], y = label;
-        total += std::max(x, 0.0) - x * y + std::log1p(std::exp(-std::abs(x)));
-        double sigmoid = x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x));
-        if (g) g[0] = static_cast<float>((sigmoid - y) * scale);
+        total += bceWithLogits(x, y);
+        if (g) g[0] = static_cast<float>((sigmoid(x) - y) * scale);
         break;
       }
+      case Loss::L1:
+      case Loss::Huber: return NAN;  // (real-valued targets only: targetLossAndGradient)
     }
+  }
+  return total * scale;
+}
+
+double targetLossAndGradient(Loss loss, const float* prediction, const float* targets, int64_t rows, int64_t cols,
+                             float* gradient) {
+  const int64_t count = rows * cols;
+  if (count == 0) return 0;
+  const double scale = 1.0 / static_cast<double>(count);
+  double total = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    double p = prediction[i], t = targets[i], d = p - t, g = 0;
+    switch (loss) {
+      case Loss::MSE:
+        total += d * d;
+        g = 2 * d;
+        break;
+      case Loss::L1:
+        total += std::abs(d);
+        g = d > 0 ? 1 : d < 0 ? -1 : 0;  // torch's sign(0) = 0
+        break;
+      case Loss::Huber:
+        total += std::abs(d) < 1 ? 0.5 * d * d : std::abs(d) - 0.5;
+        g = std::clamp(d, -1.0, 1.0);
+        break;
+      case Loss::BCE: {
+        double q = std::clamp(p, 0.0, 1.0);
+        total += -(t * clampedLog(q) + (1 - t) * clampedLog(1 - q));
+        double safe = std::clamp(q, 1e-12, 1 - 1e-12);
+        g = (safe - t) / (safe * (1 - safe));
+        break;
+      }
+      case Loss::BCEWithLogits:
+        total += bceWithLogits(p, t);
+        g = sigmoid(p) - t;
+        break;
+      case Loss::CrossEntropy: return NAN;  // (class labels only)
+    }
+    if (gradient) gradient[i] = static_cast<float>(g * scale);
   }
   return total * scale;
 }

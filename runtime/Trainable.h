@@ -21,6 +21,17 @@ struct LayerOutputMaxima {
   Tensor maxima;  // [units]
 };
 
+// What a batch is compared with: class indices, or real-valued targets
+// [B, T] (regression, multi-label). Converts from the labels.
+struct BatchTargets {
+  std::span<const int32_t> labels;
+  const Tensor* values = nullptr;
+
+  BatchTargets(std::span<const int32_t> classes) : labels(classes) {}
+  BatchTargets(const std::vector<int32_t>& classes) : labels(classes) {}
+  explicit BatchTargets(const Tensor& targets) : values(&targets) {}
+};
+
 class Trainable {
 public:
   virtual ~Trainable() = default;
@@ -28,7 +39,7 @@ public:
   virtual const Tensor& predict(const Tensor& x) = 0;
   // Forward, loss and backward for a batch; returns the mean loss. The
   // gradients of parameters() are then ready for an optimiser step.
-  virtual double trainStep(const Tensor& x, std::span<const int32_t> labels) = 0;
+  virtual double trainStep(const Tensor& x, const BatchTargets& targets) = 0;
   // Where the next batch of `rows` samples can be written so that trainStep
   // on that same tensor reads it in place instead of copying it in; null if
   // the model has no such place. Valid until the next call of any method.
@@ -38,10 +49,10 @@ public:
   }
   virtual std::vector<ParameterRef> parameters() = 0;
   virtual Loss loss() const = 0;
-  // After a non-finite loss or gradient on batch (x, labels): runs that
+  // After a non-finite loss or gradient on batch (x, targets): runs that
   // step again and returns the first layer, in execution order, whose output
   // or gradient is not finite (where the trouble started).
-  virtual std::optional<std::string> firstNonFiniteLayer(const Tensor& x, std::span<const int32_t> labels) = 0;
+  virtual std::optional<std::string> firstNonFiniteLayer(const Tensor& x, const BatchTargets& targets) = 0;
   // From now on, trainStep (not predict) keeps the output maxima of these
   // layers; unknown names are ignored. Costs one pass over each layer's
   // [N, units] output per step.

@@ -24,10 +24,60 @@ std::vector<GradientNorm> rmsNorms(const std::vector<ParameterRef>& parameters, 
 
 }  // namespace
 
+namespace {
+
+// The metrics of a data set with real-valued targets.
+Evaluation evaluateTargets(Trainable& model, const Dataset& data, int64_t batchSize) {
+  Evaluation result;
+  int64_t n = data.sampleCount(), features = data.featureCount(), width = data.targetCount();
+  Loss loss = model.loss();
+  result.regression = loss == Loss::MSE || loss == Loss::L1 || loss == Loss::Huber;
+  double lossSum = 0, squares = 0, absolutes = 0;
+  int64_t correct = 0;
+  std::vector<double> columnSum(static_cast<size_t>(width), 0), columnSquares(static_cast<size_t>(width), 0),
+      residual(static_cast<size_t>(width), 0);
+  Tensor x;
+  for (int64_t start = 0; start < n; start += batchSize) {
+    int64_t rows = std::min(batchSize, n - start);
+    if (x.rank() != 2 || x.dim(0) != rows) x = Tensor({rows, features});  // at most twice
+    std::copy(data.features.data() + start * features, data.features.data() + (start + rows) * features, x.data());
+    const Tensor& prediction = model.predict(x);
+    const float* targets = data.targets.data() + start * width;
+    lossSum += targetLossAndGradient(loss, prediction.data(), targets, rows, width, nullptr) * static_cast<double>(rows);
+    for (int64_t i = 0; i < rows * width; ++i) {
+      double p = prediction[i], t = targets[i], d = p - t;
+      auto c = static_cast<size_t>(i % width);
+      squares += d * d;
+      absolutes += std::abs(d);
+      residual[c] += d * d;
+      columnSum[c] += t;
+      columnSquares[c] += t * t;
+      double threshold = loss == Loss::BCEWithLogits ? 0.0 : 0.5;
+      correct += (p > threshold) == (t > 0.5);
+    }
+  }
+  double elements = static_cast<double>(n * width);
+  result.loss = lossSum / static_cast<double>(n);
+  result.rmse = std::sqrt(squares / elements);
+  result.mae = absolutes / elements;
+  result.accuracy = result.regression ? 0 : static_cast<double>(correct) / elements;
+  double r2 = 0;
+  for (size_t c = 0; c < columnSum.size(); ++c) {
+    double mean = columnSum[c] / static_cast<double>(n);
+    double total = columnSquares[c] - static_cast<double>(n) * mean * mean;
+    r2 += total > 0 ? 1 - residual[c] / total : (residual[c] == 0 ? 1 : 0);
+  }
+  result.r2 = r2 / static_cast<double>(width);
+  return result;
+}
+
+}  // namespace
+
 Evaluation evaluate(Trainable& model, const Dataset& data, int64_t batchSize) {
   Evaluation result;
   int64_t n = data.sampleCount(), features = data.featureCount();
   if (n == 0) return result;
+  if (data.hasTargets()) return evaluateTargets(model, data, batchSize);
   int64_t correct = 0;
   double lossSum = 0;
   Tensor x;
@@ -51,7 +101,7 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
                   const TrainSettings& settings, const TrainEvents& events) {
   TrainResult result;
   Batcher batcher(trainData, settings.batchSize, settings.seed);
-  Tensor x;
+  Tensor x, targets;
   std::vector<int32_t> labels;
   std::vector<ParameterRef> parameters = model.parameters();
   for (int64_t epoch = settings.firstEpoch; epoch < settings.epochs; ++epoch) {
@@ -64,12 +114,13 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
       // Straight into the model's input where it has one: no copy per step.
       Tensor* input = model.inputBatch(rows);
       Tensor& batch = input ? *input : x;
-      batcher.next(batch, labels);
-      double loss = model.trainStep(batch, labels);
+      batcher.next(batch, labels, &targets);
+      BatchTargets wanted = trainData.hasTargets() ? BatchTargets(targets) : BatchTargets(labels);
+      double loss = model.trainStep(batch, wanted);
       bool gradientsFinite = true;
       for (const ParameterRef& p : parameters) gradientsFinite = gradientsFinite && allFinite(*p.gradient);
       if (!std::isfinite(loss) || !gradientsFinite) {
-        std::optional<std::string> layer = model.firstNonFiniteLayer(batch, labels);
+        std::optional<std::string> layer = model.firstNonFiniteLayer(batch, wanted);
         result.error = fmt::format("{} became {} at epoch {}, step {}{}; training stopped before updating the "
                                    "parameters with it",
                                    std::isfinite(loss) ? "a gradient" : "the loss",
@@ -91,7 +142,7 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
       }
       lossSum += loss;
       ++batches;
-      done += static_cast<int64_t>(labels.size());
+      done += rows;
       if (events.batchDone) events.batchDone(done, trainData.sampleCount(), lossSum / static_cast<double>(batches));
     }
     EpochReport report;

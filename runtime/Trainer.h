@@ -25,7 +25,13 @@ struct TrainSettings {
 
 struct Evaluation {
   double loss = 0;
-  double accuracy = 0;
+  double accuracy = 0;  // classes: of the samples; multi-label targets: of the elements; values: 0
+  // Real-valued targets of a value loss (mse, l1, huber), over every
+  // element: root mean square error, mean absolute error, and R^2 (1 -
+  // residual / total sum of squares per target column, averaged over the
+  // columns, as scikit-learn's r2_score).
+  bool regression = false;
+  double rmse = 0, mae = 0, r2 = 0;
 };
 
 // A parameter's gradient norm over an epoch: the root mean square over its

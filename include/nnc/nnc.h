@@ -63,6 +63,9 @@ struct CompileOptions {
 struct EpochProgress {
   int64_t epoch = 0, epochs = 0;
   double trainLoss = 0, testLoss = 0, testAccuracy = 0, seconds = 0;
+  // A model with real-valued targets (target y[N]; loss mse/l1/huber):
+  // the test RMSE and R^2 (testAccuracy is then 0).
+  double testRmse = 0, testR2 = 0;
 };
 
 struct TrainOptions {

@@ -95,6 +95,35 @@ TEST(CsvReader, ReportsEachBadRowExactly) {
   }
 }
 
+TEST(CsvReader, ReadsRealValuedTargetsFromTheLastColumnsOrFromTheLabelColumn) {
+  Diagnostics diags;
+  // Targets are any finite numbers (a class label must be a small integer).
+  std::optional<Dataset> last = parseCsvDataset("1,2,0.5,-7.25\n3,4,1e3,0\n", "data.csv", diags, {.targetColumns = 2});
+  ASSERT_TRUE(last) << diags.render();
+  EXPECT_TRUE(last->labels.empty());
+  EXPECT_EQ(last->sampleCount(), 2);
+  EXPECT_EQ(valuesOf(last->features), (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(valuesOf(last->targets), (std::vector<float>{0.5f, -7.25f, 1000, 0}));
+  std::optional<Dataset> first =
+      parseCsvDataset("0.5,1,2\n-1,3,4\n", "data.csv", diags, {.labelColumn = 0, .targetColumns = 1});
+  ASSERT_TRUE(first) << diags.render();
+  EXPECT_EQ(valuesOf(first->features), (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(valuesOf(first->targets), (std::vector<float>{0.5f, -1}));
+  // Split and batched, the targets stay with their samples.
+  Dataset held = splitOff(*last, 0.5, 3);
+  EXPECT_EQ(held.sampleCount() + last->sampleCount(), 2);
+  EXPECT_EQ(held.targets.dim(1), 2);
+}
+
+TEST(CsvReader, ReportsTargetsThatDoNotFit) {
+  Diagnostics diags;
+  EXPECT_FALSE(parseCsvDataset("1,2,3\n", "data.csv", diags, {.labelColumn = 2, .targetColumns = 2}));
+  EXPECT_FALSE(parseCsvDataset("1,2\n", "data.csv", diags, {.targetColumns = 2}));
+  EXPECT_EQ(diags.render(),
+            "data.csv: error: 2 target columns from column 2 do not fit: rows have 3 columns\n"
+            "data.csv: error: rows have 2 columns, all of them targets: none is left for features\n");
+}
+
 TEST(CsvReader, ReportsALabelColumnThatDoesNotExist) {
   for (int column : {3, -4}) {
     Diagnostics diags;

@@ -18,7 +18,7 @@ public:
     prediction_ = Tensor({x.dim(0), 2});
     return prediction_;
   }
-  double trainStep(const Tensor&, std::span<const int32_t>) override {
+  double trainStep(const Tensor&, const BatchTargets&) override {
     ++steps_;
     ++stepsSinceTake_;
     gradient_.fill(static_cast<float>(steps_));
@@ -26,7 +26,7 @@ public:
   }
   std::vector<ParameterRef> parameters() override { return {{"h.weight", &value_, &gradient_}}; }
   Loss loss() const override { return Loss::CrossEntropy; }
-  std::optional<std::string> firstNonFiniteLayer(const Tensor&, std::span<const int32_t>) override {
+  std::optional<std::string> firstNonFiniteLayer(const Tensor&, const BatchTargets&) override {
     return std::nullopt;
   }
   void trackOutputMaxima(const std::vector<std::string>&) override {}

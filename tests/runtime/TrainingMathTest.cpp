@@ -2,6 +2,8 @@
 // worked by hand, initialisers' statistics and reproducibility.
 #include <gtest/gtest.h>
 
+#include "runtime/Loss.h"
+
 #include <cmath>
 #include <limits>
 #include <random>
@@ -77,6 +79,33 @@ struct OneParameter {
   Tensor w{1}, g{1};
   std::vector<ParameterRef> refs() { return {{"w", &w, &g}}; }
 };
+
+// Against real-valued targets, as PyTorch's losses with reduction='mean'
+// (values computed by hand from their definitions): the mean over all
+// elements, and its gradient.
+TEST(Loss, TargetLossesFollowPyTorch) {
+  const float prediction[] = {0.5f, 3.0f, -1.0f, 2.0f};
+  const float targets[] = {0.0f, 1.0f, -1.0f, 4.5f};  // d = 0.5, 2, 0, -2.5
+  float gradient[4];
+  // MSELoss: (0.25 + 4 + 0 + 6.25) / 4; d/dp = 2 d / 4
+  EXPECT_NEAR(targetLossAndGradient(Loss::MSE, prediction, targets, 2, 2, gradient), 2.625, 1e-12);
+  EXPECT_FLOAT_EQ(gradient[1], 1.0f);
+  EXPECT_FLOAT_EQ(gradient[3], -1.25f);
+  // L1Loss: (0.5 + 2 + 0 + 2.5) / 4; d/dp = sign(d) / 4, sign(0) = 0
+  EXPECT_NEAR(targetLossAndGradient(Loss::L1, prediction, targets, 2, 2, gradient), 1.25, 1e-12);
+  EXPECT_EQ(std::vector<float>(gradient, gradient + 4), (std::vector<float>{0.25f, 0.25f, 0.0f, -0.25f}));
+  // HuberLoss(delta=1): (0.125 + 1.5 + 0 + 2) / 4; d/dp = clamp(d, -1, 1) / 4
+  EXPECT_NEAR(targetLossAndGradient(Loss::Huber, prediction, targets, 2, 2, gradient), 0.90625, 1e-12);
+  EXPECT_EQ(std::vector<float>(gradient, gradient + 4), (std::vector<float>{0.125f, 0.25f, 0.0f, -0.25f}));
+  // BCEWithLogitsLoss on logits 0 and 2 with targets 1 and 0.25:
+  // (log 2 + (log(1 + e^2) - 0.5)) / 2
+  const float logits[] = {0.0f, 2.0f}, soft[] = {1.0f, 0.25f};
+  EXPECT_NEAR(targetLossAndGradient(Loss::BCEWithLogits, logits, soft, 1, 2, gradient),
+              (std::log(2.0) + std::log1p(std::exp(2.0)) - 0.5) / 2, 1e-7);
+  EXPECT_NEAR(gradient[0], (0.5 - 1) / 2, 1e-7);
+  // No elements: no loss (and no division by zero).
+  EXPECT_EQ(targetLossAndGradient(Loss::MSE, prediction, targets, 0, 2, nullptr), 0.0);
+}
 
 TEST(Optimizer, SgdWithMomentumAndWeightDecayFollowsPyTorch) {
   OneParameter p;

@@ -20,7 +20,7 @@ namespace {
 struct GraphCase {
   const char* name;
   const char* model;  // the model's body; the input is x[3] unless it says otherwise
-  int64_t classes;
+  int64_t classes;    // 0: real-valued targets, as many as the model declares
 };
 
 const GraphCase kCases[] = {
@@ -37,6 +37,13 @@ const GraphCase kCases[] = {
     {"learnable parameter of a formula", "input x[3]; h = dense(x, 4); y = prelu(h) + 0.5 * h; "
                                          "out = dense(y, 1, sigmoid); loss bce(out);", 2},
     {"softmax value", "input x[3]; p = softmax(dense(x, 3, tanh)); out = dense(p, 2); loss mse(out);", 2},
+    {"mse against targets", "input x[3]; target y[2]; h = dense(x, 4, tanh); out = dense(h, 2); loss mse(out, y);", 0},
+    {"l1 against targets", "input x[3]; target y[2]; h = dense(x, 4, tanh); out = dense(h, 2); loss l1(out, y);", 0},
+    {"huber against targets", "input x[3]; target y[2]; h = dense(x, 4, elu); out = 3 * dense(h, 2); "
+                              "loss huber(out, y);", 0},
+    {"multi-label bce", "input x[3]; target y[2]; out = dense(dense(x, 4, tanh), 2, sigmoid); loss bce(out, y);", 0},
+    {"multi-label bce_with_logits", "input x[3]; target y[3]; out = dense(dense(x, 4, mish), 3); "
+                                    "loss bce_with_logits(out, y);", 0},
     {"shared layer", "input a[3]; input b[3]; layer enc = dense(4, prelu); y = enc(a) - enc(b); "
                      "z = enc(dense(y, 3)); out = dense(concat(y, z), 3); loss cross_entropy(out);", 3},
 };
@@ -70,6 +77,16 @@ TEST_P(GraphModelTest, GradientsMatchDoublePrecisionFiniteDifferences) {
   runtime::Tensor x({4, def.inputSize});
   for (int64_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(std::sin(2.3 * static_cast<double>(i) + 0.4));
   std::vector<int32_t> labels = c.classes == 3 ? std::vector<int32_t>{0, 2, 1, 2} : std::vector<int32_t>{1, 0, 0, 1};
+  if (def.targetSize > 0) {
+    // Targets in [0, 1] (the bce losses need them there), some far off so
+    // that huber's linear part and l1's are reached.
+    runtime::Tensor targets({4, def.targetSize});
+    for (int64_t i = 0; i < targets.size(); ++i) targets[i] = static_cast<float>(0.5 + 0.45 * std::cos(1.7 * i));
+    double loss = model->trainStep(x, runtime::BatchTargets(targets));
+    EXPECT_TRUE(std::isfinite(loss));
+    test::expectGradientsMatch(forward, *model, x, {}, c.name, &targets);
+    return;
+  }
   double loss = model->trainStep(x, labels);
   EXPECT_TRUE(std::isfinite(loss));
   test::expectGradientsMatch(forward, *model, x, labels, c.name);

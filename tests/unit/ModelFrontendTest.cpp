@@ -324,7 +324,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "  model m { input 4; dense a(3, rleu); dense b(2, foo); loss mse; }\n"
                   "                                                  ^~~\n"},
         ErrorCase{"model m { input 4; dense out(3, sigmoid); loss crossentropy; }",
-                  "test.nn:1:48: error: unknown loss 'crossentropy'; did you mean 'cross_entropy'? (the losses are mse, bce, cross_entropy and bce_with_logits)\n"
+                  "test.nn:1:48: error: unknown loss 'crossentropy'; did you mean 'cross_entropy'? (the losses are mse, l1, huber, bce, bce_with_logits and cross_entropy)\n"
                   "  model m { input 4; dense out(3, sigmoid); loss crossentropy; }\n"
                   "                                                 ^~~~~~~~~~~~\n"},
         ErrorCase{"model m { input 4; dense out(3, softmax: 2, tanh: 1); loss mse; }",
@@ -336,7 +336,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "  model m { input 4; dense out(3, softmax(2)); loss mse; }\n"
                   "                                  ^~~~~~~\n"},
         ErrorCase{"model m { input 4; dense out(3); loss hinge; }",
-                  "test.nn:1:39: error: unknown loss 'hinge' (the losses are mse, bce, cross_entropy and bce_with_logits)\n"
+                  "test.nn:1:39: error: unknown loss 'hinge' (the losses are mse, l1, huber, bce, bce_with_logits and cross_entropy)\n"
                   "  model m { input 4; dense out(3); loss hinge; }\n"
                   "                                        ^~~~~\n"},
         ErrorCase{"model m { input 784; dense big(1e12, tanh); loss mse; }",

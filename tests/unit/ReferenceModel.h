@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,7 +25,9 @@ public:
   explicit ReferenceModel(const ir::Graph& graph) : graph_(graph) {}
 
   // parameters: by Parameter value id, row-major values.
-  double loss(const Matrix& x, std::span<const int32_t> labels, const std::map<ir::ValueId, std::vector<double>>& parameters) const {
+  // `targets`: real-valued targets [rows][T] instead of the labels.
+  double loss(const Matrix& x, std::span<const int32_t> labels, const std::map<ir::ValueId, std::vector<double>>& parameters,
+              const Matrix* targets = nullptr) const {
     std::map<ir::ValueId, Matrix> values;
     values[graph_.input] = x;
     for (const ir::GraphNode& node : graph_.nodes()) {
@@ -66,9 +69,12 @@ public:
           values[node.results[0]] = out;
           break;
         }
-        case ir::GraphOp::Loss: return lossOf(node.loss, values.at(node.operands[0]), labels);
+        case ir::GraphOp::Loss:
+          return targets ? targetLossOf(node.loss, values.at(node.operands[0]), *targets)
+                         : lossOf(node.loss, values.at(node.operands[0]), labels);
         case ir::GraphOp::Input:
-        case ir::GraphOp::Labels: break;
+        case ir::GraphOp::Labels:
+        case ir::GraphOp::Targets: break;
         // Backward ops: the oracle computes the loss only.
         case ir::GraphOp::ColumnSum:
         case ir::GraphOp::SoftmaxGrad:
@@ -120,6 +126,24 @@ private:
     return out;
   }
 
+  // The mean over every element, as PyTorch's losses with reduction='mean'.
+  static double targetLossOf(ir::LossKind kind, const Matrix& z, const Matrix& targets) {
+    double total = 0, count = 0;
+    for (size_t r = 0; r < z.size(); ++r)
+      for (size_t c = 0; c < z[r].size(); ++c, ++count) {
+        double p = z[r][c], t = targets[r][c], d = p - t;
+        switch (kind) {
+          case ir::LossKind::MSE: total += d * d; break;
+          case ir::LossKind::L1: total += std::abs(d); break;
+          case ir::LossKind::Huber: total += std::abs(d) < 1 ? 0.5 * d * d : std::abs(d) - 0.5; break;
+          case ir::LossKind::BCE: total += -(t * std::log(p) + (1 - t) * std::log(1 - p)); break;
+          case ir::LossKind::BCEWithLogits: total += std::log1p(std::exp(p)) - t * p; break;
+          case ir::LossKind::CrossEntropy: return NAN;
+        }
+      }
+    return total / count;
+  }
+
   static double lossOf(ir::LossKind kind, const Matrix& z, std::span<const int32_t> labels) {
     double total = 0;
     for (size_t r = 0; r < z.size(); ++r) {
@@ -140,6 +164,8 @@ private:
           break;
         case ir::LossKind::BCE: total += -(y * std::log(row[0]) + (1 - y) * std::log(1 - row[0])); break;
         case ir::LossKind::BCEWithLogits: total += std::log1p(std::exp(row[0])) - y * row[0]; break;
+        case ir::LossKind::L1:
+        case ir::LossKind::Huber: return NAN;  // (real-valued targets only)
       }
     }
     return total / static_cast<double>(z.size());
@@ -152,9 +178,19 @@ private:
 // trainStep on (x, labels) against central finite differences of the
 // reference loss of `forward` (the graph `model` was compiled from, before
 // autodiff). `what` names the case in failures.
+// With `targets`, the loss compares real-valued targets (labels unused).
 inline void expectGradientsMatch(const ir::Graph& forward, runtime::Trainable& model, const runtime::Tensor& x,
-                                 std::span<const int32_t> labels, const std::string& what) {
+                                 std::span<const int32_t> labels, const std::string& what,
+                                 const runtime::Tensor* targets = nullptr) {
   ReferenceModel reference(forward);
+  std::optional<Matrix> targetRows;
+  if (targets) {
+    int64_t width = targets->dim(1);
+    targetRows = Matrix(static_cast<size_t>(targets->dim(0)), std::vector<double>(static_cast<size_t>(width)));
+    for (int64_t i = 0; i < targets->size(); ++i)
+      (*targetRows)[static_cast<size_t>(i / width)][static_cast<size_t>(i % width)] = (*targets)[i];
+  }
+  const Matrix* targetMatrix = targetRows ? &*targetRows : nullptr;
   int64_t rows = x.dim(0), cols = x.dim(1);
   Matrix xs(static_cast<size_t>(rows), std::vector<double>(static_cast<size_t>(cols)));
   for (int64_t i = 0; i < x.size(); ++i) xs[static_cast<size_t>(i / cols)][static_cast<size_t>(i % cols)] = x[i];
@@ -177,9 +213,9 @@ inline void expectGradientsMatch(const ir::Graph& forward, runtime::Trainable& m
     for (size_t i = 0; i < p.size(); ++i) {
       double saved = p[i], h = 1e-6 * std::max(1.0, std::abs(saved));
       p[i] = saved + h;
-      double up = reference.loss(xs, labels, parameters);
+      double up = reference.loss(xs, labels, parameters, targetMatrix);
       p[i] = saved - h;
-      double down = reference.loss(xs, labels, parameters);
+      double down = reference.loss(xs, labels, parameters, targetMatrix);
       p[i] = saved;
       double numeric = (up - down) / (2 * h);
       EXPECT_NEAR((*ref.gradient)[static_cast<int64_t>(i)], numeric, 1e-4 + 1e-3 * std::abs(numeric))

@@ -40,7 +40,9 @@ int runBackprop(const Args& args, std::ostream& out, std::ostream& err) {
   inputs.push_back(*options->get("data"));
   if (!checkNotAnInput("--out", *options->get("out"), inputs, diags)) return failWith(err, diags);
   printWarnings(err, diags);
-  double loss = ready->model->trainStep(ready->data.features, ready->data.labels);
+  const runtime::Dataset& data = ready->data;
+  double loss = ready->model->trainStep(data.features, data.hasTargets() ? runtime::BatchTargets(data.targets)
+                                                                         : runtime::BatchTargets(data.labels));
   runtime::Checkpoint gradients;
   for (const runtime::ParameterRef& p : ready->model->parameters()) gradients.tensors.push_back({p.name, *p.gradient});
   gradients.metadata["content"] = "gradients";

@@ -32,11 +32,13 @@ passes::TrainedParameters trainedParameters(const runtime::Checkpoint& checkpoin
 
 // The CSV layout of the model's training data, which --data must share: the
 // label column its train declaration names (`label = N`; the last column by
-// default, and for a model trained on IDX files).
-runtime::CsvOptions dataLayout(const frontend::Program& program, const std::string& model) {
+// default, and for a model trained on IDX files), or its real-valued
+// targets' columns.
+runtime::CsvOptions dataLayout(const frontend::Program& program, const frontend::ModelDef& model) {
   runtime::CsvOptions options;
+  options.targetColumns = model.targetSize;
   for (const frontend::TrainingDef& training : program.trainings)
-    if (training.model == model && training.data.kind == frontend::DataSource::Kind::Csv)
+    if (training.model == model.name && training.data.kind == frontend::DataSource::Kind::Csv)
       options.labelColumn = static_cast<int>(training.data.labelColumn);
   return options;
 }
@@ -68,7 +70,7 @@ std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics
     return std::nullopt;
   }
   std::optional<runtime::Dataset> data = runtime::loadCsvDataset(*options.get("data"), diags,
-                                                                 dataLayout(loaded->program, model->name));
+                                                                 dataLayout(loaded->program, *model));
   std::optional<runtime::Checkpoint> weights =
       runtime::loadCheckpoint(*options.get("weights"), diags, layerTensors(*model));
   if (!data || !weights) return std::nullopt;

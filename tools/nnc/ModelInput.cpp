@@ -26,11 +26,20 @@ std::vector<std::string> programInputs(const frontend::Program& program) {
   return files;
 }
 
-std::optional<runtime::Dataset> loadDataSource(const frontend::DataSource& source, Diagnostics& diags) {
-  if (source.kind == frontend::DataSource::Kind::Idx)
+std::optional<runtime::Dataset> loadDataSource(const frontend::DataSource& source, int64_t targetColumns,
+                                               Diagnostics& diags) {
+  if (source.kind == frontend::DataSource::Kind::Idx) {
+    if (targetColumns > 0) {
+      diags.error(fmt::format("'{}': IDX labels are class indices, but the model compares real-valued targets; "
+                              "give its data as csv(...)",
+                              source.paths.at(1)));
+      return std::nullopt;
+    }
     return runtime::loadIdxDataset(source.paths.at(0), source.paths.at(1), diags);
+  }
   runtime::CsvOptions options;
   options.labelColumn = static_cast<int>(source.labelColumn);
+  options.targetColumns = targetColumns;
   return runtime::loadCsvDataset(source.paths.at(0), diags, options);
 }
 
@@ -51,6 +60,13 @@ void checkLabels(const frontend::ModelDef& model, const runtime::Dataset& data, 
                  SourceRange range, const char* what, Diagnostics& diags) {
   int64_t outputs = model.outputSize();
   auto error = [&](std::string message) { diags.error(source, range, std::move(message)); };
+  if (model.targetSize > 0 || data.hasTargets()) {
+    // The reader took the targets' columns as the model declares them.
+    if (data.targetCount() != model.targetSize)
+      error(fmt::format("the {} data has {} target columns, but model '{}' declares {}", what, data.targetCount(),
+                        model.name, model.targetSize));
+    return;
+  }
   switch (model.loss) {
     case frontend::LossKind::CrossEntropy:
       if (outputs < 2)
@@ -74,6 +90,8 @@ void checkLabels(const frontend::ModelDef& model, const runtime::Dataset& data, 
         error(fmt::format("the {} data has {} classes, but model '{}' ends in {} units (mse compares with one-hot "
                           "labels)", what, data.numClasses, model.name, outputs));
       break;
+    case frontend::LossKind::L1:
+    case frontend::LossKind::Huber: break;  // real-valued targets only (checked above)
   }
 }
 

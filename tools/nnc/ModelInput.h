@@ -25,15 +25,18 @@ std::optional<LoadedProgram> loadProgram(const std::string& path, Diagnostics& d
 // files of its `train` declarations (outputs must not replace them).
 std::vector<std::string> programInputs(const frontend::Program& program);
 
-// The samples a `train` declaration names (idx or csv).
-std::optional<runtime::Dataset> loadDataSource(const frontend::DataSource& source, Diagnostics& diags);
+// The samples a `train` declaration names (idx or csv), with class labels
+// or, if `targetColumns` > 0, that many real-valued targets per sample.
+std::optional<runtime::Dataset> loadDataSource(const frontend::DataSource& source, int64_t targetColumns,
+                                               Diagnostics& diags);
 
 // The optimiser a `train` declaration configures.
 runtime::OptimizerSettings optimizerSettings(const frontend::OptimizerDef& def);
 
 // Checks that a data set's labels suit the model's output and loss (one
 // unit per class for cross_entropy, 0/1 labels and one unit for the bce
-// losses); errors point at `range` in `source`.
+// losses), or that it has the model's real-valued targets; errors point at
+// `range` in `source`.
 void checkLabels(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,
                  SourceRange range, const char* what, Diagnostics& diags);
 

@@ -33,7 +33,8 @@ const char* kUsage =
     "                      [--dead-units-threshold F]\n"
     "\n"
     "Trains the model of F.nn's `train` declaration on its data, showing progress,\n"
-    "and reports the accuracy on the test data. Options override the file's settings.\n\n";
+    "and reports the accuracy (for real-valued targets RMSE, MAE and R^2) on the test data.\n"
+    "Options override the file's settings.\n\n";
 
 std::vector<OptionSpec> trainOptions() {
   std::vector<OptionSpec> specs = {
@@ -55,6 +56,13 @@ std::vector<OptionSpec> trainOptions() {
   return specs;
 }
 
+// What the task is judged by: accuracy for classes (and, per element, for
+// several labels), RMSE, MAE and R^2 for real values.
+std::string metrics(const runtime::Evaluation& test) {
+  if (test.regression) return fmt::format("test rmse {:.4f}  mae {:.4f}  r2 {:.4f}", test.rmse, test.mae, test.r2);
+  return fmt::format("test accuracy {:.4f}", test.accuracy);
+}
+
 // Progress on a terminal: one line redrawn in place; elsewhere (logs, CI)
 // only the line at the end of each epoch.
 class ProgressPrinter {
@@ -69,8 +77,8 @@ public:
   void epoch(const runtime::EpochReport& r) {
     if (terminal_) out_ << "\r";
     out_ << bar(r.epoch, r.epochs, r.samples, r.samples)
-         << fmt::format("  loss {:.4f}  test loss {:.4f}  test accuracy {:.4f}  {:.1f} s\n", r.trainLoss, r.test.loss,
-                        r.test.accuracy, r.seconds)
+         << fmt::format("  loss {:.4f}  test loss {:.4f}  {}  {:.1f} s\n", r.trainLoss, r.test.loss, metrics(r.test),
+                        r.seconds)
          << std::flush;
   }
 
@@ -151,10 +159,14 @@ std::string metricsJson(const runtime::TrainResult& result, double seconds, int6
   std::string norms;
   for (const auto& [layer, norm] : gradNorms)
     norms += fmt::format("{}\"{}\": {:.6e}", norms.empty() ? "" : ", ", layer, norm);
+  std::string metric = last.test.regression
+                           ? fmt::format("\"test_rmse\": {:.6f},\n  \"test_mae\": {:.6f},\n  \"test_r2\": {:.6f}",
+                                         last.test.rmse, last.test.mae, last.test.r2)
+                           : fmt::format("\"test_accuracy\": {:.6f}", last.test.accuracy);
   return fmt::format(
-      "{{\n  \"epochs\": {},\n  \"test_accuracy\": {:.6f},\n  \"test_loss\": {:.6f},\n  \"train_loss\": {:.6f},\n"
+      "{{\n  \"epochs\": {},\n  {},\n  \"test_loss\": {:.6f},\n  \"train_loss\": {:.6f},\n"
       "  \"seconds\": {:.3f},\n  \"samples_per_second\": {:.1f}{}\n}}\n",
-      last.epoch, last.test.accuracy, last.test.loss, last.trainLoss, seconds,
+      last.epoch, metric, last.test.loss, last.trainLoss, seconds,
       seconds > 0 ? static_cast<double>(samples) / seconds : 0.0,
       gradNorms.empty() ? "" : fmt::format(",\n  \"grad_norms\": {{{}}}", norms));
 }
@@ -245,7 +257,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   // Data. A data problem also points at the declaration that names the file.
   auto load = [&](const frontend::DataSource& data, const char* what) {
     size_t errorsBefore = diags.errorCount();
-    std::optional<runtime::Dataset> loadedData = loadDataSource(data, diags);
+    std::optional<runtime::Dataset> loadedData = loadDataSource(data, model->targetSize, diags);
     if (diags.errorCount() != errorsBefore)
       diags.note(source, data.range, fmt::format("while loading the {} data of `train {}`", what, training.model));
     return loadedData;
@@ -361,7 +373,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     samples += r.samples;
   }
   const runtime::EpochReport& last = result.epochs.back();
-  out << fmt::format("test accuracy {:.4f}   ({} epoch{}, {:.2f} s/epoch, {:.0f} samples/s)\n", last.test.accuracy,
+  out << fmt::format("{}   ({} epoch{}, {:.2f} s/epoch, {:.0f} samples/s)\n", metrics(last.test),
                      result.epochs.size(), result.epochs.size() == 1 ? "" : "s",
                      seconds / static_cast<double>(result.epochs.size()),
                      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);

@@ -41,9 +41,15 @@ std::vector<std::string> writeTrainingPlots(const std::string& dir, const fronte
   loss.series.push_back(perEpoch("test", epochs, [](const runtime::EpochReport& r) { return r.test.loss; }));
   files.emplace_back("loss.svg", loss);
 
-  plot::Chart accuracy = epochChart(model.name + ": test accuracy", "accuracy");
-  accuracy.series.push_back(perEpoch("test", epochs, [](const runtime::EpochReport& r) { return r.test.accuracy; }));
-  files.emplace_back("accuracy.svg", accuracy);
+  if (!epochs.empty() && epochs.front().test.regression) {
+    plot::Chart rmse = epochChart(model.name + ": test RMSE", "RMSE");
+    rmse.series.push_back(perEpoch("test", epochs, [](const runtime::EpochReport& r) { return r.test.rmse; }));
+    files.emplace_back("rmse.svg", rmse);
+  } else {
+    plot::Chart accuracy = epochChart(model.name + ": test accuracy", "accuracy");
+    accuracy.series.push_back(perEpoch("test", epochs, [](const runtime::EpochReport& r) { return r.test.accuracy; }));
+    files.emplace_back("accuracy.svg", accuracy);
+  }
 
   // One line per layer, forward order (the legend then reads input to output).
   plot::Chart norms = epochChart(model.name + ": weight-gradient norm per layer", "RMS of ||dW|| (log scale)");
