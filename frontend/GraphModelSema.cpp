@@ -64,22 +64,28 @@ private:
       error(decl_.nameRange, fmt::format("model '{}' has no input; add one, e.g. input x[784];", decl_.name));
     for (const ast::InputDecl& input : decl_.namedInputs) {
       if (!claimName(input.name, input.nameRange)) continue;
-      std::optional<double> size =
-          layers_.positiveInteger(input.size, fmt::format("the size of input '{}'", input.name));
-      if (size && *size > static_cast<double>(kMaxParameters)) {
-        error(input.size.range, fmt::format("input '{}' has {} features; nnc allows at most {} (2^31)", input.name,
-                                            *size, kMaxParameters));
-        size.reset();
-      }
-      if (!size) {
-        failed_.insert(input.name);
-        continue;
-      }
+      std::optional<double> size = declaredSize(input, "input", "features");
+      if (!size) continue;
       ValueDef value{ValueDef::Kind::Input, input.name, input.nameRange, static_cast<int64_t>(*size)};
       value.firstColumn = out_.inputSize;
       out_.inputSize += value.width;
       defined_[input.name] = add(std::move(value));
     }
+  }
+
+  // The SIZE of `input NAME[SIZE];` or `target NAME[SIZE];` (`what`), a
+  // positive integer that fits; empty after reporting it (the name then
+  // counts as failed: its uses say nothing more).
+  std::optional<double> declaredSize(const ast::InputDecl& decl, const char* what, const char* unit) {
+    std::optional<double> size =
+        layers_.positiveInteger(decl.size, fmt::format("the size of {} '{}'", what, decl.name));
+    if (size && *size > static_cast<double>(kMaxParameters)) {
+      error(decl.size.range,
+            fmt::format("{} '{}' has {} {}; nnc allows at most {} (2^31)", what, decl.name, *size, unit, kMaxParameters));
+      size.reset();
+    }
+    if (!size) failed_.insert(decl.name);
+    return size;
   }
 
   // target NAME[SIZE]; the real-valued targets the loss compares with: the
@@ -92,17 +98,8 @@ private:
     if (decl_.targets.empty()) return;
     const ast::InputDecl& target = decl_.targets[0];
     if (!claimName(target.name, target.nameRange)) return;
-    std::optional<double> size =
-        layers_.positiveInteger(target.size, fmt::format("the size of target '{}'", target.name));
-    if (size && *size > static_cast<double>(kMaxParameters)) {
-      error(target.size.range, fmt::format("target '{}' has {} columns; nnc allows at most {} (2^31)", target.name,
-                                           *size, kMaxParameters));
-      size.reset();
-    }
-    if (!size) {
-      failed_.insert(target.name);
-      return;
-    }
+    std::optional<double> size = declaredSize(target, "target", "columns");
+    if (!size) return;
     target_ = &target;
     out_.targetSize = static_cast<int64_t>(*size);
   }
