@@ -22,10 +22,6 @@ std::vector<GradientNorm> rmsNorms(const std::vector<ParameterRef>& parameters, 
   return norms;
 }
 
-}  // namespace
-
-namespace {
-
 // The metrics of a data set with real-valued targets.
 Evaluation evaluateTargets(Trainable& model, const Dataset& data, int64_t batchSize) {
   Evaluation result;
