@@ -11,6 +11,7 @@
 
 #include "backend/CompiledModel.h"
 #include "nnc/nnc.h"
+#include "frontend/ModelChoice.h"
 #include "frontend/ModelSema.h"
 #include "frontend/TrainSema.h"
 #include "runtime/Checkpoint.h"
@@ -133,13 +134,9 @@ CompileResult ModelFactory::compile(std::optional<frontend::Program> program, st
   impl->loaded.exprs = std::move(exprs);
   impl->loaded.program = std::move(*program);
   const frontend::Program& p = impl->loaded.program;
-  for (const frontend::ModelDef& m : p.models)
-    if (options.model.empty() || m.name == options.model) impl->def = impl->def ? impl->def : &m;
-  if (!impl->def) {
-    diags.error(options.model.empty() ? std::string("the program defines no model")
-                                      : fmt::format("the program defines no model '{}'", options.model));
-    return fail();
-  }
+  impl->def = frontend::chooseModel(p, options.model.empty() ? std::nullopt : std::optional(options.model),
+                                    "the program", "CompileOptions::model", diags);
+  if (!impl->def) return fail();
   for (const frontend::TrainingDef& t : p.trainings)
     if (t.model == impl->def->name && !impl->training) impl->training = t;
   if (options.optimizationLevel < 0 || options.optimizationLevel > 3) {

@@ -52,7 +52,7 @@ private:
 };
 
 struct CompileOptions {
-  std::string model;            // which model of the file; empty: its only (or first) one
+  std::string model;            // which model of the file; empty: its only one (with several, an error)
   int optimizationLevel = 2;    // 0-3, as nnc's -O
   bool warningsAreErrors = false;
   uint64_t seed = 1;            // initial weights (the file's train seed is not used here)

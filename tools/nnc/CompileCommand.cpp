@@ -10,6 +10,7 @@
 #include "backend/CompiledModel.h"
 #include "frontend/AstPrinter.h"
 #include "frontend/GraphBuilder.h"
+#include "frontend/ModelChoice.h"
 #include "frontend/ModelSema.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/CompilerFlags.h"
@@ -89,14 +90,9 @@ int compileObject(const ParsedOptions& options, const CompilerFlags& flags, cons
   const std::string& path = options.positional()[0];
   std::optional<LoadedProgram> loaded = loadProgram(path, diags);
   if (!loaded) return failWith(err, diags);
-  const frontend::ModelDef* model = nullptr;
-  std::optional<std::string> wanted = options.get("model");
-  for (const frontend::ModelDef& m : loaded->program.models)
-    if (!wanted || m.name == *wanted) model = model ? model : &m;
-  if (!model) diags.error(fmt::format("'{}' defines no model{}", path, wanted ? fmt::format(" named '{}'", *wanted) : ""));
-  else if (!wanted && loaded->program.models.size() > 1)
-    diags.error(fmt::format("'{}' defines {} models; choose one with --model", path, loaded->program.models.size()));
-  if (diags.hasErrors()) return failWith(err, diags);
+  const frontend::ModelDef* model =
+      frontend::chooseModel(loaded->program, options.get("model"), fmt::format("'{}'", path), "--model", diags);
+  if (!model || diags.hasErrors()) return failWith(err, diags);
   backend::AotOptions aot;
   aot.prefix = options.get("prefix").value_or(model->name);
   if (!isIdentifier(aot.prefix))
@@ -230,9 +226,8 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
     }
     out << fmt::format("graph {} {{\n{}}}\n", model.name, ir::printGraph(*graph));
   }
-  if (!printed) {
-    diags.error(fmt::format("'{}' defines no model{}", options->positional()[0],
-                            only ? fmt::format(" named '{}'", *only) : ""));
+  if (!printed) {  // (every model is printed unless --model names one)
+    frontend::chooseModel(loaded->program, only, fmt::format("'{}'", options->positional()[0]), "--model", diags);
     return failWith(err, diags);
   }
   printWarnings(err, diags);

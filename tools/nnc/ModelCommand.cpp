@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "frontend/ModelChoice.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/CsvReader.h"
 #include "tools/nnc/CompilerFlags.h"
@@ -56,19 +57,9 @@ std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics
   const std::string& path = options.positional()[0];
   std::optional<LoadedProgram> loaded = loadProgram(path, diags);
   if (!loaded) return std::nullopt;
-  const frontend::ModelDef* model = nullptr;
-  std::optional<std::string> wanted = options.get("model");
-  for (const frontend::ModelDef& m : loaded->program.models)
-    if (!wanted || m.name == *wanted) model = model ? model : &m;
-  if (!model) {
-    diags.error(wanted ? fmt::format("'{}' defines no model '{}'", path, *wanted)
-                       : fmt::format("'{}' defines no model", path));
-    return std::nullopt;
-  }
-  if (!wanted && loaded->program.models.size() > 1) {
-    diags.error(fmt::format("'{}' defines {} models; choose one with --model", path, loaded->program.models.size()));
-    return std::nullopt;
-  }
+  const frontend::ModelDef* model =
+      frontend::chooseModel(loaded->program, options.get("model"), fmt::format("'{}'", path), "--model", diags);
+  if (!model) return std::nullopt;
   std::optional<runtime::Dataset> data = runtime::loadCsvDataset(*options.get("data"), diags,
                                                                  dataLayout(loaded->program, *model));
   std::optional<runtime::Checkpoint> weights =
