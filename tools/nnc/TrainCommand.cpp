@@ -200,8 +200,13 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   for (const frontend::TrainingDef& t : program.trainings)
     if (!wanted || t.model == *wanted) chosen = chosen ? chosen : &t;
   if (!chosen) {
-    diags.error(wanted ? fmt::format("'{}' has no `train {}` declaration", options->positional()[0], *wanted)
-                       : fmt::format("'{}' has no `train` declaration to run", options->positional()[0]));
+    std::string message = wanted ? fmt::format("'{}' has no `train {}` declaration", options->positional()[0], *wanted)
+                                 : fmt::format("'{}' has no `train` declaration to run", options->positional()[0]);
+    std::vector<std::string> trained;
+    for (const frontend::TrainingDef& t : program.trainings) trained.push_back(t.model);
+    if (wanted)
+      if (auto suggestion = closestSpelling(*wanted, trained)) message += fmt::format("; did you mean '{}'?", *suggestion);
+    diags.error(message);
     return failWith(err, diags);
   }
   for (const frontend::TrainingDef& t : program.trainings) {
