@@ -4,6 +4,7 @@
 // the two share become one operand (x * sigmoid(x) reads x once), and the
 // result is simplified as one formula. Applied until no pair is left.
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -66,6 +67,12 @@ void fuseInto(ir::Graph& graph, size_t p, size_t c, size_t k) {
 
 bool fuseElementwise(ir::Graph& graph, PassContext& context) {
   bool changed = false;
+  // The dense layers: their outputs stay nodes of their own (dead-unit
+  // tracking and the first-non-finite report read them); a formula of
+  // values (y = h + r, z = relu(y)) fuses into its reader.
+  std::set<std::string> denseLayers;
+  for (const ir::GraphNode& node : graph.nodes())
+    if (node.op == ir::GraphOp::MatMul && !node.layer.empty()) denseLayers.insert(node.layer);
   for (bool fusedOne = true; fusedOne;) {
     fusedOne = false;
     std::vector<std::vector<size_t>> readers = graph.readers();
@@ -78,9 +85,8 @@ bool fuseElementwise(ir::Graph& graph, PassContext& context) {
         bool onlyReader = readers[static_cast<size_t>(v)].size() == 1 &&
                           std::count(consumer.operands.begin(), consumer.operands.end(), v) == 1;
         bool named = v == graph.prediction || v == graph.loss || v == graph.input;
-        // A layer's output stays its own node (dead-unit tracking and the
-        // first-non-finite report read it), so fusion stays within a layer.
-        bool otherLayer = graph.nodes()[p].layer != consumer.layer;
+        const std::string& producerLayer = graph.nodes()[p].layer;
+        bool otherLayer = producerLayer != consumer.layer && denseLayers.count(producerLayer);
         if (!isPlainMap(graph, graph.nodes()[p]) || !onlyReader || named || otherLayer) continue;
         if (graph.value(v).shape != graph.value(consumer.results[0]).shape) continue;
         fuseInto(graph, p, c, k);
