@@ -255,9 +255,9 @@ Status Model::train(const TrainOptions& options) {
     diags.error(source, training.data.range,
                 fmt::format("the data has {} features per sample, but model '{}' takes input {}",
                             trainData->featureCount(), name(), inputSize()));
-  cli::checkLabels(*impl_->def, *trainData, source, training.data.range, "training", diags);
+  cli::checkTargets(*impl_->def, *trainData, source, training.data.range, "training", diags);
   if (training.test) {
-    cli::checkLabels(*impl_->def, *testData, source, training.test->range, "test", diags);
+    cli::checkTargets(*impl_->def, *testData, source, training.test->range, "test", diags);
     if (testData->featureCount() != trainData->featureCount())
       diags.error(source, training.test->range,
                   fmt::format("the test data has {} features per sample, the training data {}",

@@ -66,7 +66,7 @@ private:
       if (!claimName(input.name, input.nameRange)) continue;
       std::optional<double> size = declaredSize(input, "input", "features");
       if (!size) continue;
-      ValueDef value{ValueDef::Kind::Input, input.name, input.nameRange, static_cast<int64_t>(*size)};
+      ValueDef value = ValueDef::of(ValueDef::Kind::Input, input.name, input.nameRange, static_cast<int64_t>(*size));
       value.firstColumn = out_.inputSize;
       out_.inputSize += value.width;
       defined_[input.name] = add(std::move(value));
@@ -189,45 +189,67 @@ private:
   // The value `e` computes; a new value it makes is named `name` (or, if
   // that is "", gets a generated name). Empty after an error.
   std::optional<size_t> valueOf(const ast::Expr& e, const std::string& name, SourceRange range) {
-    if (e.kind == ast::Expr::Kind::Dense) return dense(e, name);
-    if (e.kind == ast::Expr::Kind::Call && shared_.count(e.text)) return applyShared(e, name);
-    if (e.kind == ast::Expr::Kind::Call && failed_.count(e.text)) return std::nullopt;  // (reported)
-    if (e.kind == ast::Expr::Kind::Call && isGraphOp(e.text)) return graphOp(e, name);
-    if (e.kind == ast::Expr::Kind::Name) {
-      if (std::optional<std::optional<size_t>> named = namedValue(e)) return *named;
-    }
-    return formula(e, name, range);
+    return isOperand(e) ? operand(e, name) : formula(e, name, range);
   }
 
   static bool isGraphOp(const std::string& name) {
     return name == "concat" || name == "slice" || name == "softmax";
   }
 
-  // A name that is one of the model's values: the value (empty after an
-  // error: used before its definition). Not one: empty outside.
-  std::optional<std::optional<size_t>> namedValue(const ast::Expr& e) {
-    if (auto found = defined_.find(e.text); found != defined_.end()) return std::optional(use(found->second));
-    if (failed_.count(e.text)) return std::optional<std::optional<size_t>>(std::optional<size_t>());  // (reported)
+  bool isModelName(const std::string& name) const {
+    return defined_.count(name) || failed_.count(name) || shared_.count(name) || statementOf_.count(name) ||
+           (target_ && name == target_->name);
+  }
+
+  // Whether `e` stands for a value of its own rather than for part of an
+  // elementwise formula: a model's name, a dense layer, a shared layer's
+  // application, concat(...), slice(...), softmax(...).
+  bool isOperand(const ast::Expr& e) const {
+    switch (e.kind) {
+      case ast::Expr::Kind::Dense: return true;
+      case ast::Expr::Kind::Name: return isModelName(e.text);
+      case ast::Expr::Kind::Call: return shared_.count(e.text) || failed_.count(e.text) || isGraphOp(e.text);
+      case ast::Expr::Kind::Number:
+      case ast::Expr::Kind::Unary:
+      case ast::Expr::Kind::Binary: return false;
+    }
+    return false;
+  }
+
+  // The value of an operand (isOperand); empty after an error.
+  std::optional<size_t> operand(const ast::Expr& e, const std::string& name) {
+    if (e.kind == ast::Expr::Kind::Dense) return dense(e, name);
+    if (e.kind == ast::Expr::Kind::Name) return namedValue(e);
+    if (failed_.count(e.text)) return std::nullopt;  // a shared layer whose declaration failed, and said why
+    if (shared_.count(e.text)) return applyShared(e, name);
+    return graphOp(e, name);
+  }
+
+  // A model's name used as a value: the value, or empty after an error
+  // (used before its definition, a layer or the targets named as a value).
+  std::optional<size_t> namedValue(const ast::Expr& e) {
+    if (auto found = defined_.find(e.text); found != defined_.end()) return use(found->second);
+    if (failed_.count(e.text)) return std::nullopt;  // (reported)
     if (target_ && e.text == target_->name) {
       error(e.range, fmt::format("'{}' holds the targets: only the loss reads them (loss mse(out, {}))", e.text,
                                  e.text));
-      return std::optional<std::optional<size_t>>(std::optional<size_t>());
+      return std::nullopt;
     }
     if (shared_.count(e.text)) {
       error(e.range, fmt::format("'{}' is a layer, not a value; apply it to one: {}(x)", e.text, e.text));
-      return std::optional<std::optional<size_t>>(std::optional<size_t>());
+      return std::nullopt;
     }
-    auto statement = statementOf_.find(e.text);
-    if (statement == statementOf_.end()) return std::nullopt;
-    if (statement->second == statement_)
+    size_t statement = statementOf_.at(e.text);
+    if (statement == statement_) {
       error(e.range, fmt::format("value '{}' is defined in terms of itself", e.text));
-    else if (statement->second > statement_)
+    } else if (statement > statement_) {
       error(e.range, fmt::format("'{}' is used before it is defined; a value must be defined before it is used "
                                  "(so that a model has no cycles)",
                                  e.text));
-    // (A failed definition reported its own errors.)
-    if (statement->second > statement_) note(decl_.values[statement->second].nameRange, "defined here");
-    return std::optional<std::optional<size_t>>(std::optional<size_t>());
+      note(decl_.values[statement].nameRange, "defined here");
+    }
+    // (An earlier statement that is not defined failed, and reported its own errors.)
+    return std::nullopt;
   }
 
   // dense(INPUT, UNITS, ACTIVATIONS...)
@@ -240,7 +262,7 @@ private:
     std::optional<LayerDef> layer = layers_.check(*e.layer, name, units, parameters_);
     if (!input || !layer) return std::nullopt;
     out_.layers.push_back(std::move(*layer));
-    ValueDef value{ValueDef::Kind::Dense, name, e.range, out_.layers.back().units, {use(*input)}};
+    ValueDef value = ValueDef::of(ValueDef::Kind::Dense, name, e.range, out_.layers.back().units, {use(*input)});
     value.layer = out_.layers.size() - 1;
     return add(std::move(value));
   }
@@ -267,7 +289,7 @@ private:
                                  e.text, shapeText(width), shapeText(*shared.inputWidth)));
       return std::nullopt;
     }
-    ValueDef value{ValueDef::Kind::Dense, nameOr(wanted, e), e.range, layer.units, {use(*input)}};
+    ValueDef value = ValueDef::of(ValueDef::Kind::Dense, nameOr(wanted, e), e.range, layer.units, {use(*input)});
     value.layer = shared.layer;
     return add(std::move(value));
   }
@@ -289,7 +311,7 @@ private:
       return std::nullopt;
     }
     if (e.text == "concat") {
-      ValueDef value{ValueDef::Kind::Concat, "", e.range};
+      ValueDef value = ValueDef::of(ValueDef::Kind::Concat, "", e.range, 0);
       bool ok = true;
       for (const ast::ExprPtr& operand : e.operands) {
         std::optional<size_t> part = valueOf(*operand, "", operand->range);
@@ -308,7 +330,7 @@ private:
     if (!operand) return std::nullopt;
     int64_t width = out_.values[*operand].width;
     if (e.text == "softmax")
-      return add({ValueDef::Kind::Softmax, nameOr(wanted, e), e.range, width, {use(*operand)}});
+      return add(ValueDef::of(ValueDef::Kind::Softmax, nameOr(wanted, e), e.range, width, {use(*operand)}));
     std::optional<double> first = columnIndex(*e.operands[1], "the first feature of the slice");
     std::optional<double> end = columnIndex(*e.operands[2], "the end of the slice");
     if (!first || !end) return std::nullopt;
@@ -318,8 +340,8 @@ private:
                                  out_.values[*operand].name, *first, *end, out_.values[*operand].name, width, width));
       return std::nullopt;
     }
-    ValueDef value{ValueDef::Kind::Slice, nameOr(wanted, e), e.range, static_cast<int64_t>(*end - *first),
-                   {use(*operand)}};
+    ValueDef value = ValueDef::of(ValueDef::Kind::Slice, nameOr(wanted, e), e.range,
+                                  static_cast<int64_t>(*end - *first), {use(*operand)});
     value.firstColumn = static_cast<int64_t>(*first);
     return add(std::move(value));
   }
@@ -342,22 +364,8 @@ private:
     std::map<const ast::Expr*, size_t> leaves;  // the tensor operands written in `e`
     bool operandFailed = false;                 // (its errors are reported)
     TensorOperandResolver resolve = [&](const ast::Expr& leaf) -> std::optional<std::string> {
-      std::optional<size_t> value;
-      if (leaf.kind == ast::Expr::Kind::Name) {
-        std::optional<std::optional<size_t>> named = namedValue(leaf);
-        if (!named) return std::nullopt;
-        value = *named;
-      } else if (leaf.kind == ast::Expr::Kind::Dense) {
-        value = dense(leaf, "");
-      } else if (leaf.kind == ast::Expr::Kind::Call && failed_.count(leaf.text)) {
-        value = std::nullopt;  // a shared layer whose declaration failed, and said why
-      } else if (shared_.count(leaf.text)) {
-        value = applyShared(leaf, "");
-      } else if (isGraphOp(leaf.text)) {
-        value = graphOp(leaf, "");
-      } else {
-        return std::nullopt;
-      }
+      if (!isOperand(leaf)) return std::nullopt;
+      std::optional<size_t> value = operand(leaf, "");
       if (!value) {
         operandFailed = true;
         return "?";  // the formula is dropped
@@ -378,7 +386,7 @@ private:
     bool alias = result.expr->op() == ir::Op::Var && operands.size() == 1 &&
                  result.expr->name() == out_.values[operands[0]].name;
     if (alias) return operands[0];  // `y = h` names h again
-    ValueDef value{ValueDef::Kind::Formula, name, e.range, out_.values[operands[0]].width, operands};
+    ValueDef value = ValueDef::of(ValueDef::Kind::Formula, name, e.range, out_.values[operands[0]].width, operands);
     for (size_t operand : operands) value.vars.push_back(out_.values[operand].name);
     value.formula = result.expr;
     for (const ParameterDef& p : result.liftedParameters) value.learnable.push_back({p.name, p.defaultValue, false});

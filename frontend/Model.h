@@ -72,6 +72,17 @@ struct ValueDef {
   ir::ExprRef formula = nullptr;     // Formula
   std::vector<std::string> vars;     // Formula: the Var of each operand
   std::vector<LearnableParameter> learnable;  // Formula: parameters of the activations it calls
+
+  static ValueDef of(Kind kind, std::string name, SourceRange range, int64_t width,
+                     std::vector<size_t> operands = {}) {
+    ValueDef value;
+    value.kind = kind;
+    value.name = std::move(name);
+    value.range = range;
+    value.width = width;
+    value.operands = std::move(operands);
+    return value;
+  }
 };
 
 struct ModelDef {

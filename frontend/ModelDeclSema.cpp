@@ -171,9 +171,10 @@ private:
 }  // namespace
 
 void chainLayers(ModelDef& model) {
-  model.values = {{ValueDef::Kind::Input, "input", model.range, model.inputSize}};
+  model.values = {ValueDef::of(ValueDef::Kind::Input, "input", model.range, model.inputSize)};
   for (size_t i = 0; i < model.layers.size(); ++i) {
-    ValueDef dense{ValueDef::Kind::Dense, model.layers[i].name, model.layers[i].range, model.layers[i].units, {i}};
+    const LayerDef& layer = model.layers[i];
+    ValueDef dense = ValueDef::of(ValueDef::Kind::Dense, layer.name, layer.range, layer.units, {i});
     dense.layer = i;
     model.values.push_back(std::move(dense));
   }

@@ -28,6 +28,7 @@ Evaluation evaluateTargets(Trainable& model, const Dataset& data, int64_t batchS
   int64_t n = data.sampleCount(), features = data.featureCount(), width = data.targetCount();
   Loss loss = model.loss();
   result.regression = loss == Loss::MSE || loss == Loss::L1 || loss == Loss::Huber;
+  double threshold = loss == Loss::BCEWithLogits ? 0.0 : 0.5;  // a predicted label is 1 above it
   double lossSum = 0, squares = 0, absolutes = 0;
   int64_t correct = 0;
   std::vector<double> columnSum(static_cast<size_t>(width), 0), columnSquares(static_cast<size_t>(width), 0),
@@ -48,7 +49,6 @@ Evaluation evaluateTargets(Trainable& model, const Dataset& data, int64_t batchS
       residual[c] += d * d;
       columnSum[c] += t;
       columnSquares[c] += t * t;
-      double threshold = loss == Loss::BCEWithLogits ? 0.0 : 0.5;
       correct += (p > threshold) == (t > 0.5);
     }
   }

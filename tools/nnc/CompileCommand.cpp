@@ -109,7 +109,7 @@ int compileObject(const ParsedOptions& options, const CompilerFlags& flags, cons
     diags.error(fmt::format("with -o, --emit is obj (the default), llvm or asm, not '{}'", emit));
   std::optional<runtime::Checkpoint> checkpoint;
   if (auto weights = options.get("weights")) {
-    checkpoint = runtime::loadCheckpoint(*weights, diags, layerTensors(*model));
+    checkpoint = runtime::loadCheckpoint(*weights, diags, modelTensors(*model));
     if (checkpoint) {
       if (std::string problem = weightsProblem(*checkpoint, model->name); !problem.empty())
         diags.error(fmt::format("cannot use '{}' as weights: {}", *weights, problem));

@@ -63,13 +63,13 @@ std::optional<ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics
   std::optional<runtime::Dataset> data = runtime::loadCsvDataset(*options.get("data"), diags,
                                                                  dataLayout(loaded->program, *model));
   std::optional<runtime::Checkpoint> weights =
-      runtime::loadCheckpoint(*options.get("weights"), diags, layerTensors(*model));
+      runtime::loadCheckpoint(*options.get("weights"), diags, modelTensors(*model));
   if (!data || !weights) return std::nullopt;
   if (std::string problem = weightsProblem(*weights, model->name); !problem.empty()) {
     diags.error(fmt::format("cannot use '{}' as weights: {}", *options.get("weights"), problem));
     return std::nullopt;
   }
-  checkLabels(*model, *data, nullptr, {}, "--data", diags);
+  checkTargets(*model, *data, nullptr, {}, "--data", diags);
   if (diags.hasErrors()) return std::nullopt;
   if (data->featureCount() != model->inputSize) {
     diags.error(fmt::format("'{}' has {} features per sample, but model '{}' takes input {}", *options.get("data"),

@@ -56,7 +56,7 @@ runtime::OptimizerSettings optimizerSettings(const frontend::OptimizerDef& def) 
   return settings;
 }
 
-void checkLabels(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,
+void checkTargets(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,
                  SourceRange range, const char* what, Diagnostics& diags) {
   int64_t outputs = model.outputSize();
   auto error = [&](std::string message) { diags.error(source, range, std::move(message)); };

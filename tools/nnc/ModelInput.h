@@ -37,7 +37,7 @@ runtime::OptimizerSettings optimizerSettings(const frontend::OptimizerDef& def);
 // unit per class for cross_entropy, 0/1 labels and one unit for the bce
 // losses), or that it has the model's real-valued targets; errors point at
 // `range` in `source`.
-void checkLabels(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,
+void checkTargets(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,
                  SourceRange range, const char* what, Diagnostics& diags);
 
 }  // namespace nnc::cli

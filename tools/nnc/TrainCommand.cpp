@@ -279,8 +279,8 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     diags.error(source, training.data.range,
                 fmt::format("the data has {} features per sample, but model '{}' takes input {}",
                             trainData->featureCount(), model->name, model->inputSize));
-  checkLabels(*model, *trainData, source, training.data.range, "training", diags);
-  if (training.test) checkLabels(*model, *testData, source, training.test->range, "test", diags);
+  checkTargets(*model, *trainData, source, training.data.range, "training", diags);
+  if (training.test) checkTargets(*model, *testData, source, training.test->range, "test", diags);
   if (trainData->sampleCount() == 0 || testData->sampleCount() == 0) {
     bool trainEmpty = trainData->sampleCount() == 0;
     const frontend::DataSource& where = !trainEmpty && training.test ? *training.test : training.data;

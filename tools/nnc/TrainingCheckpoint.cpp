@@ -58,7 +58,7 @@ runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optim
   return checkpoint;
 }
 
-runtime::TensorFilter layerTensors(const frontend::ModelDef& model) {
+runtime::TensorFilter modelTensors(const frontend::ModelDef& model) {
   std::vector<std::string> prefixes;
   for (const frontend::LayerDef& layer : model.layers) prefixes.push_back(layer.name + ".");
   // A formula of values owns the learnable parameters of what it calls ("g.beta").

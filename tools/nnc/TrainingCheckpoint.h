@@ -29,7 +29,7 @@ std::string weightsProblem(const runtime::Checkpoint& checkpoint, const std::str
 // of its layers ("fc1.weight", "fc1.swish.beta") or of its formula values
 // with learnable parameters ("g.beta"). Others (another model's,
 // a huge unrelated one) are not read into memory.
-runtime::TensorFilter layerTensors(const frontend::ModelDef& model);
+runtime::TensorFilter modelTensors(const frontend::ModelDef& model);
 
 // Loads a checkpoint into the model and optimiser after checking it fits
 // them; returns the epochs done.
