@@ -9,17 +9,18 @@
 
 #include <fmt/format.h>
 
-#include "backend/CompiledModel.h"
 #include "nnc/nnc.h"
-#include "frontend/ModelChoice.h"
-#include "frontend/ModelSema.h"
+
+#include "backend/CompiledModel.h"
+#include "driver/Checkpoints.h"
+#include "driver/Compilation.h"
+#include "driver/ModelChoice.h"
+#include "driver/Program.h"
+#include "driver/TrainingSetup.h"
 #include "frontend/TrainSema.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Trainer.h"
 #include "support/LargeStack.h"
-#include "tools/nnc/CompilerFlags.h"
-#include "tools/nnc/ModelInput.h"
-#include "tools/nnc/TrainingCheckpoint.h"
 
 namespace nnc {
 
@@ -64,11 +65,10 @@ std::string Status::text() const {
 }
 
 struct Model::Impl {
-  cli::LoadedProgram loaded;
+  driver::LoadedProgram loaded;
   const frontend::ModelDef* def = nullptr;
   std::optional<frontend::TrainingDef> training;
-  std::unique_ptr<backend::FormulaJIT> jit;
-  std::unique_ptr<backend::CompiledModel> compiled;
+  driver::NativeModel native;
   std::unique_ptr<runtime::Optimizer> optimizer;
   // Workspaces for concurrent predict() calls, reused.
   mutable std::mutex poolLock;
@@ -86,8 +86,8 @@ Model::~Model() = default;
 
 // Builds Models (it may use the private constructor and Impl).
 struct ModelFactory {
-  static CompileResult compile(std::optional<frontend::Program> program, std::unique_ptr<ir::ExprContext> exprs,
-                               const CompileOptions& options, Diagnostics& diags);
+  static CompileResult compile(std::optional<driver::LoadedProgram> loaded, const CompileOptions& options,
+                               Diagnostics& diags);
 };
 
 namespace {
@@ -95,15 +95,13 @@ namespace {
 // Compiling recurses over formulas (parser, simplifier, derivatives): it runs
 // on a thread with a stack of its own, not the caller's, whose size the
 // library cannot know (a 199-deep formula overflowed a 256 KB one).
-CompileResult compileOnLargeStack(
-    const std::function<std::optional<frontend::Program>(ir::ExprContext&, Diagnostics&)>& analyze,
-    const CompileOptions& options) {
+CompileResult compileOnLargeStack(const std::function<std::optional<driver::LoadedProgram>(Diagnostics&)>& load,
+                                  const CompileOptions& options) {
   CompileResult result;
   runWithLargeStack([&] {
     Diagnostics diags;
-    auto exprs = std::make_unique<ir::ExprContext>();
-    std::optional<frontend::Program> program = analyze(*exprs, diags);
-    result = ModelFactory::compile(std::move(program), std::move(exprs), options, diags);
+    std::optional<driver::LoadedProgram> loaded = load(diags);
+    result = ModelFactory::compile(std::move(loaded), options, diags);
   });
   return result;
 }
@@ -111,61 +109,48 @@ CompileResult compileOnLargeStack(
 }  // namespace
 
 CompileResult Model::compileFile(const std::string& path, const CompileOptions& options) {
-  return compileOnLargeStack(
-      [&](ir::ExprContext& exprs, Diagnostics& diags) { return frontend::analyzeProgram(path, exprs, diags); },
-      options);
+  return compileOnLargeStack([&](Diagnostics& diags) { return driver::loadProgram(path, diags); }, options);
 }
 
 CompileResult Model::compileString(const std::string& text, const std::string& name, const CompileOptions& options) {
-  return compileOnLargeStack(
-      [&](ir::ExprContext& exprs, Diagnostics& diags) { return frontend::analyzeProgramText(name, text, exprs, diags); },
-      options);
+  return compileOnLargeStack([&](Diagnostics& diags) { return driver::loadProgramText(name, text, diags); }, options);
 }
 
-CompileResult ModelFactory::compile(std::optional<frontend::Program> program, std::unique_ptr<ir::ExprContext> exprs,
-                                    const CompileOptions& options, Diagnostics& diags) {
+CompileResult ModelFactory::compile(std::optional<driver::LoadedProgram> loaded, const CompileOptions& options,
+                                    Diagnostics& diags) {
   CompileResult result;
   auto fail = [&] {
     result.status = statusOf(diags);
     return std::move(result);
   };
-  if (!program || diags.hasErrors()) return fail();
+  if (!loaded) return fail();
   auto impl = std::make_unique<Model::Impl>();
-  impl->loaded.exprs = std::move(exprs);
-  impl->loaded.program = std::move(*program);
+  impl->loaded = std::move(*loaded);
   const frontend::Program& p = impl->loaded.program;
-  impl->def = frontend::chooseModel(p, options.model.empty() ? std::nullopt : std::optional(options.model),
-                                    "the program", "CompileOptions::model", diags);
+  impl->def = driver::chooseModel(p, options.model.empty() ? std::nullopt : std::optional(options.model),
+                                  "the program", "CompileOptions::model", diags);
   if (!impl->def) return fail();
-  for (const frontend::TrainingDef& t : p.trainings)
-    if (t.model == impl->def->name && !impl->training) impl->training = t;
-  if (options.optimizationLevel < 0 || options.optimizationLevel > 3) {
+  if (const frontend::TrainingDef* training = driver::trainingFor(p, impl->def->name, diags)) impl->training = *training;
+  if (options.optimizationLevel < 0 || options.optimizationLevel > 3)
     diags.error(fmt::format("optimization level {} is not 0 to 3", options.optimizationLevel));
-    return fail();
-  }
   // As the optimiser uses it, in float32 (NaN or a negative rate was
   // silently replaced by the file's; 1e-320 is 0 there).
-  if (options.learningRate != 0 && !frontend::isUsableLearningRate(options.learningRate)) {
+  if (options.learningRate != 0 && !frontend::isUsableLearningRate(options.learningRate))
     diags.error(fmt::format("learningRate {} is not 0 (the file's) or a positive number that float32 holds",
                             options.learningRate));
-    return fail();
-  }
-  cli::CompilerFlags flags;
-  flags.pipeline.optimizationLevel = options.optimizationLevel;
-  flags.lints.warningsAreErrors = options.warningsAreErrors;
+  if (diags.hasErrors()) return fail();
+  driver::CompilerSettings settings;
+  settings.pipeline.optimizationLevel = options.optimizationLevel;
+  settings.lints.warningsAreErrors = options.warningsAreErrors;
   std::ostringstream log;  // --print-after and --stats are CLI features: nothing is written
-  std::optional<ir::Graph> graph = cli::compileModelGraph(*impl->def, impl->loaded, flags, diags, log);
+  std::optional<ir::Graph> graph = driver::compileModelGraph(*impl->def, impl->loaded, settings, diags, log);
   if (!graph) return fail();
-  std::string error;
-  impl->jit = backend::FormulaJIT::create(error);
-  if (impl->jit) impl->compiled = backend::CompiledModel::compile(std::move(*graph), *impl->jit, options.seed, error);
-  if (!impl->compiled) {
-    diags.error(error);
-    return fail();
-  }
+  std::optional<driver::NativeModel> native = driver::compileNative(std::move(*graph), options.seed, diags);
+  if (!native) return fail();
+  impl->native = std::move(*native);
   frontend::OptimizerDef optimizer = impl->training ? impl->training->optimizer : frontend::OptimizerDef{};
   if (options.learningRate > 0) optimizer.learningRate = options.learningRate;
-  impl->optimizer = std::make_unique<runtime::Optimizer>(cli::optimizerSettings(optimizer));
+  impl->optimizer = std::make_unique<runtime::Optimizer>(driver::optimizerSettings(optimizer));
   result.model.reset(new Model(std::move(impl)));
   result.status = statusOf(diags);  // the warnings
   return result;
@@ -191,8 +176,8 @@ Status Model::predict(std::span<const float> input, std::span<float> output) con
       impl_->pool.pop_back();
     }
   }
-  if (!workspace) workspace = impl_->compiled->newWorkspace();
-  const runtime::Tensor& y = impl_->compiled->predict(input, rows, *workspace);
+  if (!workspace) workspace = impl_->native.model->newWorkspace();
+  const runtime::Tensor& y = impl_->native.model->predict(input, rows, *workspace);
   std::copy(y.data(), y.data() + y.size(), output.begin());
   std::lock_guard<std::mutex> lock(impl_->poolLock);
   impl_->pool.push_back(std::move(workspace));
@@ -219,12 +204,12 @@ Status Model::trainStep(std::span<const float> input, std::span<const int32_t> l
                                        classes - 1));
   runtime::Tensor x({static_cast<int64_t>(labels.size()), features});
   std::copy(input.begin(), input.end(), x.data());
-  double value = impl_->compiled->trainStep(x, labels);
-  std::vector<runtime::ParameterRef> parameters = impl_->compiled->parameters();
+  double value = impl_->native.model->trainStep(x, labels);
+  std::vector<runtime::ParameterRef> parameters = impl_->native.model->parameters();
   bool finite = std::isfinite(value);
   for (const runtime::ParameterRef& p : parameters) finite = finite && runtime::allFinite(*p.gradient);
   if (!finite) {
-    std::optional<std::string> layer = impl_->compiled->firstNonFiniteLayer(x, labels);
+    std::optional<std::string> layer = impl_->native.model->firstNonFiniteLayer(x, labels);
     return Status::error(fmt::format("trainStep: the loss or a gradient is not finite{}; the parameters were not "
                                      "updated",
                                      layer ? fmt::format(" (first in layer '{}')", *layer) : ""));
@@ -245,27 +230,9 @@ Status Model::train(const TrainOptions& options) {
     return statusOf(diags);
   }
   const frontend::TrainingDef& training = *impl_->training;
-  std::optional<runtime::Dataset> trainData = cli::loadDataSource(training.data, impl_->def->targetSize, diags);
-  std::optional<runtime::Dataset> testData;
-  if (trainData && training.test) testData = cli::loadDataSource(*training.test, impl_->def->targetSize, diags);
-  if (!trainData || (training.test && !testData)) return statusOf(diags);
-  if (!testData) testData = runtime::splitOff(*trainData, training.testFraction, training.seed);
-  const SourceBuffer* source = impl_->loaded.program.sources.front().get();
-  if (trainData->featureCount() != inputSize())
-    diags.error(source, training.data.range,
-                fmt::format("the data has {} features per sample, but model '{}' takes input {}",
-                            trainData->featureCount(), name(), inputSize()));
-  cli::checkTargets(*impl_->def, *trainData, source, training.data.range, "training", diags);
-  if (training.test) {
-    cli::checkTargets(*impl_->def, *testData, source, training.test->range, "test", diags);
-    if (testData->featureCount() != trainData->featureCount())
-      diags.error(source, training.test->range,
-                  fmt::format("the test data has {} features per sample, the training data {}",
-                              testData->featureCount(), trainData->featureCount()));
-  }
-  if (trainData->sampleCount() == 0 || testData->sampleCount() == 0)
-    diags.error(source, training.data.range, "the training or test data is empty");
-  if (diags.hasErrors()) return statusOf(diags);
+  std::optional<driver::TrainingData> data =
+      driver::loadTrainingData(*impl_->def, training, impl_->loaded.mainSource(), diags);
+  if (!data) return statusOf(diags);
   runtime::TrainSettings settings{options.epochs > 0 ? options.epochs : training.epochs, training.batchSize,
                                   training.seed, 0};
   runtime::TrainEvents events;
@@ -275,19 +242,19 @@ Status Model::train(const TrainOptions& options) {
         {r.epoch, r.epochs, r.trainLoss, r.test.loss, r.test.accuracy, r.seconds, r.test.rmse, r.test.r2});
   };
   runtime::TrainResult result =
-      runtime::train(*impl_->compiled, *impl_->optimizer, *trainData, *testData, settings, events);
+      runtime::train(*impl_->native.model, *impl_->optimizer, data->train, data->test, settings, events);
   if (!result.error.empty()) diags.error(result.error);
   return statusOf(diags);
 }
 
 std::vector<ParameterInfo> Model::parameters() const {
   std::vector<ParameterInfo> out;
-  for (const runtime::ParameterRef& p : impl_->compiled->parameters()) out.push_back({p.name, p.value->shape()});
+  for (const runtime::ParameterRef& p : impl_->native.model->parameters()) out.push_back({p.name, p.value->shape()});
   return out;
 }
 
 Status Model::getParameter(const std::string& name, std::vector<float>& values) const {
-  std::vector<runtime::ParameterRef> parameters = impl_->compiled->parameters();
+  std::vector<runtime::ParameterRef> parameters = impl_->native.model->parameters();
   runtime::ParameterRef* p = impl_->find(parameters, name);
   if (!p) return Status::error(fmt::format("model '{}' has no parameter '{}'", this->name(), name));
   values.assign(p->value->data(), p->value->data() + p->value->size());
@@ -295,7 +262,7 @@ Status Model::getParameter(const std::string& name, std::vector<float>& values) 
 }
 
 Status Model::setParameter(const std::string& name, std::span<const float> values) {
-  std::vector<runtime::ParameterRef> parameters = impl_->compiled->parameters();
+  std::vector<runtime::ParameterRef> parameters = impl_->native.model->parameters();
   runtime::ParameterRef* p = impl_->find(parameters, name);
   if (!p) return Status::error(fmt::format("model '{}' has no parameter '{}'", this->name(), name));
   if (static_cast<int64_t>(values.size()) != p->value->size())
@@ -307,19 +274,19 @@ Status Model::setParameter(const std::string& name, std::span<const float> value
 
 Status Model::save(const std::string& path) const {
   Diagnostics diags;
-  runtime::saveCheckpoint(path, cli::makeCheckpoint(*impl_->compiled, *impl_->optimizer, 0, name()), diags);
+  runtime::saveCheckpoint(path, driver::makeCheckpoint(*impl_->native.model, *impl_->optimizer, 0, name()), diags);
   return statusOf(diags);
 }
 
 Status Model::load(const std::string& path) {
   // All or nothing: a checkpoint that fails part-way leaves the model as it was.
-  std::vector<runtime::ParameterRef> parameters = impl_->compiled->parameters();
+  std::vector<runtime::ParameterRef> parameters = impl_->native.model->parameters();
   std::vector<runtime::Tensor> before;
   for (const runtime::ParameterRef& p : parameters) before.push_back(*p.value);
   std::map<std::string, runtime::Tensor> optimizerBefore;
   for (const auto& [name, tensor] : impl_->optimizer->state()) optimizerBefore[name] = *tensor;
   Diagnostics diags;
-  if (!cli::restore(path, name(), *impl_->compiled, *impl_->optimizer, diags)) {
+  if (!driver::restore(path, name(), *impl_->native.model, *impl_->optimizer, diags)) {
     for (size_t i = 0; i < parameters.size(); ++i) *parameters[i].value = before[i];
     impl_->optimizer->restoreState(optimizerBefore, parameters);
   }

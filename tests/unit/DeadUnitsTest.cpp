@@ -4,10 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "driver/DeadUnits.h"
 #include "frontend/ModelSema.h"
-#include "tools/nnc/DeadUnits.h"
 
-namespace nnc::cli {
+namespace nnc::driver {
 namespace {
 
 TEST(DeadUnits, CanDieIsDecidedFromTheFormula) {
@@ -46,4 +46,4 @@ model m {{
 }
 
 }  // namespace
-}  // namespace nnc::cli
+}  // namespace nnc::driver

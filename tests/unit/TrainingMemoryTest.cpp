@@ -3,10 +3,10 @@
 // refused with the bytes it needs.
 #include <gtest/gtest.h>
 
+#include "driver/TrainingMemory.h"
 #include "frontend/ModelSema.h"
-#include "tools/nnc/TrainingMemory.h"
 
-namespace nnc::cli {
+namespace nnc::driver {
 namespace {
 
 struct Loaded {
@@ -68,4 +68,4 @@ TEST(TrainingMemory, KnowsThePhysicalMemory) {
 }
 
 }  // namespace
-}  // namespace nnc::cli
+}  // namespace nnc::driver

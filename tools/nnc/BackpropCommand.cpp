@@ -2,10 +2,10 @@
 // check a model (a custom activation) against another framework.
 #include <fmt/format.h>
 
+#include "driver/Program.h"
 #include "runtime/Checkpoint.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/ModelCommand.h"
-#include "tools/nnc/ModelInput.h"
 #include "tools/nnc/OutputFile.h"
 
 namespace nnc::cli {
@@ -30,21 +30,21 @@ int runBackprop(const Args& args, std::ostream& out, std::ostream& err) {
     return 0;
   }
   if (options && !options->get("out")) diags.error("--out is required");
-  std::optional<ReadyModel> ready;
+  std::optional<driver::ReadyModel> ready;
   if (options && !diags.hasErrors()) ready = prepareModel(*options, diags, err);
   if (!ready) {
     return failWith(err, diags);
   }
-  std::vector<std::string> inputs = programInputs(ready->loaded.program);
+  std::vector<std::string> inputs = driver::programInputs(ready->loaded.program);
   inputs.push_back(*options->get("weights"));
   inputs.push_back(*options->get("data"));
   if (!checkNotAnInput("--out", *options->get("out"), inputs, diags)) return failWith(err, diags);
   printWarnings(err, diags);
   const runtime::Dataset& data = ready->data;
-  double loss = ready->model->trainStep(data.features, data.hasTargets() ? runtime::BatchTargets(data.targets)
+  double loss = ready->native.model->trainStep(data.features, data.hasTargets() ? runtime::BatchTargets(data.targets)
                                                                          : runtime::BatchTargets(data.labels));
   runtime::Checkpoint gradients;
-  for (const runtime::ParameterRef& p : ready->model->parameters()) gradients.tensors.push_back({p.name, *p.gradient});
+  for (const runtime::ParameterRef& p : ready->native.model->parameters()) gradients.tensors.push_back({p.name, *p.gradient});
   gradients.metadata["content"] = "gradients";
   gradients.metadata["loss"] = fmt::format("{:.9g}", loss);
   if (!runtime::saveCheckpoint(*options->get("out"), gradients, diags)) {

@@ -2,10 +2,10 @@
 // compiling or training anything.
 #include <fmt/format.h>
 
+#include "driver/Program.h"
 #include "frontend/GraphBuilder.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/CompilerFlags.h"
-#include "tools/nnc/ModelInput.h"
 #include "tools/nnc/Options.h"
 
 namespace nnc::cli {
@@ -31,11 +31,11 @@ int runCheck(const Args& args, std::ostream& out, std::ostream& err) {
     out << kUsage << formatOptionsHelp(specs);
     return 0;
   }
-  std::optional<CompilerFlags> flags;
+  std::optional<driver::CompilerSettings> flags;
   if (options) flags = parseCompilerFlags(*options, diags, false);
   if (options && options->positional().size() != 1) diags.error("give one .nn file, e.g. nnc check model.nn");
   if (diags.hasErrors()) return failWith(err, diags);
-  std::optional<LoadedProgram> loaded = loadProgram(options->positional()[0], diags);
+  std::optional<driver::LoadedProgram> loaded = driver::loadProgram(options->positional()[0], diags);
   if (!loaded) return failWith(err, diags);
   const SourceBuffer* source = loaded->program.sources.empty() ? nullptr : loaded->program.sources.front().get();
   passes::PassContext context(diags, source, flags->lints);

@@ -8,17 +8,17 @@
 
 #include "backend/AotCompiler.h"
 #include "backend/CompiledModel.h"
+#include "driver/Checkpoints.h"
+#include "driver/ModelChoice.h"
+#include "driver/Program.h"
 #include "frontend/AstPrinter.h"
 #include "frontend/GraphBuilder.h"
-#include "frontend/ModelChoice.h"
 #include "frontend/ModelSema.h"
+#include "runtime/Checkpoint.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/CompilerFlags.h"
-#include "tools/nnc/ModelInput.h"
 #include "tools/nnc/Options.h"
 #include "tools/nnc/OutputFile.h"
-#include "tools/nnc/TrainingCheckpoint.h"
-#include "runtime/Checkpoint.h"
 
 namespace nnc::cli {
 
@@ -51,16 +51,11 @@ bool emitKernels(ir::Graph graph, bool assembly, std::ostream& out, Diagnostics&
     diags.error("--emit=llvm and --emit=asm compile the training graph: add 'autodiff' to --passes");
     return false;
   }
-  std::string error;
-  std::unique_ptr<backend::FormulaJIT> jit = backend::FormulaJIT::create(error);
-  std::unique_ptr<backend::CompiledModel> compiled;
-  if (jit) compiled = backend::CompiledModel::compile(std::move(graph), *jit, 0, error);
-  if (!compiled) {
-    diags.error(error);
-    return false;
-  }
-  for (const backend::CompiledModel::KernelListing& k : compiled->kernels()) {
-    std::string text = assembly ? jit->assembly(k.kernel->llvmIR(), error) : k.kernel->llvmIR();
+  std::optional<driver::NativeModel> native = driver::compileNative(std::move(graph), 0, diags);
+  if (!native) return false;
+  for (const backend::CompiledModel::KernelListing& k : native->model->kernels()) {
+    std::string error;
+    std::string text = assembly ? native->jit->assembly(k.kernel->llvmIR(), error) : k.kernel->llvmIR();
     if (text.empty()) {
       diags.error(error);
       return false;
@@ -85,13 +80,13 @@ bool isIdentifier(const std::string& name) {
 }
 
 // nnc compile F.nn -o FILE: one model ahead of time.
-int compileObject(const ParsedOptions& options, const CompilerFlags& flags, const std::string& emit, std::ostream& out,
-                  std::ostream& err, Diagnostics& diags) {
+int compileObject(const ParsedOptions& options, const driver::CompilerSettings& flags, const std::string& emit,
+                  std::ostream& out, std::ostream& err, Diagnostics& diags) {
   const std::string& path = options.positional()[0];
-  std::optional<LoadedProgram> loaded = loadProgram(path, diags);
+  std::optional<driver::LoadedProgram> loaded = driver::loadProgram(path, diags);
   if (!loaded) return failWith(err, diags);
   const frontend::ModelDef* model =
-      frontend::chooseModel(loaded->program, options.get("model"), fmt::format("'{}'", path), "--model", diags);
+      driver::chooseModel(loaded->program, options.get("model"), fmt::format("'{}'", path), "--model", diags);
   if (!model || diags.hasErrors()) return failWith(err, diags);
   backend::AotOptions aot;
   aot.prefix = options.get("prefix").value_or(model->name);
@@ -109,16 +104,16 @@ int compileObject(const ParsedOptions& options, const CompilerFlags& flags, cons
     diags.error(fmt::format("with -o, --emit is obj (the default), llvm or asm, not '{}'", emit));
   std::optional<runtime::Checkpoint> checkpoint;
   if (auto weights = options.get("weights")) {
-    checkpoint = runtime::loadCheckpoint(*weights, diags, modelTensors(*model));
+    checkpoint = runtime::loadCheckpoint(*weights, diags, driver::modelTensors(*model));
     if (checkpoint) {
-      if (std::string problem = weightsProblem(*checkpoint, model->name); !problem.empty())
+      if (std::string problem = driver::weightsProblem(*checkpoint, model->name); !problem.empty())
         diags.error(fmt::format("cannot use '{}' as weights: {}", *weights, problem));
       for (const runtime::NamedTensor& t : checkpoint->tensors)
         aot.trainedParameters.push_back({t.name, std::vector<float>(t.tensor.data(), t.tensor.data() + t.tensor.size())});
     }
   }
   if (diags.hasErrors()) return failWith(err, diags);
-  std::optional<ir::Graph> graph = compileModelGraph(*model, *loaded, flags, diags, err);
+  std::optional<ir::Graph> graph = driver::compileModelGraph(*model, *loaded, flags, diags, err);
   if (!graph) return failWith(err, diags);
   printWarnings(err, diags);
   if (!aot.trainedParameters.empty()) {
@@ -130,8 +125,8 @@ int compileObject(const ParsedOptions& options, const CompilerFlags& flags, cons
     size_t i = 0;
     for (const ir::GraphNode& node : graph->nodes())
       if (node.op == ir::GraphOp::Parameter) wanted.push_back({node.name, &shapes[i++], nullptr});
-    if (!loadParameters(*checkpoint, fmt::format("'{}'", *options.get("weights")),
-                        fmt::format("model '{}'", model->name), wanted, diags))
+    if (!driver::loadParameters(*checkpoint, fmt::format("'{}'", *options.get("weights")),
+                                fmt::format("model '{}'", model->name), wanted, diags))
       return failWith(err, diags);
   }
   if (aot.backward && graph->gradients.empty()) {
@@ -147,7 +142,7 @@ int compileObject(const ParsedOptions& options, const CompilerFlags& flags, cons
     diags.error(fmt::format("-o and --header name the same file '{}'", *options.get("o")));
     return failWith(err, diags);
   }
-  std::vector<std::string> inputs = programInputs(loaded->program);
+  std::vector<std::string> inputs = driver::programInputs(loaded->program);
   if (auto weights = options.get("weights")) inputs.push_back(*weights);
   bool separate = checkNotAnInput("-o", *options.get("o"), inputs, diags);
   if (auto header = options.get("header")) separate = checkNotAnInput("--header", *header, inputs, diags) && separate;
@@ -186,7 +181,7 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
     out << passList();
     return 0;
   }
-  std::optional<CompilerFlags> flags;
+  std::optional<driver::CompilerSettings> flags;
   // The -O levels build the training graph; --passes shows exactly what
   // the listed passes make, the forward graph if autodiff is not among them.
   if (options) flags = parseCompilerFlags(*options, diags, !options->has("passes"));
@@ -203,7 +198,7 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (emit == "ast") return emitAst(options->positional()[0], out, err, diags);
   if (options->get("o")) return compileObject(*options, *flags, emit, out, err, diags);
-  std::optional<LoadedProgram> loaded = loadProgram(options->positional()[0], diags);
+  std::optional<driver::LoadedProgram> loaded = driver::loadProgram(options->positional()[0], diags);
   if (!loaded) {
     return failWith(err, diags);
   }
@@ -217,7 +212,7 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
       out << fmt::format("graph {} {{\n{}}}\n", model.name, ir::printGraph(graph));
       continue;
     }
-    std::optional<ir::Graph> graph = compileModelGraph(model, *loaded, *flags, diags, err);
+    std::optional<ir::Graph> graph = driver::compileModelGraph(model, *loaded, *flags, diags, err);
     if (!graph) return failWith(err, diags);
     printWarnings(err, diags);
     if (emit == "llvm" || emit == "asm") {
@@ -227,7 +222,7 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
     out << fmt::format("graph {} {{\n{}}}\n", model.name, ir::printGraph(*graph));
   }
   if (!printed) {  // (every model is printed unless --model names one)
-    frontend::chooseModel(loaded->program, only, fmt::format("'{}'", options->positional()[0]), "--model", diags);
+    driver::chooseModel(loaded->program, only, fmt::format("'{}'", options->positional()[0]), "--model", diags);
     return failWith(err, diags);
   }
   printWarnings(err, diags);

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "frontend/GraphBuilder.h"
 #include "support/Spelling.h"
 
 namespace nnc::cli {
@@ -34,8 +33,9 @@ std::vector<std::string> splitList(const std::string& text) {
 
 }  // namespace
 
-std::optional<CompilerFlags> parseCompilerFlags(const ParsedOptions& options, Diagnostics& diags, bool training) {
-  CompilerFlags flags;
+std::optional<driver::CompilerSettings> parseCompilerFlags(const ParsedOptions& options, Diagnostics& diags,
+                                                           bool training) {
+  driver::CompilerSettings flags;
   size_t errorsBefore = diags.errorCount();
   flags.pipeline.training = training;
   if (auto level = options.get("O")) {
@@ -69,28 +69,6 @@ std::optional<CompilerFlags> parseCompilerFlags(const ParsedOptions& options, Di
   if (diags.errorCount() == errorsBefore) passes::Pipeline::create(flags.pipeline, diags);
   if (diags.errorCount() != errorsBefore) return std::nullopt;
   return flags;
-}
-
-std::string formatStatistics(const passes::PassContext& context) {
-  std::string out = "=== pass statistics ===\n";
-  for (const auto& [pass, counters] : context.statistics())
-    for (const auto& [what, count] : counters) out += fmt::format("{:>10} {} - {}\n", count, pass, what);
-  return out;
-}
-
-std::optional<ir::Graph> compileModelGraph(const frontend::ModelDef& model, const LoadedProgram& loaded,
-                                           const CompilerFlags& flags, Diagnostics& diags, std::ostream& log,
-                                           passes::TrainedParameters* trained) {
-  std::optional<passes::Pipeline> pipeline = passes::Pipeline::create(flags.pipeline, diags);
-  if (!pipeline) return std::nullopt;
-  ir::Graph graph = frontend::buildForwardGraph(model, *loaded.exprs);
-  const SourceBuffer* source = loaded.program.sources.empty() ? nullptr : loaded.program.sources.front().get();
-  passes::PassContext context(diags, source, flags.lints);
-  context.setTrainedParameters(trained);
-  bool ok = pipeline->run(graph, context, &log);
-  if (flags.stats) log << formatStatistics(context);
-  if (!ok) return std::nullopt;
-  return graph;
 }
 
 }  // namespace nnc::cli

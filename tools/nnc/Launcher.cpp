@@ -1,6 +1,6 @@
 // nnc: the command-line executable. It answers --help and --version, and
 // rejects unknown commands, by itself; to run a command it loads
-// libnnc_driver.so (Driver.cpp), which brings the compiler and LLVM. Loading
+// libnnc_commands.so (CommandLibrary.cpp), which brings the compiler and LLVM. Loading
 // LLVM's 100 MB of shared libraries costs ~15 ms of page faults and
 // relocations, which `nnc --version` need not pay (bench/README.md).
 #include <dlfcn.h>
@@ -35,11 +35,11 @@ const char* kHelp =
     "\n"
     "Run `nnc <command> --help` for a command's options; docs/cli.md has them all.\n";
 
-// The driver library's folders relative to this executable's: ../lib in
+// The command library's folders relative to this executable's: ../lib in
 // the build tree, ../<libdir> when installed (CMakeLists.txt passes both,
 // ':'-separated). Found from /proc/self/exe rather than through a run path:
 // a run path does not apply when a sanitizer's runtime intercepts dlopen.
-constexpr const char* kDriverLibrary = "libnnc_driver.so." NNC_DRIVER_SOVERSION;
+constexpr const char* kCommandsLibrary = "libnnc_commands.so." NNC_COMMANDS_SOVERSION;
 
 std::string executableFolder() {
   std::vector<char> path(4096);
@@ -50,16 +50,16 @@ std::string executableFolder() {
   return slash == std::string::npos ? "." : exe.substr(0, slash);
 }
 
-void* loadDriver(std::string& errors) {
-  std::string folders = NNC_DRIVER_FOLDERS, base = executableFolder();
+void* loadCommands(std::string& errors) {
+  std::string folders = NNC_COMMANDS_FOLDERS, base = executableFolder();
   std::vector<std::string> tried;
   for (size_t start = 0; start <= folders.size();) {
     size_t end = std::min(folders.find(':', start), folders.size());
-    std::string candidate = fmt::format("{}/{}/{}", base, folders.substr(start, end - start), kDriverLibrary);
+    std::string candidate = fmt::format("{}/{}/{}", base, folders.substr(start, end - start), kCommandsLibrary);
     start = end + 1;
     if (std::find(tried.begin(), tried.end(), candidate) != tried.end()) continue;  // libdir is often lib
     tried.push_back(candidate);
-    if (void* driver = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL)) return driver;
+    if (void* commands = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL)) return commands;
     errors += fmt::format("\n  {}", dlerror());
   }
   return nullptr;
@@ -67,15 +67,15 @@ void* loadDriver(std::string& errors) {
 
 int runCommand(int argc, char** argv) {
   std::string errors;
-  void* driver = loadDriver(errors);
-  if (!driver) {
-    fmt::print(stderr, "nnc: error: cannot load the compiler ({}):{}\n", kDriverLibrary, errors);
+  void* commands = loadCommands(errors);
+  if (!commands) {
+    fmt::print(stderr, "nnc: error: cannot load the compiler ({}):{}\n", kCommandsLibrary, errors);
     return 1;
   }
   using Run = int (*)(int, char**);
-  auto run = reinterpret_cast<Run>(dlsym(driver, "nnc_driver_run"));
+  auto run = reinterpret_cast<Run>(dlsym(commands, "nnc_commands_run"));
   if (!run) {
-    std::fprintf(stderr, "nnc: error: %s has no nnc_driver_run: %s\n", kDriverLibrary, dlerror());
+    std::fprintf(stderr, "nnc: error: %s has no nnc_commands_run: %s\n", kCommandsLibrary, dlerror());
     return 1;
   }
   return run(argc, argv);  // the library stays loaded until exit

@@ -1,6 +1,7 @@
 // nnc plot: an activation and its derivatives as an SVG chart.
 #include <fmt/format.h>
 
+#include "driver/Program.h"
 #include "frontend/ModelSema.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
@@ -10,9 +11,8 @@
 #include "support/Spelling.h"
 #include "tools/nnc/ActivationChart.h"
 #include "tools/nnc/Commands.h"
-#include "tools/nnc/ModelInput.h"
-#include "tools/nnc/OutputFile.h"
 #include "tools/nnc/Options.h"
+#include "tools/nnc/OutputFile.h"
 
 namespace nnc::cli {
 
@@ -128,7 +128,7 @@ int runPlot(const Args& args, std::ostream& out, std::ostream& err) {
     program = frontend::analyzeProgram(positional[0], ctx, diags);
     if (!program || diags.hasErrors()) return failWith(err, diags);
   }
-  if (program && !checkNotAnInput("-o", *output, programInputs(*program), diags)) return failWith(err, diags);
+  if (program && !checkNotAnInput("-o", *output, driver::programInputs(*program), diags)) return failWith(err, diags);
   std::vector<PlotTarget> targets;
   for (const std::string& name : activations)
     if (auto target = activationTarget(program->activations, positional[0], name, ctx, diags)) targets.push_back(*target);

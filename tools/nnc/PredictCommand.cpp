@@ -30,13 +30,13 @@ int runPredict(const Args& args, std::ostream& out, std::ostream& err) {
     out << kUsage << formatOptionsHelp(specs);
     return 0;
   }
-  std::optional<ReadyModel> ready;
+  std::optional<driver::ReadyModel> ready;
   if (options) ready = prepareModel(*options, diags, err);
   if (!ready) {
     return failWith(err, diags);
   }
   printWarnings(err, diags);
-  const runtime::Tensor& prediction = ready->model->predict(ready->data.features);
+  const runtime::Tensor& prediction = ready->native.model->predict(ready->data.features);
   int64_t columns = prediction.dim(1);
   for (int64_t r = 0; r < prediction.dim(0); ++r) {
     std::string line;

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "driver/Program.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
 #include "ir/Diff.h"
@@ -18,7 +19,6 @@
 #include "tools/nnc/ActivationChart.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/ExprDump.h"
-#include "tools/nnc/ModelInput.h"
 #include "tools/nnc/NumberFormat.h"
 #include "tools/nnc/Options.h"
 #include "tools/nnc/OutputFile.h"
@@ -378,7 +378,7 @@ void ReplSession::load(const std::vector<std::string>& args) {
     diags_.error("usage: :load FILE.nn");
     return;
   }
-  std::optional<LoadedProgram> loaded = loadProgram(args[0], diags_);
+  std::optional<driver::LoadedProgram> loaded = driver::loadProgram(args[0], diags_);
   if (!loaded) return;
   // The file's Exprs live in its own context: bring its activations into the session's.
   std::vector<std::string> names;

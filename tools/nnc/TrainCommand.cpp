@@ -7,21 +7,21 @@
 #include <fmt/format.h>
 
 #include "backend/CompiledModel.h"
+#include "driver/Checkpoints.h"
+#include "driver/Compilation.h"
+#include "driver/DeadUnits.h"
+#include "driver/ModelChoice.h"
+#include "driver/Program.h"
+#include "driver/TrainingMemory.h"
+#include "driver/TrainingSetup.h"
 #include "frontend/TrainSema.h"
 #include "runtime/Checkpoint.h"
-#include "runtime/CsvReader.h"
-#include "runtime/IdxReader.h"
 #include "runtime/Trainer.h"
-#include "support/Spelling.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/CompilerFlags.h"
-#include "tools/nnc/DeadUnits.h"
-#include "tools/nnc/ModelInput.h"
+#include "tools/nnc/Options.h"
 #include "tools/nnc/OutputFile.h"
 #include "tools/nnc/TrainingPlots.h"
-#include "tools/nnc/TrainingCheckpoint.h"
-#include "tools/nnc/TrainingMemory.h"
-#include "tools/nnc/Options.h"
 
 namespace nnc::cli {
 
@@ -183,42 +183,24 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (options && options->positional().size() != 1)
     diags.error("give one .nn file to train, e.g. nnc train examples/fashion_mlp.nn");
-  std::optional<CompilerFlags> flags;
+  std::optional<driver::CompilerSettings> flags;
   if (options) flags = parseCompilerFlags(*options, diags, true);
   if (diags.hasErrors()) {
     return failWith(err, diags);
   }
-  std::optional<LoadedProgram> loaded = loadProgram(options->positional()[0], diags);
+  std::optional<driver::LoadedProgram> loaded = driver::loadProgram(options->positional()[0], diags);
   if (!loaded) {
     return failWith(err, diags);
   }
   const frontend::Program& program = loaded->program;
 
   // Which training, with the command line's overrides.
-  const frontend::TrainingDef* chosen = nullptr;
-  std::optional<std::string> wanted = options->get("model");
-  for (const frontend::TrainingDef& t : program.trainings)
-    if (!wanted || t.model == *wanted) chosen = chosen ? chosen : &t;
-  if (!chosen) {
-    std::string message = wanted ? fmt::format("'{}' has no `train {}` declaration", options->positional()[0], *wanted)
-                                 : fmt::format("'{}' has no `train` declaration to run", options->positional()[0]);
-    std::vector<std::string> trained;
-    for (const frontend::TrainingDef& t : program.trainings) trained.push_back(t.model);
-    if (wanted)
-      if (auto suggestion = closestSpelling(*wanted, trained)) message += fmt::format("; did you mean '{}'?", *suggestion);
-    diags.error(message);
-    return failWith(err, diags);
-  }
-  for (const frontend::TrainingDef& t : program.trainings) {
-    if (&t != chosen && t.model == chosen->model) {
-      diags.error(program.sources.empty() ? nullptr : program.sources.front().get(), t.range,
-                  fmt::format("model '{}' has a second `train` declaration", t.model));
-      diags.note(program.sources.empty() ? nullptr : program.sources.front().get(), chosen->range, "the first is here");
-    }
-  }
+  const frontend::TrainingDef* chosen = driver::chooseTraining(
+      program, options->get("model"), fmt::format("'{}'", options->positional()[0]), diags);
+  if (!chosen) return failWith(err, diags);
   // --load may name the --save file (training goes on where it stopped);
   // nothing else read may be written.
-  std::vector<std::string> inputs = programInputs(program);
+  std::vector<std::string> inputs = driver::programInputs(program);
   if (auto path = options->get("save")) {
     checkWritable("save", *path, diags);
     checkNotAnInput("--save", *path, inputs, diags);
@@ -254,79 +236,37 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   }
 
   // A model that cannot fit in memory is refused before anything is loaded.
-  const SourceBuffer* source = program.sources.empty() ? nullptr : program.sources.front().get();
-  if (std::optional<double> memory = physicalMemoryBytes();
-      memory && !checkTrainingMemory(*model, training, *memory, source, diags))
+  const SourceBuffer* source = loaded->mainSource();
+  if (std::optional<double> memory = driver::physicalMemoryBytes();
+      memory && !driver::checkTrainingMemory(*model, training, *memory, source, diags))
     return failWith(err, diags);
-
-  // Data. A data problem also points at the declaration that names the file.
-  auto load = [&](const frontend::DataSource& data, const char* what) {
-    size_t errorsBefore = diags.errorCount();
-    std::optional<runtime::Dataset> loadedData = loadDataSource(data, model->targetSize, diags);
-    if (diags.errorCount() != errorsBefore)
-      diags.note(source, data.range, fmt::format("while loading the {} data of `train {}`", what, training.model));
-    return loadedData;
-  };
-  std::optional<runtime::Dataset> trainData = load(training.data, "training");
-  std::optional<runtime::Dataset> testData;
-  if (training.test) testData = load(*training.test, "test");
-  if (!trainData || (training.test && !testData)) {
-    return failWith(err, diags);
-  }
-  if (!testData) testData = runtime::splitOff(*trainData, training.testFraction, training.seed);
-
-  if (trainData->featureCount() != model->inputSize)
-    diags.error(source, training.data.range,
-                fmt::format("the data has {} features per sample, but model '{}' takes input {}",
-                            trainData->featureCount(), model->name, model->inputSize));
-  checkTargets(*model, *trainData, source, training.data.range, "training", diags);
-  if (training.test) checkTargets(*model, *testData, source, training.test->range, "test", diags);
-  if (trainData->sampleCount() == 0 || testData->sampleCount() == 0) {
-    bool trainEmpty = trainData->sampleCount() == 0;
-    const frontend::DataSource& where = !trainEmpty && training.test ? *training.test : training.data;
-    diags.error(source, where.range,
-                fmt::format("the {} data is empty{}", trainEmpty ? "training" : "test",
-                            training.test ? "" : fmt::format(" after holding out test_fraction = {} of {} samples",
-                                                             training.testFraction,
-                                                             trainData->sampleCount() + testData->sampleCount())));
-  }
-  if (testData->featureCount() != trainData->featureCount())
-    diags.error(source, training.test ? training.test->range : training.data.range,
-                fmt::format("the test data has {} features per sample, the training data {}",
-                            testData->featureCount(), trainData->featureCount()));
-  if (diags.hasErrors()) {
-    return failWith(err, diags);
-  }
+  std::optional<driver::TrainingData> data = driver::loadTrainingData(*model, training, source, diags);
+  if (!data) return failWith(err, diags);
 
   // Compile. Lint warnings are shown now, before a long run.
-  std::optional<ir::Graph> graph = compileModelGraph(*model, *loaded, *flags, diags, err);
+  std::optional<ir::Graph> graph = driver::compileModelGraph(*model, *loaded, *flags, diags, err);
   if (!graph) {
     return failWith(err, diags);
   }
   printWarnings(err, diags);
-  std::string error;
-  std::unique_ptr<backend::FormulaJIT> jit = backend::FormulaJIT::create(error);
-  std::unique_ptr<backend::CompiledModel> compiled;
-  if (jit) compiled = backend::CompiledModel::compile(std::move(*graph), *jit, training.seed, error);
-  if (!compiled) {
-    diags.error(error);
-    return failWith(err, diags);
-  }
-  runtime::Optimizer optimizer(optimizerSettings(training.optimizer));
+  std::optional<driver::NativeModel> native = driver::compileNative(std::move(*graph), training.seed, diags);
+  if (!native) return failWith(err, diags);
+  backend::CompiledModel& compiled = *native->model;
+  runtime::Optimizer optimizer(driver::optimizerSettings(training.optimizer));
 
   // Training-time lints report like the compiler's, at the model's source.
   passes::PassContext lints(diags, source, flags->lints);
-  std::optional<DeadUnitCheck> deadUnits;
+  std::optional<driver::DeadUnitCheck> deadUnits;
   if (lints.lintEnabled("dead-units")) {
     deadUnits.emplace(*model, *loaded->exprs, deadUnitsThreshold);
-    compiled->trackOutputMaxima(deadUnits->layers());
+    compiled.trackOutputMaxima(deadUnits->layers());
   }
 
   runtime::TrainSettings trainSettings{training.epochs, training.batchSize, training.seed, 0};
   // The charts always include the gradient norms: they are the picture of vanishing gradients.
   trainSettings.gradientNorms = options->has("grad-norms") || plotDir;
   if (auto path = options->get("load")) {
-    std::optional<int64_t> done = restore(*path, model->name, *compiled, optimizer, diags);
+    std::optional<int64_t> done = driver::restore(*path, model->name, compiled, optimizer, diags);
     if (!done) {
       return failWith(err, diags);
     }
@@ -353,9 +293,10 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
       printWarnings(err, diags);
     }
     if (!savePath) return true;
-    return runtime::saveCheckpoint(*savePath, makeCheckpoint(*compiled, optimizer, report.epoch, model->name), diags);
+    return runtime::saveCheckpoint(*savePath, driver::makeCheckpoint(compiled, optimizer, report.epoch, model->name),
+                                   diags);
   };
-  runtime::TrainResult result = runtime::train(*compiled, optimizer, *trainData, *testData, trainSettings, events);
+  runtime::TrainResult result = runtime::train(compiled, optimizer, data->train, data->test, trainSettings, events);
   // Also after a failure: the epochs before it show how it came about.
   if (plotDir && !result.epochs.empty()) {
     std::vector<std::string> written = writeTrainingPlots(*plotDir, *model, result.epochs, diags);

@@ -1,4 +1,4 @@
-#include "tools/nnc/DeadUnits.h"
+#include "driver/DeadUnits.h"
 
 #include <algorithm>
 
@@ -7,7 +7,7 @@
 #include "ir/Diff.h"
 #include "ir/Interpreter.h"
 
-namespace nnc::cli {
+namespace nnc::driver {
 
 bool canDie(const frontend::LayerActivation& activation, ir::ExprContext& exprs) {
   if (!activation.learnable.empty()) return false;
@@ -74,4 +74,4 @@ bool DeadUnitCheck::check(const runtime::EpochReport& report, passes::PassContex
   return any;
 }
 
-}  // namespace nnc::cli
+}  // namespace nnc::driver

@@ -12,7 +12,7 @@
 #include "passes/Pass.h"
 #include "runtime/Trainer.h"
 
-namespace nnc::cli {
+namespace nnc::driver {
 
 // Whether a unit with this activation can die, decided from the formula
 // (not its name): it is 0 with slope 0 for negative inputs and never
@@ -50,4 +50,4 @@ private:
   std::set<std::string> reported_;
 };
 
-}  // namespace nnc::cli
+}  // namespace nnc::driver

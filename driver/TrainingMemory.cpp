@@ -1,4 +1,4 @@
-#include "tools/nnc/TrainingMemory.h"
+#include "driver/TrainingMemory.h"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace nnc::cli {
+namespace nnc::driver {
 
 namespace {
 
@@ -74,4 +74,4 @@ bool checkTrainingMemory(const frontend::ModelDef& model, const frontend::Traini
   return false;
 }
 
-}  // namespace nnc::cli
+}  // namespace nnc::driver

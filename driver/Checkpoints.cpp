@@ -1,4 +1,4 @@
-#include "tools/nnc/TrainingCheckpoint.h"
+#include "driver/Checkpoints.h"
 
 #include <algorithm>
 #include <charconv>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace nnc::cli {
+namespace nnc::driver {
 
 // Every parameter and the optimiser's state, named as PyTorch names them.
 std::string weightsProblem(const runtime::Checkpoint& checkpoint, const std::string& modelName) {
@@ -58,6 +58,14 @@ runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optim
   return checkpoint;
 }
 
+passes::TrainedParameters trainedParameters(const runtime::Checkpoint& checkpoint) {
+  passes::TrainedParameters out;
+  for (const runtime::NamedTensor& t : checkpoint.tensors)
+    out[t.name] = {ir::TensorShape(t.tensor.shape().begin(), t.tensor.shape().end()),
+                   std::vector<float>(t.tensor.data(), t.tensor.data() + t.tensor.size())};
+  return out;
+}
+
 runtime::TensorFilter modelTensors(const frontend::ModelDef& model) {
   std::vector<std::string> prefixes;
   for (const frontend::LayerDef& layer : model.layers) prefixes.push_back(layer.name + ".");
@@ -99,4 +107,4 @@ std::optional<int64_t> restore(const std::string& path, const std::string& model
   return epoch;
 }
 
-}  // namespace nnc::cli
+}  // namespace nnc::driver

@@ -7,11 +7,12 @@
 
 #include "backend/CompiledModel.h"
 #include "frontend/Model.h"
+#include "passes/Pass.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Optimizer.h"
 #include "support/Diagnostics.h"
 
-namespace nnc::cli {
+namespace nnc::driver {
 
 // Copies every parameter from the checkpoint, reporting each one missing or
 // of the wrong shape ("{source} has no tensor 'x' for {owner}"); true if all fit.
@@ -31,9 +32,12 @@ std::string weightsProblem(const runtime::Checkpoint& checkpoint, const std::str
 // a huge unrelated one) are not read into memory.
 runtime::TensorFilter modelTensors(const frontend::ModelDef& model);
 
+// A checkpoint's tensors as the values inference passes read (fold-linear).
+passes::TrainedParameters trainedParameters(const runtime::Checkpoint& checkpoint);
+
 // Loads a checkpoint into the model and optimiser after checking it fits
 // them; returns the epochs done.
 std::optional<int64_t> restore(const std::string& path, const std::string& modelName, backend::CompiledModel& model,
                                runtime::Optimizer& optimizer, Diagnostics& diags);
 
-}  // namespace nnc::cli
+}  // namespace nnc::driver

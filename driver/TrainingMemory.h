@@ -8,7 +8,7 @@
 #include "frontend/Model.h"
 #include "support/Diagnostics.h"
 
-namespace nnc::cli {
+namespace nnc::driver {
 
 struct TrainingMemory {
   double parameterBytes = 0;   // float32 parameters, their gradients, the optimiser's moments
@@ -26,4 +26,4 @@ std::optional<double> physicalMemoryBytes();
 bool checkTrainingMemory(const frontend::ModelDef& model, const frontend::TrainingDef& training, double available,
                          const SourceBuffer* source, Diagnostics& diags);
 
-}  // namespace nnc::cli
+}  // namespace nnc::driver

@@ -1,30 +1,11 @@
-#include "tools/nnc/ModelInput.h"
+#include "driver/TrainingSetup.h"
 
 #include <fmt/format.h>
 
-#include "frontend/ModelSema.h"
 #include "runtime/CsvReader.h"
 #include "runtime/IdxReader.h"
 
-namespace nnc::cli {
-
-std::optional<LoadedProgram> loadProgram(const std::string& path, Diagnostics& diags) {
-  LoadedProgram loaded;
-  std::optional<frontend::Program> program = frontend::analyzeProgram(path, *loaded.exprs, diags);
-  if (!program || diags.hasErrors()) return std::nullopt;
-  loaded.program = std::move(*program);
-  return loaded;
-}
-
-std::vector<std::string> programInputs(const frontend::Program& program) {
-  std::vector<std::string> files;
-  for (const auto& source : program.sources) files.push_back(source->name());
-  for (const frontend::TrainingDef& training : program.trainings) {
-    files.insert(files.end(), training.data.paths.begin(), training.data.paths.end());
-    if (training.test) files.insert(files.end(), training.test->paths.begin(), training.test->paths.end());
-  }
-  return files;
-}
+namespace nnc::driver {
 
 std::optional<runtime::Dataset> loadDataSource(const frontend::DataSource& source, int64_t targetColumns,
                                                Diagnostics& diags) {
@@ -57,7 +38,7 @@ runtime::OptimizerSettings optimizerSettings(const frontend::OptimizerDef& def) 
 }
 
 void checkTargets(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,
-                 SourceRange range, const char* what, Diagnostics& diags) {
+                  SourceRange range, const char* what, Diagnostics& diags) {
   int64_t outputs = model.outputSize();
   auto error = [&](std::string message) { diags.error(source, range, std::move(message)); };
   if (model.targetSize > 0 || data.hasTargets()) {
@@ -95,4 +76,44 @@ void checkTargets(const frontend::ModelDef& model, const runtime::Dataset& data,
   }
 }
 
-}  // namespace nnc::cli
+std::optional<TrainingData> loadTrainingData(const frontend::ModelDef& model, const frontend::TrainingDef& training,
+                                             const SourceBuffer* source, Diagnostics& diags) {
+  // A data problem also points at the declaration that names the file.
+  auto load = [&](const frontend::DataSource& data, const char* what) {
+    size_t errorsBefore = diags.errorCount();
+    std::optional<runtime::Dataset> loaded = loadDataSource(data, model.targetSize, diags);
+    if (diags.errorCount() != errorsBefore)
+      diags.note(source, data.range, fmt::format("while loading the {} data of `train {}`", what, training.model));
+    return loaded;
+  };
+  std::optional<runtime::Dataset> trainData = load(training.data, "training");
+  std::optional<runtime::Dataset> testData;
+  if (training.test) testData = load(*training.test, "test");
+  if (!trainData || (training.test && !testData)) return std::nullopt;
+  if (!testData) testData = runtime::splitOff(*trainData, training.testFraction, training.seed);
+
+  size_t errorsBefore = diags.errorCount();
+  if (trainData->featureCount() != model.inputSize)
+    diags.error(source, training.data.range,
+                fmt::format("the data has {} features per sample, but model '{}' takes input {}",
+                            trainData->featureCount(), model.name, model.inputSize));
+  checkTargets(model, *trainData, source, training.data.range, "training", diags);
+  if (training.test) checkTargets(model, *testData, source, training.test->range, "test", diags);
+  if (trainData->sampleCount() == 0 || testData->sampleCount() == 0) {
+    bool trainEmpty = trainData->sampleCount() == 0;
+    const frontend::DataSource& where = !trainEmpty && training.test ? *training.test : training.data;
+    diags.error(source, where.range,
+                fmt::format("the {} data is empty{}", trainEmpty ? "training" : "test",
+                            training.test ? "" : fmt::format(" after holding out test_fraction = {} of {} samples",
+                                                             training.testFraction,
+                                                             trainData->sampleCount() + testData->sampleCount())));
+  }
+  if (testData->featureCount() != trainData->featureCount())
+    diags.error(source, training.test ? training.test->range : training.data.range,
+                fmt::format("the test data has {} features per sample, the training data {}",
+                            testData->featureCount(), trainData->featureCount()));
+  if (diags.errorCount() != errorsBefore) return std::nullopt;
+  return TrainingData{std::move(*trainData), std::move(*testData)};
+}
+
+}  // namespace nnc::driver

@@ -1,4 +1,4 @@
-// The nnc commands, in libnnc_driver.so: the `nnc` executable
+// The nnc commands, in libnnc_commands.so: the `nnc` executable
 // (Launcher.cpp) answers --help and --version itself and loads this library,
 // with LLVM behind it, only to run a command. Each command lives in its own
 // file.
@@ -10,9 +10,9 @@
 
 #include "runtime/Parallel.h"
 #include "support/LargeStack.h"
+#include "tools/nnc/CommandLibrary.h"
 #include "tools/nnc/CommandNames.h"
 #include "tools/nnc/Commands.h"
-#include "tools/nnc/Driver.h"
 
 namespace {
 
@@ -40,7 +40,7 @@ static_assert(namesMatchTheLaunchers(), "kCommands and CommandNames.h list the s
 
 }  // namespace
 
-int nnc_driver_run(int argc, char** argv) {
+int nnc_commands_run(int argc, char** argv) {
   const nnc::runtime::ThreadSetting threads = nnc::runtime::readThreadSetting(std::getenv("NNC_THREADS"));
   if (threads.invalid) {
     std::cerr << "nnc: error: " << threads.problem << "\n";

@@ -1,0 +1,73 @@
+#include "driver/Inference.h"
+
+#include <fmt/format.h>
+
+#include "driver/Checkpoints.h"
+#include "driver/ModelChoice.h"
+#include "driver/TrainingSetup.h"
+#include "runtime/Checkpoint.h"
+#include "runtime/CsvReader.h"
+
+namespace nnc::driver {
+
+namespace {
+
+// The CSV layout of the model's training data, which the data must share:
+// the label column its train declaration names (`label = N`; the last
+// column by default, and for a model trained on IDX files), or its
+// real-valued targets' columns.
+runtime::CsvOptions dataLayout(const frontend::Program& program, const frontend::ModelDef& model) {
+  runtime::CsvOptions options;
+  options.targetColumns = model.targetSize;
+  for (const frontend::TrainingDef& training : program.trainings)
+    if (training.model == model.name && training.data.kind == frontend::DataSource::Kind::Csv)
+      options.labelColumn = static_cast<int>(training.data.labelColumn);
+  return options;
+}
+
+}  // namespace
+
+std::optional<ReadyModel> prepareInference(const InferenceRequest& request, Diagnostics& diags, std::ostream& log) {
+  std::optional<LoadedProgram> loaded = loadProgram(request.programPath, diags);
+  if (!loaded) return std::nullopt;
+  const frontend::ModelDef* model = chooseModel(loaded->program, request.model,
+                                                fmt::format("'{}'", request.programPath), "--model", diags);
+  if (!model) return std::nullopt;
+  std::optional<runtime::Dataset> data =
+      runtime::loadCsvDataset(request.dataPath, diags, dataLayout(loaded->program, *model));
+  std::optional<runtime::Checkpoint> weights = runtime::loadCheckpoint(request.weightsPath, diags, modelTensors(*model));
+  if (!data || !weights) return std::nullopt;
+  if (std::string problem = weightsProblem(*weights, model->name); !problem.empty()) {
+    diags.error(fmt::format("cannot use '{}' as weights: {}", request.weightsPath, problem));
+    return std::nullopt;
+  }
+  checkTargets(*model, *data, nullptr, {}, "--data", diags);
+  if (diags.hasErrors()) return std::nullopt;
+  if (data->featureCount() != model->inputSize) {
+    diags.error(fmt::format("'{}' has {} features per sample, but model '{}' takes input {}", request.dataPath,
+                            data->featureCount(), model->name, model->inputSize));
+    return std::nullopt;
+  }
+
+  bool fold = request.settings.pipeline.foldLinear;
+  passes::TrainedParameters trained;
+  if (fold) trained = trainedParameters(*weights);
+  std::optional<ir::Graph> graph =
+      compileModelGraph(*model, *loaded, request.settings, diags, log, fold ? &trained : nullptr);
+  if (!graph) return std::nullopt;
+  std::optional<NativeModel> native = compileNative(std::move(*graph), 0, diags);
+  if (!native) return std::nullopt;
+  // The parameters fold-linear made are loaded like the saved ones.
+  for (auto& [name, value] : trained) {
+    if (weights->find(name)) continue;
+    runtime::Tensor tensor{runtime::Shape(value.shape)};
+    std::copy(value.values.begin(), value.values.end(), tensor.data());
+    weights->tensors.push_back({name, std::move(tensor)});
+  }
+  loadParameters(*weights, fmt::format("'{}'", request.weightsPath), fmt::format("model '{}'", model->name),
+                 native->model->parameters(), diags);
+  if (diags.hasErrors()) return std::nullopt;
+  return ReadyModel{std::move(*loaded), std::move(*native), std::move(*data)};
+}
+
+}  // namespace nnc::driver

@@ -1,0 +1,32 @@
+#pragma once
+// What nnc predict and nnc backprop share: a model of a .nn file, compiled,
+// with its weights loaded from a checkpoint, and a CSV data set laid out as
+// its training data to run it on.
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "driver/Compilation.h"
+#include "driver/Program.h"
+#include "runtime/Dataset.h"
+
+namespace nnc::driver {
+
+struct InferenceRequest {
+  std::string programPath;
+  std::optional<std::string> model;  // which model of the program (chooseModel's rule)
+  std::string weightsPath;           // a checkpoint (nnc train --save) or PyTorch-named safetensors
+  std::string dataPath;              // CSV
+  CompilerSettings settings;         // settings.pipeline.foldLinear folds with the loaded weights
+};
+
+struct ReadyModel {
+  LoadedProgram loaded;
+  NativeModel native;
+  runtime::Dataset data;
+};
+
+// Nullopt after an error. --print-after and --stats output goes to `log`.
+std::optional<ReadyModel> prepareInference(const InferenceRequest& request, Diagnostics& diags, std::ostream& log);
+
+}  // namespace nnc::driver
