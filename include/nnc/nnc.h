@@ -22,6 +22,14 @@
 #include <string>
 #include <vector>
 
+// The library exports exactly what this header declares; the compiler
+// inside it (and LLVM's, ANTLR's symbols) stays hidden.
+#if defined(__GNUC__)
+#define NNC_API __attribute__((visibility("default")))
+#else
+#define NNC_API
+#endif
+
 namespace nnc {
 
 // One diagnostic: an error, a warning (a lint) or a note.
@@ -35,7 +43,7 @@ struct Message {
 };
 
 // Success, or what went wrong. Warnings may accompany success.
-class Status {
+class NNC_API Status {
 public:
   Status() = default;
   static Status error(std::string message);
@@ -86,7 +94,7 @@ struct CompileResult {
   Status status;                 // errors, or the warnings of a success
 };
 
-class Model {
+class NNC_API Model {
 public:
   // Reads, checks (lints included), optimises and JIT-compiles a model.
   static CompileResult compileFile(const std::string& path, const CompileOptions& options = {});
