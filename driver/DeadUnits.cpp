@@ -4,27 +4,13 @@
 
 #include <fmt/format.h>
 
-#include "ir/Diff.h"
-#include "ir/Interpreter.h"
+#include "analysis/ActivationFacts.h"
 
 namespace nnc::driver {
 
 bool canDie(const frontend::LayerActivation& activation, ir::ExprContext& exprs) {
   if (!activation.learnable.empty()) return false;
-  ir::Derivatives d = ir::derivatives(exprs, activation.body, activation.input, 1);
-  if (d.orders.size() < 2) return false;
-  ir::Interpreter f(d.orders, {activation.input});
-  double values[2];
-  // Points on both sides, near the kink of a relu and far out.
-  for (double x : {-100.0, -10.0, -3.0, -1.0, -0.5, -0.01}) {
-    f.run(std::span(&x, 1), values);
-    if (values[0] != 0 || values[1] != 0) return false;
-  }
-  for (double x : {0.01, 0.5, 1.0, 3.0, 10.0, 100.0}) {
-    f.run(std::span(&x, 1), values);
-    if (!(values[0] >= 0)) return false;
-  }
-  return true;
+  return analysis::ActivationFacts(exprs, activation.body, activation.input, {}).canDie();
 }
 
 DeadUnitCheck::DeadUnitCheck(const frontend::ModelDef& model, ir::ExprContext& exprs, double threshold)

@@ -14,14 +14,10 @@
 
 namespace nnc::driver {
 
-// Whether a unit with this activation can die, decided from the formula
-// (not its name): it is 0 with slope 0 for negative inputs and never
-// negative. Then an output of 0 is a minimum, where the slope is 0, and a
-// unit is alive exactly when its output exceeded 0 for some sample; that
-// holds for relu, relu6, squared relu, relu(x - 100), not for leaky relu,
-// elu or swish (non-zero slope for negative inputs: they never die).
-// Activations with learnable parameters are left out: training can change
-// their shape (prelu starting at a = 0).
+// Whether a unit with this activation can die (analysis::ActivationFacts::
+// canDie, decided from the formula, not its name). Activations with
+// learnable parameters are left out: training can change their shape
+// (prelu starting at a = 0).
 bool canDie(const frontend::LayerActivation& activation, ir::ExprContext& exprs);
 
 class DeadUnitCheck {

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "ir/ActivationFacts.h"
+#include "analysis/ActivationFacts.h"
 
 namespace nnc::frontend {
 
@@ -40,7 +40,7 @@ ir::GraphNode::Init weightInit(const LayerDef& layer, ir::ExprContext& exprs) {
   const LayerActivation& act = layer.activations.front();
   std::vector<std::pair<std::string, double>> parameters;
   for (const LearnableParameter& p : act.learnable) parameters.emplace_back(p.name, p.initialValue);
-  bool saturates = ir::ActivationFacts(exprs, act.body, act.input, parameters).saturates();
+  bool saturates = analysis::ActivationFacts(exprs, act.body, act.input, parameters).saturates();
   return saturates ? ir::GraphNode::Init::Xavier : ir::GraphNode::Init::He;
 }
 

@@ -9,7 +9,7 @@
 #include <Eigen/Dense>
 #include <fmt/format.h>
 
-#include "ir/ActivationFacts.h"
+#include "analysis/ActivationFacts.h"
 #include "passes/LayerStack.h"
 #include "passes/Pass.h"
 
@@ -59,7 +59,7 @@ std::optional<std::pair<Vector, Vector>> affineCoefficients(const ir::Graph& gra
         const TrainedParameter& value = trained.at(name);
         parameters.emplace_back(p.var, value.values[static_cast<size_t>(p.perColumn ? p.firstElement + column : 0)]);
       }
-      ir::ActivationFacts facts(graph.exprs(), segment.outputs[0], segment.inputVars[0], parameters);
+      analysis::ActivationFacts facts(graph.exprs(), segment.outputs[0], segment.inputVars[0], parameters);
       if (!facts.affine() || facts.zeroDerivative()) return std::nullopt;
       a[segment.firstColumn + column] = facts.slope(0);
       c[segment.firstColumn + column] = facts.value(0);

@@ -60,14 +60,14 @@ const DenseLayer* outputLayer(const ir::Graph& graph, const std::vector<DenseLay
   return nullptr;
 }
 
-ir::ActivationFacts activationFacts(const ir::Graph& graph, const ir::MapSegment& segment) {
+analysis::ActivationFacts activationFacts(const ir::Graph& graph, const ir::MapSegment& segment) {
   std::vector<std::pair<std::string, double>> parameters;
   for (const ir::MapSegment::Param& p : segment.params) {
     const ir::GraphNode& node = graph.nodes()[static_cast<size_t>(graph.value(p.value).producer)];
     bool constant = node.op == ir::GraphOp::Parameter && node.init == ir::GraphNode::Init::Constant;
     parameters.emplace_back(p.var, constant ? node.initialValue : 0.0);
   }
-  return ir::ActivationFacts(graph.exprs(), segment.outputs[0], segment.inputVars[0], parameters);
+  return analysis::ActivationFacts(graph.exprs(), segment.outputs[0], segment.inputVars[0], parameters);
 }
 
 std::string activationNames(const DenseLayer& layer) {

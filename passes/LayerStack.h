@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "ir/ActivationFacts.h"
+#include "analysis/ActivationFacts.h"
 #include "ir/Graph.h"
 
 namespace nnc::passes {
@@ -33,7 +33,7 @@ const DenseLayer* outputLayer(const ir::Graph& graph, const std::vector<DenseLay
 
 // The facts of one segment's formula, its parameters at their initial
 // values (biases at 0).
-ir::ActivationFacts activationFacts(const ir::Graph& graph, const ir::MapSegment& segment);
+analysis::ActivationFacts activationFacts(const ir::Graph& graph, const ir::MapSegment& segment);
 
 // "relu", or "relu, tanh" for a mixed layer; "softmax"; "" for none.
 std::string activationNames(const DenseLayer& layer);

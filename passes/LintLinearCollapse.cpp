@@ -28,7 +28,7 @@ std::string affineReason(const ir::Graph& graph, const DenseLayer& layer) {
   if (!layer.activation) return fmt::format("'{}' has no activation", layer.name);
   std::string slopes;
   for (const ir::MapSegment& segment : layer.activation->segments) {
-    ir::ActivationFacts facts = activationFacts(graph, segment);
+    analysis::ActivationFacts facts = activationFacts(graph, segment);
     // A step's derivative (0) is free of x too, but it is not affine:
     // lint-zero-derivative reports it.
     if (!facts.affine() || facts.zeroDerivative()) return "";

@@ -25,7 +25,7 @@ OutputRange outputRange(const ir::Graph& graph, const DenseLayer& layer) {
   OutputRange range;
   if (!layer.activation) return {-INFINITY, INFINITY, false};
   for (const ir::MapSegment& segment : layer.activation->segments) {
-    ir::ActivationFacts facts = activationFacts(graph, segment);
+    analysis::ActivationFacts facts = activationFacts(graph, segment);
     auto [lowest, highest] = facts.outputRange();
     range.lowest = std::min(range.lowest, lowest);
     range.highest = std::max(range.highest, highest);

@@ -65,7 +65,7 @@ bool lintVanishingGradient(ir::Graph& graph, PassContext& context) {
     bool all = true;
     double slope = 0;
     for (const ir::MapSegment& segment : layer.activation->segments) {
-      ir::ActivationFacts facts = activationFacts(graph, segment);
+      analysis::ActivationFacts facts = activationFacts(graph, segment);
       all = all && facts.saturates();
       slope += facts.typicalSlope() * static_cast<double>(segment.columns) / static_cast<double>(layer.units);
     }

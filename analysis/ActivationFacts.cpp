@@ -1,11 +1,11 @@
-#include "ir/ActivationFacts.h"
+#include "analysis/ActivationFacts.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "ir/Diff.h"
 
-namespace nnc::ir {
+namespace nnc::analysis {
 
 namespace {
 
@@ -18,10 +18,10 @@ std::vector<std::string> variableNames(const std::string& input,
 
 }  // namespace
 
-ActivationFacts::ActivationFacts(ExprContext& exprs, ExprRef body, const std::string& input,
+ActivationFacts::ActivationFacts(ir::ExprContext& exprs, ir::ExprRef body, const std::string& input,
                                  const std::vector<std::pair<std::string, double>>& parameters)
     : input_(input),
-      slope_(derivatives(exprs, body, input, 1).orders.back()),
+      slope_(ir::derivatives(exprs, body, input, 1).orders.back()),
       names_(variableNames(input, parameters)),
       function_(std::span(&body, 1), names_),
       derivative_(std::span(&slope_, 1), names_) {
@@ -48,7 +48,16 @@ bool ActivationFacts::saturates() const {
   return nearZero > 0 && std::abs(slope(-20)) < threshold && std::abs(slope(20)) < threshold;
 }
 
-bool ActivationFacts::affine() const { return !dependsOn(slope_, input_); }
+bool ActivationFacts::affine() const { return !ir::dependsOn(slope_, input_); }
+
+bool ActivationFacts::canDie() const {
+  // Points on both sides, near the kink of a relu and far out.
+  for (double x : {-100.0, -10.0, -3.0, -1.0, -0.5, -0.01})
+    if (value(x) != 0 || slope(x) != 0) return false;
+  for (double x : {0.01, 0.5, 1.0, 3.0, 10.0, 100.0})
+    if (!(value(x) >= 0)) return false;
+  return true;
+}
 
 std::pair<double, double> ActivationFacts::outputRange() const {
   double lowest = INFINITY, highest = -INFINITY;
@@ -76,4 +85,4 @@ double ActivationFacts::typicalSlope() const {
   return total / std::sqrt(2 * M_PI);
 }
 
-}  // namespace nnc::ir
+}  // namespace nnc::analysis

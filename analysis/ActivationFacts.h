@@ -1,9 +1,11 @@
 #pragma once
 // What an activation formula does, decided from the formula itself: its
 // slope far out on both sides (does it saturate?), whether its derivative
-// is free of x (affine), whether its derivative is identically 0, the range
-// of its outputs and its typical slope. Weight initialisation and the lints
-// use these facts, so no activation is special-cased by name.
+// is free of x (affine), whether its derivative is identically 0, whether
+// its units can die, the range of its outputs and its typical slope. Weight
+// initialisation, the lints and the training-time dead-unit monitor use
+// these facts, so no activation is special-cased by name. This is the one
+// place that analyses activations.
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,15 +13,15 @@
 #include "ir/Expr.h"
 #include "ir/Interpreter.h"
 
-namespace nnc::ir {
+namespace nnc::analysis {
 
 class ActivationFacts {
 public:
   // `body` is f(input; parameters), the parameters at the given values.
-  ActivationFacts(ExprContext& exprs, ExprRef body, const std::string& input,
+  ActivationFacts(ir::ExprContext& exprs, ir::ExprRef body, const std::string& input,
                   const std::vector<std::pair<std::string, double>>& parameters);
 
-  ExprRef derivative() const { return slope_; }
+  ir::ExprRef derivative() const { return slope_; }
   double value(double x) const;
   double slope(double x) const;
 
@@ -30,6 +32,12 @@ public:
   bool affine() const;
   // f'(x) simplifies to 0 (a step): no gradient flows through it.
   bool zeroDerivative() const { return slope_->isConst(0); }
+  // A unit can die: f is 0 with slope 0 for negative inputs and never
+  // negative. Then an output of 0 is a minimum, where the slope is 0, and a
+  // unit is alive exactly when its output exceeded 0 for some sample; that
+  // holds for relu, relu6, squared relu, relu(x - 100), not for leaky relu,
+  // elu or swish (non-zero slope for negative inputs: they never die).
+  bool canDie() const;
   // The outputs over x in [-30, 30] (sampled): {lowest, highest}.
   std::pair<double, double> outputRange() const;
   // E|f'(z)| for z ~ N(0, 1): how much a layer scales gradients for
@@ -38,10 +46,10 @@ public:
 
 private:
   std::string input_;
-  ExprRef slope_;
+  ir::ExprRef slope_;
   std::vector<std::string> names_;
   mutable std::vector<double> values_;
-  Interpreter function_, derivative_;
+  ir::Interpreter function_, derivative_;
 };
 
-}  // namespace nnc::ir
+}  // namespace nnc::analysis
