@@ -16,6 +16,7 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 
+#include "backend/ExecutionPlan.h"
 #include "backend/FormulaJIT.h"
 #include "backend/Lowering.h"
 #include "backend/ModuleOptimizer.h"
@@ -35,89 +36,35 @@ int64_t elements(const ir::TensorShape& shape) {
   return count;
 }
 
-bool batchSized(const ir::TensorShape& shape) { return !shape.empty() && shape[0] == ir::kBatch; }
+// The AOT compiler as a target of execution plans: its backward function
+// takes class labels (int32), so a loss against real-valued targets has no
+// argument to come from yet.
+class AotTarget final : public Target {
+public:
+  explicit AotTarget(bool backward) : backward_(backward) {}
+  const char* name() const override { return "nnc compile -o"; }
+  std::string unsupported(const ir::Graph& graph, const ExecutionPlan&, size_t node) const override {
+    if (backward_ && graph.nodes()[node].op == GraphOp::Targets)
+      return "--backward: the model's loss compares real-valued targets, and the object's backward function "
+             "takes class labels only; compile its forward function (without --backward)";
+    return "";
+  }
 
-// Where each value lives in the generated functions' arguments.
-struct Layout {
-  enum class Place { None, Input, Labels, Parameter, Gradient, Batch, Fixed };
-  std::vector<Place> place;
-  std::vector<int64_t> offset;  // Parameter, Gradient: floats; Batch: floats per row; Fixed: floats
-  int64_t batchColumns = 0, fixedFloats = 0, parameterFloats = 0;
-  struct Parameter {
-    std::string name;
-    int64_t offset;
-    ir::TensorShape shape;
-  };
-  std::vector<Parameter> parameters;
+private:
+  bool backward_;
 };
-
-// Every array in the layout starts on a 64-byte boundary (16 floats) of a
-// caller's buffer allocated on one: matrix products over unaligned weights
-// split AVX-512 loads across cache lines (one-sample prediction through
-// fashion_mlp ran 6.9 us instead of 5.7).
-constexpr int64_t kAlignFloats = 16;
-int64_t alignUp(int64_t floats) { return (floats + kAlignFloats - 1) / kAlignFloats * kAlignFloats; }
-
-Layout layOut(const ir::Graph& graph) {
-  Layout layout;
-  layout.place.assign(graph.numValues(), Layout::Place::None);
-  layout.offset.assign(graph.numValues(), 0);
-  std::map<ValueId, int64_t> parameterOffset;
-  std::map<int32_t, int64_t> bufferOffset;
-  std::set<ValueId> gradients;  // they live in the caller's gradient array
-  for (auto [parameter, gradient] : graph.gradients) gradients.insert(gradient);
-  bool planned = graph.bufferOf.size() == graph.numValues();
-  for (const GraphNode& node : graph.nodes()) {
-    for (ValueId r : node.results) {
-      size_t v = static_cast<size_t>(r);
-      const ir::TensorShape& shape = graph.value(r).shape;
-      if (node.op == GraphOp::Input) {
-        layout.place[v] = Layout::Place::Input;
-      } else if (node.op == GraphOp::Labels || node.op == GraphOp::Targets) {
-        layout.place[v] = Layout::Place::Labels;
-      } else if (node.op == GraphOp::Parameter) {
-        layout.place[v] = Layout::Place::Parameter;
-        layout.offset[v] = parameterOffset[r] = layout.parameterFloats;
-        layout.parameters.push_back({node.name, layout.parameterFloats, shape});
-        layout.parameterFloats = alignUp(layout.parameterFloats + elements(shape));
-      } else if (batchSized(shape)) {
-        layout.place[v] = Layout::Place::Batch;
-        int32_t buffer = planned ? graph.bufferOf[v] : -1;
-        auto found = buffer >= 0 ? bufferOffset.find(buffer) : bufferOffset.end();
-        if (found != bufferOffset.end()) {
-          layout.offset[v] = found->second;
-        } else {
-          layout.offset[v] = layout.batchColumns;
-          if (buffer >= 0) bufferOffset[buffer] = layout.batchColumns;
-          layout.batchColumns = alignUp(layout.batchColumns + shape.back());
-        }
-      } else if (!gradients.count(r)) {
-        layout.place[v] = Layout::Place::Fixed;
-        layout.offset[v] = layout.fixedFloats;
-        layout.fixedFloats = alignUp(layout.fixedFloats + elements(shape));
-      }
-    }
-  }
-  // A parameter's gradient goes to the caller's gradient array, at the
-  // parameter's offset.
-  for (auto [parameter, gradient] : graph.gradients) {
-    layout.place[static_cast<size_t>(gradient)] = Layout::Place::Gradient;
-    layout.offset[static_cast<size_t>(gradient)] = parameterOffset.at(parameter);
-  }
-  return layout;
-}
 
 // Builds PREFIX_forward or PREFIX_backward: the graph's nodes in order, as
 // calls to the runtime's C API and to the kernels.
 class FunctionEmitter {
 public:
-  FunctionEmitter(const ir::Graph& graph, const Layout& layout, llvm::Module& module,
-                  const std::vector<std::vector<llvm::Function*>>& kernels)
-      : graph_(graph), layout_(layout), module_(module), context_(module.getContext()), b_(context_),
+  FunctionEmitter(const ir::Graph& graph, const ExecutionPlan& plan, llvm::Module& module,
+                  const std::vector<llvm::Function*>& kernels)
+      : graph_(graph), plan_(plan), module_(module), context_(module.getContext()), b_(context_),
         kernels_(kernels) {}
 
-  // forward: (params, input, rows, output, workspace) -> void, nodes before the loss.
-  // backward: (params, input, labels, rows, gradients, workspace) -> float loss, every node.
+  // forward: (params, input, rows, output, workspace) -> void, the forward phase.
+  // backward: (params, input, labels, rows, gradients, workspace) -> float loss, every phase.
   void emit(const std::string& name, bool backward) {
     llvm::Type* ptr = b_.getPtrTy();
     std::vector<llvm::Type*> arguments =
@@ -134,9 +81,10 @@ public:
     output_ = backward ? nullptr : f->getArg(a++);
     gradients_ = backward ? f->getArg(a++) : nullptr;
     workspace_ = f->getArg(a++);
-    size_t end = graph_.nodes().size();
-    if (!backward && graph_.loss >= 0) end = static_cast<size_t>(graph_.value(graph_.loss).producer);
-    for (size_t n = 0; n < end; ++n) node(n);
+    for (size_t n : plan_.forward) node(n);
+    if (backward)
+      for (const std::vector<size_t>* phase : {&plan_.loss, &plan_.backward})
+        for (size_t n : *phase) node(n);
     if (!backward) {
       // The prediction, copied out (its buffer is the memory plan's).
       llvm::Value* bytes = b_.CreateMul(rows_, b_.getInt64(graph_.value(graph_.prediction).shape.back() * 4));
@@ -152,18 +100,17 @@ private:
   llvm::Value* floats(llvm::Value* base, int64_t offset) { return floats(base, b_.getInt64(offset)); }
 
   llvm::Value* address(ValueId id) {
-    size_t v = static_cast<size_t>(id);
-    int64_t offset = layout_.offset[v];
-    switch (layout_.place[v]) {
-      case Layout::Place::Input: return input_;
-      case Layout::Place::Labels: return labels_;
-      case Layout::Place::Parameter: return floats(params_, offset);
-      case Layout::Place::Gradient: return floats(gradients_, offset);
-      case Layout::Place::Batch: return floats(workspace_, b_.CreateMul(rows_, b_.getInt64(offset)));
-      case Layout::Place::Fixed:
-        return floats(workspace_, b_.CreateAdd(b_.CreateMul(rows_, b_.getInt64(layout_.batchColumns)),
-                                               b_.getInt64(offset)));
-      case Layout::Place::None: break;
+    const Placement& place = plan_.placement[static_cast<size_t>(id)];
+    switch (place.region) {
+      case Region::Input: return input_;
+      case Region::Targets: return labels_;
+      case Region::Parameters: return floats(params_, place.offset);
+      case Region::Gradients: return floats(gradients_, place.offset);
+      case Region::Batch: return floats(workspace_, b_.CreateMul(rows_, b_.getInt64(place.offset)));
+      case Region::Fixed:
+        return floats(workspace_, b_.CreateAdd(b_.CreateMul(rows_, b_.getInt64(plan_.batchColumns)),
+                                               b_.getInt64(place.offset)));
+      case Region::None: break;
     }
     return llvm::ConstantPointerNull::get(b_.getPtrTy());
   }
@@ -297,7 +244,7 @@ private:
         b_.CreateMemSet(target, b_.getInt8(0), sumBytes, llvm::MaybeAlign(4));
         sums.push_back(target);
       }
-      b_.CreateCall(kernels_[n][s], {rows, b_.getInt64(segment.columns), b_.getInt64(first.back()),
+      b_.CreateCall(kernels_[plan_.kernelOf[n][s]], {rows, b_.getInt64(segment.columns), b_.getInt64(first.back()),
                                      pointerArray(inputs), pointerArray(params), pointerArray(outputs),
                                      pointerArray(sums)});
       for (auto [scratch, result] : totals)
@@ -307,11 +254,11 @@ private:
   }
 
   const ir::Graph& graph_;
-  const Layout& layout_;
+  const ExecutionPlan& plan_;
   llvm::Module& module_;
   llvm::LLVMContext& context_;
   llvm::IRBuilder<> b_;
-  const std::vector<std::vector<llvm::Function*>>& kernels_;
+  const std::vector<llvm::Function*>& kernels_;  // by the plan's kernels
   llvm::Value *params_ = nullptr, *input_ = nullptr, *labels_ = nullptr, *rows_ = nullptr, *output_ = nullptr,
               *gradients_ = nullptr, *workspace_ = nullptr;
 };
@@ -322,13 +269,13 @@ std::string cShape(const ir::TensorShape& shape) {
   return out;
 }
 
-std::string header(const ir::Graph& graph, const Layout& layout, const AotOptions& options) {
+std::string header(const ir::Graph& graph, const ExecutionPlan& plan, const AotOptions& options) {
   std::string p = options.prefix, P;
   for (char c : p) P += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   std::string table;
-  for (const Layout::Parameter& parameter : layout.parameters)
-    table += fmt::format("  {{\"{}\", {}, {}, {}, {{{}}}}},\n", parameter.name, parameter.offset,
-                         elements(parameter.shape), parameter.shape.size(), cShape(parameter.shape));
+  for (const PlannedParameter& parameter : plan.parameters)
+    table += fmt::format("  {{\"{}\", {}, {}, {}, {{{}}}}},\n", parameter.name, parameter.offset, parameter.count,
+                         parameter.shape.size(), cShape(parameter.shape));
   std::string out = fmt::format(
       "/* Generated by nnc compile from {}. Link with the object file and nnc's runtime:\n"
       " *   cc app.c {}.o -L<nnc prefix>/lib -lnnc_runtime -lopenblas -lstdc++ -lmvec -lm\n"
@@ -346,7 +293,7 @@ std::string header(const ir::Graph& graph, const Layout& layout, const AotOption
       "/* output[rows x {}_OUTPUTS] = the model(input[rows x {}_INPUTS]). */\n"
       "void {}_forward(const float* parameters, const float* input, int64_t rows, float* output, float* workspace);\n",
       options.source, p, P, P, P, graph.value(graph.input).shape.back(), P, graph.value(graph.prediction).shape.back(),
-      P, layout.parameterFloats, P, layout.parameters.size(), p, layout.batchColumns, layout.fixedFloats, p, p, p, P,
+      P, plan.parameterFloats, P, plan.parameters.size(), p, plan.batchColumns, plan.fixedFloats, p, p, p, P,
       table, P, P, p);
   if (options.backward)
     out += fmt::format(
@@ -366,15 +313,9 @@ std::string header(const ir::Graph& graph, const Layout& layout, const AotOption
 
 AotResult compileAheadOfTime(const ir::Graph& graph, const AotOptions& options) {
   AotResult result;
-  // PREFIX_backward takes class labels (int32): a loss against real-valued
-  // targets has no argument to come from yet.
-  bool hasTargets = std::any_of(graph.nodes().begin(), graph.nodes().end(),
-                                [](const GraphNode& node) { return node.op == GraphOp::Targets; });
-  if (options.backward && hasTargets) {
-    result.error = "--backward: the model's loss compares real-valued targets, and the object's backward function "
-                   "takes class labels only; compile its forward function (without --backward)";
-    return result;
-  }
+  std::optional<ExecutionPlan> plan = planExecution(graph, result.error);
+  if (!plan) return result;
+  if (result.error = firstUnsupported(AotTarget(options.backward), graph, *plan); !result.error.empty()) return result;
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   std::string triple = llvm::sys::getDefaultTargetTriple();
@@ -415,39 +356,33 @@ AotResult compileAheadOfTime(const ir::Graph& graph, const AotOptions& options) 
   module.setTargetTriple(triple);
   module.setDataLayout(machine->createDataLayout());
 
-  // The kernels, one per Map segment, internal to the object.
-  std::vector<std::vector<llvm::Function*>> kernels(graph.nodes().size());
-  for (size_t n = 0; n < graph.nodes().size(); ++n) {
-    for (size_t s = 0; s < graph.nodes()[n].segments.size(); ++s) {
-      const ir::MapSegment& segment = graph.nodes()[n].segments[s];
-      ir::ExprContext formulas;
-      KernelSpec spec;
-      spec.inputs = segment.inputVars;
-      for (ir::ExprRef output : segment.outputs) spec.outputs.push_back(stableForms(formulas, ir::copyInto(formulas, output)));
-      for (const ir::MapSegment::Param& p : segment.params) spec.parameters.push_back({p.var, p.perColumn});
-      for (const ir::MapSegment::ColumnSum& sum : segment.columnSums)
-        spec.columnSums.push_back(stableForms(formulas, ir::copyInto(formulas, sum.formula)));
-      if (std::string problem = unboundVariableProblem(spec); !problem.empty()) {
-        result.error = problem;
-        return result;
-      }
-      llvm::Function* kernel = lowerKernel(module, spec, fmt::format("{}_kernel_{}_{}", options.prefix, n, s));
-      kernel->setLinkage(llvm::Function::InternalLinkage);
-      kernels[n].push_back(kernel);
+  // The plan's kernels, internal to the object.
+  std::vector<llvm::Function*> kernels;
+  for (const PlannedKernel& planned : plan->kernels) {
+    ir::ExprContext formulas;
+    KernelSpec spec = planned.spec;
+    for (ir::ExprRef& output : spec.outputs) output = stableForms(formulas, ir::copyInto(formulas, output));
+    for (ir::ExprRef& sum : spec.columnSums) sum = stableForms(formulas, ir::copyInto(formulas, sum));
+    if (std::string problem = unboundVariableProblem(spec); !problem.empty()) {
+      result.error = problem;
+      return result;
     }
+    llvm::Function* kernel =
+        lowerKernel(module, spec, fmt::format("{}_kernel_{}_{}", options.prefix, planned.node, planned.segment));
+    kernel->setLinkage(llvm::Function::InternalLinkage);
+    kernels.push_back(kernel);
   }
-  Layout layout = layOut(graph);
-  FunctionEmitter(graph, layout, module, kernels).emit(options.prefix + "_forward", false);
-  if (options.backward) FunctionEmitter(graph, layout, module, kernels).emit(options.prefix + "_backward", true);
+  FunctionEmitter(graph, *plan, module, kernels).emit(options.prefix + "_forward", false);
+  if (options.backward) FunctionEmitter(graph, *plan, module, kernels).emit(options.prefix + "_backward", true);
   if (!options.trainedParameters.empty()) {
-    std::vector<float> values(static_cast<size_t>(layout.parameterFloats));
-    for (const Layout::Parameter& parameter : layout.parameters)
+    std::vector<float> values(static_cast<size_t>(plan->parameterFloats));
+    for (const PlannedParameter& parameter : plan->parameters)
       for (const auto& [name, trained] : options.trainedParameters)
         if (name == parameter.name) std::copy(trained.begin(), trained.end(), values.begin() + parameter.offset);
     auto* data = llvm::ConstantDataArray::get(context, values);
     auto* trained = new llvm::GlobalVariable(module, data->getType(), true, llvm::GlobalValue::ExternalLinkage, data,
                                              options.prefix + "_trained_parameters");
-    trained->setAlignment(llvm::Align(kAlignFloats * sizeof(float)));
+    trained->setAlignment(llvm::Align(kPlanAlignFloats * sizeof(float)));
   }
   for (llvm::Function& f : module) {
     if (f.isDeclaration()) continue;
@@ -479,7 +414,7 @@ AotResult compileAheadOfTime(const ir::Graph& graph, const AotOptions& options) 
     out << bytes.str();
   }
   out.flush();
-  result.header = header(graph, layout, options);
+  result.header = header(graph, *plan, options);
   return result;
 }
 

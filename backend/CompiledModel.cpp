@@ -1,9 +1,11 @@
 #include "backend/CompiledModel.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
 
+#include "backend/ExecutionPlan.h"
 #include "backend/ParallelKernel.h"
 #include "runtime/CApi.h"
 #include "runtime/Gemm.h"
@@ -50,31 +52,28 @@ struct Scratch {
   Scratch& operator=(const Scratch&) = delete;
 };
 
-// What one run of the graph writes: the batch-sized values and the kernels'
-// argument arrays. Parameters and their gradients are the model's.
+// What one run of the plan writes: its workspace array (the batch-sized
+// values and the fixed-size ones after them), the batch of samples, the
+// prediction copied out, and the kernels' argument arrays. Parameters and
+// their gradients are the model's.
 struct CompiledModel::Workspace {
-  std::vector<Tensor> tensors;  // by slot; only batch-sized slots are used
-  std::vector<Scratch> scratches;
+  runtime::AlignedBuffer<float> floats;  // ExecutionPlan::workspaceFloats(batch)
+  Tensor input, prediction;
+  std::vector<Scratch> scratches;        // by kernel
   int64_t batch = -1;
 };
 
 struct CompiledModel::Impl {
   ir::Graph graph;
-  // Values' storage: value v lives in slot[v], in the model's tensors
-  // (parameters, gradients) or, if batch-sized, in a Workspace. Values the
-  // memory plan puts in one buffer share a slot (they all have shape [N, C]).
-  std::vector<Tensor> tensors;
-  std::vector<size_t> slot;
-  std::vector<bool> batchSlot;
-  std::vector<std::unique_ptr<Kernel>> kernels;  // one per Map segment, found through kernelIndex
-  std::vector<std::vector<size_t>> kernelIndex;  // node -> kernel per segment
-  Workspace own;                            // training's and predict()'s
-  size_t lossGradNode = 0;                  // the first backward node
-  size_t lossNode = 0;
+  ExecutionPlan plan;
+  // By the plan's parameter table: the optimiser and checkpoints work on
+  // tensors, so the JIT keeps one per parameter and gradient rather than
+  // the flat arrays an AOT object's caller passes.
+  std::vector<Tensor> parameters, gradients;
+  std::vector<std::unique_ptr<Kernel>> kernels;  // by the plan's kernels
+  Workspace own;                                 // training's and predict()'s
   runtime::Loss lossKind = runtime::Loss::CrossEntropy;        // what the Loss node computes
   runtime::Loss predictionLoss = runtime::Loss::CrossEntropy;  // how to read the prediction
-  bool realTargets = false;  // the loss compares real-valued targets, not class labels
-  int64_t batch = -1;
   // Layers whose output maxima trainStep keeps (dead-unit detection): the
   // node that computes the layer's output, checked right after it runs,
   // before the memory plan lets another value reuse its buffer.
@@ -84,193 +83,172 @@ struct CompiledModel::Impl {
   };
   std::vector<TrackedOutput> tracked;
 
-  explicit Impl(ir::Graph g) : graph(std::move(g)) {}
+  Impl(ir::Graph g, ExecutionPlan p) : graph(std::move(g)), plan(std::move(p)) {}
 
-  // Gives every batch-shaped value of `ws` the rows of this batch.
+  int64_t columns(ir::ValueId v) const { return graph.value(v).shape.back(); }
+
+  // [rows, C] for a batch-sized value, [1, C] for a [C] one, in a run of `batch` rows.
+  int64_t rows(ir::ValueId v, int64_t batch) const {
+    const ir::TensorShape& shape = graph.value(v).shape;
+    if (shape.size() < 2) return 1;
+    return shape[0] == ir::kBatch ? batch : shape[0];
+  }
+
+  // Gives the workspace the arrays of a batch of `rows` samples.
   void shapeFor(Workspace& ws, int64_t rows) const {
     if (rows == ws.batch) return;
     ws.batch = rows;
-    std::vector<bool> done(ws.tensors.size(), false);
-    for (size_t v = 0; v < graph.numValues(); ++v) {
-      const ir::TensorShape& shape = graph.value(static_cast<ir::ValueId>(v)).shape;
-      if (!batchSlot[slot[v]] || done[slot[v]]) continue;
-      runtime::Shape concrete(shape.begin(), shape.end());
-      concrete[0] = rows;
-      ws.tensors[slot[v]] = Tensor(concrete);
-      done[slot[v]] = true;
-    }
+    ws.floats = runtime::AlignedBuffer<float>(static_cast<size_t>(plan.workspaceFloats(rows)));
+    ws.input = Tensor({rows, columns(plan.input)});
+    ws.prediction = Tensor({rows, columns(plan.prediction)});
   }
 
   Workspace newWorkspace() const {
     Workspace ws;
-    ws.tensors.resize(tensors.size());
     ws.scratches = std::vector<Scratch>(own.scratches);  // copies get pointers to their own sums
     return ws;
   }
 
-  // The value's tensor: a parameter or gradient is the model's; a batch-sized
-  // value is the workspace's. (Parameters are only read in a forward pass,
-  // so workspaces can run it concurrently.)
-  Tensor& at(Workspace& ws, ir::ValueId id) {
-    size_t s = slot[static_cast<size_t>(id)];
-    return batchSlot[s] ? ws.tensors[s] : tensors[s];
+  // Where the value is in this run. (Parameters are only read in a forward
+  // pass, so workspaces can run it concurrently.)
+  float* at(Workspace& ws, ir::ValueId v) {
+    const Placement& place = plan.placement[static_cast<size_t>(v)];
+    switch (place.region) {
+      case Region::Input: return ws.input.data();
+      case Region::Parameters: return parameters[static_cast<size_t>(place.parameter)].data();
+      case Region::Gradients: return gradients[static_cast<size_t>(place.parameter)].data();
+      case Region::Batch:
+      case Region::Fixed: return ws.floats.data() + plan.offsetIn(v, ws.batch);
+      case Region::Targets:  // the loss reads them from the call's BatchTargets
+      case Region::None: break;
+    }
+    return nullptr;
   }
-  Tensor& at(ir::ValueId id) { return at(own, id); }
 
   // The forward pass on `rows` samples, keeping the tracked maxima if `track`.
   void runForward(Workspace& ws, std::span<const float> input, int64_t rows, bool track) {
     shapeFor(ws, rows);
-    float* destination = at(ws, graph.input).data();
+    float* destination = ws.input.data();
     if (input.data() != destination) std::copy(input.begin(), input.end(), destination);  // see inputBatch
-    for (size_t n = 0; n < lossNode; ++n) {
+    for (size_t n : plan.forward) {
       runNode(ws, n, runtime::BatchTargets(std::span<const int32_t>()));
       if (!track) continue;
       for (TrackedOutput& t : tracked)
-        if (t.node == n) runtime::maxRowsInto(at(ws, graph.nodes()[n].results[0]), t.maxima.maxima);
+        if (t.node == n) {
+          ir::ValueId out = graph.nodes()[n].results[0];
+          runtime::maxRowsInto(at(ws, out), rows, columns(out), t.maxima.maxima.data());
+        }
     }
+    const float* prediction = at(ws, plan.prediction);
+    std::copy(prediction, prediction + ws.prediction.size(), ws.prediction.data());
   }
 
   // A layer's output is the result of its last forward node (its activation
   // Map, or the bias addition of a linear layer), whatever passes fused.
   std::optional<size_t> outputNode(const std::string& layer) const {
     std::optional<size_t> last;
-    for (size_t n = 0; n < lossNode; ++n)
-      if (graph.nodes()[n].layer == layer && graph.nodes()[n].op != GraphOp::Parameter) last = n;
+    for (size_t n : plan.forward)
+      if (graph.nodes()[n].layer == layer) last = n;
     return last;
-  }
-
-  // One tensor per value, or per buffer of the memory plan.
-  void assignSlots() {
-    const std::vector<int32_t>& plan = graph.bufferOf;
-    slot.resize(graph.numValues());
-    size_t count = 0;
-    std::vector<size_t> bufferSlot;
-    for (size_t v = 0; v < graph.numValues(); ++v) {
-      int32_t buffer = plan.size() == graph.numValues() ? plan[v] : -1;
-      if (buffer < 0) {
-        slot[v] = count++;
-        continue;
-      }
-      if (bufferSlot.size() <= static_cast<size_t>(buffer)) bufferSlot.resize(static_cast<size_t>(buffer) + 1, SIZE_MAX);
-      if (bufferSlot[static_cast<size_t>(buffer)] == SIZE_MAX) bufferSlot[static_cast<size_t>(buffer)] = count++;
-      slot[v] = bufferSlot[static_cast<size_t>(buffer)];
-    }
-    tensors.resize(count);
-    batchSlot.assign(count, false);
-    for (size_t v = 0; v < graph.numValues(); ++v) {
-      const ir::TensorShape& shape = graph.value(static_cast<ir::ValueId>(v)).shape;
-      if (!shape.empty() && shape[0] == ir::kBatch) batchSlot[slot[v]] = true;
-    }
-    own.tensors.resize(count);
   }
 
   // The loss (and, with `gradient`, d loss / d prediction) against the
   // batch's labels or real-valued targets.
   // Targets of the wrong kind or count (a caller's mistake) give NaN, which
   // training reports, rather than a read past the end.
-  double loss(const Tensor& prediction, const runtime::BatchTargets& targets, Tensor* gradient) const {
-    int64_t rows = prediction.dim(0);
-    bool fits = realTargets ? targets.values && targets.values->rank() == 2 && targets.values->dim(0) == rows &&
-                                  targets.values->dim(1) == prediction.dim(1)
-                            : !targets.values && static_cast<int64_t>(targets.labels.size()) == rows;
+  double loss(const float* prediction, int64_t rows, int64_t cols, const runtime::BatchTargets& targets,
+              float* gradient) const {
+    bool fits = plan.realTargets ? targets.values && targets.values->rank() == 2 &&
+                                       targets.values->dim(0) == rows && targets.values->dim(1) == cols
+                                 : !targets.values && static_cast<int64_t>(targets.labels.size()) == rows;
     if (!fits) {
-      if (gradient) gradient->fill(std::numeric_limits<float>::quiet_NaN());
+      if (gradient) std::fill(gradient, gradient + rows * cols, std::numeric_limits<float>::quiet_NaN());
       return std::numeric_limits<double>::quiet_NaN();
     }
-    if (!targets.values) return runtime::lossAndGradient(lossKind, prediction, targets.labels, gradient);
-    return runtime::targetLossAndGradient(lossKind, prediction.data(), targets.values->data(), prediction.dim(0),
-                                          prediction.dim(1), gradient ? gradient->data() : nullptr);
+    if (!targets.values) return runtime::lossAndGradient(lossKind, prediction, rows, cols, targets.labels, gradient);
+    return runtime::targetLossAndGradient(lossKind, prediction, targets.values->data(), rows, cols, gradient);
   }
 
   void runNode(Workspace& ws, size_t n, const runtime::BatchTargets& targets) {
     const GraphNode& node = graph.nodes()[n];
-    auto at = [&](ir::ValueId id) -> Tensor& { return this->at(ws, id); };
+    auto at = [&](ir::ValueId id) { return this->at(ws, id); };
+    auto rows = [&](ir::ValueId id) { return this->rows(id, ws.batch); };
+    ir::ValueId in = node.operands.empty() ? -1 : node.operands[0], out = node.results[0];
     switch (node.op) {
       case GraphOp::Input:
       case GraphOp::Labels:
       case GraphOp::Targets:
       case GraphOp::Parameter: break;
-      case GraphOp::MatMul:
-        runtime::gemm(at(node.operands[0]), node.transposeA ? runtime::Transpose::Yes : runtime::Transpose::No,
-                      at(node.operands[1]), node.transposeB ? runtime::Transpose::Yes : runtime::Transpose::No,
-                      at(node.results[0]));
-        break;
-      case GraphOp::AddBias: {
-        Tensor& out = at(node.results[0]);
-        const Tensor& in = at(node.operands[0]);
-        std::copy(in.data(), in.data() + in.size(), out.data());
-        runtime::addRowBias(out, at(node.operands[1]));
+      case GraphOp::MatMul: {
+        ir::ValueId b = node.operands[1];
+        runtime::gemm({at(in), rows(in), columns(in)}, node.transposeA ? runtime::Transpose::Yes : runtime::Transpose::No,
+                      {at(b), rows(b), columns(b)}, node.transposeB ? runtime::Transpose::Yes : runtime::Transpose::No,
+                      at(out), rows(out), columns(out));
         break;
       }
-      case GraphOp::ColumnSum: runtime::sumRows(at(node.operands[0]), at(node.results[0])); break;
+      case GraphOp::AddBias: runtime::addRowBias(at(in), at(node.operands[1]), rows(in), columns(in), at(out)); break;
+      case GraphOp::ColumnSum: runtime::sumRows(at(in), rows(in), columns(in), at(out)); break;
       case GraphOp::Map: runMap(ws, n); break;
-      case GraphOp::Softmax: runtime::softmaxRows(at(node.operands[0]), at(node.results[0])); break;
+      case GraphOp::Softmax: runtime::softmaxRows(at(in), rows(in), columns(in), at(out)); break;
       case GraphOp::SoftmaxGrad:
-        runtime::softmaxRowsBackward(at(node.operands[0]), at(node.operands[1]), at(node.results[0]));
+        runtime::softmaxRowsBackward(at(in), at(node.operands[1]), rows(in), columns(in), at(out));
         break;
-      case GraphOp::Loss: at(node.results[0])[0] = static_cast<float>(loss(at(node.operands[0]), targets, nullptr)); break;
-      case GraphOp::LossGrad: loss(at(node.operands[0]), targets, &at(node.results[0])); break;
+      case GraphOp::Loss: *at(out) = static_cast<float>(loss(at(in), rows(in), columns(in), targets, nullptr)); break;
+      case GraphOp::LossGrad: loss(at(in), rows(in), columns(in), targets, at(out)); break;
       case GraphOp::Concat: {
-        Tensor& out = at(node.results[0]);
         int64_t first = 0;
-        for (ir::ValueId operand : node.operands) {
-          const Tensor& part = at(operand);
-          nnc_rt_copy_columns(part.data(), part.dim(1), 0, part.dim(0), part.dim(1), out.data(), out.dim(1), first);
-          first += part.dim(1);
+        for (ir::ValueId part : node.operands) {
+          nnc_rt_copy_columns(at(part), columns(part), 0, rows(part), columns(part), at(out), columns(out), first);
+          first += columns(part);
         }
         break;
       }
-      case GraphOp::Slice: {
-        const Tensor& in = at(node.operands[0]);
-        Tensor& out = at(node.results[0]);
-        nnc_rt_copy_columns(in.data(), in.dim(1), node.firstColumn, in.dim(0), out.dim(1), out.data(), out.dim(1), 0);
+      case GraphOp::Slice:
+        nnc_rt_copy_columns(at(in), columns(in), node.firstColumn, rows(in), columns(out), at(out), columns(out), 0);
         break;
-      }
-      case GraphOp::PadColumns: {
-        const Tensor& in = at(node.operands[0]);
-        Tensor& out = at(node.results[0]);
-        out.fill(0);
-        nnc_rt_copy_columns(in.data(), in.dim(1), 0, in.dim(0), in.dim(1), out.data(), out.dim(1), node.firstColumn);
+      case GraphOp::PadColumns:
+        std::fill(at(out), at(out) + rows(out) * columns(out), 0.0f);
+        nnc_rt_copy_columns(at(in), columns(in), 0, rows(in), columns(in), at(out), columns(out), node.firstColumn);
         break;
-      }
     }
   }
 
   void runMap(Workspace& ws, size_t n) {
     const GraphNode& node = graph.nodes()[n];
-    auto at = [&](ir::ValueId id) -> Tensor& { return this->at(ws, id); };
     // [N, U] blocks; a [U] value (a parameter gradient summed by autodiff)
     // is one row.
-    const Tensor& first = at(node.operands[0]);
-    int64_t rows = first.rank() == 2 ? first.dim(0) : 1, stride = first.dim(first.rank() - 1);
+    ir::ValueId first = node.operands[0];
+    int64_t rows = this->rows(first, ws.batch), stride = columns(first);
     for (size_t s = 0; s < node.segments.size(); ++s) {
       const ir::MapSegment& segment = node.segments[s];
+      size_t k = plan.kernelOf[n][s];
       // Reused every batch: clear() keeps the capacity, so nothing is allocated.
-      Scratch& scratch = ws.scratches[kernelIndex[n][s]];
+      Scratch& scratch = ws.scratches[k];
       scratch.inputs.clear();
-      for (ir::ValueId operand : node.operands) scratch.inputs.push_back(at(operand).data() + segment.firstColumn);
+      for (ir::ValueId operand : node.operands) scratch.inputs.push_back(at(ws, operand) + segment.firstColumn);
       scratch.params.clear();
-      for (const ir::MapSegment::Param& p : segment.params) scratch.params.push_back(at(p.value).data() + p.firstElement);
+      for (const ir::MapSegment::Param& p : segment.params) scratch.params.push_back(at(ws, p.value) + p.firstElement);
       scratch.outputs.clear();
-      for (size_t k = 0; k < segment.outputs.size(); ++k)
-        scratch.outputs.push_back(at(node.results[k]).data() + segment.firstColumn);
+      for (size_t o = 0; o < segment.outputs.size(); ++o)
+        scratch.outputs.push_back(at(ws, node.results[o]) + segment.firstColumn);
       // Parameter gradients accumulate per column; a per-layer (scalar)
       // parameter's gradient is then the sum over its columns.
       std::vector<Tensor>& sums = scratch.sums;
       for (Tensor& sum : sums) sum.fill(0);
-      runParallel(*kernels[kernelIndex[n][s]],
+      runParallel(*kernels[k],
                   KernelArgs<float>{rows, segment.columns, stride, scratch.inputs.data(), scratch.params.data(),
                                     scratch.outputs.data(), scratch.sumPointers.data()},
                   scratch.chunks);
-      for (size_t k = 0; k < sums.size(); ++k) {
-        const ir::MapSegment::ColumnSum& sum = segment.columnSums[k];
-        Tensor& gradient = at(node.results[static_cast<size_t>(sum.result)]);
-        if (gradient.size() == 1) {
+      for (size_t c = 0; c < sums.size(); ++c) {
+        const ir::MapSegment::ColumnSum& sum = segment.columnSums[c];
+        ir::ValueId result = node.results[static_cast<size_t>(sum.result)];
+        float* gradient = at(ws, result);
+        if (graph.value(result).shape == ir::TensorShape{1}) {
           double total = 0;
-          for (float v : sums[k].values()) total += v;
+          for (float v : sums[c].values()) total += v;
           gradient[0] = static_cast<float>(total);
         } else {
-          std::copy(sums[k].data(), sums[k].data() + sums[k].size(), gradient.data() + sum.firstElement);
+          std::copy(sums[c].data(), sums[c].data() + sums[c].size(), gradient + sum.firstElement);
         }
       }
     }
@@ -278,17 +256,24 @@ struct CompiledModel::Impl {
 
   void initialize(uint64_t seed) {
     std::mt19937_64 random(seed);
-    for (const GraphNode& node : graph.nodes()) {
-      if (node.op != GraphOp::Parameter) continue;
-      Tensor& t = at(node.results[0]);
-      switch (node.init) {
+    for (size_t i = 0; i < plan.parameters.size(); ++i) {
+      const PlannedParameter& p = plan.parameters[i];
+      Tensor& t = parameters[i];
+      switch (p.init) {
         case GraphNode::Init::Zero: t.fill(0); break;
         case GraphNode::Init::He: runtime::initializeWeights(t, runtime::InitScheme::He, random); break;
         case GraphNode::Init::Xavier: runtime::initializeWeights(t, runtime::InitScheme::Xavier, random); break;
-        case GraphNode::Init::Constant: t.fill(static_cast<float>(node.initialValue)); break;
+        case GraphNode::Init::Constant: t.fill(static_cast<float>(p.initialValue)); break;
       }
     }
   }
+};
+
+// The JIT as a target of execution plans: it runs every op.
+class JitTarget final : public Target {
+public:
+  const char* name() const override { return "the JIT"; }
+  std::string unsupported(const ir::Graph&, const ExecutionPlan&, size_t) const override { return ""; }
 };
 
 CompiledModel::CompiledModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -296,52 +281,43 @@ CompiledModel::~CompiledModel() = default;
 
 std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJIT& jit, uint64_t seed,
                                                       std::string& error) {
-  auto impl = std::make_unique<Impl>(std::move(graph));
-  const ir::Graph& g = impl->graph;
-  impl->assignSlots();
-  impl->kernelIndex.resize(g.nodes().size());
-  for (size_t n = 0; n < g.nodes().size(); ++n) {
-    const GraphNode& node = g.nodes()[n];
-    if (node.op == GraphOp::Targets) impl->realTargets = true;
-    if (node.op == GraphOp::Loss) {
-      impl->lossNode = n;
-      impl->lossKind = runtimeLoss(node.loss);
-      // After fuse-loss the loss reads the logits and the prediction is the
-      // sigmoid of them: for accuracy and for predict, it is still bce's.
-      bool fused = node.operands[0] != g.prediction && node.loss == ir::LossKind::BCEWithLogits;
-      impl->predictionLoss = fused ? runtime::Loss::BCE : impl->lossKind;
-    }
-    if (node.op == GraphOp::LossGrad) impl->lossGradNode = n;
-    // Values without a batch dimension (parameters, their gradients) have
-    // fixed shapes: allocate them now.
-    for (ir::ValueId r : node.results) {
-      const ir::TensorShape& shape = g.value(r).shape;
-      if (shape.empty() || shape[0] != ir::kBatch) impl->at(r) = Tensor(runtime::Shape(shape));
-    }
-    for (const ir::MapSegment& segment : node.segments) {
-      KernelSpec spec;
-      spec.outputs = segment.outputs;
-      spec.inputs = segment.inputVars;
-      for (const ir::MapSegment::Param& p : segment.params) spec.parameters.push_back({p.var, p.perColumn});
-      for (const ir::MapSegment::ColumnSum& sum : segment.columnSums) spec.columnSums.push_back(sum.formula);
-      KernelResult compiled = jit.compile(spec);
-      if (!compiled.kernel) {
-        error = compiled.error;
-        return nullptr;
-      }
-      impl->kernelIndex[n].push_back(impl->kernels.size());
-      impl->kernels.push_back(std::move(compiled.kernel));
-      Scratch& scratch = impl->own.scratches.emplace_back();
-      for (size_t k = 0; k < segment.columnSums.size(); ++k) scratch.sums.emplace_back(runtime::Shape{segment.columns});
-      for (Tensor& sum : scratch.sums) scratch.sumPointers.push_back(sum.data());
-      scratch.inputs.reserve(node.operands.size());
-      scratch.params.reserve(segment.params.size());
-      scratch.outputs.reserve(segment.outputs.size());
-    }
-  }
-  if (impl->lossGradNode == 0) {
+  std::optional<ExecutionPlan> plan = planExecution(graph, error);
+  if (!plan) return nullptr;
+  if (plan->backward.empty()) {
     error = "internal error: the model's graph has no backward part";
     return nullptr;
+  }
+  if (error = firstUnsupported(JitTarget(), graph, *plan); !error.empty()) return nullptr;
+  auto impl = std::make_unique<Impl>(std::move(graph), std::move(*plan));
+  const ir::Graph& g = impl->graph;
+  const ExecutionPlan& p = impl->plan;
+  for (const ir::GraphNode& node : g.nodes()) {
+    if (node.op != GraphOp::Loss) continue;
+    impl->lossKind = runtimeLoss(node.loss);
+    // After fuse-loss the loss reads the logits and the prediction is the
+    // sigmoid of them: for accuracy and for predict, it is still bce's.
+    bool fused = node.operands[0] != g.prediction && node.loss == ir::LossKind::BCEWithLogits;
+    impl->predictionLoss = fused ? runtime::Loss::BCE : impl->lossKind;
+  }
+  for (const PlannedParameter& parameter : p.parameters) {
+    impl->parameters.emplace_back(runtime::Shape(parameter.shape));
+    impl->gradients.emplace_back(runtime::Shape(parameter.shape));
+  }
+  for (const PlannedKernel& planned : p.kernels) {
+    KernelResult compiled = jit.compile(planned.spec);
+    if (!compiled.kernel) {
+      error = compiled.error;
+      return nullptr;
+    }
+    impl->kernels.push_back(std::move(compiled.kernel));
+    const GraphNode& node = g.nodes()[planned.node];
+    const ir::MapSegment& segment = node.segments[planned.segment];
+    Scratch& scratch = impl->own.scratches.emplace_back();
+    for (size_t k = 0; k < segment.columnSums.size(); ++k) scratch.sums.emplace_back(runtime::Shape{segment.columns});
+    for (Tensor& sum : scratch.sums) scratch.sumPointers.push_back(sum.data());
+    scratch.inputs.reserve(node.operands.size());
+    scratch.params.reserve(segment.params.size());
+    scratch.outputs.reserve(segment.outputs.size());
   }
   impl->initialize(seed);
   return std::unique_ptr<CompiledModel>(new CompiledModel(std::move(impl)));
@@ -349,7 +325,7 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
 
 const Tensor& CompiledModel::predict(const Tensor& x) {
   impl_->runForward(impl_->own, x.values(), x.dim(0), false);
-  return impl_->at(impl_->graph.prediction);
+  return impl_->own.prediction;
 }
 
 CompiledModel::WorkspacePtr CompiledModel::newWorkspace() const {
@@ -360,27 +336,27 @@ void CompiledModel::WorkspaceDeleter::operator()(Workspace* workspace) const { d
 
 const Tensor& CompiledModel::predict(std::span<const float> input, int64_t rows, Workspace& workspace) const {
   impl_->runForward(workspace, input, rows, false);
-  return impl_->at(workspace, impl_->graph.prediction);
+  return workspace.prediction;
 }
 
 Tensor* CompiledModel::inputBatch(int64_t rows) {
   impl_->shapeFor(impl_->own, rows);
-  return &impl_->at(impl_->graph.input);
+  return &impl_->own.input;
 }
 
 double CompiledModel::trainStep(const Tensor& x, const runtime::BatchTargets& targets) {
   Impl& m = *impl_;
   m.runForward(m.own, x.values(), x.dim(0), true);
-  m.runNode(m.own, m.lossNode, targets);
-  for (size_t n = m.lossGradNode; n < m.graph.nodes().size(); ++n) m.runNode(m.own, n, targets);
-  return m.at(m.graph.loss)[0];
+  for (size_t n : m.plan.loss) m.runNode(m.own, n, targets);
+  for (size_t n : m.plan.backward) m.runNode(m.own, n, targets);
+  return *m.at(m.own, m.plan.lossValue);
 }
 
 std::vector<runtime::ParameterRef> CompiledModel::parameters() {
   std::vector<runtime::ParameterRef> out;
   for (auto [value, gradient] : impl_->graph.gradients) {
-    const GraphNode& node = impl_->graph.nodes()[static_cast<size_t>(impl_->graph.value(value).producer)];
-    out.push_back({node.name, &impl_->at(value), &impl_->at(gradient)});
+    size_t i = static_cast<size_t>(impl_->plan.placement[static_cast<size_t>(value)].parameter);
+    out.push_back({impl_->plan.parameters[i].name, &impl_->parameters[i], &impl_->gradients[i]});
   }
   return out;
 }
@@ -391,8 +367,7 @@ void CompiledModel::trackOutputMaxima(const std::vector<std::string>& layers) {
   for (const std::string& layer : layers) {
     std::optional<size_t> node = m.outputNode(layer);
     if (!node) continue;
-    const ir::TensorShape& shape = m.graph.value(m.graph.nodes()[*node].results[0]).shape;
-    Tensor maxima(runtime::Shape{shape.back()});
+    Tensor maxima(runtime::Shape{m.columns(m.graph.nodes()[*node].results[0])});
     maxima.fill(-std::numeric_limits<float>::infinity());
     m.tracked.push_back({*node, {layer, std::move(maxima)}});
   }
@@ -413,18 +388,8 @@ const ir::Graph& CompiledModel::graph() const { return impl_->graph; }
 
 std::vector<CompiledModel::KernelListing> CompiledModel::kernels() const {
   std::vector<KernelListing> out;
-  const ir::Graph& g = impl_->graph;
-  for (size_t n = 0; n < g.nodes().size(); ++n) {
-    const GraphNode& node = g.nodes()[n];
-    for (size_t s = 0; s < node.segments.size(); ++s) {
-      const ir::MapSegment& segment = node.segments[s];
-      std::string label = "map %" + std::to_string(node.results[0]);
-      if (!node.layer.empty()) label += " (" + node.layer + ")";
-      label += ", columns [" + std::to_string(segment.firstColumn) + ", " +
-               std::to_string(segment.firstColumn + segment.columns) + ")";
-      out.push_back({label, impl_->kernels[impl_->kernelIndex[n][s]].get()});
-    }
-  }
+  for (size_t k = 0; k < impl_->plan.kernels.size(); ++k)
+    out.push_back({impl_->plan.kernels[k].label, impl_->kernels[k].get()});
   return out;
 }
 
@@ -434,14 +399,18 @@ std::optional<std::string> CompiledModel::firstNonFiniteLayer(const Tensor& x, c
   // as they are computed (forward first, where a NaN enters, then backward).
   Impl& m = *impl_;
   m.shapeFor(m.own, x.dim(0));
-  std::copy(x.data(), x.data() + x.size(), m.at(m.graph.input).data());
-  for (size_t n = 0; n < m.graph.nodes().size(); ++n) {
-    m.runNode(m.own, n, targets);
-    const GraphNode& node = m.graph.nodes()[n];
-    if (node.layer.empty() || node.op == GraphOp::Parameter) continue;
-    for (ir::ValueId r : node.results)
-      if (!runtime::allFinite(m.at(r))) return node.layer;
-  }
+  std::copy(x.data(), x.data() + x.size(), m.own.input.data());
+  for (const std::vector<size_t>* phase : {&m.plan.forward, &m.plan.loss, &m.plan.backward})
+    for (size_t n : *phase) {
+      m.runNode(m.own, n, targets);
+      const GraphNode& node = m.graph.nodes()[n];
+      if (node.layer.empty()) continue;
+      for (ir::ValueId r : node.results) {
+        const float* values = m.at(m.own, r);
+        int64_t count = m.rows(r, x.dim(0)) * m.columns(r);
+        if (!std::all_of(values, values + count, [](float v) { return std::isfinite(v); })) return node.layer;
+      }
+    }
   return std::nullopt;
 }
 

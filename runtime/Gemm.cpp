@@ -21,9 +21,6 @@ using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 using ConstView = Eigen::Map<const RowMatrix>;
 using View = Eigen::Map<RowMatrix>;
 
-ConstView view(const Tensor& t) { return ConstView(t.data(), t.dim(0), t.dim(1)); }
-View view(Tensor& t) { return View(t.data(), t.dim(0), t.dim(1)); }
-
 // The products run in OpenBLAS's SGEMM: 15-20% faster than Eigen's on this
 // machine at the training step's shapes (bench/README.md), and the BLAS
 // PyTorch uses too. Each piece runs on the calling thread: the pool below is
@@ -146,22 +143,34 @@ void gemm(MatrixRef a, Transpose ta, MatrixRef b, Transpose tb, float* c, int64_
 
 const char* blasKernelName() { return openblas_get_corename(); }
 
+void addRowBias(const float* in, const float* bias, int64_t rows, int64_t cols, float* out) {
+  Eigen::Map<const Eigen::RowVectorXf> b(bias, cols);
+  View(out, rows, cols) = ConstView(in, rows, cols).rowwise() + b;
+}
+
+void sumRows(const float* dy, int64_t rows, int64_t cols, float* db) {
+  Eigen::Map<Eigen::RowVectorXf> out(db, cols);
+  out = ConstView(dy, rows, cols).colwise().sum();
+}
+
+void maxRowsInto(const float* y, int64_t rows, int64_t cols, float* m) {
+  Eigen::Map<Eigen::RowVectorXf> out(m, cols);
+  out = out.cwiseMax(ConstView(y, rows, cols).colwise().maxCoeff());
+}
+
 void addRowBias(Tensor& y, const Tensor& bias) {
   assert(y.rank() == 2 && bias.size() == y.dim(1));
-  Eigen::Map<const Eigen::RowVectorXf> b(bias.data(), bias.size());
-  view(y).rowwise() += b;
+  addRowBias(y.data(), bias.data(), y.dim(0), y.dim(1), y.data());
 }
 
 void sumRows(const Tensor& dy, Tensor& db) {
   assert(dy.rank() == 2 && db.size() == dy.dim(1));
-  Eigen::Map<Eigen::RowVectorXf> out(db.data(), db.size());
-  out = view(dy).colwise().sum();
+  sumRows(dy.data(), dy.dim(0), dy.dim(1), db.data());
 }
 
 void maxRowsInto(const Tensor& y, Tensor& m) {
   assert(y.rank() == 2 && m.size() == y.dim(1));
-  Eigen::Map<Eigen::RowVectorXf> out(m.data(), m.size());
-  out = out.cwiseMax(view(y).colwise().maxCoeff());
+  maxRowsInto(y.data(), y.dim(0), y.dim(1), m.data());
 }
 
 }  // namespace nnc::runtime

@@ -31,4 +31,9 @@ void sumRows(const Tensor& dy, Tensor& db);
 // m[j] = max(m[j], y[i, j]) for every row i (a running maximum per unit).
 void maxRowsInto(const Tensor& y, Tensor& m);
 
+// The same over row-major [rows, cols] arrays; `out` may be `in`.
+void addRowBias(const float* in, const float* bias, int64_t rows, int64_t cols, float* out);
+void sumRows(const float* dy, int64_t rows, int64_t cols, float* db);
+void maxRowsInto(const float* y, int64_t rows, int64_t cols, float* m);
+
 }  // namespace nnc::runtime
