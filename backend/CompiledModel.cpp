@@ -283,10 +283,6 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
                                                       std::string& error) {
   std::optional<ExecutionPlan> plan = planExecution(graph, error);
   if (!plan) return nullptr;
-  if (plan->backward.empty()) {
-    error = "internal error: the model's graph has no backward part";
-    return nullptr;
-  }
   if (error = firstUnsupported(JitTarget(), graph, *plan); !error.empty()) return nullptr;
   auto impl = std::make_unique<Impl>(std::move(graph), std::move(*plan));
   const ir::Graph& g = impl->graph;
@@ -344,8 +340,11 @@ Tensor* CompiledModel::inputBatch(int64_t rows) {
   return &impl_->own.input;
 }
 
+bool CompiledModel::trainable() const { return !impl_->plan.backward.empty(); }
+
 double CompiledModel::trainStep(const Tensor& x, const runtime::BatchTargets& targets) {
   Impl& m = *impl_;
+  if (!trainable()) return std::numeric_limits<double>::quiet_NaN();  // an inference graph: see trainable()
   m.runForward(m.own, x.values(), x.dim(0), true);
   for (size_t n : m.plan.loss) m.runNode(m.own, n, targets);
   for (size_t n : m.plan.backward) m.runNode(m.own, n, targets);
@@ -353,11 +352,11 @@ double CompiledModel::trainStep(const Tensor& x, const runtime::BatchTargets& ta
 }
 
 std::vector<runtime::ParameterRef> CompiledModel::parameters() {
+  // Every Parameter node's, from the plan's table: an inference graph has
+  // the same parameters as the training graph (its gradients stay 0).
   std::vector<runtime::ParameterRef> out;
-  for (auto [value, gradient] : impl_->graph.gradients) {
-    size_t i = static_cast<size_t>(impl_->plan.placement[static_cast<size_t>(value)].parameter);
+  for (size_t i = 0; i < impl_->plan.parameters.size(); ++i)
     out.push_back({impl_->plan.parameters[i].name, &impl_->parameters[i], &impl_->gradients[i]});
-  }
   return out;
 }
 

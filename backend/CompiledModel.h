@@ -14,8 +14,10 @@ namespace nnc::backend {
 
 class CompiledModel : public runtime::Trainable {
 public:
-  // `graph` must contain the backward part (passes::appendBackward).
-  // Parameters are initialised from `seed`. Null and `error` on failure.
+  // `graph` is a training graph (with the backward part autodiff appends)
+  // or an inference graph (without: predict, but no trainStep). Parameters
+  // are the graph's Parameter nodes, initialised from `seed`. Null and
+  // `error` on failure.
   static std::unique_ptr<CompiledModel> compile(ir::Graph graph, FormulaJIT& jit, uint64_t seed, std::string& error);
   ~CompiledModel() override;
 
@@ -33,6 +35,9 @@ public:
   WorkspacePtr newWorkspace() const;
   // `input` holds `rows` samples; it is copied straight into the workspace.
   const runtime::Tensor& predict(std::span<const float> input, int64_t rows, Workspace& workspace) const;
+  // Whether the graph has its backward part; trainStep on one that does
+  // not returns NaN and changes nothing.
+  bool trainable() const;
   double trainStep(const runtime::Tensor& x, const runtime::BatchTargets& targets) override;
   runtime::Tensor* inputBatch(int64_t rows) override;
   std::vector<runtime::ParameterRef> parameters() override;

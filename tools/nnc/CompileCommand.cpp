@@ -34,7 +34,7 @@ const char* kUsage =
     "optimisation level, including the backward part autodiff appends\n"
     "(--emit=graph-opt, the default), or the optimised LLVM IR or host assembly\n"
     "of the loops the JIT compiles for it (--emit=llvm, --emit=asm; matrix\n"
-    "products run in Eigen and are not shown).\n\n";
+    "products run in OpenBLAS and are not shown).\n\n";
 
 const std::vector<std::string> kEmitKinds = {"ast", "graph", "graph-opt", "llvm", "asm", "obj"};
 
@@ -47,10 +47,6 @@ int emitAst(const std::string& path, std::ostream& out, std::ostream& err, Diagn
 
 // The kernels of the model's compiled graph as LLVM IR or assembly.
 bool emitKernels(ir::Graph graph, bool assembly, std::ostream& out, Diagnostics& diags) {
-  if (graph.gradients.empty()) {
-    diags.error("--emit=llvm and --emit=asm compile the training graph: add 'autodiff' to --passes");
-    return false;
-  }
   std::optional<driver::NativeModel> native = driver::compileNative(std::move(graph), 0, diags);
   if (!native) return false;
   for (const backend::CompiledModel::KernelListing& k : native->model->kernels()) {
@@ -197,7 +193,11 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err) {
     return failWith(err, diags);
   }
   if (emit == "ast") return emitAst(options->positional()[0], out, err, diags);
-  if (options->get("o")) return compileObject(*options, *flags, emit, out, err, diags);
+  if (options->get("o")) {
+    // An object's forward function needs only the forward graph.
+    if (!options->has("passes")) flags->pipeline.training = options->has("backward");
+    return compileObject(*options, *flags, emit, out, err, diags);
+  }
   std::optional<driver::LoadedProgram> loaded = driver::loadProgram(options->positional()[0], diags);
   if (!loaded) {
     return failWith(err, diags);

@@ -15,8 +15,9 @@ std::vector<OptionSpec> modelOptions() {
   return specs;
 }
 
-std::optional<driver::ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics& diags, std::ostream& log) {
-  std::optional<driver::CompilerSettings> settings = parseCompilerFlags(options, diags, true);
+std::optional<driver::ReadyModel> prepareModel(const ParsedOptions& options, bool training, Diagnostics& diags,
+                                               std::ostream& log) {
+  std::optional<driver::CompilerSettings> settings = parseCompilerFlags(options, diags, training);
   if (options.positional().size() != 1) diags.error("give one .nn file");
   if (!options.get("weights")) diags.error("--weights is required");
   if (!options.get("data")) diags.error("--data is required");

@@ -12,7 +12,10 @@ namespace nnc::cli {
 
 // Options: the .nn file (positional), --weights, --data, optional --model,
 // and the compiler flags; --print-after and --stats output goes to `log`.
-std::optional<driver::ReadyModel> prepareModel(const ParsedOptions& options, Diagnostics& diags, std::ostream& log);
+// `training`: compile the backward part too (backprop); predict needs only
+// the forward graph.
+std::optional<driver::ReadyModel> prepareModel(const ParsedOptions& options, bool training, Diagnostics& diags,
+                                               std::ostream& log);
 
 std::vector<OptionSpec> modelOptions();
 

@@ -31,7 +31,7 @@ int runPredict(const Args& args, std::ostream& out, std::ostream& err) {
     return 0;
   }
   std::optional<driver::ReadyModel> ready;
-  if (options) ready = prepareModel(*options, diags, err);
+  if (options) ready = prepareModel(*options, false, diags, err);
   if (!ready) {
     return failWith(err, diags);
   }
