@@ -73,18 +73,22 @@ public:
     if (model_.targetSize > 0)
       graph_.labels = graph_.result(graph_.add(node(ir::GraphOp::Targets, {}), {{ir::kBatch, model_.targetSize}}));
     else
-      graph_.labels = graph_.result(graph_.add(node(ir::GraphOp::Labels, {}), {{ir::kBatch}}));
+      graph_.labels = graph_.result(
+          graph_.addTyped(node(ir::GraphOp::Labels, {}), {{ir::ElementType::I32, {ir::kBatch}}}));
     for (const ValueDef& value : model_.values) ids_.push_back(build(value));
     graph_.prediction = ids_[model_.output];
     ir::GraphNode loss = node(ir::GraphOp::Loss, {graph_.prediction, graph_.labels});
     loss.loss = model_.loss;
     loss.range = model_.lossRange;
-    graph_.loss = graph_.result(graph_.add(std::move(loss), {{1}}));
+    graph_.loss = inferred(std::move(loss));
     return std::move(graph_);
   }
 
 private:
+  // A node whose result [N, width] its builder declares (maps, slices).
   ir::ValueId add(ir::GraphNode n, int64_t width) { return graph_.result(graph_.add(std::move(n), {{ir::kBatch, width}})); }
+  // A node whose result type its op's rule infers.
+  ir::ValueId inferred(ir::GraphNode n) { return graph_.result(graph_.add(std::move(n))); }
 
   ir::ValueId build(const ValueDef& value) {
     std::vector<ir::ValueId> operands;
@@ -99,7 +103,7 @@ private:
       }
       case ValueDef::Kind::Dense: return dense(model_.layers[value.layer], operands[0]);
       case ValueDef::Kind::Formula: return formula(value, operands);
-      case ValueDef::Kind::Concat: return add(node(ir::GraphOp::Concat, operands), value.width);
+      case ValueDef::Kind::Concat: return inferred(node(ir::GraphOp::Concat, operands));
       case ValueDef::Kind::Slice: {
         ir::GraphNode slice = node(ir::GraphOp::Slice, operands);
         slice.firstColumn = value.firstColumn;
@@ -109,7 +113,7 @@ private:
         ir::GraphNode softmax = node(ir::GraphOp::Softmax, operands);
         softmax.range = value.range;
         softmax.layer = value.name;  // what lints and reports call it
-        return add(std::move(softmax), value.width);
+        return inferred(std::move(softmax));
       }
     }
     return -1;
@@ -164,8 +168,8 @@ private:
     ir::ValueId weight = parameters.weight, bias = parameters.bias;
     ir::GraphNode product = node(ir::GraphOp::MatMul, {x, weight}, &layer);
     product.transposeB = true;
-    ir::ValueId z = add(std::move(product), layer.units);
-    z = add(node(ir::GraphOp::AddBias, {z, bias}, &layer), layer.units);
+    ir::ValueId z = inferred(std::move(product));
+    z = inferred(node(ir::GraphOp::AddBias, {z, bias}, &layer));
     if (!layer.activations.empty()) {
       ir::GraphNode map = node(ir::GraphOp::Map, {z}, &layer);
       for (size_t a = 0; a < layer.activations.size(); ++a) {
@@ -181,7 +185,7 @@ private:
     if (layer.softmax) {
       ir::GraphNode softmax = node(ir::GraphOp::Softmax, {z}, &layer);
       softmax.range = layer.softmaxRange;
-      z = add(std::move(softmax), layer.units);
+      z = inferred(std::move(softmax));
     }
     return z;
   }

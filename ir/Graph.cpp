@@ -11,24 +11,28 @@
 
 namespace nnc::ir {
 
-const GraphOpInfo& graphOpInfo(GraphOp op) {
-  static const GraphOpInfo table[] = {
-#define NNC_GRAPH_OP(Name, spelling, operands, role) {spelling, operands, GraphOpRole::role},
-#include "ir/GraphOps.def"
-  };
-  return table[static_cast<size_t>(op)];
-}
-
-size_t Graph::add(GraphNode node, const std::vector<TensorShape>& resultShapes) {
+size_t Graph::addTyped(GraphNode node, std::vector<ValueType> resultTypes) {
   size_t index = nodes_.size();
   bufferOf.clear();  // a new value is in no plan
   node.results.clear();
-  for (const TensorShape& shape : resultShapes) {
+  for (ValueType& type : resultTypes) {
     node.results.push_back(static_cast<ValueId>(values_.size()));
-    values_.push_back({shape, static_cast<ValueId>(index)});
+    values_.push_back({std::move(type.shape), type.element, static_cast<ValueId>(index)});
   }
   nodes_.push_back(std::move(node));
   return index;
+}
+
+size_t Graph::add(GraphNode node) {
+  TypeResult inferred = inferResultTypes(*this, node, {});
+  if (!inferred.problem.empty()) inferred.results = {ValueType{}};  // verify() says what is wrong
+  return addTyped(std::move(node), std::move(inferred.results));
+}
+
+size_t Graph::add(GraphNode node, const std::vector<TensorShape>& resultShapes) {
+  std::vector<ValueType> types;
+  for (const TensorShape& shape : resultShapes) types.push_back({ElementType::F32, shape});
+  return addTyped(std::move(node), std::move(types));
 }
 
 namespace {
@@ -124,7 +128,8 @@ void Graph::reorder(const std::vector<size_t>& order) {
   for (size_t n : order) {
     GraphNode node = std::move(nodes_[n]);
     for (ValueId& r : node.results) {
-      values.push_back({values_[static_cast<size_t>(r)].shape, static_cast<ValueId>(nodes.size())});
+      values.push_back(values_[static_cast<size_t>(r)]);
+      values.back().producer = static_cast<ValueId>(nodes.size());
       renumbered[static_cast<size_t>(r)] = static_cast<ValueId>(values.size() - 1);
       r = renumbered[static_cast<size_t>(r)];
     }
@@ -160,16 +165,16 @@ const char* lossName(LossKind kind) {
   return "?";
 }
 
-std::string shapeText(const TensorShape& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
+}  // namespace
+
+std::string typeText(const ValueType& type) {
+  std::string out = type.element == ElementType::F32 ? "f32[" : "i32[";
+  for (size_t i = 0; i < type.shape.size(); ++i) {
     if (i) out += ", ";
-    out += shape[i] == kBatch ? "N" : std::to_string(shape[i]);
+    out += type.shape[i] == kBatch ? "N" : std::to_string(type.shape[i]);
   }
   return out + "]";
 }
-
-}  // namespace
 
 std::string printGraph(const Graph& graph) {
   std::string out;
@@ -196,7 +201,7 @@ std::string printGraph(const Graph& graph) {
     bool planned = graph.bufferOf.size() == graph.numValues();
     for (size_t i = 0; i < node.results.size(); ++i) {
       int32_t buffer = planned ? graph.bufferOf[static_cast<size_t>(node.results[i])] : -1;
-      shapes += fmt::format("{}{}{}", i ? ", " : "", shapeText(graph.value(node.results[i]).shape),
+      shapes += fmt::format("{}{}{}", i ? ", " : "", typeText(graph.value(node.results[i]).type()),
                             buffer >= 0 ? fmt::format(" @{}", buffer) : "");
     }
     out += fmt::format("{} = {}{}{} : {}", results, opName(node.op), detail, operands, shapes);
@@ -219,141 +224,6 @@ std::string printGraph(const Graph& graph) {
   return out;
 }
 
-namespace {
-
-int64_t elements(const TensorShape& shape) {
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d;
-  return count;
-}
-
-// The checks of one node's operands, attributes and result shapes; empty
-// if they hold. Reads before writes are checked by verify() itself.
-class NodeVerifier {
-public:
-  NodeVerifier(const Graph& graph, size_t n) : graph_(graph), node_(graph.nodes()[n]), n_(n) {}
-
-  std::string check() {
-    const GraphOpInfo& info = graphOpInfo(node_.op);
-    if (info.operands >= 0 ? node_.operands.size() != static_cast<size_t>(info.operands) : node_.operands.empty())
-      return problem(fmt::format("{} operands", node_.operands.size()));
-    bool oneResult = node_.op != GraphOp::Map;
-    if (oneResult && node_.results.size() != 1) return problem(fmt::format("{} results", node_.results.size()));
-    switch (node_.op) {
-      case GraphOp::Input: return rankIs(result(0), 2);
-      case GraphOp::Labels: return rankIs(result(0), 1);
-      case GraphOp::Targets: return rankIs(result(0), 2);
-      case GraphOp::Parameter: return "";
-      case GraphOp::MatMul: return matMul();
-      case GraphOp::AddBias:
-        if (operand(1).size() != 1 || operand(0).size() != 2 || operand(0)[1] != operand(1)[0] ||
-            result(0) != operand(0))
-          return problem(fmt::format("bias {} does not match {}", shapeText(operand(1)), shapeText(operand(0))));
-        return "";
-      case GraphOp::ColumnSum:
-        if (operand(0).size() != 2 || result(0) != TensorShape{operand(0)[1]})
-          return problem(fmt::format("{} does not sum to {}", shapeText(operand(0)), shapeText(result(0))));
-        return "";
-      case GraphOp::Map: return map();
-      case GraphOp::Softmax:
-      case GraphOp::SoftmaxGrad:
-      case GraphOp::LossGrad: {
-        size_t same = node_.op == GraphOp::LossGrad ? 1 : node_.operands.size();
-        for (size_t i = 0; i < same; ++i)
-          if (operand(i).size() != 2 || operand(i) != result(0))
-            return problem(fmt::format("operand {} does not match the result {}", shapeText(operand(i)),
-                                       shapeText(result(0))));
-        return "";
-      }
-      case GraphOp::Loss:
-        if (result(0) != TensorShape{1}) return problem("the loss is not one value");
-        if (operand(1).size() == 2 && operand(1) != operand(0))
-          return problem(fmt::format("targets {} do not match the prediction {}", shapeText(operand(1)),
-                                     shapeText(operand(0))));
-        return rankIs(operand(0), 2);
-      case GraphOp::Concat: return concat();
-      case GraphOp::Slice: return columnRange(operand(0), result(0));
-      case GraphOp::PadColumns: return columnRange(result(0), operand(0));
-    }
-    return problem("unknown op");
-  }
-
-private:
-  const TensorShape& operand(size_t i) const { return graph_.value(node_.operands[i]).shape; }
-  const TensorShape& result(size_t i) const { return graph_.value(node_.results[i]).shape; }
-  std::string problem(const std::string& what) const {
-    return fmt::format("node {} ({}): {}", n_, graphOpInfo(node_.op).spelling, what);
-  }
-  std::string rankIs(const TensorShape& shape, size_t rank) const {
-    return shape.size() == rank ? "" : problem(fmt::format("{} is not of rank {}", shapeText(shape), rank));
-  }
-
-  std::string matMul() const {
-    TensorShape a = operand(0), b = operand(1);
-    if (a.size() != 2 || b.size() != 2) return problem("operands are not matrices");
-    if (node_.transposeA) std::swap(a[0], a[1]);
-    if (node_.transposeB) std::swap(b[0], b[1]);
-    if (a[1] != b[0] || result(0) != TensorShape{a[0], b[1]})
-      return problem(fmt::format("{} x {} does not give {}", shapeText(a), shapeText(b), shapeText(result(0))));
-    return "";
-  }
-
-  std::string concat() const {
-    int64_t columns = 0;
-    for (size_t i = 0; i < node_.operands.size(); ++i) {
-      if (operand(i).size() != 2 || operand(i)[0] != result(0)[0])
-        return problem(fmt::format("operand {} does not have the rows of {}", shapeText(operand(i)),
-                                   shapeText(result(0))));
-      columns += operand(i)[1];
-    }
-    if (result(0).size() != 2 || result(0)[1] != columns)
-      return problem(fmt::format("the operands' {} columns are not {}", columns, shapeText(result(0))));
-    return "";
-  }
-
-  // `part` holds columns [firstColumn, ...) of `whole`.
-  std::string columnRange(const TensorShape& whole, const TensorShape& part) const {
-    if (whole.size() != 2 || part.size() != 2 || whole[0] != part[0] || node_.firstColumn < 0 ||
-        node_.firstColumn + part[1] > whole[1])
-      return problem(fmt::format("columns from {} of {} do not fit {}", node_.firstColumn, shapeText(part),
-                                 shapeText(whole)));
-    return "";
-  }
-
-  std::string map() const {
-    if (node_.results.empty()) return problem("no results");
-    for (const MapSegment& segment : node_.segments) {
-      if (segment.inputVars.size() != node_.operands.size())
-        return problem(fmt::format("{} inputs bound, {} operands", segment.inputVars.size(), node_.operands.size()));
-      for (size_t i = 1; i < node_.operands.size(); ++i)
-        if (operand(i) != operand(0))
-          return problem(fmt::format("operands {} and {} differ", shapeText(operand(0)), shapeText(operand(i))));
-      if (segment.firstColumn < 0 || segment.firstColumn + segment.columns > operand(0).back())
-        return problem("columns out of range");
-      if (segment.outputs.size() > node_.results.size())
-        return problem(fmt::format("{} formulas, {} results", segment.outputs.size(), node_.results.size()));
-      for (const MapSegment::Param& p : segment.params) {
-        int64_t size = elements(graph_.value(p.value).shape);
-        if (p.perColumn ? p.firstElement + segment.columns > size : size != 1)
-          return problem(fmt::format("parameter {} has {} elements", p.var, size));
-      }
-      for (const MapSegment::ColumnSum& sum : segment.columnSums) {
-        if (sum.result < 0 || static_cast<size_t>(sum.result) >= node_.results.size())
-          return problem(fmt::format("a column sum writes result {}", sum.result));
-        int64_t size = elements(result(static_cast<size_t>(sum.result)));
-        if (size != 1 && sum.firstElement + segment.columns > size) return problem("a column sum overruns its result");
-      }
-    }
-    return "";
-  }
-
-  const Graph& graph_;
-  const GraphNode& node_;
-  size_t n_;
-};
-
-}  // namespace
-
 std::string verify(const Graph& graph) {
   const auto& nodes = graph.nodes();
   // Parameters are saved, loaded and optimised by name: names must be unique.
@@ -370,7 +240,10 @@ std::string verify(const Graph& graph) {
         early = fmt::format("node {} ({}) reads %{} before it is computed", n, opName(node.op), operand);
     });
     if (!early.empty()) return early;
-    if (std::string problem = NodeVerifier(graph, n).check(); !problem.empty()) return problem;
+    std::vector<ValueType> results;
+    for (ValueId r : node.results) results.push_back(graph.value(r).type());
+    if (TypeResult checked = inferResultTypes(graph, node, results); !checked.problem.empty())
+      return fmt::format("node {} ({}): {}", n, opName(node.op), checked.problem);
   }
   return "";
 }

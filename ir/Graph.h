@@ -14,24 +14,54 @@
 
 namespace nnc::ir {
 
-// Dimension -1 is the batch size, known only when a batch arrives.
+// Dimension -1 is the batch size, known only when a batch arrives. A
+// shape may have any rank ([N, C, H, W] as well as [N, F]).
 inline constexpr int64_t kBatch = -1;
 using TensorShape = std::vector<int64_t>;
+
+// What a value's elements are: float32 data, or int32 class labels.
+enum class ElementType { F32, I32 };
+
+// A value's type: element type and shape ("f32[N, 256]", "i32[N]").
+struct ValueType {
+  ElementType element = ElementType::F32;
+  TensorShape shape;
+  bool operator==(const ValueType&) const = default;
+};
 
 using ValueId = int32_t;
 
 enum class GraphOp {
-#define NNC_GRAPH_OP(Name, spelling, operands, role) Name,
+#define NNC_GRAPH_OP(Name, spelling, operands, role, typeRule) Name,
 #include "ir/GraphOps.def"
 };
 
 // What autodiff does with an op (GraphOps.def says which each is).
 enum class GraphOpRole { Source, Forward, Backward, Loss };
 
+class Graph;
+struct GraphNode;
+
+// What an op's type rule reads: the node (its op and attributes), its
+// operands' types and the result types its builder declared (empty when
+// they are to be inferred).
+struct TypeQuery {
+  const Graph& graph;
+  const GraphNode& node;
+  std::vector<ValueType> operands, declared;
+};
+// The node's result types, or why the node is malformed.
+struct TypeResult {
+  std::vector<ValueType> results;
+  std::string problem;
+};
+using TypeRule = TypeResult (*)(const TypeQuery&);
+
 struct GraphOpInfo {
   const char* spelling;  // as printed: "matmul"
   int operands;          // how many it reads; -1: one or more
   GraphOpRole role;
+  TypeRule typeRule;     // its shape function and verifier (ir/GraphTypeRules.cpp)
 };
 const GraphOpInfo& graphOpInfo(GraphOp op);
 
@@ -83,7 +113,9 @@ struct GraphNode {
 
 struct GraphValue {
   TensorShape shape;
+  ElementType element = ElementType::F32;
   ValueId producer = -1;                // index of the node
+  ValueType type() const { return {element, shape}; }
 };
 
 class Graph {
@@ -95,8 +127,16 @@ public:
   const GraphValue& value(ValueId id) const { return values_[static_cast<size_t>(id)]; }
   size_t numValues() const { return values_.size(); }
 
-  // Adds a node whose results have the given shapes; returns its index.
+  // Adds a node whose result types its op's rule infers (matmul, add_bias,
+  // ...); returns its index. A node the rule rejects gets one f32[] result,
+  // and verify() reports why.
+  size_t add(GraphNode node);
+  // Adds a node whose results are float32 of the given shapes (sources,
+  // maps, slices: the ops whose rule checks declared types rather than
+  // inferring them).
   size_t add(GraphNode node, const std::vector<TensorShape>& resultShapes);
+  // The same with results of any element type.
+  size_t addTyped(GraphNode node, std::vector<ValueType> resultTypes);
   ValueId result(size_t node, size_t i = 0) const { return nodes_[node].results[i]; }
   // For passes that rewrite a node in place (its results keep their ids).
   // Any change may change lifetimes, so it drops the memory plan.
@@ -138,11 +178,19 @@ private:
   std::vector<GraphValue> values_;
 };
 
-// Checks shapes, operand order and Map bindings; empty if the graph is
-// well formed, else a description of the first problem (an internal error).
+// The result types `node` has by its op's rule, given the `declared` ones
+// (empty: inferred). Operand counts are checked first.
+TypeResult inferResultTypes(const Graph& graph, const GraphNode& node, std::vector<ValueType> declared);
+
+// "f32[N, 256]"
+std::string typeText(const ValueType& type);
+
+// Checks every node by its op's type rule (result types, operand shapes,
+// attributes, Map bindings) and that each reads only earlier values; empty
+// if the graph is well formed, else the first problem (an internal error).
 std::string verify(const Graph& graph);
 
-// Deterministic text, one node per line: `%3 = matmul %0, %1^T : [N, 256]`,
+// Deterministic text, one node per line: `%3 = matmul %0, %1^T : f32[N, 256]`,
 // with ` @2` after a value the memory plan puts in buffer 2.
 std::string printGraph(const Graph& graph);
 

@@ -35,7 +35,7 @@ public:
     const GraphNode& lossNode = g_.nodes()[producerOf(g_.loss)];
     ValueId lossInput = lossNode.operands[0];
     GraphNode lossGrad = make(GraphOp::LossGrad, {lossInput, g_.labels}, lossNode);
-    gradientOf_[lossInput] = add(std::move(lossGrad), g_.value(lossInput).shape);
+    gradientOf_[lossInput] = inferred(std::move(lossGrad));
     for (size_t n = forwardNodes; n-- > 0;) {
       const GraphNode node = g_.nodes()[n];  // a copy: add() may reallocate the node list
       if (node.results.empty()) continue;
@@ -86,7 +86,10 @@ private:
     return n;
   }
 
+  // A node whose result the builder declares (maps, slices, pads).
   ValueId add(GraphNode node, ir::TensorShape shape) { return g_.result(g_.add(std::move(node), {std::move(shape)})); }
+  // A node whose result type its op's rule infers.
+  ValueId inferred(GraphNode node) { return g_.result(g_.add(std::move(node))); }
 
   // Only values computed from a parameter need a gradient: nothing is
   // trained upstream of the others (the input and slices of it).
@@ -109,24 +112,24 @@ private:
     ValueId x = node.operands[0], w = node.operands[1];
     if (needsGradient(x)) {
       GraphNode dx = make(GraphOp::MatMul, {dy, w}, node);
-      addGradient(x, add(std::move(dx), g_.value(x).shape));
+      addGradient(x, inferred(std::move(dx)));
     }
     GraphNode dw = make(GraphOp::MatMul, {dy, x}, node);
     dw.transposeA = true;
-    addGradient(w, add(std::move(dw), g_.value(w).shape));
+    addGradient(w, inferred(std::move(dw)));
   }
 
   // y = a + b:  da = dy,  db = column sums of dy
   void backwardAddBias(const GraphNode& node, ValueId dy) {
     addGradient(node.operands[0], dy);
-    addGradient(node.operands[1], add(make(GraphOp::ColumnSum, {dy}, node), g_.value(node.operands[1]).shape));
+    addGradient(node.operands[1], inferred(make(GraphOp::ColumnSum, {dy}, node)));
   }
 
   // s = softmax(z) per row:  dz = s * (dy - rowsum(dy * s)), from the
   // saved output s (the Jacobian diag(s) - s s^T applied to dy).
   void backwardSoftmax(const GraphNode& node, ValueId dy) {
     GraphNode back = make(GraphOp::SoftmaxGrad, {node.results[0], dy}, node);
-    addGradient(node.operands[0], add(std::move(back), g_.value(node.operands[0]).shape));
+    addGradient(node.operands[0], inferred(std::move(back)));
   }
 
   // y = f(z1, z2, ...; p):  dzi = dy * df/dzi,  dp += dy * df/dp (summed

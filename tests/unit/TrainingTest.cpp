@@ -110,10 +110,11 @@ TEST_F(TrainingTest, GraphPrintsDeterministically) {
   ir::Graph graph = frontend::buildForwardGraph(smallModel(module, frontend::LossKind::CrossEntropy, 2), exprs_);
   passes::appendBackward(graph);
   std::string text = ir::printGraph(graph);
-  EXPECT_NE(text.find("%0 = input : [N, 2]"), std::string::npos) << text;
+  EXPECT_NE(text.find("%0 = input : f32[N, 2]"), std::string::npos) << text;
   EXPECT_NE(text.find("parameter \"mixed.weight\" init=he"), std::string::npos) << text;
-  EXPECT_NE(text.find("parameter \"mixed.swish.beta\" init=constant(1) : [4]"), std::string::npos) << text;
-  EXPECT_NE(text.find("parameter \"hidden.a\" init=constant(0.25) : [1]"), std::string::npos) << text;
+  EXPECT_NE(text.find("parameter \"mixed.swish.beta\" init=constant(1) : f32[4]"), std::string::npos) << text;
+  EXPECT_NE(text.find("parameter \"hidden.a\" init=constant(0.25) : f32[1]"), std::string::npos) << text;
+  EXPECT_NE(text.find("%1 = labels : i32[N]"), std::string::npos) << text;
   EXPECT_NE(text.find("loss_grad cross_entropy"), std::string::npos) << text;
   ir::ExprContext other;
   ir::Graph again = frontend::buildForwardGraph(smallModel(test::loadActivations(other), frontend::LossKind::CrossEntropy, 2), other);

@@ -1,0 +1,222 @@
+// Each graph op's type rule (GraphOps.def names them): the result types it
+// gives its operands (the shape function) or, for ops whose results a
+// builder declares, the checks on those; and the rest of what makes the
+// node well formed. Graph::add infers with them, verify() re-checks.
+#include <fmt/format.h>
+
+#include "ir/Graph.h"
+
+namespace nnc::ir {
+
+namespace {
+
+int64_t elements(const TensorShape& shape) {
+  int64_t count = 1;
+  for (int64_t d : shape) count *= d;
+  return count;
+}
+
+bool batchSized(const TensorShape& shape) { return !shape.empty() && shape[0] == kBatch; }
+
+ValueType f32(TensorShape shape) { return {ElementType::F32, std::move(shape)}; }
+
+// Builds a rule's answer.
+class Answer {
+public:
+  explicit Answer(const TypeQuery& q) : q_(q) {}
+  TypeResult results(std::vector<ValueType> types) const { return {std::move(types), ""}; }
+  TypeResult result(ValueType type) const { return {{std::move(type)}, ""}; }
+  TypeResult problem(std::string what) const { return {{}, std::move(what)}; }
+  const TensorShape& operand(size_t i) const { return q_.operands[i].shape; }
+  // The one declared result, or a problem if there is not exactly one.
+  const ValueType* declaredOne() const { return q_.declared.size() == 1 ? &q_.declared[0] : nullptr; }
+
+private:
+  const TypeQuery& q_;
+};
+
+// The declared result of a source, of the given element type and rank
+// (0: any rank, no batch dimension: a parameter).
+TypeResult source(const TypeQuery& q, ElementType element, size_t rank) {
+  Answer a(q);
+  const ValueType* declared = a.declaredOne();
+  if (!declared) return a.problem("a source declares one result");
+  if (declared->element != element) return a.problem(fmt::format("{} is not of its element type", typeText(*declared)));
+  if (rank ? declared->shape.size() != rank || !batchSized(declared->shape)
+           : declared->shape.empty() || batchSized(declared->shape))
+    return a.problem(fmt::format("{} is not a valid shape here", typeText(*declared)));
+  return a.result(*declared);
+}
+
+// Every operand must be f32 of rank 2 ([rows, columns]) for the ops on matrices.
+std::string matrices(const TypeQuery& q) {
+  for (const ValueType& t : q.operands)
+    if (t.element != ElementType::F32 || t.shape.size() != 2)
+      return fmt::format("operand {} is not an f32 matrix", typeText(t));
+  return "";
+}
+
+// `part` holds columns [firstColumn, ...) of `whole`.
+TypeResult columnRange(const TypeQuery& q, const TensorShape& whole, const TensorShape& part) {
+  Answer a(q);
+  int64_t first = q.node.firstColumn;
+  if (whole.size() != 2 || part.size() != 2 || whole[0] != part[0] || first < 0 || first + part[1] > whole[1])
+    return a.problem(fmt::format("columns from {} of {} do not fit {}", first, typeText(f32(part)),
+                                 typeText(f32(whole))));
+  return a.result(*a.declaredOne());
+}
+
+}  // namespace
+
+namespace type_rules {
+
+TypeResult sourceInput(const TypeQuery& q) { return source(q, ElementType::F32, 2); }
+TypeResult sourceLabels(const TypeQuery& q) { return source(q, ElementType::I32, 1); }
+TypeResult sourceTargets(const TypeQuery& q) { return source(q, ElementType::F32, 2); }
+TypeResult sourceParameter(const TypeQuery& q) { return source(q, ElementType::F32, 0); }
+
+TypeResult matMul(const TypeQuery& q) {
+  Answer a(q);
+  if (std::string problem = matrices(q); !problem.empty()) return a.problem(problem);
+  TensorShape x = a.operand(0), y = a.operand(1);
+  if (q.node.transposeA) std::swap(x[0], x[1]);
+  if (q.node.transposeB) std::swap(y[0], y[1]);
+  if (x[1] != y[0]) return a.problem(fmt::format("{} x {} do not multiply", typeText(f32(x)), typeText(f32(y))));
+  return a.result(f32({x[0], y[1]}));
+}
+
+TypeResult addBias(const TypeQuery& q) {
+  Answer a(q);
+  const TensorShape &x = a.operand(0), &bias = a.operand(1);
+  if (x.size() != 2 || bias.size() != 1 || x[1] != bias[0])
+    return a.problem(fmt::format("bias {} does not match {}", typeText(q.operands[1]), typeText(q.operands[0])));
+  return a.result(q.operands[0]);
+}
+
+TypeResult sameAsOperands(const TypeQuery& q) {
+  Answer a(q);
+  if (std::string problem = matrices(q); !problem.empty()) return a.problem(problem);
+  for (const ValueType& t : q.operands)
+    if (t != q.operands[0])
+      return a.problem(fmt::format("operands {} and {} differ", typeText(q.operands[0]), typeText(t)));
+  return a.result(q.operands[0]);
+}
+
+TypeResult columnSum(const TypeQuery& q) {
+  Answer a(q);
+  if (std::string problem = matrices(q); !problem.empty()) return a.problem(problem);
+  return a.result(f32({a.operand(0)[1]}));
+}
+
+TypeResult loss(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType &prediction = q.operands[0], &targets = q.operands[1];
+  if (prediction.element != ElementType::F32 || prediction.shape.size() != 2)
+    return a.problem(fmt::format("the prediction {} is not an f32 matrix", typeText(prediction)));
+  bool labels = targets.element == ElementType::I32 && targets.shape == TensorShape{prediction.shape[0]};
+  if (!labels && targets != prediction)
+    return a.problem(fmt::format("targets {} do not match the prediction {}", typeText(targets),
+                                 typeText(prediction)));
+  return a.result(f32({1}));
+}
+
+TypeResult lossGrad(const TypeQuery& q) {
+  TypeResult value = loss(q);
+  if (!value.problem.empty()) return value;
+  return Answer(q).result(q.operands[0]);
+}
+
+TypeResult concat(const TypeQuery& q) {
+  Answer a(q);
+  if (std::string problem = matrices(q); !problem.empty()) return a.problem(problem);
+  int64_t columns = 0;
+  for (const ValueType& t : q.operands) {
+    if (t.shape[0] != a.operand(0)[0])
+      return a.problem(fmt::format("operand {} does not have the rows of {}", typeText(t), typeText(q.operands[0])));
+    columns += t.shape[1];
+  }
+  return a.result(f32({a.operand(0)[0], columns}));
+}
+
+// The slice's width is its declared result's.
+TypeResult slice(const TypeQuery& q) {
+  Answer a(q);
+  if (!a.declaredOne()) return a.problem("a slice declares its result");
+  return columnRange(q, a.operand(0), a.declaredOne()->shape);
+}
+
+// The padded width is its declared result's.
+TypeResult padColumns(const TypeQuery& q) {
+  Answer a(q);
+  if (!a.declaredOne()) return a.problem("pad_columns declares its result");
+  return columnRange(q, a.declaredOne()->shape, a.operand(0));
+}
+
+// A Map's results are declared: the formulas' outputs have the operands'
+// shape, and column sums (parameter gradients) the parameter's.
+TypeResult map(const TypeQuery& q) {
+  Answer a(q);
+  const GraphNode& node = q.node;
+  if (q.declared.empty()) return a.problem("a map declares its results");
+  for (const ValueType& t : q.operands)
+    if (t.element != ElementType::F32 || t.shape != a.operand(0))
+      return a.problem(fmt::format("operands {} and {} differ", typeText(q.operands[0]), typeText(t)));
+  for (const MapSegment& segment : node.segments) {
+    if (segment.inputVars.size() != node.operands.size())
+      return a.problem(fmt::format("{} inputs bound, {} operands", segment.inputVars.size(), node.operands.size()));
+    if (segment.firstColumn < 0 || segment.firstColumn + segment.columns > a.operand(0).back())
+      return a.problem("columns out of range");
+    if (segment.outputs.size() > q.declared.size())
+      return a.problem(fmt::format("{} formulas, {} results", segment.outputs.size(), q.declared.size()));
+    for (size_t k = 0; k < segment.outputs.size(); ++k)
+      if (q.declared[k] != q.operands[0])
+        return a.problem(fmt::format("result {} is {}, not the operands' {}", k, typeText(q.declared[k]),
+                                     typeText(q.operands[0])));
+    for (const MapSegment::Param& p : segment.params) {
+      int64_t size = elements(q.graph.value(p.value).shape);
+      if (p.perColumn ? p.firstElement + segment.columns > size : size != 1)
+        return a.problem(fmt::format("parameter {} has {} elements", p.var, size));
+    }
+    for (const MapSegment::ColumnSum& sum : segment.columnSums) {
+      if (sum.result < 0 || static_cast<size_t>(sum.result) >= q.declared.size())
+        return a.problem(fmt::format("a column sum writes result {}", sum.result));
+      int64_t size = elements(q.declared[static_cast<size_t>(sum.result)].shape);
+      if (size != 1 && sum.firstElement + segment.columns > size) return a.problem("a column sum overruns its result");
+    }
+  }
+  return a.results(q.declared);
+}
+
+}  // namespace type_rules
+
+const GraphOpInfo& graphOpInfo(GraphOp op) {
+  static const GraphOpInfo table[] = {
+#define NNC_GRAPH_OP(Name, spelling, operands, role, typeRule) \
+  {spelling, operands, GraphOpRole::role, &type_rules::typeRule},
+#include "ir/GraphOps.def"
+  };
+  return table[static_cast<size_t>(op)];
+}
+
+TypeResult inferResultTypes(const Graph& graph, const GraphNode& node, std::vector<ValueType> declared) {
+  const GraphOpInfo& info = graphOpInfo(node.op);
+  if (info.operands >= 0 ? node.operands.size() != static_cast<size_t>(info.operands) : node.operands.empty())
+    return {{}, fmt::format("{} operands", node.operands.size())};
+  TypeQuery query{graph, node, {}, std::move(declared)};
+  for (ValueId operand : node.operands) {
+    if (operand < 0 || static_cast<size_t>(operand) >= graph.numValues())
+      return {{}, fmt::format("operand %{} does not exist", operand)};
+    query.operands.push_back(graph.value(operand).type());
+  }
+  TypeResult result = info.typeRule(query);
+  // A rule that infers must agree with what a builder declared anyway.
+  if (result.problem.empty() && !query.declared.empty() && result.results != query.declared) {
+    std::string declaredText, inferredText;
+    for (const ValueType& t : query.declared) declaredText += (declaredText.empty() ? "" : ", ") + typeText(t);
+    for (const ValueType& t : result.results) inferredText += (inferredText.empty() ? "" : ", ") + typeText(t);
+    return {{}, fmt::format("results {} where the op gives {}", declaredText, inferredText)};
+  }
+  return result;
+}
+
+}  // namespace nnc::ir
