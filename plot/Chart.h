@@ -14,6 +14,11 @@ struct Series {
   std::vector<double> x, y;
   bool markers = false;  // also mark each point (few points: per-epoch figures)
   std::string dash;      // SVG stroke-dasharray, e.g. "6 3"; empty: solid
+  // A spread around y (over seeds, say): lo[i] <= y[i] <= hi[i]. Drawn as
+  // a pale band around a line, or as error bars on bars. Empty: none.
+  std::vector<double> lo, hi;
+  // Bars from the bottom of the plot to y, instead of a line.
+  bool bars = false;
 };
 
 struct Range {
@@ -27,6 +32,9 @@ struct Chart {
   std::optional<Range> xRange;  // empty: the data's
   bool logY = false;            // log10 scale; values <= 0 break the line
   bool integerX = false;        // x ticks on whole numbers only (epochs)
+  // Names for x = 0, 1, ...: the ticks are these labels (a bar per
+  // variant), not numbers. Empty: a numeric axis.
+  std::vector<std::string> categories;
 };
 
 }  // namespace nnc::plot

@@ -62,6 +62,13 @@ void SvgWriter::path(const std::string& d, std::string_view stroke, double width
                       clipId.empty() ? "" : fmt::format(" clip-path=\"url(#{})\"", escapeXml(clipId)));
 }
 
+void SvgWriter::polygon(const std::string& points, std::string_view fill, double opacity, std::string_view clipId,
+                        std::string_view cls) {
+  out_ += fmt::format("<polygon{} points=\"{}\" fill=\"{}\" fill-opacity=\"{}\" stroke=\"none\"{}/>\n",
+                      classAttribute(cls), points, escapeXml(fill), opacity,
+                      clipId.empty() ? "" : fmt::format(" clip-path=\"url(#{})\"", escapeXml(clipId)));
+}
+
 void SvgWriter::circle(double cx, double cy, double r, std::string_view fill, std::string_view clipId) {
   out_ += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"{}\" fill=\"{}\"{}/>\n", cx, cy, r, escapeXml(fill),
                       clipId.empty() ? "" : fmt::format(" clip-path=\"url(#{})\"", escapeXml(clipId)));

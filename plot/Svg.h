@@ -18,6 +18,9 @@ public:
   void path(const std::string& d, std::string_view stroke, double width, std::string_view dash = "",
             std::string_view clipId = "", std::string_view cls = "");
   void circle(double cx, double cy, double r, std::string_view fill, std::string_view clipId = "");
+  // A closed, filled shape through `points` (x0 y0 x1 y1 ...), see-through by `opacity`.
+  void polygon(const std::string& points, std::string_view fill, double opacity, std::string_view clipId = "",
+               std::string_view cls = "");
   // anchor: start, middle or end; rotate: degrees about (x, y).
   void text(double x, double y, std::string_view content, std::string_view anchor = "start", double size = 12,
             bool bold = false, double rotate = 0, std::string_view cls = "");

@@ -31,6 +31,15 @@ double legendWidth(const Chart& chart) {
 
 double panelWidth(const Chart& chart) { return kMarginLeft + kPlotWidth + kMarginRight + legendWidth(chart); }
 
+// Category names are written slanted below the axis: room for the longest.
+constexpr double kSlant = 30;  // degrees
+double bottomMargin(const Chart& chart) {
+  size_t longest = 0;
+  for (const std::string& c : chart.categories) longest = std::max(longest, c.size());
+  double slanted = 20 + std::sin(kSlant * M_PI / 180) * kCharWidth * static_cast<double>(longest);
+  return chart.categories.empty() ? kMarginBottom : std::max(kMarginBottom, slanted + 26);
+}
+
 // Maps data to pixels within the plot area.
 struct Axes {
   double left, top, width, height;
@@ -47,6 +56,7 @@ struct Axes {
 
 Range xRangeOf(const Chart& chart) {
   if (chart.xRange) return *chart.xRange;
+  if (!chart.categories.empty()) return {-0.5, static_cast<double>(chart.categories.size()) - 0.5};
   std::vector<const std::vector<double>*> xs;
   for (const Series& s : chart.series) xs.push_back(&s.x);
   Range r = dataRange(xs, false);
@@ -57,12 +67,48 @@ Range xRangeOf(const Chart& chart) {
   return {r.lo - margin, r.hi + margin};
 }
 
+// The spread of a line as a pale band: along hi, back along lo.
+void drawBand(SvgWriter& svg, const Axes& axes, const Series& s, const char* colour, const std::string& clip) {
+  std::string points;
+  auto add = [&](double x, double y) {
+    if (std::isfinite(x) && std::isfinite(y)) points += fmt::format("{}{:.2f},{:.2f}", points.empty() ? "" : " ", x, y);
+  };
+  for (size_t i = 0; i < s.x.size(); ++i) add(axes.px(s.x[i]), axes.py(s.hi[i]));
+  for (size_t i = s.x.size(); i-- > 0;) add(axes.px(s.x[i]), axes.py(s.lo[i]));
+  svg.polygon(points, colour, 0.18, clip, "band");
+}
+
+// Bar `index` of `count` side by side at each x, from the plot's bottom to
+// y, with an error bar from lo to hi if the series has a spread.
+void drawBars(SvgWriter& svg, const Axes& axes, const Series& s, const char* colour, bool spread, size_t index,
+              size_t count) {
+  double slot = axes.width / (axes.x.hi - axes.x.lo);  // one x unit, in pixels
+  double width = 0.7 * slot / static_cast<double>(count);
+  double bottom = axes.top + axes.height;
+  for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+    double centre = axes.px(s.x[i]) + (static_cast<double>(index) - (static_cast<double>(count) - 1) / 2) * width;
+    double top = axes.py(s.y[i]);
+    if (!std::isfinite(top)) continue;
+    svg.rect(centre - width / 2, std::min(top, bottom), width, std::abs(bottom - top), colour);
+    if (!spread) continue;
+    double lo = axes.py(s.lo[i]), hi = axes.py(s.hi[i]);
+    svg.line(centre, lo, centre, hi, "#222222", 1.5);
+    svg.line(centre - width / 4, lo, centre + width / 4, lo, "#222222", 1.5);
+    svg.line(centre - width / 4, hi, centre + width / 4, hi, "#222222", 1.5);
+  }
+}
+
 void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double originY, size_t panel) {
   std::vector<const std::vector<double>*> ys;
-  for (const Series& s : chart.series) ys.push_back(&s.y);
+  for (const Series& s : chart.series) {
+    ys.push_back(&s.y);
+    ys.push_back(&s.lo);
+    ys.push_back(&s.hi);
+  }
   Range yData = dataRange(ys, chart.logY);
+  double marginBottom = bottomMargin(chart);
   Axes axes{originX + kMarginLeft, originY + kMarginTop, kPlotWidth,
-            kPanelHeight - kMarginTop - kMarginBottom, xRangeOf(chart), yData, chart.logY};
+            kPanelHeight - kMarginTop - marginBottom, xRangeOf(chart), yData, chart.logY};
   if (chart.logY) axes.y = {std::floor(yData.lo), std::ceil(yData.hi)};
   else axes.y = niceRange(yData, kTickTarget);
   // A little room above and below, so that a line along the range's end
@@ -76,13 +122,21 @@ void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double origin
   svg.beginGroup("panel");
   svg.text(axes.left + axes.width / 2, originY + 24, chart.title, "middle", 15, true, 0, "title");
   // Grid and tick labels.
-  std::vector<double> xTicks = niceTicks(axes.x, kTickTarget, chart.integerX);
-  double xStep = xTicks.size() > 1 ? xTicks[1] - xTicks[0] : 1;
-  for (double t : xTicks) {
-    double x = axes.px(t);
-    svg.line(x, axes.top, x, bottom, "#e5e5e5");
-    svg.line(x, bottom, x, bottom + 5, "#444444");
-    svg.text(x, bottom + 18, formatTick(t, xStep), "middle", 12, false, 0, "x-tick");
+  if (!chart.categories.empty()) {
+    for (size_t i = 0; i < chart.categories.size(); ++i) {
+      double x = axes.px(static_cast<double>(i));
+      svg.line(x, bottom, x, bottom + 5, "#444444");
+      svg.text(x + 4, bottom + 16, chart.categories[i], "end", 12, false, -kSlant, "x-tick");
+    }
+  } else {
+    std::vector<double> xTicks = niceTicks(axes.x, kTickTarget, chart.integerX);
+    double xStep = xTicks.size() > 1 ? xTicks[1] - xTicks[0] : 1;
+    for (double t : xTicks) {
+      double x = axes.px(t);
+      svg.line(x, axes.top, x, bottom, "#e5e5e5");
+      svg.line(x, bottom, x, bottom + 5, "#444444");
+      svg.text(x, bottom + 18, formatTick(t, xStep), "middle", 12, false, 0, "x-tick");
+    }
   }
   if (chart.logY) {
     for (double e : yTicks) {
@@ -105,15 +159,24 @@ void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double origin
   if (!chart.integerX && axes.x.lo < 0 && axes.x.hi > 0) svg.line(axes.px(0), axes.top, axes.px(0), bottom, "#9a9a9a");
   svg.rect(axes.left, axes.top, axes.width, axes.height, "none", "#444444");
   if (!chart.xLabel.empty())
-    svg.text(axes.left + axes.width / 2, bottom + 40, chart.xLabel, "middle", 13, false, 0, "x-label");
+    svg.text(axes.left + axes.width / 2, bottom + marginBottom - 12, chart.xLabel, "middle", 13, false, 0, "x-label");
   if (!chart.yLabel.empty())
     svg.text(originX + 16, axes.top + axes.height / 2, chart.yLabel, "middle", 13, false, -90, "y-label");
 
   // The series, clipped to the plot area (outliers beyond the range).
   std::string clip = fmt::format("plot{}", panel);
   svg.clipRect(clip, axes.left, axes.top, axes.width, axes.height);
+  size_t barSeries = 0;
+  for (const Series& s : chart.series) barSeries += s.bars;
+  size_t barIndex = 0;
   for (size_t k = 0; k < chart.series.size(); ++k) {
     const Series& s = chart.series[k];
+    bool spread = s.lo.size() == s.y.size() && s.hi.size() == s.y.size() && !s.y.empty();
+    if (s.bars) {
+      drawBars(svg, axes, s, seriesColour(k), spread, barIndex++, barSeries);
+      continue;
+    }
+    if (spread) drawBand(svg, axes, s, seriesColour(k), clip);
     PathBuilder path;
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) path.point(axes.px(s.x[i]), axes.py(s.y[i]));
     svg.path(path.d(), seriesColour(k), 2, s.dash, clip, "series");

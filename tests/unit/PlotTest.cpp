@@ -8,6 +8,7 @@
 #include "plot/Sampling.h"
 #include "plot/Scale.h"
 #include "plot/Svg.h"
+#include "plot/SvgChart.h"
 #include "plot/TerminalChart.h"
 
 namespace nnc::plot {
@@ -118,6 +119,38 @@ TEST(PlotSvg, EscapesTextAndBreaksPaths) {
   std::string doc = svg.finish();
   EXPECT_NE(doc.find(">&lt;&amp;&gt;</text>"), std::string::npos);
   EXPECT_EQ(doc.substr(doc.size() - 7), "</svg>\n");
+}
+
+TEST(PlotSvg, BandsAroundLinesAndErrorBarsOnBars) {
+  Series curve;
+  curve.label = "mean";
+  curve.x = {1, 2, 3};
+  curve.y = {0.5, 0.6, 0.7};
+  curve.lo = {0.4, 0.55, 0.65};
+  curve.hi = {0.6, 0.65, 0.75};
+  Chart lines;
+  lines.series = {curve};
+  std::string doc = renderSvg({lines});
+  // One band of six corners (along hi, back along lo), under the line.
+  size_t band = doc.find("<polygon class=\"band\" points=\"");
+  ASSERT_NE(band, std::string::npos) << doc;
+  std::string points = doc.substr(band, doc.find('"', doc.find("points=\"", band) + 8) - band);
+  EXPECT_EQ(std::count(points.begin(), points.end(), ','), 6) << points;
+  EXPECT_LT(band, doc.find("<path class=\"series\""));
+
+  Series accuracy = curve;
+  accuracy.bars = true;
+  accuracy.x = {0, 1, 2};
+  Chart bars;
+  bars.categories = {"relu", "gelu", "relu:128+tanh:128"};
+  bars.series = {accuracy};
+  doc = renderSvg({bars});
+  EXPECT_EQ(doc.find("<polygon"), std::string::npos);
+  size_t rects = 0;
+  for (size_t at = doc.find("<rect"); at != std::string::npos; at = doc.find("<rect", at + 1)) ++rects;
+  EXPECT_EQ(rects, 3 + 3) << doc;  // background, frame, clip area; three bars
+  for (const char* label : {">relu<", ">gelu<", ">relu:128+tanh:128<"}) EXPECT_NE(doc.find(label), std::string::npos);
+  EXPECT_NE(doc.find("rotate(-30"), std::string::npos);
 }
 
 TEST(PlotTerminal, OnePanelPerSeriesAndAnXAxis) {
