@@ -340,6 +340,8 @@ Tensor* CompiledModel::inputBatch(int64_t rows) {
   return &impl_->own.input;
 }
 
+void CompiledModel::initializeParameters(uint64_t seed) { impl_->initialize(seed); }
+
 bool CompiledModel::trainable() const { return !impl_->plan.backward.empty(); }
 
 double CompiledModel::trainStep(const Tensor& x, const runtime::BatchTargets& targets) {

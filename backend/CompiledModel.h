@@ -35,6 +35,9 @@ public:
   WorkspacePtr newWorkspace() const;
   // `input` holds `rows` samples; it is copied straight into the workspace.
   const runtime::Tensor& predict(std::span<const float> input, int64_t rows, Workspace& workspace) const;
+  // Draws every parameter's initial value again, as compile() did for
+  // `seed`: one compiled model trains from several seeds (nnc sweep).
+  void initializeParameters(uint64_t seed);
   // Whether the graph has its backward part; trainStep on one that does
   // not returns NaN and changes nothing.
   bool trainable() const;

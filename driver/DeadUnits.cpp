@@ -40,6 +40,16 @@ int64_t DeadUnitCheck::deadUnits(const Watched& watched, const runtime::Tensor& 
   return dead;
 }
 
+std::vector<std::pair<std::string, double>> DeadUnitCheck::fractions(const runtime::EpochReport& report) const {
+  std::vector<std::pair<std::string, double>> out;
+  for (const runtime::LayerOutputMaxima& m : report.outputMaxima) {
+    auto w = std::find_if(watched_.begin(), watched_.end(), [&](const Watched& x) { return x.layer->name == m.layer; });
+    if (w != watched_.end())
+      out.emplace_back(m.layer, static_cast<double>(deadUnits(*w, m.maxima)) / static_cast<double>(w->units));
+  }
+  return out;
+}
+
 bool DeadUnitCheck::check(const runtime::EpochReport& report, passes::PassContext& context) {
   bool any = false;
   for (const runtime::LayerOutputMaxima& m : report.outputMaxima) {

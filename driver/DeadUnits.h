@@ -32,6 +32,9 @@ public:
   // threshold in this epoch, each layer at most once per run. Returns
   // whether it reported anything.
   bool check(const runtime::EpochReport& report, passes::PassContext& context);
+  // Per watched layer in the report: the fraction of its units that can
+  // die that were dead in that epoch.
+  std::vector<std::pair<std::string, double>> fractions(const runtime::EpochReport& report) const;
 
 private:
   struct Watched {

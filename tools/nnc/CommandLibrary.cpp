@@ -23,6 +23,7 @@ struct Command {
 constexpr Command kCommands[] = {{"grad", nnc::cli::runGrad},
                                  {"eval", nnc::cli::runEval},
                                  {"train", nnc::cli::runTrain},
+                                 {"sweep", nnc::cli::runSweep},
                                  {"compile", nnc::cli::runCompile},
                                  {"predict", nnc::cli::runPredict},
                                  {"backprop", nnc::cli::runBackprop},

@@ -1,12 +1,12 @@
 #pragma once
 // The commands' names, shared by the launcher (which knows them without
-// loading the driver) and the driver (which runs them).
+// loading the command library) and the command library (which runs them).
 #include <array>
 #include <string_view>
 
 namespace nnc::cli {
 
-constexpr std::array<std::string_view, 9> kCommandNames = {"grad",     "eval",  "train", "compile", "predict",
-                                                           "backprop", "check", "plot",  "repl"};
+constexpr std::array<std::string_view, 10> kCommandNames = {"grad",     "eval",  "train", "sweep", "compile",
+                                                            "predict", "backprop", "check", "plot",  "repl"};
 
 }  // namespace nnc::cli

@@ -12,6 +12,7 @@ using Args = std::vector<std::string>;
 int runGrad(const Args& args, std::ostream& out, std::ostream& err);
 int runEval(const Args& args, std::ostream& out, std::ostream& err);
 int runTrain(const Args& args, std::ostream& out, std::ostream& err);
+int runSweep(const Args& args, std::ostream& out, std::ostream& err);
 int runCompile(const Args& args, std::ostream& out, std::ostream& err);
 int runPredict(const Args& args, std::ostream& out, std::ostream& err);
 int runBackprop(const Args& args, std::ostream& out, std::ostream& err);

@@ -26,6 +26,7 @@ const char* kHelp =
     "  grad    print the simplified symbolic derivative of a formula\n"
     "  eval    evaluate a formula and its derivatives through the JIT\n"
     "  train   train the model of a .nn file on its data\n"
+    "  sweep   train a model with other activations, over seeds, and compare them\n"
     "  compile show a model's graph before or after the passes (-O0..-O3, --passes)\n"
     "  check   check a .nn file and run the lints over its models\n"
     "  predict a trained model's outputs for samples\n"

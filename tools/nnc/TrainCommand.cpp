@@ -14,13 +14,13 @@
 #include "driver/Program.h"
 #include "driver/TrainingMemory.h"
 #include "driver/TrainingSetup.h"
-#include "frontend/TrainSema.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Trainer.h"
 #include "tools/nnc/Commands.h"
 #include "tools/nnc/CompilerFlags.h"
 #include "tools/nnc/Options.h"
 #include "tools/nnc/OutputFile.h"
+#include "tools/nnc/TrainingOverrides.h"
 #include "tools/nnc/TrainingPlots.h"
 
 namespace nnc::cli {
@@ -37,11 +37,8 @@ const char* kUsage =
     "Options override the file's settings.\n\n";
 
 std::vector<OptionSpec> trainOptions() {
-  std::vector<OptionSpec> specs = {
-      {"epochs", "N", "number of epochs"},
-      {"batch", "N", "mini-batch size"},
-      {"lr", "X", "learning rate"},
-      {"seed", "N", "random seed (initial weights, shuffling)"},
+  std::vector<OptionSpec> specs = trainingOverrideOptions();
+  std::vector<OptionSpec> more = {
       {"save", "P", "write a checkpoint (safetensors) after every epoch"},
       {"load", "P", "resume from a checkpoint"},
       {"metrics-json", "P", "write the final figures as JSON"},
@@ -51,6 +48,7 @@ std::vector<OptionSpec> trainOptions() {
       {"dead-units-threshold", "F", "-Wdead-units: warn when more than this fraction of a layer's relu units die "
                                     "(default 0.5)"},
   };
+  for (OptionSpec& spec : more) specs.push_back(std::move(spec));
   for (OptionSpec& spec : compilerOptions()) specs.push_back(std::move(spec));
   specs.push_back({"help", "", "show this help"});
   return specs;
@@ -213,16 +211,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   std::optional<std::string> plotDir = options->get("plot-dir");
   if (plotDir) checkPlotDirectory(*plotDir, diags);
   frontend::TrainingDef training = *chosen;
-  if (auto v = options->get("epochs")) training.epochs = parseInteger("epochs", *v, 1, 100000, diags).value_or(0);
-  if (auto v = options->get("batch")) training.batchSize = parseInteger("batch", *v, 1, 1 << 20, diags).value_or(0);
-  if (auto v = options->get("seed"))
-    training.seed = static_cast<uint64_t>(parseInteger("seed", *v, 0, INT64_MAX, diags).value_or(0));
-  if (auto v = options->get("lr")) {
-    std::optional<double> lr = parseReal("--lr", *v, diags);
-    if (lr && !frontend::isUsableLearningRate(*lr))
-      diags.error(fmt::format("--lr needs a positive number that float32 holds, not '{}'", *v));
-    training.optimizer.learningRate = lr.value_or(0);
-  }
+  applyTrainingOverrides(*options, training, diags);
   double deadUnitsThreshold = 0.5;
   if (auto v = options->get("dead-units-threshold")) {
     std::optional<double> threshold = parseReal("--dead-units-threshold", *v, diags);

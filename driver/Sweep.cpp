@@ -1,0 +1,206 @@
+#include "driver/Sweep.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "driver/DeadUnits.h"
+#include "runtime/AtomicFile.h"
+#include "runtime/Trainer.h"
+
+namespace nnc::driver {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json toJson(const RunRecord& run) {
+  Json epochs = Json::array();
+  for (const EpochRecord& e : run.epochs)
+    epochs.push_back({{"epoch", e.epoch},
+                      {"train_loss", e.trainLoss},
+                      {"test_loss", e.testLoss},
+                      {"test_accuracy", e.testAccuracy},
+                      {"seconds", e.seconds}});
+  Json dead = Json::object(), norms = Json::object();
+  for (const auto& [layer, fraction] : run.deadFraction) dead[layer] = fraction;
+  for (const auto& [layer, norm] : run.gradientNorms) norms[layer] = norm;
+  Json out = {{"variant", run.variant}, {"seed", run.seed},           {"parameters", run.parameters},
+              {"epochs", epochs},       {"dead_fraction", dead},      {"grad_norms", norms}};
+  if (!run.error.empty()) out["error"] = run.error;
+  return out;
+}
+
+RunRecord fromJson(const Json& j) {
+  RunRecord run;
+  run.variant = j.at("variant").get<std::string>();
+  run.seed = j.at("seed").get<uint64_t>();
+  run.parameters = j.at("parameters").get<int64_t>();
+  for (const Json& e : j.at("epochs"))
+    run.epochs.push_back({e.at("epoch").get<int64_t>(), e.at("train_loss").get<double>(),
+                          e.at("test_loss").get<double>(), e.at("test_accuracy").get<double>(),
+                          e.at("seconds").get<double>()});
+  for (const auto& [layer, fraction] : j.at("dead_fraction").items()) run.deadFraction.emplace_back(layer, fraction.get<double>());
+  for (const auto& [layer, norm] : j.at("grad_norms").items()) run.gradientNorms.emplace_back(layer, norm.get<double>());
+  if (j.contains("error")) run.error = j.at("error").get<std::string>();
+  return run;
+}
+
+// The weight-gradient norm of each layer, in forward order.
+std::vector<std::pair<std::string, double>> layerNorms(const frontend::ModelDef& model,
+                                                       const runtime::EpochReport& report) {
+  std::vector<std::pair<std::string, double>> norms;
+  for (const frontend::LayerDef& layer : model.layers)
+    for (const runtime::GradientNorm& g : report.gradientNorms)
+      if (g.parameter == layer.name + ".weight") norms.emplace_back(layer.name, g.rms);
+  return norms;
+}
+
+// One variant, compiled once, trained from each seed.
+class VariantRunner {
+public:
+  VariantRunner(const SweepSettings& settings, const frontend::ModelDef& model, const TrainingData& data,
+                ir::ExprContext& exprs)
+      : settings_(settings), model_(model), data_(data), exprs_(exprs) {}
+
+  RunRecord run(NativeModel& native, const std::string& variant, uint64_t seed, const SweepEvents& events) {
+    backend::CompiledModel& compiled = *native.model;
+    compiled.initializeParameters(seed);
+    DeadUnitCheck dead(model_, exprs_, 1.0);  // the fractions, not the warning
+    compiled.trackOutputMaxima(dead.layers());
+    runtime::Optimizer optimizer(optimizerSettings(settings_.training.optimizer));
+    runtime::TrainSettings train{settings_.training.epochs, settings_.training.batchSize, seed, 0};
+    train.gradientNorms = true;
+    RunRecord record;
+    record.variant = variant;
+    record.seed = seed;
+    for (const runtime::ParameterRef& p : compiled.parameters()) record.parameters += p.value->size();
+    runtime::TrainEvents trainEvents;
+    trainEvents.epochDone = [&](const runtime::EpochReport& r) {
+      EpochRecord epoch{r.epoch, r.trainLoss, r.test.loss, r.test.accuracy, r.seconds};
+      record.epochs.push_back(epoch);
+      if (events.epochDone) events.epochDone(epoch);
+      record.gradientNorms = layerNorms(model_, r);
+      record.deadFraction.clear();
+      for (const auto& [layer, fraction] : dead.fractions(r))
+        if (std::find(settings_.layers.begin(), settings_.layers.end(), layer) != settings_.layers.end())
+          record.deadFraction.emplace_back(layer, fraction);
+      return true;
+    };
+    runtime::TrainResult result = runtime::train(compiled, optimizer, data_.train, data_.test, train, trainEvents);
+    record.error = result.error;
+    return record;
+  }
+
+private:
+  const SweepSettings& settings_;
+  const frontend::ModelDef& model_;
+  const TrainingData& data_;
+  ir::ExprContext& exprs_;
+};
+
+}  // namespace
+
+const RunRecord* SweepRecords::find(const std::string& variant, uint64_t seed) const {
+  for (const RunRecord& run : runs)
+    if (run.variant == variant && run.seed == seed) return &run;
+  return nullptr;
+}
+
+std::string sweepConfiguration(const SweepSettings& settings, const std::string& model) {
+  const frontend::TrainingDef& t = settings.training;
+  Json variants = Json::array();
+  for (const ActivationVariant& v : settings.variants) {
+    Json layers = Json::object();
+    for (const auto& [layer, options] : v.layers) layers[layer] = options;
+    variants.push_back({{"name", v.name}, {"layers", layers}, {"declarations", v.declarations}});
+  }
+  Json config = {{"program", std::filesystem::absolute(settings.programPath).lexically_normal().string()},
+                 {"model", model},
+                 {"layers", settings.layers},
+                 {"variants", variants},
+                 {"seeds", settings.seeds},
+                 {"first_seed", t.seed},
+                 {"epochs", t.epochs},
+                 {"batch", t.batchSize},
+                 {"learning_rate", t.optimizer.learningRate},
+                 {"optimization_level", settings.compiler.pipeline.optimizationLevel}};
+  return config.dump();
+}
+
+std::optional<SweepRecords> loadSweepRecords(const std::string& path, const std::string& configuration,
+                                             Diagnostics& diags) {
+  SweepRecords records;
+  records.configuration = configuration;
+  std::error_code code;
+  if (!std::filesystem::exists(path, code)) return records;
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    Json j = Json::parse(text.str());
+    if (j.at("configuration").dump() != Json::parse(configuration).dump()) {
+      diags.error(fmt::format("'{}' holds a sweep of other settings (model, layers, variants, seeds or training); "
+                              "give another --report folder, or remove it to start again",
+                              path));
+      return std::nullopt;
+    }
+    for (const Json& run : j.at("runs")) records.runs.push_back(fromJson(run));
+  } catch (const Json::exception& e) {
+    diags.error(fmt::format("'{}' is not a sweep's results: {}", path, e.what()));
+    return std::nullopt;
+  }
+  return records;
+}
+
+bool saveSweepRecords(const std::string& path, const SweepRecords& records, Diagnostics& diags) {
+  Json runs = Json::array();
+  for (const RunRecord& run : records.runs) runs.push_back(toJson(run));
+  Json j = {{"configuration", Json::parse(records.configuration)}, {"runs", runs}};
+  std::string text = j.dump(1) + "\n";
+  std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(text.data()), text.size());
+  if (std::error_code error = runtime::writeFileAtomically(path, std::span(&bytes, 1))) {
+    diags.error(fmt::format("cannot write '{}': {}", path, error.message()));
+    return false;
+  }
+  return true;
+}
+
+bool runSweep(const SweepSettings& settings, const LoadedProgram& loaded, const frontend::ModelDef& model,
+              const TrainingData& data, SweepRecords& records, const std::string& recordsPath,
+              const SweepEvents& events, Diagnostics& diags) {
+  size_t total = settings.variants.size() * static_cast<size_t>(settings.seeds), index = 0, trained = 0;
+  for (const ActivationVariant& variant : settings.variants) {
+    std::optional<frontend::ModelDef> changed;
+    std::optional<NativeModel> native;
+    for (int64_t k = 0; k < settings.seeds; ++k, ++index) {
+      uint64_t seed = settings.training.seed + static_cast<uint64_t>(k);
+      if (const RunRecord* done = records.find(variant.name, seed)) {
+        if (events.runDone) events.runDone(*done, true);
+        continue;
+      }
+      if (trained++ == settings.maxRuns) return true;
+      if (!native) {  // compiled once, for its first seed still to run
+        changed = applyVariant(model, variant, loaded, diags);
+        if (!changed) return false;
+        std::ostringstream log;
+        std::optional<ir::Graph> graph = compileModelGraph(*changed, loaded, settings.compiler, diags, log);
+        if (!graph) return false;
+        native = compileNative(std::move(*graph), seed, diags);
+        if (!native) return false;
+      }
+      if (events.runStarted) events.runStarted(index, total, variant.name, seed);
+      VariantRunner runner(settings, *changed, data, *loaded.exprs);
+      records.runs.push_back(runner.run(*native, variant.name, seed, events));
+      if (!saveSweepRecords(recordsPath, records, diags)) return false;
+      if (events.runDone) events.runDone(records.runs.back(), false);
+    }
+  }
+  return true;
+}
+
+}  // namespace nnc::driver
