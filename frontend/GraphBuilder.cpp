@@ -44,23 +44,6 @@ ir::GraphNode::Init weightInit(const LayerDef& layer, ir::ExprContext& exprs) {
   return saturates ? ir::GraphNode::Init::Xavier : ir::GraphNode::Init::He;
 }
 
-// The checkpoint name of a learnable activation parameter, unique in the
-// model: PReLU's slope in fc1 is "fc1.a"; in a mixed layer "fc1.prelu.a",
-// and "fc1.prelu_2.a" for the layer's second prelu range; a parameter named
-// like the layer's own tensors ("weight", "bias") keeps its activation's name.
-std::string parameterName(const LayerDef& layer, const LayerActivation& act, const LearnableParameter& p) {
-  bool mixed = layer.activations.size() > 1;
-  bool clashes = p.name == "weight" || p.name == "bias";
-  if (!mixed && !clashes) return layer.name + "." + p.name;
-  int occurrence = 0, total = 0;
-  for (const LayerActivation& other : layer.activations) {
-    if (other.name != act.name) continue;
-    ++total;
-    if (&other <= &act) ++occurrence;
-  }
-  std::string owner = total > 1 ? fmt::format("{}_{}", act.name, occurrence) : act.name;
-  return layer.name + "." + owner + "." + p.name;
-}
 
 // Builds the graph value by value; values[i] becomes graph value ids[i].
 class ForwardBuilder {
@@ -143,7 +126,7 @@ private:
     const LayerActivation& act = layer.activations[a];
     std::vector<ir::ValueId>& ids = made.activation.emplace_back();
     for (const LearnableParameter& p : act.learnable)
-      ids.push_back(parameter(graph_, parameterName(layer, act, p), {p.perUnit ? act.units : 1}, layer,
+      ids.push_back(parameter(graph_, activationParameterName(layer, act, p), {p.perUnit ? act.units : 1}, layer,
                               ir::GraphNode::Init::Constant, p.initialValue));
     return ids;
   }
@@ -218,6 +201,22 @@ private:
 };
 
 }  // namespace
+
+// A parameter named like the layer's own tensors ("weight", "bias") keeps
+// its activation's name too.
+std::string activationParameterName(const LayerDef& layer, const LayerActivation& act, const LearnableParameter& p) {
+  bool mixed = layer.activations.size() > 1;
+  bool clashes = p.name == "weight" || p.name == "bias";
+  if (!mixed && !clashes) return layer.name + "." + p.name;
+  int occurrence = 0, total = 0;
+  for (const LayerActivation& other : layer.activations) {
+    if (other.name != act.name) continue;
+    ++total;
+    if (&other <= &act) ++occurrence;
+  }
+  std::string owner = total > 1 ? fmt::format("{}_{}", act.name, occurrence) : act.name;
+  return layer.name + "." + owner + "." + p.name;
+}
 
 ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs) { return ForwardBuilder(model, exprs).run(); }
 

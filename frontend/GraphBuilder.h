@@ -9,4 +9,9 @@ namespace nnc::frontend {
 
 ir::Graph buildForwardGraph(const ModelDef& model, ir::ExprContext& exprs);
 
+// The checkpoint name of a learnable activation parameter, unique in the
+// model: PReLU's slope in fc1 is "fc1.a"; in a mixed layer "fc1.prelu.a",
+// and "fc1.prelu_2.a" for the layer's second prelu range.
+std::string activationParameterName(const LayerDef& layer, const LayerActivation& act, const LearnableParameter& p);
+
 }  // namespace nnc::frontend

@@ -156,7 +156,7 @@ void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double origin
     // The lines through 0 orient a reader of activation plots.
     if (axes.y.lo < 0 && axes.y.hi > 0) svg.line(axes.left, axes.py(0), right, axes.py(0), "#9a9a9a");
   }
-  if (!chart.integerX && axes.x.lo < 0 && axes.x.hi > 0) svg.line(axes.px(0), axes.top, axes.px(0), bottom, "#9a9a9a");
+  if (!chart.integerX && chart.categories.empty() && axes.x.lo < 0 && axes.x.hi > 0) svg.line(axes.px(0), axes.top, axes.px(0), bottom, "#9a9a9a");
   svg.rect(axes.left, axes.top, axes.width, axes.height, "none", "#444444");
   if (!chart.xLabel.empty())
     svg.text(axes.left + axes.width / 2, bottom + marginBottom - 12, chart.xLabel, "middle", 13, false, 0, "x-label");

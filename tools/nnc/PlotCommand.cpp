@@ -1,6 +1,8 @@
 // nnc plot: an activation and its derivatives as an SVG chart.
 #include <fmt/format.h>
 
+#include "driver/Checkpoints.h"
+#include "driver/ModelChoice.h"
 #include "driver/Program.h"
 #include "frontend/ModelSema.h"
 #include "frontend/Parser.h"
@@ -11,6 +13,7 @@
 #include "support/Spelling.h"
 #include "tools/nnc/ActivationChart.h"
 #include "tools/nnc/Commands.h"
+#include "tools/nnc/LearnedActivations.h"
 #include "tools/nnc/Options.h"
 #include "tools/nnc/OutputFile.h"
 
@@ -21,11 +24,14 @@ namespace {
 const char* kUsage =
     "usage: nnc plot F.nn --act NAME[,NAME...] [--order N] [--from X] [--to X] -o FILE.svg\n"
     "       nnc plot [F.nn] --formula FORMULA [options]\n"
+    "       nnc plot F.nn --weights W.safetensors --layer NAME [--model NAME] [--from X] [--to X] -o FILE.svg\n"
     "\n"
     "Draws each activation and its derivatives up to order N (default 1) over\n"
     "[from, to] (default [-5, 5]) as an SVG chart: one panel per activation,\n"
-    "side by side. Parameters take their declared defaults. `-o -` writes the\n"
-    "SVG to standard output.\n\n";
+    "side by side. Parameters take their declared defaults. With --layer, draws\n"
+    "that layer's activations as training left them (the learnable parameters of\n"
+    "the checkpoint W) beside their initial shape. `-o -` writes the SVG to\n"
+    "standard output.\n\n";
 
 std::vector<OptionSpec> plotOptions() {
   return {{"act", "NAMES", "the activations of F.nn to draw, separated by commas (repeatable)", true},
@@ -33,6 +39,9 @@ std::vector<OptionSpec> plotOptions() {
           {"order", "N", "also draw the derivatives up to order N (0 to 4, default 1)"},
           {"from", "X", "left end of the x range (default -5)"},
           {"to", "X", "right end of the x range (default 5)"},
+          {"layer", "NAME", "draw this layer's trained activations (with --weights)"},
+          {"weights", "W.safetensors", "the checkpoint whose learnable parameters --layer draws"},
+          {"model", "NAME", "which model --layer is in (default: the file's only one)"},
           {"o", "FILE", "the SVG file to write (- for standard output)"},
           {"help", "", "show this help"}};
 }
@@ -92,6 +101,42 @@ std::optional<PlotTarget> formulaTarget(const std::string& text, const frontend:
   return PlotTarget{text, "f", "x", frontend::atParameterDefaults(ctx, result)};
 }
 
+// --layer: the layer's activations with the checkpoint's parameters.
+int plotTrainedLayer(const ParsedOptions& options, double from, double to, std::ostream& out, std::ostream& err,
+                     Diagnostics& diags) {
+  const std::string& path = options.positional()[0];
+  std::optional<driver::LoadedProgram> loaded = driver::loadProgram(path, diags);
+  if (!loaded) return failWith(err, diags);
+  const frontend::ModelDef* model =
+      driver::chooseModel(loaded->program, options.get("model"), fmt::format("'{}'", path), "--model", diags);
+  if (!model) return failWith(err, diags);
+  std::string name = *options.get("layer");
+  const frontend::LayerDef* layer = nullptr;
+  std::vector<std::string> names;
+  for (const frontend::LayerDef& l : model->layers) {
+    names.push_back(l.name);
+    if (l.name == name) layer = &l;
+  }
+  if (!layer) {
+    std::string message = fmt::format("model '{}' has no layer '{}'", model->name, name);
+    if (auto suggestion = closestSpelling(name, names)) message += fmt::format("; did you mean '{}'?", *suggestion);
+    diags.error(message);
+    return failWith(err, diags);
+  }
+  std::string weightsPath = *options.get("weights");
+  std::vector<std::string> inputs = driver::programInputs(loaded->program);
+  inputs.push_back(weightsPath);
+  if (!checkNotAnInput("-o", *options.get("o"), inputs, diags)) return failWith(err, diags);
+  std::optional<runtime::Checkpoint> weights = runtime::loadCheckpoint(weightsPath, diags, driver::modelTensors(*model));
+  if (!weights) return failWith(err, diags);
+  std::optional<std::vector<plot::Chart>> charts =
+      learnedActivationCharts(*layer, *weights, weightsPath, from, to, diags);
+  if (!charts) return failWith(err, diags);
+  std::string svg = plot::renderSvg(*charts, std::min<size_t>(charts->size(), 3));
+  if (!writeTextFile(*options.get("o"), svg, diags, &out)) return failWith(err, diags);
+  return 0;
+}
+
 }  // namespace
 
 int runPlot(const Args& args, std::ostream& out, std::ostream& err) {
@@ -118,6 +163,14 @@ int runPlot(const Args& args, std::ostream& out, std::ostream& err) {
   std::vector<std::string> formulas = options->all("formula");
   const std::vector<std::string>& positional = options->positional();
   if (positional.size() > 1) diags.error("give at most one .nn file; quote a formula and pass it with --formula");
+  if (options->get("layer") || options->get("weights")) {
+    if (!activations.empty() || !formulas.empty() || options->get("order"))
+      diags.error("--layer draws a trained layer's activations; it takes no --act, --formula or --order");
+    if (!options->get("layer") || !options->get("weights") || positional.empty())
+      diags.error("a trained layer is drawn from F.nn, --weights W.safetensors and --layer NAME together");
+    if (diags.hasErrors()) return failWith(err, diags);
+    return plotTrainedLayer(*options, from, to, out, err, diags);
+  }
   if (activations.empty() && formulas.empty())
     diags.error("nothing to draw: give --act NAME (activations of a .nn file) or --formula FORMULA");
   if (!activations.empty() && positional.empty()) diags.error("--act needs a .nn file to say where it is defined");
