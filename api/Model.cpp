@@ -130,7 +130,8 @@ CompileResult ModelFactory::compile(std::optional<driver::LoadedProgram> loaded,
   impl->def = driver::chooseModel(p, options.model.empty() ? std::nullopt : std::optional(options.model),
                                   "the program", "CompileOptions::model", diags);
   if (!impl->def) return fail();
-  if (const frontend::TrainingDef* training = driver::trainingFor(p, impl->def->name, diags)) impl->training = *training;
+  if (const frontend::TrainingDef* training = driver::trainingFor(p, impl->def->name, diags))
+    impl->training = *training;
   if (options.optimizationLevel < 0 || options.optimizationLevel > 3)
     diags.error(fmt::format("optimization level {} is not 0 to 3", options.optimizationLevel));
   // As the optimiser uses it, in float32 (NaN or a negative rate was

@@ -30,12 +30,6 @@ using ir::GraphNode;
 using ir::GraphOp;
 using ir::ValueId;
 
-int64_t elements(const ir::TensorShape& shape) {
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d == ir::kBatch ? 1 : d;
-  return count;
-}
-
 // The AOT compiler as a target of execution plans: its backward function
 // takes class labels (int32), so a loss against real-valued targets has no
 // argument to come from yet.
@@ -235,7 +229,7 @@ private:
       for (const ir::MapSegment::ColumnSum& sum : segment.columnSums) {
         ValueId result = node.results[static_cast<size_t>(sum.result)];
         llvm::Value* target;
-        if (elements(graph_.value(result).shape) == 1) {
+        if (ir::elementsPerBatchRow(graph_.value(result).shape) == 1) {
           target = b_.CreateAlloca(b_.getFloatTy(), b_.getInt64(segment.columns));
           totals.push_back({target, address(result)});
         } else {

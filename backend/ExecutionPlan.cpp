@@ -14,12 +14,6 @@ using ir::GraphNode;
 using ir::GraphOp;
 using ir::ValueId;
 
-int64_t elements(const ir::TensorShape& shape) {
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d == ir::kBatch ? 1 : d;
-  return count;
-}
-
 bool batchSized(const ir::TensorShape& shape) { return !shape.empty() && shape[0] == ir::kBatch; }
 
 int64_t alignUp(int64_t floats) { return (floats + kPlanAlignFloats - 1) / kPlanAlignFloats * kPlanAlignFloats; }
@@ -40,8 +34,8 @@ void placeValues(const ir::Graph& graph, ExecutionPlan& plan) {
       } else if (node.op == GraphOp::Labels || node.op == GraphOp::Targets) {
         place.region = Region::Targets;
       } else if (node.op == GraphOp::Parameter) {
-        PlannedParameter p{node.name, node.layer, r, -1, shape, plan.parameterFloats, elements(shape),
-                           node.init, node.initialValue};
+        PlannedParameter p{node.name,           node.layer, r, -1, shape, plan.parameterFloats,
+                           ir::elementsPerBatchRow(shape), node.init, node.initialValue};
         place = {Region::Parameters, plan.parameterFloats, static_cast<int32_t>(plan.parameters.size())};
         parameterOf[r] = place.parameter;
         plan.parameterFloats = alignUp(plan.parameterFloats + p.count);
@@ -59,15 +53,15 @@ void placeValues(const ir::Graph& graph, ExecutionPlan& plan) {
         }
       } else if (!gradients.count(r)) {
         place = {Region::Fixed, plan.fixedFloats, -1};
-        plan.fixedFloats = alignUp(plan.fixedFloats + elements(shape));
+        plan.fixedFloats = alignUp(plan.fixedFloats + ir::elementsPerBatchRow(shape));
       }
     }
   }
   for (auto [parameter, gradient] : graph.gradients) {
     int32_t index = parameterOf.at(parameter);
     plan.parameters[static_cast<size_t>(index)].gradient = gradient;
-    plan.placement[static_cast<size_t>(gradient)] = {Region::Gradients, plan.parameters[static_cast<size_t>(index)].offset,
-                                                     index};
+    plan.placement[static_cast<size_t>(gradient)] = {Region::Gradients,
+                                                     plan.parameters[static_cast<size_t>(index)].offset, index};
   }
 }
 

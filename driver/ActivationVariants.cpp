@@ -131,7 +131,8 @@ std::optional<std::vector<ActivationVariant>> planVariants(const frontend::Model
     const frontend::LayerDef* layer = findLayer(model, name);
     if (!layer) {
       std::string message = fmt::format("--layers: model '{}' has no layer '{}'", model.name, name);
-      if (auto suggestion = closestSpelling(name, layerNames(model))) message += fmt::format("; did you mean '{}'?", *suggestion);
+      if (auto suggestion = closestSpelling(name, layerNames(model)))
+        message += fmt::format("; did you mean '{}'?", *suggestion);
       else message += fmt::format(" (its layers: {})", fmt::join(layerNames(model), ", "));
       diags.error(message);
     }

@@ -35,7 +35,8 @@ std::optional<ReadyModel> prepareInference(const InferenceRequest& request, Diag
   if (!model) return std::nullopt;
   std::optional<runtime::Dataset> data =
       runtime::loadCsvDataset(request.dataPath, diags, dataLayout(loaded->program, *model));
-  std::optional<runtime::Checkpoint> weights = runtime::loadCheckpoint(request.weightsPath, diags, modelTensors(*model));
+  std::optional<runtime::Checkpoint> weights =
+      runtime::loadCheckpoint(request.weightsPath, diags, modelTensors(*model));
   if (!data || !weights) return std::nullopt;
   if (std::string problem = weightsProblem(*weights, model->name); !problem.empty()) {
     diags.error(fmt::format("cannot use '{}' as weights: {}", request.weightsPath, problem));

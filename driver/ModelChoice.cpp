@@ -39,7 +39,8 @@ const frontend::TrainingDef* chooseTraining(const frontend::Program& program, co
   std::vector<std::string> trained;
   for (const frontend::TrainingDef& t : program.trainings) trained.push_back(t.model);
   if (wanted)
-    if (auto suggestion = closestSpelling(*wanted, trained)) message += fmt::format("; did you mean '{}'?", *suggestion);
+    if (auto suggestion = closestSpelling(*wanted, trained))
+      message += fmt::format("; did you mean '{}'?", *suggestion);
   diags.error(message);
   return nullptr;
 }

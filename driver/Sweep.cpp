@@ -44,8 +44,10 @@ RunRecord fromJson(const Json& j) {
     run.epochs.push_back({e.at("epoch").get<int64_t>(), e.at("train_loss").get<double>(),
                           e.at("test_loss").get<double>(), e.at("test_accuracy").get<double>(),
                           e.at("seconds").get<double>()});
-  for (const auto& [layer, fraction] : j.at("dead_fraction").items()) run.deadFraction.emplace_back(layer, fraction.get<double>());
-  for (const auto& [layer, norm] : j.at("grad_norms").items()) run.gradientNorms.emplace_back(layer, norm.get<double>());
+  for (const auto& [layer, fraction] : j.at("dead_fraction").items())
+    run.deadFraction.emplace_back(layer, fraction.get<double>());
+  for (const auto& [layer, norm] : j.at("grad_norms").items())
+    run.gradientNorms.emplace_back(layer, norm.get<double>());
   if (j.contains("error")) run.error = j.at("error").get<std::string>();
   return run;
 }
@@ -111,15 +113,20 @@ const RunRecord* SweepRecords::find(const std::string& variant, uint64_t seed) c
   return nullptr;
 }
 
-std::string sweepConfiguration(const SweepSettings& settings, const std::string& model) {
+std::string sweepConfiguration(const SweepSettings& settings, const LoadedProgram& loaded, const std::string& model) {
   const frontend::TrainingDef& t = settings.training;
+  // FNV-1a, 64 bits: the same on every machine (std::hash need not be).
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (const auto& source : loaded.program.sources)
+    for (unsigned char c : source->text() + '\0') hash = (hash ^ c) * 0x100000001b3ull;
   Json variants = Json::array();
   for (const ActivationVariant& v : settings.variants) {
     Json layers = Json::object();
     for (const auto& [layer, options] : v.layers) layers[layer] = options;
     variants.push_back({{"name", v.name}, {"layers", layers}, {"declarations", v.declarations}});
   }
-  Json config = {{"program", std::filesystem::absolute(settings.programPath).lexically_normal().string()},
+  Json config = {{"program", std::filesystem::path(settings.programPath).filename().string()},
+                 {"program_hash", fmt::format("{:016x}", hash)},
                  {"model", model},
                  {"layers", settings.layers},
                  {"variants", variants},
@@ -144,7 +151,7 @@ std::optional<SweepRecords> loadSweepRecords(const std::string& path, const std:
   try {
     Json j = Json::parse(text.str());
     if (j.at("configuration").dump() != Json::parse(configuration).dump()) {
-      diags.error(fmt::format("'{}' holds a sweep of other settings (model, layers, variants, seeds or training); "
+      diags.error(fmt::format("'{}' holds a sweep of other settings (program text, model, layers, variants, seeds or training); "
                               "give another --report folder, or remove it to start again",
                               path));
       return std::nullopt;

@@ -56,9 +56,11 @@ struct SweepRecords {
   const RunRecord* find(const std::string& variant, uint64_t seed) const;
 };
 
-// What a configuration is, as text to compare: the program, model, layers,
-// variants with their options, seeds and training settings.
-std::string sweepConfiguration(const SweepSettings& settings, const std::string& model);
+// What a configuration is, as text to compare: the program (its file name
+// and a hash of its text and its imports', so an edited file is not mixed
+// with runs of the old one, while a moved one still matches), model,
+// layers, variants with their options, seeds and training settings.
+std::string sweepConfiguration(const SweepSettings& settings, const LoadedProgram& loaded, const std::string& model);
 
 // The records in `path`, or none if it does not exist; nullopt (with an
 // error) if it cannot be read or holds another configuration's runs.

@@ -67,7 +67,8 @@ VariantSummary summarize(const std::string& name, const std::vector<const RunRec
       for (const auto& [layer, fraction] : run->deadFraction)
         if (layer == layers[l]) dead[l].push_back(fraction);
     const auto& g = run->gradientNorms;
-    if (g.size() >= 2 && g.front().second > 0 && g.back().second > 0) ratios.push_back(g.front().second / g.back().second);
+    if (g.size() >= 2 && g.front().second > 0 && g.back().second > 0)
+      ratios.push_back(g.front().second / g.back().second);
     if (normLayers.empty())
       for (const auto& [layer, norm] : g) normLayers.push_back(layer);
     if (g.size() == normLayers.size()) {
@@ -112,24 +113,27 @@ std::string percent(double fraction) { return fmt::format("{:.0f}%", 100 * fract
 
 // The table's rows, as cells: one header row, then one per variant.
 std::vector<std::vector<std::string>> tableCells(const SweepSummary& summary) {
-  std::vector<std::string> header = {"variant", "test accuracy", "p vs best", fmt::format("epochs to {:.3f}", summary.target),
-                                     "train loss"};
+  std::vector<std::string> header = {"variant", "test accuracy", "p vs best",
+                                     fmt::format("epochs to {:.3f}", summary.target), "train loss"};
   for (const std::string& layer : summary.layers) header.push_back("dead " + layer);
   for (const char* h : {"grad first/last", "s/epoch", "parameters"}) header.push_back(h);
   std::vector<std::vector<std::string>> rows = {header};
   for (const VariantSummary& v : summary.variants) {
     size_t finished = v.finalAccuracy.size();
     std::vector<std::string> row = {v.name};
-    row.push_back(finished == 0 ? "failed"
-                                : fmt::format("{:.4f} ± {:.4f}{}", v.mean, v.sd,
-                                              v.failed ? fmt::format(" ({} failed)", v.failed) : ""));
-    row.push_back(v.pValue ? fmt::format("{:.3f}", *v.pValue) : "best");
+    row.push_back(v.runs == 0    ? "not run yet"
+                  : finished == 0 ? "failed"
+                                  : fmt::format("{:.4f} ± {:.4f}{}", v.mean, v.sd,
+                                                v.failed ? fmt::format(" ({} failed)", v.failed) : ""));
+    row.push_back(finished == 0 ? "–" : v.pValue ? fmt::format("{:.3f}", *v.pValue) : "best");
     row.push_back(!v.epochsToTarget ? "–"
-                  : v.reachedTarget == finished ? fmt::format("{:.1f}", *v.epochsToTarget)
-                                                : fmt::format("{:.1f} ({}/{})", *v.epochsToTarget, v.reachedTarget, finished));
+                  : v.reachedTarget == finished
+                      ? fmt::format("{:.1f}", *v.epochsToTarget)
+                      : fmt::format("{:.1f} ({}/{})", *v.epochsToTarget, v.reachedTarget, finished));
     row.push_back(finished ? fmt::format("{:.4f}", v.finalTrainLoss) : "–");
     for (const std::string& layer : summary.layers) {
-      auto found = std::find_if(v.deadFraction.begin(), v.deadFraction.end(), [&](auto& d) { return d.first == layer; });
+      auto found =
+          std::find_if(v.deadFraction.begin(), v.deadFraction.end(), [&](auto& d) { return d.first == layer; });
       row.push_back(found == v.deadFraction.end() ? "–" : percent(found->second));
     }
     row.push_back(v.gradientRatio ? fmt::format("{:.3g}", *v.gradientRatio) : "–");
@@ -296,7 +300,12 @@ std::vector<std::pair<std::string, std::string>> sweepCharts(const SweepSummary&
     s.hi = v.epochHigh;
     curves.series.push_back(std::move(s));
   }
-  files.emplace_back("accuracy.svg", plot::renderSvg({curves}));
+  // The best few again, on their own scale: side by side with the rest,
+  // variants far behind squash their differences.
+  plot::Chart best = curves;
+  best.title = "the five best";
+  if (best.series.size() > 5) best.series.resize(5);
+  files.emplace_back("accuracy.svg", plot::renderSvg({curves, best}));
 
   plot::Chart finalChart = chart("final test accuracy (± 1 sd over the seeds)", "", "test accuracy");
   plot::Series bars;
@@ -323,7 +332,7 @@ std::vector<std::pair<std::string, std::string>> sweepCharts(const SweepSummary&
       const auto& fractions = summary.variants[i].deadFraction;
       auto found = std::find_if(fractions.begin(), fractions.end(), [&](auto& d) { return d.first == layer; });
       s.x.push_back(static_cast<double>(i));
-      s.y.push_back(found == fractions.end() ? 0 : found->second);
+      s.y.push_back(found == fractions.end() ? NAN : found->second);  // no bar: no unit can die
     }
     dead.series.push_back(std::move(s));
   }

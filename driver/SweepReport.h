@@ -49,7 +49,8 @@ double permutationPValue(const std::vector<double>& a, const std::vector<double>
 
 std::string sweepTable(const SweepSummary& summary);
 std::string sweepMarkdown(const SweepSummary& summary, const SweepSettings& settings, const std::string& model);
-// File name -> SVG: accuracy.svg (per epoch, a band over the seeds),
+// File name -> SVG: accuracy.svg (per epoch, a band over the seeds; and
+// the five best on their own scale),
 // final_accuracy.svg (bars, +-1 sd), dead_units.svg, grad_norms.svg.
 std::vector<std::pair<std::string, std::string>> sweepCharts(const SweepSummary& summary);
 

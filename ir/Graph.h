@@ -19,6 +19,14 @@ namespace nnc::ir {
 inline constexpr int64_t kBatch = -1;
 using TensorShape = std::vector<int64_t>;
 
+// How many elements a value of `shape` has per batch: the batch dimension
+// counts as one row ([N, 256] -> 256, [10, 128] -> 1280).
+inline int64_t elementsPerBatchRow(const TensorShape& shape) {
+  int64_t count = 1;
+  for (int64_t d : shape) count *= d == kBatch ? 1 : d;
+  return count;
+}
+
 // What a value's elements are: float32 data, or int32 class labels.
 enum class ElementType { F32, I32 };
 

@@ -10,12 +10,6 @@ namespace nnc::ir {
 
 namespace {
 
-int64_t elements(const TensorShape& shape) {
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d;
-  return count;
-}
-
 bool batchSized(const TensorShape& shape) { return !shape.empty() && shape[0] == kBatch; }
 
 ValueType f32(TensorShape shape) { return {ElementType::F32, std::move(shape)}; }
@@ -173,14 +167,14 @@ TypeResult map(const TypeQuery& q) {
         return a.problem(fmt::format("result {} is {}, not the operands' {}", k, typeText(q.declared[k]),
                                      typeText(q.operands[0])));
     for (const MapSegment::Param& p : segment.params) {
-      int64_t size = elements(q.graph.value(p.value).shape);
+      int64_t size = elementsPerBatchRow(q.graph.value(p.value).shape);
       if (p.perColumn ? p.firstElement + segment.columns > size : size != 1)
         return a.problem(fmt::format("parameter {} has {} elements", p.var, size));
     }
     for (const MapSegment::ColumnSum& sum : segment.columnSums) {
       if (sum.result < 0 || static_cast<size_t>(sum.result) >= q.declared.size())
         return a.problem(fmt::format("a column sum writes result {}", sum.result));
-      int64_t size = elements(q.declared[static_cast<size_t>(sum.result)].shape);
+      int64_t size = elementsPerBatchRow(q.declared[static_cast<size_t>(sum.result)].shape);
       if (size != 1 && sum.firstElement + segment.columns > size) return a.problem("a column sum overruns its result");
     }
   }

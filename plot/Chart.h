@@ -13,11 +13,12 @@ struct Series {
   std::string label;
   std::vector<double> x, y;
   bool markers = false;  // also mark each point (few points: per-epoch figures)
-  std::string dash;      // SVG stroke-dasharray, e.g. "6 3"; empty: solid
+  std::string dash;      // SVG stroke-dasharray, e.g. "6 3"; empty: solid (dashed when colours repeat)
   // A spread around y (over seeds, say): lo[i] <= y[i] <= hi[i]. Drawn as
   // a pale band around a line, or as error bars on bars. Empty: none.
   std::vector<double> lo, hi;
-  // Bars from the bottom of the plot to y, instead of a line.
+  // Bars to y (from 0, or the bottom of the plot when 0 is below it),
+  // instead of a line; a non-finite y has no bar.
   bool bars = false;
 };
 

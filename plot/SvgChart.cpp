@@ -23,6 +23,15 @@ constexpr int kTickTarget = 6;
 constexpr const char* kPalette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                     "#E69F00", "#56B4E9", "#000000", "#F0E442"};
 
+// A series' dash: its own, else solid for the palette's first round of
+// colours and dashed, then dotted, for the next rounds (a colour comes
+// back only with another dash).
+std::string dashOf(const Series& s, size_t k) {
+  if (!s.dash.empty()) return s.dash;
+  static const char* kRounds[] = {"", "7 3", "2 2", "9 3 2 3"};
+  return kRounds[(k / std::size(kPalette)) % std::size(kRounds)];
+}
+
 double legendWidth(const Chart& chart) {
   size_t longest = 0;
   for (const Series& s : chart.series) longest = std::max(longest, s.label.size());
@@ -84,7 +93,8 @@ void drawBars(SvgWriter& svg, const Axes& axes, const Series& s, const char* col
               size_t count) {
   double slot = axes.width / (axes.x.hi - axes.x.lo);  // one x unit, in pixels
   double width = 0.7 * slot / static_cast<double>(count);
-  double bottom = axes.top + axes.height;
+  // From 0 when the axis shows it, else from the bottom of the plot.
+  double bottom = axes.y.lo <= 0 && axes.y.hi >= 0 ? axes.py(0) : axes.top + axes.height;
   for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
     double centre = axes.px(s.x[i]) + (static_cast<double>(index) - (static_cast<double>(count) - 1) / 2) * width;
     double top = axes.py(s.y[i]);
@@ -156,7 +166,8 @@ void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double origin
     // The lines through 0 orient a reader of activation plots.
     if (axes.y.lo < 0 && axes.y.hi > 0) svg.line(axes.left, axes.py(0), right, axes.py(0), "#9a9a9a");
   }
-  if (!chart.integerX && chart.categories.empty() && axes.x.lo < 0 && axes.x.hi > 0) svg.line(axes.px(0), axes.top, axes.px(0), bottom, "#9a9a9a");
+  if (!chart.integerX && chart.categories.empty() && axes.x.lo < 0 && axes.x.hi > 0)
+    svg.line(axes.px(0), axes.top, axes.px(0), bottom, "#9a9a9a");
   svg.rect(axes.left, axes.top, axes.width, axes.height, "none", "#444444");
   if (!chart.xLabel.empty())
     svg.text(axes.left + axes.width / 2, bottom + marginBottom - 12, chart.xLabel, "middle", 13, false, 0, "x-label");
@@ -179,7 +190,7 @@ void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double origin
     if (spread) drawBand(svg, axes, s, seriesColour(k), clip);
     PathBuilder path;
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) path.point(axes.px(s.x[i]), axes.py(s.y[i]));
-    svg.path(path.d(), seriesColour(k), 2, s.dash, clip, "series");
+    svg.path(path.d(), seriesColour(k), 2, dashOf(s, k), clip, "series");
     if (s.markers)
       for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
         if (std::isfinite(axes.py(s.y[i]))) svg.circle(axes.px(s.x[i]), axes.py(s.y[i]), 3, seriesColour(k), clip);
@@ -189,7 +200,7 @@ void drawPanel(SvgWriter& svg, const Chart& chart, double originX, double origin
   double legendX = right + 12;
   for (size_t k = 0; k < chart.series.size(); ++k) {
     double y = axes.top + 10 + 20 * static_cast<double>(k);
-    svg.line(legendX, y, legendX + kLegendSwatch - 4, y, seriesColour(k), 2.5, chart.series[k].dash);
+    svg.line(legendX, y, legendX + kLegendSwatch - 4, y, seriesColour(k), 2.5, dashOf(chart.series[k], k));
     svg.text(legendX + kLegendSwatch + 2, y + 4, chart.series[k].label, "start", 12, false, 0, "legend");
   }
   svg.endGroup();

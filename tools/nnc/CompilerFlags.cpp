@@ -1,7 +1,6 @@
 #include "tools/nnc/CompilerFlags.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -20,18 +19,6 @@ std::vector<OptionSpec> compilerOptions() {
       {"w", "", "no warnings"},
   };
 }
-
-namespace {
-
-std::vector<std::string> splitList(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');)
-    if (!item.empty()) items.push_back(item);
-  return items;
-}
-
-}  // namespace
 
 std::optional<driver::CompilerSettings> parseCompilerFlags(const ParsedOptions& options, Diagnostics& diags,
                                                            bool training) {

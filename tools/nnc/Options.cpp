@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -139,6 +140,14 @@ std::optional<double> parseReal(const std::string& what, const std::string& text
     return std::nullopt;
   }
   return value;
+}
+
+std::vector<std::string> splitList(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');)
+    if (!item.empty()) items.push_back(item);
+  return items;
 }
 
 }  // namespace nnc::cli

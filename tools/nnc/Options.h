@@ -50,4 +50,7 @@ std::optional<long> parseInteger(const std::string& option, const std::string& t
                                  Diagnostics& diags);
 std::optional<double> parseReal(const std::string& what, const std::string& text, Diagnostics& diags);
 
+// The items of a comma-separated option value ("relu,gelu"), empty items left out.
+std::vector<std::string> splitList(const std::string& text);
+
 }  // namespace nnc::cli

@@ -127,7 +127,8 @@ int plotTrainedLayer(const ParsedOptions& options, double from, double to, std::
   std::vector<std::string> inputs = driver::programInputs(loaded->program);
   inputs.push_back(weightsPath);
   if (!checkNotAnInput("-o", *options.get("o"), inputs, diags)) return failWith(err, diags);
-  std::optional<runtime::Checkpoint> weights = runtime::loadCheckpoint(weightsPath, diags, driver::modelTensors(*model));
+  std::optional<runtime::Checkpoint> weights =
+      runtime::loadCheckpoint(weightsPath, diags, driver::modelTensors(*model));
   if (!weights) return failWith(err, diags);
   std::optional<std::vector<plot::Chart>> charts =
       learnedActivationCharts(*layer, *weights, weightsPath, from, to, diags);

@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -52,14 +51,6 @@ std::vector<OptionSpec> sweepOptions() {
   for (OptionSpec& spec : compilerOptions()) specs.push_back(std::move(spec));
   specs.push_back({"help", "", "show this help"});
   return specs;
-}
-
-std::vector<std::string> splitList(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');)
-    if (!item.empty()) items.push_back(item);
-  return items;
 }
 
 std::string duration(double seconds) {
@@ -184,11 +175,12 @@ int runSweep(const Args& args, std::ostream& out, std::ostream& err) {
   settings.layers = request.layers.empty() ? driver::hiddenLayers(*model) : request.layers;
   // Every variant is checked before the first is trained: a typo found an
   // hour in would waste the hour.
-  for (const driver::ActivationVariant& variant : settings.variants) driver::applyVariant(*model, variant, *loaded, diags);
+  for (const driver::ActivationVariant& variant : settings.variants)
+    driver::applyVariant(*model, variant, *loaded, diags);
   std::string dir = options->get("report").value_or("sweep");
   std::string resultsPath = (std::filesystem::path(dir) / "results.json").string();
   std::optional<driver::SweepRecords> records =
-      driver::loadSweepRecords(resultsPath, driver::sweepConfiguration(settings, model->name), diags);
+      driver::loadSweepRecords(resultsPath, driver::sweepConfiguration(settings, *loaded, model->name), diags);
   if (diags.hasErrors() || !records) return failWith(err, diags);
   std::optional<driver::TrainingData> data =
       driver::loadTrainingData(*model, settings.training, loaded->mainSource(), diags);
