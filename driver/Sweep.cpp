@@ -1,16 +1,21 @@
 #include "driver/Sweep.h"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "driver/DeadUnits.h"
 #include "runtime/AtomicFile.h"
+#include "runtime/Parallel.h"
 #include "runtime/Trainer.h"
+#include "support/LargeStack.h"
 
 namespace nnc::driver {
 
@@ -62,47 +67,73 @@ std::vector<std::pair<std::string, double>> layerNorms(const frontend::ModelDef&
   return norms;
 }
 
-// One variant, compiled once, trained from each seed.
-class VariantRunner {
-public:
-  VariantRunner(const SweepSettings& settings, const frontend::ModelDef& model, const TrainingData& data,
-                ir::ExprContext& exprs)
-      : settings_(settings), model_(model), data_(data), exprs_(exprs) {}
+// One variant compiled, with what its runs need: trained from one seed
+// after another.
+struct CompiledVariant {
+  const ActivationVariant* variant = nullptr;
+  frontend::ModelDef model;
+  NativeModel native;
+  std::optional<DeadUnitCheck> dead;  // the fractions, not the warning
+};
 
-  RunRecord run(NativeModel& native, const std::string& variant, uint64_t seed, const SweepEvents& events) {
-    backend::CompiledModel& compiled = *native.model;
-    compiled.initializeParameters(seed);
-    DeadUnitCheck dead(model_, exprs_, 1.0);  // the fractions, not the warning
-    compiled.trackOutputMaxima(dead.layers());
-    runtime::Optimizer optimizer(optimizerSettings(settings_.training.optimizer));
-    runtime::TrainSettings train{settings_.training.epochs, settings_.training.batchSize, seed, 0};
-    train.gradientNorms = true;
-    RunRecord record;
-    record.variant = variant;
-    record.seed = seed;
-    for (const runtime::ParameterRef& p : compiled.parameters()) record.parameters += p.value->size();
-    runtime::TrainEvents trainEvents;
-    trainEvents.epochDone = [&](const runtime::EpochReport& r) {
-      EpochRecord epoch{r.epoch, r.trainLoss, r.test.loss, r.test.accuracy, r.seconds};
-      record.epochs.push_back(epoch);
-      if (events.epochDone) events.epochDone(epoch);
-      record.gradientNorms = layerNorms(model_, r);
-      record.deadFraction.clear();
-      for (const auto& [layer, fraction] : dead.fractions(r))
-        if (std::find(settings_.layers.begin(), settings_.layers.end(), layer) != settings_.layers.end())
-          record.deadFraction.emplace_back(layer, fraction);
-      return true;
-    };
-    runtime::TrainResult result = runtime::train(compiled, optimizer, data_.train, data_.test, train, trainEvents);
-    record.error = result.error;
-    return record;
+// Front end and JIT for `variant` (one thread at a time: the expression
+// context is not shared across threads).
+bool compileVariant(const SweepSettings& settings, const LoadedProgram& loaded, const frontend::ModelDef& model,
+                    const ActivationVariant& variant, uint64_t seed, CompiledVariant& out, Diagnostics& diags) {
+  std::optional<frontend::ModelDef> changed = applyVariant(model, variant, loaded, diags);
+  if (!changed) return false;
+  std::ostringstream log;
+  std::optional<ir::Graph> graph = compileModelGraph(*changed, loaded, settings.compiler, diags, log);
+  if (!graph) return false;
+  std::optional<NativeModel> native = compileNative(std::move(*graph), seed, diags);
+  if (!native) return false;
+  out.variant = &variant;
+  out.model = std::move(*changed);
+  out.native = std::move(*native);
+  out.dead.emplace(out.model, *loaded.exprs, 1.0);
+  return true;
+}
+
+// One run: the compiled variant's parameters drawn for `seed`, a fresh
+// optimiser, training on the sweep's data.
+RunRecord trainRun(const SweepSettings& settings, const TrainingData& data, CompiledVariant& compiled, uint64_t seed,
+                   const std::function<void(const EpochRecord&)>& epochDone) {
+  backend::CompiledModel& model = *compiled.native.model;
+  model.initializeParameters(seed);
+  model.trackOutputMaxima(compiled.dead->layers());
+  runtime::Optimizer optimizer(optimizerSettings(settings.training.optimizer));
+  runtime::TrainSettings train{settings.training.epochs, settings.training.batchSize, seed, 0};
+  train.gradientNorms = true;
+  RunRecord record;
+  record.variant = compiled.variant->name;
+  record.seed = seed;
+  for (const runtime::ParameterRef& p : model.parameters()) record.parameters += p.value->size();
+  runtime::TrainEvents events;
+  events.epochDone = [&](const runtime::EpochReport& r) {
+    EpochRecord epoch{r.epoch, r.trainLoss, r.test.loss, r.test.accuracy, r.seconds};
+    record.epochs.push_back(epoch);
+    epochDone(epoch);
+    record.gradientNorms = layerNorms(compiled.model, r);
+    record.deadFraction.clear();
+    for (const auto& [layer, fraction] : compiled.dead->fractions(r))
+      if (std::find(settings.layers.begin(), settings.layers.end(), layer) != settings.layers.end())
+        record.deadFraction.emplace_back(layer, fraction);
+    return true;
+  };
+  record.error = runtime::train(model, optimizer, data.train, data.test, train, events).error;
+  return record;
+}
+
+// The pool's size for the duration of a parallel sweep: one thread per run.
+class ThreadCountFor {
+public:
+  explicit ThreadCountFor(size_t jobs) : before_(runtime::threadCount()) {
+    if (jobs > 1) runtime::setThreadCount(1);
   }
+  ~ThreadCountFor() { runtime::setThreadCount(before_); }
 
 private:
-  const SweepSettings& settings_;
-  const frontend::ModelDef& model_;
-  const TrainingData& data_;
-  ir::ExprContext& exprs_;
+  int before_;
 };
 
 }  // namespace
@@ -180,34 +211,67 @@ bool saveSweepRecords(const std::string& path, const SweepRecords& records, Diag
 bool runSweep(const SweepSettings& settings, const LoadedProgram& loaded, const frontend::ModelDef& model,
               const TrainingData& data, SweepRecords& records, const std::string& recordsPath,
               const SweepEvents& events, Diagnostics& diags) {
-  size_t total = settings.variants.size() * static_cast<size_t>(settings.seeds), index = 0, trained = 0;
-  for (const ActivationVariant& variant : settings.variants) {
-    std::optional<frontend::ModelDef> changed;
-    std::optional<NativeModel> native;
+  struct Task {
+    const ActivationVariant* variant;
+    uint64_t seed;
+    size_t index;  // in the whole sweep
+  };
+  size_t total = settings.variants.size() * static_cast<size_t>(settings.seeds), index = 0;
+  std::vector<Task> tasks;
+  for (const ActivationVariant& variant : settings.variants)
     for (int64_t k = 0; k < settings.seeds; ++k, ++index) {
       uint64_t seed = settings.training.seed + static_cast<uint64_t>(k);
       if (const RunRecord* done = records.find(variant.name, seed)) {
         if (events.runDone) events.runDone(*done, true);
-        continue;
+      } else if (tasks.size() < settings.maxRuns) {
+        tasks.push_back({&variant, seed, index});
       }
-      if (trained++ == settings.maxRuns) return true;
-      if (!native) {  // compiled once, for its first seed still to run
-        changed = applyVariant(model, variant, loaded, diags);
-        if (!changed) return false;
-        std::ostringstream log;
-        std::optional<ir::Graph> graph = compileModelGraph(*changed, loaded, settings.compiler, diags, log);
-        if (!graph) return false;
-        native = compileNative(std::move(*graph), seed, diags);
-        if (!native) return false;
+    }
+  // Workers take the runs in order; each compiles a variant once for the
+  // runs of it that it takes. Only training runs in parallel: the front
+  // end (one expression context), the records, the events and `diags` are
+  // one thread at a time.
+  std::mutex shared;
+  std::atomic<size_t> next = 0;
+  std::atomic<bool> failed = false;
+  auto work = [&] {
+    CompiledVariant compiled;
+    for (size_t t; !failed && (t = next++) < tasks.size();) {
+      const Task& task = tasks[t];
+      if (compiled.variant != task.variant) {
+        std::lock_guard<std::mutex> lock(shared);
+        compiled = CompiledVariant{};
+        if (!compileVariant(settings, loaded, model, *task.variant, task.seed, compiled, diags)) {
+          failed = true;
+          return;
+        }
       }
-      if (events.runStarted) events.runStarted(index, total, variant.name, seed);
-      VariantRunner runner(settings, *changed, data, *loaded.exprs);
-      records.runs.push_back(runner.run(*native, variant.name, seed, events));
-      if (!saveSweepRecords(recordsPath, records, diags)) return false;
+      {
+        std::lock_guard<std::mutex> lock(shared);
+        if (events.runStarted) events.runStarted(task.index, total, task.variant->name, task.seed);
+      }
+      RunRecord record = trainRun(settings, data, compiled, task.seed, [&](const EpochRecord& epoch) {
+        std::lock_guard<std::mutex> lock(shared);
+        if (events.epochDone) events.epochDone(epoch);
+      });
+      std::lock_guard<std::mutex> lock(shared);
+      records.runs.push_back(std::move(record));
+      if (!saveSweepRecords(recordsPath, records, diags)) {
+        failed = true;
+        return;
+      }
       if (events.runDone) events.runDone(records.runs.back(), false);
     }
-  }
-  return true;
+  };
+  size_t jobs = std::max<size_t>(1, std::min(settings.jobs, tasks.size()));
+  ThreadCountFor threads(jobs);
+  std::vector<std::thread> workers;
+  // Compiling recurses over formulas: each worker on a stack as large as the
+  // command's own.
+  for (size_t j = 1; j < jobs; ++j) workers.emplace_back([&] { runWithLargeStack(work); });
+  work();
+  for (std::thread& worker : workers) worker.join();
+  return !failed;
 }
 
 }  // namespace nnc::driver

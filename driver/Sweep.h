@@ -29,6 +29,9 @@ struct SweepSettings {
   // Stop after training this many runs (the next run of the sweep goes on
   // from there); not part of the configuration.
   size_t maxRuns = SIZE_MAX;
+  // Runs trained at once, each on one thread (1: one after another, each
+  // on all of the pool's). The results are the same bits either way.
+  size_t jobs = 1;
 };
 
 struct EpochRecord {
