@@ -11,6 +11,7 @@
 #include "driver/Program.h"
 #include "driver/Sweep.h"
 #include "driver/SweepReport.h"
+#include "driver/TrainingMemory.h"
 #include "driver/TrainingSetup.h"
 #include "runtime/Parallel.h"
 #include "tools/nnc/Commands.h"
@@ -194,6 +195,14 @@ int runSweep(const Args& args, std::ostream& out, std::ostream& err) {
   std::optional<driver::SweepRecords> records =
       driver::loadSweepRecords(resultsPath, driver::sweepConfiguration(settings, *loaded, model->name), diags);
   if (diags.hasErrors() || !records) return failWith(err, diags);
+  // One run must fit in memory, as for nnc train; runs at once only as many
+  // as fit together.
+  if (std::optional<double> memory = driver::physicalMemoryBytes()) {
+    if (!driver::checkTrainingMemory(*model, settings.training, *memory, loaded->mainSource(), diags))
+      return failWith(err, diags);
+    double perRun = driver::estimateTrainingMemory(*model, settings.training).total();
+    settings.jobs = std::min(settings.jobs, std::max<size_t>(1, static_cast<size_t>(*memory / perRun)));
+  }
   std::optional<driver::TrainingData> data =
       driver::loadTrainingData(*model, settings.training, loaded->mainSource(), diags);
   if (!data || !makeReportDirectory(dir, diags)) return failWith(err, diags);
