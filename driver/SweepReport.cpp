@@ -137,7 +137,7 @@ std::vector<std::vector<std::string>> tableCells(const SweepSummary& summary) {
       row.push_back(found == v.deadFraction.end() ? "–" : percent(found->second));
     }
     row.push_back(v.gradientRatio ? fmt::format("{:.3g}", *v.gradientRatio) : "–");
-    row.push_back(fmt::format("{:.2f}", v.secondsPerEpoch));
+    row.push_back(finished ? fmt::format("{:.2f}", v.secondsPerEpoch) : "–");
     row.push_back(std::to_string(v.parameters));
     rows.push_back(std::move(row));
   }
