@@ -34,7 +34,7 @@ void placeValues(const ir::Graph& graph, ExecutionPlan& plan) {
       } else if (node.op == GraphOp::Labels || node.op == GraphOp::Targets) {
         place.region = Region::Targets;
       } else if (node.op == GraphOp::Parameter) {
-        PlannedParameter p{node.name,           node.layer, r, -1, shape, plan.parameterFloats,
+        PlannedParameter p{node.name, node.layer, r, -1, shape, plan.parameterFloats,
                            ir::elementsPerBatchRow(shape), node.init, node.initialValue};
         place = {Region::Parameters, plan.parameterFloats, static_cast<int32_t>(plan.parameters.size())};
         parameterOf[r] = place.parameter;
