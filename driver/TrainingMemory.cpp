@@ -25,11 +25,16 @@ std::string humanBytes(double bytes) {
 
 TrainingMemory estimateTrainingMemory(const frontend::ModelDef& model, const frontend::TrainingDef& training) {
   constexpr double kFloat = 4;
-  // Each parameter has its value and gradient, and Adam two moments (SGD
-  // with momentum one).
+  // Each parameter has its value and gradient, Adam and AdamW two moments,
+  // RMSprop its average of squares, and SGD and RMSprop with momentum a
+  // momentum buffer.
   double copies = 2;
-  if (training.optimizer.kind == frontend::OptimizerDef::Kind::Adam) copies += 2;
-  else if (training.optimizer.momentum != 0) copies += 1;
+  switch (training.optimizer.kind) {
+    case frontend::OptimizerDef::Kind::Adam:
+    case frontend::OptimizerDef::Kind::AdamW: copies += 2; break;
+    case frontend::OptimizerDef::Kind::RMSprop: copies += 1 + (training.optimizer.momentum != 0); break;
+    case frontend::OptimizerDef::Kind::SGD: copies += training.optimizer.momentum != 0; break;
+  }
   // Every value is a batch-sized tensor; a layer's weights are counted at
   // its first application, with the width of what it reads.
   double parameters = 0, widths = static_cast<double>(model.inputSize);

@@ -26,8 +26,14 @@ std::optional<runtime::Dataset> loadDataSource(const frontend::DataSource& sourc
 
 runtime::OptimizerSettings optimizerSettings(const frontend::OptimizerDef& def) {
   runtime::OptimizerSettings settings;
-  settings.kind = def.kind == frontend::OptimizerDef::Kind::SGD ? runtime::OptimizerSettings::Kind::SGD
-                                                                : runtime::OptimizerSettings::Kind::Adam;
+  switch (def.kind) {
+    case frontend::OptimizerDef::Kind::SGD: settings.kind = runtime::OptimizerSettings::Kind::SGD; break;
+    case frontend::OptimizerDef::Kind::Adam: settings.kind = runtime::OptimizerSettings::Kind::Adam; break;
+    case frontend::OptimizerDef::Kind::AdamW: settings.kind = runtime::OptimizerSettings::Kind::AdamW; break;
+    case frontend::OptimizerDef::Kind::RMSprop: settings.kind = runtime::OptimizerSettings::Kind::RMSprop; break;
+  }
+  settings.nesterov = def.nesterov != 0;
+  settings.alpha = static_cast<float>(def.alpha);
   settings.learningRate = static_cast<float>(def.learningRate);
   settings.momentum = static_cast<float>(def.momentum);
   settings.weightDecay = static_cast<float>(def.weightDecay);

@@ -111,13 +111,17 @@ struct DataSource {
   SourceRange range;
 };
 
+// An optimiser as a `train` declaration names it, with PyTorch's defaults
+// (AdamW's weight_decay 0.01 and RMSprop's lr 0.01 where theirs differ).
 struct OptimizerDef {
-  enum class Kind { SGD, Adam };
+  enum class Kind { SGD, Adam, AdamW, RMSprop };
   Kind kind = Kind::Adam;
   double learningRate = 1e-3;
-  double momentum = 0;
+  double momentum = 0;    // sgd, rmsprop
+  double nesterov = 0;    // sgd: 1 for Nesterov momentum
   double weightDecay = 0;
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+  double alpha = 0.99;    // rmsprop
   SourceRange range;
 };
 

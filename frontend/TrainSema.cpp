@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -16,7 +17,7 @@ namespace {
 constexpr const char* kSettings[] = {"data", "test", "test_fraction", "optimizer", "batch", "epochs", "seed"};
 
 // The range an optimizer argument must lie in.
-enum class Range { Positive, NonNegative, BelowOne };  // BelowOne: 0 <= v < 1
+enum class Range { Positive, NonNegative, BelowOne, Flag };  // BelowOne: 0 <= v < 1; Flag: 0 or 1
 
 struct OptimizerArgument {
   const char* name;
@@ -24,15 +25,36 @@ struct OptimizerArgument {
   Range range;
 };
 
-// Positional arguments come in this order.
+// Positional arguments come in this order (PyTorch's).
 constexpr OptimizerArgument kSgdArguments[] = {{"lr", &OptimizerDef::learningRate, Range::Positive},
                                                {"momentum", &OptimizerDef::momentum, Range::BelowOne},
-                                               {"weight_decay", &OptimizerDef::weightDecay, Range::NonNegative}};
+                                               {"weight_decay", &OptimizerDef::weightDecay, Range::NonNegative},
+                                               {"nesterov", &OptimizerDef::nesterov, Range::Flag}};
 constexpr OptimizerArgument kAdamArguments[] = {{"lr", &OptimizerDef::learningRate, Range::Positive},
                                                 {"beta1", &OptimizerDef::beta1, Range::BelowOne},
                                                 {"beta2", &OptimizerDef::beta2, Range::BelowOne},
                                                 {"eps", &OptimizerDef::epsilon, Range::Positive},
                                                 {"weight_decay", &OptimizerDef::weightDecay, Range::NonNegative}};
+constexpr OptimizerArgument kRmspropArguments[] = {{"lr", &OptimizerDef::learningRate, Range::Positive},
+                                                   {"alpha", &OptimizerDef::alpha, Range::BelowOne},
+                                                   {"eps", &OptimizerDef::epsilon, Range::Positive},
+                                                   {"weight_decay", &OptimizerDef::weightDecay, Range::NonNegative},
+                                                   {"momentum", &OptimizerDef::momentum, Range::BelowOne}};
+
+// The optimisers by name, with their arguments and PyTorch's defaults
+// where they differ from OptimizerDef's.
+struct OptimizerKind {
+  const char* name;
+  OptimizerDef::Kind kind;
+  std::span<const OptimizerArgument> arguments;
+  void (*defaults)(OptimizerDef&);
+};
+const OptimizerKind kOptimizers[] = {
+    {"sgd", OptimizerDef::Kind::SGD, kSgdArguments, [](OptimizerDef&) {}},
+    {"adam", OptimizerDef::Kind::Adam, kAdamArguments, [](OptimizerDef&) {}},
+    {"adamw", OptimizerDef::Kind::AdamW, kAdamArguments, [](OptimizerDef& d) { d.weightDecay = 0.01; }},
+    {"rmsprop", OptimizerDef::Kind::RMSprop, kRmspropArguments, [](OptimizerDef& d) { d.learningRate = 0.01; }},
+};
 
 // "a, b and c"
 std::string listed(const std::vector<std::string>& names) {
@@ -265,28 +287,32 @@ private:
     return (std::filesystem::path(scope_.directory) / path).lexically_normal().string();
   }
 
-  // sgd(lr, momentum, weight_decay) | adam(lr, beta1, beta2, eps, weight_decay)
+  // sgd(lr, momentum, weight_decay, nesterov) | adam(lr, beta1, beta2, eps, weight_decay)
+  // | adamw(lr, beta1, beta2, eps, weight_decay) | rmsprop(lr, alpha, eps, weight_decay, momentum)
   std::optional<OptimizerDef> optimizer(const ast::SettingValue& value) {
+    std::vector<std::string> kinds;
+    for (const OptimizerKind& k : kOptimizers) kinds.push_back(k.name);
     if (value.kind != ast::SettingValue::Kind::Call) {
-      error(value.range, fmt::format("optimizer must be sgd(...) or adam(...), found {}", describe(value)));
+      std::string calls;  // "sgd(...), adam(...) or rmsprop(...)"
+      for (size_t i = 0; i < kinds.size(); ++i)
+        calls += (i == 0 ? "" : i + 1 == kinds.size() ? " or " : ", ") + kinds[i] + "(...)";
+      error(value.range, fmt::format("optimizer must be {}, found {}", calls, describe(value)));
       return std::nullopt;
     }
     OptimizerDef out;
     out.range = value.range;
-    std::span<const OptimizerArgument> arguments;
-    if (value.text == "sgd") {
-      out.kind = OptimizerDef::Kind::SGD;
-      arguments = kSgdArguments;
-    } else if (value.text == "adam") {
-      out.kind = OptimizerDef::Kind::Adam;
-      arguments = kAdamArguments;
-    } else {
+    const OptimizerKind* kind = nullptr;
+    for (const OptimizerKind& k : kOptimizers)
+      if (value.text == k.name) kind = &k;
+    if (!kind) {
       std::string message = fmt::format("unknown optimizer '{}'", value.text);
-      if (auto suggestion = closestSpelling(value.text, {"sgd", "adam"}))
-        message += fmt::format("; did you mean '{}'?", *suggestion);
-      error(value.range, message + " (the optimizers are sgd and adam)");
+      if (auto suggestion = closestSpelling(value.text, kinds)) message += fmt::format("; did you mean '{}'?", *suggestion);
+      error(value.range, message + fmt::format(" (the optimizers are {})", listed(kinds)));
       return std::nullopt;
     }
+    out.kind = kind->kind;
+    kind->defaults(out);
+    std::span<const OptimizerArgument> arguments = kind->arguments;
     std::vector<std::string> names;
     for (const OptimizerArgument& a : arguments) names.push_back(a.name);
 
@@ -323,6 +349,9 @@ private:
       std::optional<double> v = number(argument.value, spec.name);
       if (v && inRange(*v, spec, argument.value)) out.*spec.field = *v;
     }
+    // As torch.optim.SGD: Nesterov momentum needs a momentum.
+    if (out.nesterov != 0 && out.momentum == 0)
+      error(value.range, "sgd(nesterov = 1) needs a momentum above 0 (Nesterov's step looks ahead along it)");
     if (diags_.errorCount() != errorsBefore) return std::nullopt;
     return out;
   }
@@ -350,6 +379,7 @@ private:
       case Range::Positive: return v > 0 ? nullptr : "positive";
       case Range::NonNegative: return v >= 0 ? nullptr : "at least 0";
       case Range::BelowOne: return v >= 0 && v < 1 ? nullptr : "at least 0 and less than 1";
+      case Range::Flag: return v == 0 || v == 1 ? nullptr : "0 or 1";
     }
     return nullptr;
   }

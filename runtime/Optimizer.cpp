@@ -22,10 +22,27 @@ namespace {
 struct Piece {
   float* w;
   const float* g;
-  float* m;  // Adam's first moment, or SGD's momentum buffer (null without momentum)
-  float* v;  // Adam's second moment
+  float* m;  // Adam's first moment, or the momentum buffer of SGD and RMSprop (null without momentum)
+  float* v;  // Adam's second moment, or RMSprop's average of squared gradients
   int64_t begin, end;
 };
+
+// The state each optimiser keeps per parameter, as checkpoints name it
+// (`optimizer.<slot>.<parameter>`); the squares are averages of squared
+// gradients (never below 0).
+struct Slots {
+  const char* m;
+  const char* v;
+};
+Slots slotsOf(const OptimizerSettings& s) {
+  switch (s.kind) {
+    case OptimizerSettings::Kind::SGD: return {s.momentum != 0 ? "sgd.momentum" : nullptr, nullptr};
+    case OptimizerSettings::Kind::Adam: return {"adam.m", "adam.v"};
+    case OptimizerSettings::Kind::AdamW: return {"adamw.m", "adamw.v"};
+    case OptimizerSettings::Kind::RMSprop: return {s.momentum != 0 ? "rmsprop.momentum" : nullptr, "rmsprop.square_avg"};
+  }
+  return {nullptr, nullptr};
+}
 
 // Parameters are updated in pieces of this many elements, on the pool.
 constexpr int64_t kPieceElements = int64_t{1} << 15;
@@ -52,8 +69,9 @@ std::string momentProblem(const std::string& name, const Tensor& tensor, bool sq
   for (int64_t i = 0; i < tensor.size(); ++i) {
     if (nonFinite(tensor[i])) return fmt::format("'{}' holds {} at element {}", name, tensor[i], i);
     if (squares && tensor[i] < 0)
-      return fmt::format("'{}' holds {} at element {}; Adam's second moments are averages of squares, never below 0",
-                         name, tensor[i], i);
+      return fmt::format("'{}' holds {} at element {}; {} averages of squares, never below 0", name, tensor[i], i,
+                         name.find(".rmsprop.") != std::string::npos ? "RMSprop's square_avg values are"
+                                                                     : "Adam's second moments are");
   }
   return "";
 }
@@ -63,14 +81,15 @@ std::string momentProblem(const std::string& name, const Tensor& tensor, bool sq
 // as a copy: read through a reference the compiler would have to reload
 // them after every store to a float array, and could not vectorise.
 
-// v = momentum*v + (g + wd*w); w -= lr*v   (torch.optim.SGD, dampening 0)
+// b = momentum*b + (g + wd*w); w -= lr*b, or with Nesterov
+// w -= lr*(g + wd*w + momentum*b)   (torch.optim.SGD, dampening 0)
 int sgd(const Piece& p, const OptimizerSettings s, bool first) {
   int bad = 0;
   for (int64_t i = p.begin; i < p.end; ++i) {
     float grad = p.g[i] + s.weightDecay * p.w[i];
     if (p.m) {
       p.m[i] = first ? grad : s.momentum * p.m[i] + grad;
-      grad = p.m[i];
+      grad = s.nesterov ? grad + s.momentum * p.m[i] : p.m[i];
     }
     p.w[i] -= s.learningRate * grad;
     bad |= nonFinite(p.w[i]);
@@ -78,12 +97,34 @@ int sgd(const Piece& p, const OptimizerSettings s, bool first) {
   return bad;
 }
 
-// Adam: m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
-// w -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
-int adam(const Piece& p, const OptimizerSettings s, float stepSize, float rootCorrection2) {
-  const float beta1 = s.beta1, beta2 = s.beta2, epsilon = s.epsilon, weightDecay = s.weightDecay;
+// sq = alpha*sq + (1-alpha)*g^2 (g with wd*w added); then w -= lr*g/(sqrt(sq) + eps),
+// or with momentum b = momentum*b + g/(sqrt(sq) + eps); w -= lr*b   (torch.optim.RMSprop, not centred)
+int rmsprop(const Piece& p, const OptimizerSettings s) {
   int bad = 0;
   for (int64_t i = p.begin; i < p.end; ++i) {
+    float grad = p.g[i] + s.weightDecay * p.w[i];
+    p.v[i] = s.alpha * p.v[i] + (1 - s.alpha) * grad * grad;
+    float step = grad / (std::sqrt(p.v[i]) + s.epsilon);
+    if (p.m) {
+      p.m[i] = s.momentum * p.m[i] + step;
+      step = p.m[i];
+    }
+    p.w[i] -= s.learningRate * step;
+    bad |= nonFinite(p.w[i]);
+  }
+  return bad;
+}
+
+// Adam: m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
+// w -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+// AdamW first shrinks w: w -= lr*wd*w, and adds nothing to the gradient.
+int adam(const Piece& p, const OptimizerSettings s, float stepSize, float rootCorrection2) {
+  const float beta1 = s.beta1, beta2 = s.beta2, epsilon = s.epsilon;
+  const bool decoupled = s.kind == OptimizerSettings::Kind::AdamW;
+  const float weightDecay = decoupled ? 0 : s.weightDecay, shrink = decoupled ? 1 - s.learningRate * s.weightDecay : 1;
+  int bad = 0;
+  for (int64_t i = p.begin; i < p.end; ++i) {
+    p.w[i] *= shrink;
     float grad = p.g[i] + weightDecay * p.w[i];
     float mi = beta1 * p.m[i] + (1 - beta1) * grad;
     float vi = beta2 * p.v[i] + (1 - beta2) * grad * grad;
@@ -97,15 +138,25 @@ int adam(const Piece& p, const OptimizerSettings s, float stepSize, float rootCo
 
 }  // namespace
 
+const char* optimizerName(OptimizerSettings::Kind kind) {
+  switch (kind) {
+    case OptimizerSettings::Kind::SGD: return "sgd";
+    case OptimizerSettings::Kind::Adam: return "adam";
+    case OptimizerSettings::Kind::AdamW: return "adamw";
+    case OptimizerSettings::Kind::RMSprop: return "rmsprop";
+  }
+  return "?";
+}
+
 bool Optimizer::step(const std::vector<ParameterRef>& parameters) {
   ++steps_;
   storeStepCount();
   const OptimizerSettings s = settings_;
-  const bool isAdam = s.kind == OptimizerSettings::Kind::Adam;
+  const Slots names = slotsOf(s);
   std::vector<Piece> pieces;
   for (const ParameterRef& p : parameters) {
-    float* m = isAdam ? slot("adam.m", p).data() : (s.momentum != 0 ? slot("sgd.momentum", p).data() : nullptr);
-    float* v = isAdam ? slot("adam.v", p).data() : nullptr;
+    float* m = names.m ? slot(names.m, p).data() : nullptr;
+    float* v = names.v ? slot(names.v, p).data() : nullptr;
     for (int64_t begin = 0; begin < p.value->size(); begin += kPieceElements)
       pieces.push_back({p.value->data(), p.gradient->data(), m, v, begin,
                         std::min(p.value->size(), begin + kPieceElements)});
@@ -116,7 +167,13 @@ bool Optimizer::step(const std::vector<ParameterRef>& parameters) {
   std::vector<int> bad(pieces.size(), 0);
   parallelFor(static_cast<int64_t>(pieces.size()), [&](int64_t k) {
     const Piece& piece = pieces[static_cast<size_t>(k)];
-    bad[static_cast<size_t>(k)] = isAdam ? adam(piece, s, stepSize, rootCorrection2) : sgd(piece, s, steps_ == 1);
+    int& pieceBad = bad[static_cast<size_t>(k)];
+    switch (s.kind) {
+      case OptimizerSettings::Kind::SGD: pieceBad = sgd(piece, s, steps_ == 1); break;
+      case OptimizerSettings::Kind::Adam:
+      case OptimizerSettings::Kind::AdamW: pieceBad = adam(piece, s, stepSize, rootCorrection2); break;
+      case OptimizerSettings::Kind::RMSprop: pieceBad = rmsprop(piece, s); break;
+    }
   });
   return std::none_of(bad.begin(), bad.end(), [](int b) { return b != 0; });
 }
@@ -130,9 +187,11 @@ std::map<std::string, Tensor*> Optimizer::state() {
 std::string Optimizer::restoreState(const std::map<std::string, Tensor>& saved,
                                     const std::vector<ParameterRef>& parameters) {
   const std::string prefix = "optimizer.";
-  const std::vector<std::string> kinds = settings_.kind == OptimizerSettings::Kind::SGD
-                                             ? std::vector<std::string>{"sgd.momentum."}
-                                             : std::vector<std::string>{"adam.m.", "adam.v."};
+  const Slots names = slotsOf(settings_);
+  std::vector<std::string> kinds;
+  for (const char* name : {names.m, names.v})
+    if (name) kinds.push_back(std::string(name) + ".");
+  const std::string squares = names.v ? std::string(names.v) + "." : "";
   std::map<std::string, Tensor> slots;
   int64_t steps = 0;
   for (const auto& [name, tensor] : saved) {
@@ -152,12 +211,12 @@ std::string Optimizer::restoreState(const std::map<std::string, Tensor>& saved,
     for (const std::string& kind : kinds)
       for (const ParameterRef& p : parameters)
         if (slot == kind + p.name) owner = &p;
-    if (!owner) return fmt::format("'{}' is not state of this model's {} optimiser", name,
-                                   settings_.kind == OptimizerSettings::Kind::SGD ? "sgd" : "adam");
+    if (!owner) return fmt::format("'{}' is not state of this model's {} optimiser", name, optimizerName(settings_.kind));
     if (tensor.shape() != owner->value->shape())
       return fmt::format("'{}' has shape {}, but '{}' has {}", name, tensor.shapeString(), owner->name,
                          owner->value->shapeString());
-    if (std::string problem = momentProblem(name, tensor, slot.rfind("adam.v.", 0) == 0); !problem.empty())
+    if (std::string problem = momentProblem(name, tensor, !squares.empty() && slot.rfind(squares, 0) == 0);
+        !problem.empty())
       return problem;
     slots[slot] = tensor;
   }

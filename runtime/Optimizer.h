@@ -1,6 +1,7 @@
 #pragma once
-// Optimisers with PyTorch's update rules (torch.optim.SGD and Adam), so a
-// model trained here and one trained there follow the same maths.
+// Optimisers with PyTorch's update rules (torch.optim.SGD, Adam, AdamW and
+// RMSprop), so a model trained here and one trained there follow the same
+// maths.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12,15 +13,22 @@
 namespace nnc::runtime {
 
 struct OptimizerSettings {
-  enum class Kind { SGD, Adam };
+  enum class Kind { SGD, Adam, AdamW, RMSprop };
   Kind kind = Kind::Adam;
   float learningRate = 1e-3f;
-  float momentum = 0;      // SGD only; 0 is plain SGD
-  float beta1 = 0.9f;      // Adam
-  float beta2 = 0.999f;    // Adam
-  float epsilon = 1e-8f;   // Adam
-  float weightDecay = 0;   // L2: adds weightDecay * w to the gradient
+  float momentum = 0;      // SGD, RMSprop; 0 is none
+  bool nesterov = false;   // SGD: Nesterov momentum (needs momentum)
+  float beta1 = 0.9f;      // Adam, AdamW
+  float beta2 = 0.999f;    // Adam, AdamW
+  float alpha = 0.99f;     // RMSprop: decay of the average of squared gradients
+  float epsilon = 1e-8f;   // Adam, AdamW, RMSprop
+  // SGD, Adam, RMSprop: L2, weightDecay * w added to the gradient. AdamW:
+  // decoupled, w shrinks by lr * weightDecay * w before the Adam step.
+  float weightDecay = 0;
 };
+
+// "sgd", "adam", "adamw", "rmsprop": as checkpoints name its state.
+const char* optimizerName(OptimizerSettings::Kind kind);
 
 // A trainable tensor and its gradient, both owned by the model.
 struct ParameterRef {

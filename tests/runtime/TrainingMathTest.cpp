@@ -5,6 +5,7 @@
 #include "runtime/Loss.h"
 
 #include <cmath>
+#include <map>
 #include <limits>
 #include <random>
 
@@ -136,6 +137,76 @@ TEST(Optimizer, AdamFollowsPyTorch) {
   EXPECT_EQ(state.count("optimizer.adam.v.w"), 1u);
   EXPECT_EQ((*state.at("optimizer.steps"))[0], 0.0f);  // 2^24 * 0 + 2
   EXPECT_EQ((*state.at("optimizer.steps"))[1], 2.0f);
+}
+
+// The next three as torch.optim defines them, step by step by hand.
+TEST(Optimizer, SgdWithNesterovLooksAheadAlongItsMomentum) {
+  OneParameter p;
+  p.w[0] = 1.0f;
+  Optimizer sgd({.kind = OptimizerSettings::Kind::SGD, .learningRate = 0.1f, .momentum = 0.5f, .nesterov = true});
+  p.g[0] = 2.0f;
+  sgd.step(p.refs());  // buf = 2; step = g + 0.5*buf = 3; w = 1 - 0.3
+  EXPECT_FLOAT_EQ(p.w[0], 0.7f);
+  p.g[0] = 1.0f;
+  sgd.step(p.refs());  // buf = 0.5*2 + 1 = 2; step = 1 + 0.5*2 = 2; w = 0.7 - 0.2
+  EXPECT_FLOAT_EQ(p.w[0], 0.5f);
+}
+
+TEST(Optimizer, AdamWDecaysTheWeightApartFromTheGradient) {
+  OneParameter p;
+  p.w[0] = 2.0f;
+  Optimizer adamw({.kind = OptimizerSettings::Kind::AdamW, .learningRate = 0.1f, .weightDecay = 0.5f});
+  p.g[0] = 0.25f;
+  adamw.step(p.refs());  // w = 2 * (1 - 0.1*0.5) = 1.9, then the Adam step of g alone: -lr * sign(g)
+  EXPECT_NEAR(p.w[0], 1.9 - 0.1, 1e-6);
+  p.g[0] = -1.0f;
+  adamw.step(p.refs());
+  double w = 1.8 * (1 - 0.05), m = 0.9 * 0.025 + 0.1 * -1.0, v = 0.999 * 0.0000625 + 0.001 * 1.0;
+  double expected = w - 0.1 * (m / (1 - 0.81)) / (std::sqrt(v / (1 - 0.999 * 0.999)) + 1e-8);
+  EXPECT_NEAR(p.w[0], expected, 1e-6);
+  EXPECT_EQ(adamw.state().count("optimizer.adamw.m.w"), 1u);
+  EXPECT_EQ(adamw.state().count("optimizer.adamw.v.w"), 1u);
+}
+
+TEST(Optimizer, RmspropDividesByTheRootOfTheAverageSquare) {
+  OneParameter plain, heavy;
+  plain.w[0] = heavy.w[0] = 1.0f;
+  Optimizer rmsprop({.kind = OptimizerSettings::Kind::RMSprop, .learningRate = 0.01f, .alpha = 0.9f});
+  Optimizer withMomentum({.kind = OptimizerSettings::Kind::RMSprop, .learningRate = 0.01f, .momentum = 0.5f,
+                          .alpha = 0.9f, .weightDecay = 1.0f});
+  plain.g[0] = heavy.g[0] = 2.0f;
+  rmsprop.step(plain.refs());  // sq = 0.1*4 = 0.4; w -= 0.01 * 2 / (sqrt(0.4) + 1e-8)
+  double w = 1 - 0.01 * 2 / (std::sqrt(0.4) + 1e-8);
+  EXPECT_NEAR(plain.w[0], w, 1e-6);
+  plain.g[0] = -1.0f;
+  rmsprop.step(plain.refs());  // sq = 0.9*0.4 + 0.1*1 = 0.46
+  EXPECT_NEAR(plain.w[0], w + 0.01 / (std::sqrt(0.46) + 1e-8), 1e-6);
+
+  withMomentum.step(heavy.refs());  // g = 2 + 1*1 = 3; sq = 0.9; buf = 3/sqrt(0.9); w -= 0.01*buf
+  double buf = 3 / (std::sqrt(0.9) + 1e-8), hw = 1 - 0.01 * buf;
+  EXPECT_NEAR(heavy.w[0], hw, 1e-6);
+  heavy.g[0] = 0.0f;
+  withMomentum.step(heavy.refs());  // g = hw; sq = 0.81 + 0.1*hw^2; buf = 0.5*buf + hw/sqrt(sq)
+  buf = 0.5 * buf + hw / (std::sqrt(0.81 + 0.1 * hw * hw) + 1e-8);
+  EXPECT_NEAR(heavy.w[0], hw - 0.01 * buf, 1e-6);
+  auto state = withMomentum.state();
+  EXPECT_EQ(state.count("optimizer.rmsprop.square_avg.w"), 1u);
+  EXPECT_EQ(state.count("optimizer.rmsprop.momentum.w"), 1u);
+  EXPECT_EQ(rmsprop.state().count("optimizer.rmsprop.momentum.w"), 0u);
+}
+
+TEST(Optimizer, RmspropStateIsCheckedWhenRestored) {
+  OneParameter p;
+  Optimizer rmsprop({.kind = OptimizerSettings::Kind::RMSprop});
+  std::map<std::string, Tensor> saved;
+  saved["optimizer.rmsprop.square_avg.w"] = Tensor{1};
+  saved["optimizer.rmsprop.square_avg.w"][0] = -1;
+  EXPECT_EQ(rmsprop.restoreState(saved, p.refs()),
+            "'optimizer.rmsprop.square_avg.w' holds -1 at element 0; RMSprop's square_avg values are averages of "
+            "squares, never below 0");
+  saved.clear();
+  saved["optimizer.adam.m.w"] = Tensor{1};
+  EXPECT_EQ(rmsprop.restoreState(saved, p.refs()), "'optimizer.adam.m.w' is not state of this model's rmsprop optimiser");
 }
 
 TEST(Optimizer, RestoredStateContinuesExactly) {

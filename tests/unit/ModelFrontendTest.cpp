@@ -261,6 +261,32 @@ train net {
   EXPECT_EQ(training.seed, 1u);
 }
 
+TEST(ModelFrontend, EachOptimizerTakesPyTorchsDefaults) {
+  auto optimizer = [](const std::string& setting) {
+    ir::ExprContext ctx;
+    Diagnostics diags;
+    std::optional<Program> program = analyzeProgramText(
+        "m.nn", "model m { input 2; dense out(3); loss cross_entropy; }\ntrain m { data = csv(\"/d.csv\"); optimizer = " +
+                    setting + "; }",
+        ctx, diags);
+    EXPECT_TRUE(program) << diags.render();
+    return program ? program->trainings.at(0).optimizer : OptimizerDef{};
+  };
+  OptimizerDef adamw = optimizer("adamw");
+  EXPECT_EQ(adamw.kind, OptimizerDef::Kind::AdamW);
+  EXPECT_EQ(adamw.weightDecay, 0.01);  // torch.optim.AdamW's
+  EXPECT_EQ(adamw.learningRate, 1e-3);
+  OptimizerDef rmsprop = optimizer("rmsprop(momentum = 0.9)");
+  EXPECT_EQ(rmsprop.kind, OptimizerDef::Kind::RMSprop);
+  EXPECT_EQ(rmsprop.learningRate, 0.01);  // torch.optim.RMSprop's
+  EXPECT_EQ(rmsprop.alpha, 0.99);
+  EXPECT_EQ(rmsprop.momentum, 0.9);
+  OptimizerDef nesterov = optimizer("sgd(0.1, 0.9, 0, 1)");
+  EXPECT_EQ(nesterov.kind, OptimizerDef::Kind::SGD);
+  EXPECT_EQ(nesterov.nesterov, 1);
+  EXPECT_EQ(optimizer("adamw(weight_decay = 0)").weightDecay, 0);  // a given value wins over the default
+}
+
 TEST(ModelFrontend, SettingsLeftOutTakeTheirDefaults) {
   ir::ExprContext ctx;
   Diagnostics diags;
@@ -551,15 +577,21 @@ INSTANTIATE_TEST_SUITE_P(
                   "  train m { data = csv(lable = 1); test = csv(label = 2); test_fraction = 1; }\n"
                   "                                                          ^~~~~~~~~~~~~\n"},
         ErrorCase{"model m { input 3; dense a(2); loss mse; }\n"
-                  "train m { data = idx(\"a\", \"b\"); optimizer = adamw(lr = 1); }",
-                  "test.nn:2:45: error: unknown optimizer 'adamw'; did you mean 'adam'? (the optimizers are sgd and adam)\n"
-                  "  train m { data = idx(\"a\", \"b\"); optimizer = adamw(lr = 1); }\n"
-                  "                                              ^~~~~\n"},
+                  "train m { data = idx(\"a\", \"b\"); optimizer = adma(lr = 1); }",
+                  "test.nn:2:45: error: unknown optimizer 'adma'; did you mean 'adam'? (the optimizers are sgd, adam, adamw and rmsprop)\n"
+                  "  train m { data = idx(\"a\", \"b\"); optimizer = adma(lr = 1); }\n"
+                  "                                              ^~~~\n"},
         ErrorCase{"model m { input 3; dense a(2); loss mse; }\n"
-                  "train m { data = idx(\"a\", \"b\"); optimizer = rmsprop; }",
-                  "test.nn:2:45: error: unknown optimizer 'rmsprop' (the optimizers are sgd and adam)\n"
-                  "  train m { data = idx(\"a\", \"b\"); optimizer = rmsprop; }\n"
-                  "                                              ^~~~~~~\n"},
+                  "train m { data = idx(\"a\", \"b\"); optimizer = lbfgs; }",
+                  "test.nn:2:45: error: unknown optimizer 'lbfgs' (the optimizers are sgd, adam, adamw and rmsprop)\n"
+                  "  train m { data = idx(\"a\", \"b\"); optimizer = lbfgs; }\n"
+                  "                                              ^~~~~\n"},
+        // As torch.optim.SGD: Nesterov needs a momentum; nesterov is a flag.
+        ErrorCase{"model m { input 3; dense a(2); loss mse; }\n"
+                  "train m { data = idx(\"a\", \"b\"); optimizer = sgd(lr = 0.1, nesterov = 1); }",
+                  "test.nn:2:45: error: sgd(nesterov = 1) needs a momentum above 0 (Nesterov's step looks ahead along it)\n"
+                  "  train m { data = idx(\"a\", \"b\"); optimizer = sgd(lr = 0.1, nesterov = 1); }\n"
+                  "                                              ^~~\n"},
         ErrorCase{"model m { input 3; dense a(2); loss mse; }\n"
                   "train m { data = idx(\"a\", \"b\"); optimizer = adam(lrr = 1, learning_rate = 2, lr = 0); }",
                   "test.nn:2:50: error: adam has no argument named 'lrr'; did you mean 'lr'?\n"
@@ -584,16 +616,19 @@ INSTANTIATE_TEST_SUITE_P(
                   "  train m { data = idx(\"a\", \"b\"); optimizer = adam(lr = 1e-320, beta2 = 0.99999999999, eps = 1e39); }\n"
                   "                                                                                             ^~~~\n"},
         ErrorCase{"model m { input 3; dense a(2); loss mse; }\n"
-                  "train m { data = idx(\"a\", \"b\"); optimizer = sgd(0.1, 1, -1, 4); }",
+                  "train m { data = idx(\"a\", \"b\"); optimizer = sgd(0.1, 1, -1, 4, 5); }",
                   "test.nn:2:54: error: momentum must be at least 0 and less than 1, found 1\n"
-                  "  train m { data = idx(\"a\", \"b\"); optimizer = sgd(0.1, 1, -1, 4); }\n"
+                  "  train m { data = idx(\"a\", \"b\"); optimizer = sgd(0.1, 1, -1, 4, 5); }\n"
                   "                                                       ^\n"
                   "test.nn:2:57: error: weight_decay must be at least 0, found -1\n"
-                  "  train m { data = idx(\"a\", \"b\"); optimizer = sgd(0.1, 1, -1, 4); }\n"
+                  "  train m { data = idx(\"a\", \"b\"); optimizer = sgd(0.1, 1, -1, 4, 5); }\n"
                   "                                                          ^~\n"
-                  "test.nn:2:61: error: too many arguments to sgd: it takes lr, momentum and weight_decay\n"
-                  "  train m { data = idx(\"a\", \"b\"); optimizer = sgd(0.1, 1, -1, 4); }\n"
-                  "                                                              ^\n"},
+                  "test.nn:2:61: error: nesterov must be 0 or 1, found 4\n"
+                  "  train m { data = idx(\"a\", \"b\"); optimizer = sgd(0.1, 1, -1, 4, 5); }\n"
+                  "                                                              ^\n"
+                  "test.nn:2:64: error: too many arguments to sgd: it takes lr, momentum, weight_decay and nesterov\n"
+                  "  train m { data = idx(\"a\", \"b\"); optimizer = sgd(0.1, 1, -1, 4, 5); }\n"
+                  "                                                                 ^\n"},
         ErrorCase{"model m { input 3; dense a(2); loss mse; }\n"
                   "train m { data = idx(\"a\", \"b\"); optimizer = sgd(0.1, lr = 0.2, momentum = \"x\"); }",
                   "test.nn:2:54: error: 'lr' of sgd is given twice\n"
@@ -604,7 +639,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "                                                                            ^~~\n"},
         ErrorCase{"model m { input 3; dense a(2); loss mse; }\n"
                   "train m { data = idx(\"a\", \"b\"); optimizer = 0.1; }",
-                  "test.nn:2:45: error: optimizer must be sgd(...) or adam(...), found 0.1\n"
+                  "test.nn:2:45: error: optimizer must be sgd(...), adam(...), adamw(...) or rmsprop(...), found 0.1\n"
                   "  train m { data = idx(\"a\", \"b\"); optimizer = 0.1; }\n"
                   "                                              ^~~\n"},
         ErrorCase{"model m { input 3; dense a(2); loss mse; }\n"
