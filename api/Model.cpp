@@ -234,8 +234,8 @@ Status Model::train(const TrainOptions& options) {
   std::optional<driver::TrainingData> data =
       driver::loadTrainingData(*impl_->def, training, impl_->loaded.mainSource(), diags);
   if (!data) return statusOf(diags);
-  runtime::TrainSettings settings{options.epochs > 0 ? options.epochs : training.epochs, training.batchSize,
-                                  training.seed, 0};
+  runtime::TrainSettings settings = driver::trainSettings(training);
+  if (options.epochs > 0) settings.epochs = options.epochs;
   runtime::TrainEvents events;
   events.epochDone = [&](const runtime::EpochReport& r) {
     if (!options.onEpoch) return true;

@@ -102,7 +102,8 @@ RunRecord trainRun(const SweepSettings& settings, const TrainingData& data, Comp
   model.initializeParameters(seed);
   model.trackOutputMaxima(compiled.dead->layers());
   runtime::Optimizer optimizer(optimizerSettings(settings.training.optimizer));
-  runtime::TrainSettings train{settings.training.epochs, settings.training.batchSize, seed, 0};
+  runtime::TrainSettings train = trainSettings(settings.training);
+  train.seed = seed;
   train.gradientNorms = true;
   RunRecord record;
   record.variant = compiled.variant->name;

@@ -43,6 +43,27 @@ runtime::OptimizerSettings optimizerSettings(const frontend::OptimizerDef& def) 
   return settings;
 }
 
+runtime::LearningRateSchedule learningRateSchedule(const frontend::ScheduleDef& def) {
+  runtime::LearningRateSchedule schedule;
+  switch (def.kind) {
+    case frontend::ScheduleDef::Kind::None: schedule.kind = runtime::LearningRateSchedule::Kind::Constant; break;
+    case frontend::ScheduleDef::Kind::Step: schedule.kind = runtime::LearningRateSchedule::Kind::Step; break;
+    case frontend::ScheduleDef::Kind::Cosine: schedule.kind = runtime::LearningRateSchedule::Kind::Cosine; break;
+  }
+  schedule.stepSize = static_cast<int64_t>(def.stepSize);
+  schedule.gamma = def.gamma;
+  schedule.warmup = static_cast<int64_t>(def.warmup);
+  schedule.minimum = def.minLearningRate;
+  return schedule;
+}
+
+runtime::TrainSettings trainSettings(const frontend::TrainingDef& training) {
+  runtime::TrainSettings settings{training.epochs, training.batchSize, training.seed, 0};
+  settings.schedule = learningRateSchedule(training.schedule);
+  settings.clipGradientNorm = training.clipGradNorm;
+  return settings;
+}
+
 void checkTargets(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,
                   SourceRange range, const char* what, Diagnostics& diags) {
   int64_t outputs = model.outputSize();

@@ -8,6 +8,8 @@
 #include "frontend/Model.h"
 #include "runtime/Dataset.h"
 #include "runtime/Optimizer.h"
+#include "runtime/Schedule.h"
+#include "runtime/Trainer.h"
 #include "support/Diagnostics.h"
 
 namespace nnc::driver {
@@ -37,5 +39,12 @@ std::optional<TrainingData> loadTrainingData(const frontend::ModelDef& model, co
 
 // The optimiser a `train` declaration configures.
 runtime::OptimizerSettings optimizerSettings(const frontend::OptimizerDef& def);
+
+// Its learning-rate schedule.
+runtime::LearningRateSchedule learningRateSchedule(const frontend::ScheduleDef& def);
+
+// The training loop's settings a `train` declaration gives: epochs, batch,
+// seed, schedule, gradient clipping.
+runtime::TrainSettings trainSettings(const frontend::TrainingDef& training);
 
 }  // namespace nnc::driver

@@ -125,6 +125,15 @@ struct OptimizerDef {
   SourceRange range;
 };
 
+// How the learning rate changes from epoch to epoch (none: constant).
+struct ScheduleDef {
+  enum class Kind { None, Step, Cosine };
+  Kind kind = Kind::None;
+  double stepSize = 1, gamma = 0.1;           // step: lr * gamma^(epoch / stepSize), as torch's StepLR
+  double warmup = 0, minLearningRate = 0;     // cosine: linear warmup, then CosineAnnealingLR towards min_lr
+  SourceRange range;
+};
+
 struct TrainingDef {
   std::string model;
   SourceRange modelRange;
@@ -132,6 +141,8 @@ struct TrainingDef {
   std::optional<DataSource> test;  // none: hold out testFraction of data
   double testFraction = 0.1;
   OptimizerDef optimizer;
+  ScheduleDef schedule;
+  double clipGradNorm = 0;  // > 0: the gradients' total L2 norm is clipped to it (torch's clip_grad_norm_)
   int64_t batchSize = 128;
   int64_t epochs = 10;
   uint64_t seed = 1;

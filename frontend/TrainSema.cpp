@@ -14,16 +14,27 @@ namespace nnc::frontend {
 
 namespace {
 
-constexpr const char* kSettings[] = {"data", "test", "test_fraction", "optimizer", "batch", "epochs", "seed"};
+constexpr const char* kSettings[] = {"data",  "test",   "test_fraction", "optimizer",     "schedule",
+                                     "batch", "epochs", "seed",          "clip_grad_norm"};
 
-// The range an optimizer argument must lie in.
-enum class Range { Positive, NonNegative, BelowOne, Flag };  // BelowOne: 0 <= v < 1; Flag: 0 or 1
+// The range an optimizer or schedule argument must lie in.
+enum class Range {
+  Positive,
+  NonNegative,
+  BelowOne,   // 0 <= v < 1
+  Flag,       // 0 or 1
+  Count,      // a whole number from 1
+  WholeCount  // a whole number from 0
+};
 
-struct OptimizerArgument {
+// One argument of a call setting (`adam(lr = 0.01)`), stored into a field of `Def`.
+template <typename Def>
+struct Argument {
   const char* name;
-  double OptimizerDef::*field;
+  double Def::*field;
   Range range;
 };
+using OptimizerArgument = Argument<OptimizerDef>;
 
 // Positional arguments come in this order (PyTorch's).
 constexpr OptimizerArgument kSgdArguments[] = {{"lr", &OptimizerDef::learningRate, Range::Positive},
@@ -55,6 +66,11 @@ const OptimizerKind kOptimizers[] = {
     {"adamw", OptimizerDef::Kind::AdamW, kAdamArguments, [](OptimizerDef& d) { d.weightDecay = 0.01; }},
     {"rmsprop", OptimizerDef::Kind::RMSprop, kRmspropArguments, [](OptimizerDef& d) { d.learningRate = 0.01; }},
 };
+
+constexpr Argument<ScheduleDef> kStepArguments[] = {{"step_size", &ScheduleDef::stepSize, Range::Count},
+                                                    {"gamma", &ScheduleDef::gamma, Range::Positive}};
+constexpr Argument<ScheduleDef> kCosineArguments[] = {{"warmup", &ScheduleDef::warmup, Range::WholeCount},
+                                                      {"min_lr", &ScheduleDef::minLearningRate, Range::NonNegative}};
 
 // "a, b and c"
 std::string listed(const std::vector<std::string>& names) {
@@ -116,6 +132,13 @@ public:
         }
       } else if (key == "optimizer") {
         if (auto optimizer = this->optimizer(value)) out.optimizer = *optimizer;
+      } else if (key == "schedule") {
+        if (auto schedule = this->schedule(value)) out.schedule = *schedule;
+      } else if (key == "clip_grad_norm") {
+        if (auto norm = number(value, key)) {
+          if (*norm > 0 && std::isfinite(static_cast<float>(*norm))) out.clipGradNorm = *norm;
+          else error(value.range, fmt::format("clip_grad_norm must be a positive number, found {}", value.number.text));
+        }
       } else if (key == "batch") {
         if (auto batch = integer(value, key, 1, kMaxCount)) out.batchSize = *batch;
       } else if (key == "epochs") {
@@ -313,10 +336,21 @@ private:
     out.kind = kind->kind;
     kind->defaults(out);
     std::span<const OptimizerArgument> arguments = kind->arguments;
-    std::vector<std::string> names;
-    for (const OptimizerArgument& a : arguments) names.push_back(a.name);
-
     size_t errorsBefore = diags_.errorCount();
+    callArguments(value, arguments, out);
+    // As torch.optim.SGD: Nesterov momentum needs a momentum.
+    if (out.nesterov != 0 && out.momentum == 0)
+      error(value.range, "sgd(nesterov = 1) needs a momentum above 0 (Nesterov's step looks ahead along it)");
+    if (diags_.errorCount() != errorsBefore) return std::nullopt;
+    return out;
+  }
+
+  // A call's arguments by position or by name into `out`'s fields, each
+  // checked against its range; errors name the call and its arguments.
+  template <typename Def>
+  void callArguments(const ast::SettingValue& value, std::span<const Argument<Def>> arguments, Def& out) {
+    std::vector<std::string> names;
+    for (const Argument<Def>& a : arguments) names.push_back(a.name);
     std::vector<bool> given(arguments.size(), false);
     size_t positional = 0;
     for (const ast::SettingArgument& argument : value.arguments) {
@@ -339,7 +373,7 @@ private:
           continue;
         }
       }
-      const OptimizerArgument& spec = arguments[index];
+      const Argument<Def>& spec = arguments[index];
       if (given[index]) {
         error(argument.name.empty() ? argument.value.range : argument.nameRange,
               fmt::format("'{}' of {} is given twice", spec.name, value.text));
@@ -349,9 +383,28 @@ private:
       std::optional<double> v = number(argument.value, spec.name);
       if (v && inRange(*v, spec, argument.value)) out.*spec.field = *v;
     }
-    // As torch.optim.SGD: Nesterov momentum needs a momentum.
-    if (out.nesterov != 0 && out.momentum == 0)
-      error(value.range, "sgd(nesterov = 1) needs a momentum above 0 (Nesterov's step looks ahead along it)");
+  }
+
+  // schedule = step(step_size, gamma) | cosine(warmup, min_lr)
+  std::optional<ScheduleDef> schedule(const ast::SettingValue& value) {
+    ScheduleDef out;
+    out.range = value.range;
+    if (value.kind == ast::SettingValue::Kind::Call && value.text == "step") {
+      out.kind = ScheduleDef::Kind::Step;
+    } else if (value.kind == ast::SettingValue::Kind::Call && value.text == "cosine") {
+      out.kind = ScheduleDef::Kind::Cosine;
+    } else {
+      std::string message = fmt::format("schedule must be step(...) or cosine(...), found {}", describe(value));
+      if (value.kind == ast::SettingValue::Kind::Call)
+        if (auto suggestion = closestSpelling(value.text, {"step", "cosine"}))
+          message = fmt::format("unknown schedule '{}'; did you mean '{}'? (the schedules are step and cosine)",
+                                value.text, *suggestion);
+      error(value.range, message);
+      return std::nullopt;
+    }
+    size_t errorsBefore = diags_.errorCount();
+    if (out.kind == ScheduleDef::Kind::Step) callArguments<ScheduleDef>(value, kStepArguments, out);
+    else callArguments<ScheduleDef>(value, kCosineArguments, out);
     if (diags_.errorCount() != errorsBefore) return std::nullopt;
     return out;
   }
@@ -359,7 +412,8 @@ private:
   // Checked as written and as the optimiser uses it, in float32: lr = 1e-320
   // is positive but 0 there (training nothing), beta2 = 0.99999999999 is
   // below 1 but 1 there (Adam then divides by 1 - beta2^t = 0).
-  bool inRange(double v, const OptimizerArgument& spec, const ast::SettingValue& value) {
+  template <typename Def>
+  bool inRange(double v, const Argument<Def>& spec, const ast::SettingValue& value) {
     const char* expected = rangeProblem(v, spec.range);
     if (expected) {
       error(value.range, fmt::format("{} must be {}, found {}", spec.name, expected, value.number.text));
@@ -380,6 +434,8 @@ private:
       case Range::NonNegative: return v >= 0 ? nullptr : "at least 0";
       case Range::BelowOne: return v >= 0 && v < 1 ? nullptr : "at least 0 and less than 1";
       case Range::Flag: return v == 0 || v == 1 ? nullptr : "0 or 1";
+      case Range::Count: return v >= 1 && v == std::floor(v) && v <= 1e9 ? nullptr : "a whole number from 1";
+      case Range::WholeCount: return v >= 0 && v == std::floor(v) && v <= 1e9 ? nullptr : "a whole number from 0";
     }
     return nullptr;
   }

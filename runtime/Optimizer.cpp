@@ -22,6 +22,7 @@ namespace {
 struct Piece {
   float* w;
   const float* g;
+  float scale;  // of g
   float* m;  // Adam's first moment, or the momentum buffer of SGD and RMSprop (null without momentum)
   float* v;  // Adam's second moment, or RMSprop's average of squared gradients
   int64_t begin, end;
@@ -86,7 +87,7 @@ std::string momentProblem(const std::string& name, const Tensor& tensor, bool sq
 int sgd(const Piece& p, const OptimizerSettings s, bool first) {
   int bad = 0;
   for (int64_t i = p.begin; i < p.end; ++i) {
-    float grad = p.g[i] + s.weightDecay * p.w[i];
+    float grad = p.scale * p.g[i] + s.weightDecay * p.w[i];
     if (p.m) {
       p.m[i] = first ? grad : s.momentum * p.m[i] + grad;
       grad = s.nesterov ? grad + s.momentum * p.m[i] : p.m[i];
@@ -102,7 +103,7 @@ int sgd(const Piece& p, const OptimizerSettings s, bool first) {
 int rmsprop(const Piece& p, const OptimizerSettings s) {
   int bad = 0;
   for (int64_t i = p.begin; i < p.end; ++i) {
-    float grad = p.g[i] + s.weightDecay * p.w[i];
+    float grad = p.scale * p.g[i] + s.weightDecay * p.w[i];
     p.v[i] = s.alpha * p.v[i] + (1 - s.alpha) * grad * grad;
     float step = grad / (std::sqrt(p.v[i]) + s.epsilon);
     if (p.m) {
@@ -125,7 +126,7 @@ int adam(const Piece& p, const OptimizerSettings s, float stepSize, float rootCo
   int bad = 0;
   for (int64_t i = p.begin; i < p.end; ++i) {
     p.w[i] *= shrink;
-    float grad = p.g[i] + weightDecay * p.w[i];
+    float grad = p.scale * p.g[i] + weightDecay * p.w[i];
     float mi = beta1 * p.m[i] + (1 - beta1) * grad;
     float vi = beta2 * p.v[i] + (1 - beta2) * grad * grad;
     p.m[i] = mi;
@@ -148,7 +149,7 @@ const char* optimizerName(OptimizerSettings::Kind kind) {
   return "?";
 }
 
-bool Optimizer::step(const std::vector<ParameterRef>& parameters) {
+bool Optimizer::step(const std::vector<ParameterRef>& parameters, float gradientScale) {
   ++steps_;
   storeStepCount();
   const OptimizerSettings s = settings_;
@@ -158,7 +159,7 @@ bool Optimizer::step(const std::vector<ParameterRef>& parameters) {
     float* m = names.m ? slot(names.m, p).data() : nullptr;
     float* v = names.v ? slot(names.v, p).data() : nullptr;
     for (int64_t begin = 0; begin < p.value->size(); begin += kPieceElements)
-      pieces.push_back({p.value->data(), p.gradient->data(), m, v, begin,
+      pieces.push_back({p.value->data(), p.gradient->data(), gradientScale, m, v, begin,
                         std::min(p.value->size(), begin + kPieceElements)});
   }
   const float correction1 = 1 - std::pow(s.beta1, static_cast<float>(steps_));

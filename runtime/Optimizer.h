@@ -44,7 +44,10 @@ public:
   // One update of every parameter from its gradient, on the thread pool
   // (runtime/Parallel.h; elementwise, so the same whatever the number of
   // threads). Returns false if some updated value is not finite.
-  bool step(const std::vector<ParameterRef>& parameters);
+  // `gradientScale` multiplies every gradient first (clipping by norm).
+  bool step(const std::vector<ParameterRef>& parameters, float gradientScale = 1);
+  // For a schedule: the rate of the steps from now on.
+  void setLearningRate(float rate) { settings_.learningRate = rate; }
 
   // The optimiser's state (moments, step count) as named tensors, for
   // checkpoints: `optimizer.<kind>.<slot>.<parameter>`. Restoring it makes a

@@ -9,6 +9,19 @@ namespace nnc::runtime {
 
 namespace {
 
+// The factor that brings the gradients' total L2 norm down to `maxNorm`
+// (1 when it is below, or without clipping), as torch's clip_grad_norm_:
+// max / (norm + 1e-6). Summed in double, one parameter after another, so
+// the same for every thread count.
+float clipScale(const std::vector<ParameterRef>& parameters, double maxNorm) {
+  if (maxNorm <= 0) return 1;
+  double squares = 0;
+  for (const ParameterRef& p : parameters)
+    for (float g : p.gradient->values()) squares += static_cast<double>(g) * g;
+  double coefficient = maxNorm / (std::sqrt(squares) + 1e-6);
+  return coefficient < 1 ? static_cast<float>(coefficient) : 1.0f;
+}
+
 // Adds each parameter's squared gradient norm of this step to `sums`.
 void addSquaredNorms(const std::vector<ParameterRef>& parameters, std::vector<double>& sums) {
   for (size_t i = 0; i < parameters.size(); ++i) sums[i] += squaredNorm(*parameters[i].gradient);
@@ -100,8 +113,12 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
   Tensor x, targets;
   std::vector<int32_t> labels;
   std::vector<ParameterRef> parameters = model.parameters();
+  // The schedule is a function of the epoch, so a resumed run picks its
+  // rate up where it stopped.
+  const double baseRate = optimizer.settings().learningRate;
   for (int64_t epoch = settings.firstEpoch; epoch < settings.epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
+    optimizer.setLearningRate(static_cast<float>(settings.schedule.at(baseRate, epoch, settings.epochs)));
     batcher.startEpoch(static_cast<uint64_t>(epoch));
     double lossSum = 0;
     int64_t batches = 0, done = 0;
@@ -127,7 +144,7 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
         return result;
       }
       if (settings.gradientNorms) addSquaredNorms(parameters, squaredNorms);
-      bool parametersFinite = optimizer.step(parameters);
+      bool parametersFinite = optimizer.step(parameters, clipScale(parameters, settings.clipGradientNorm));
       for (const ParameterRef& p : parameters) {
         if (parametersFinite || allFinite(*p.value)) continue;
         result.error = fmt::format("parameter '{}' became non-finite in the optimiser step at epoch {}, step {} "
@@ -146,6 +163,7 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
     report.epochs = settings.epochs;
     report.trainLoss = batches ? lossSum / static_cast<double>(batches) : 0;
     report.samples = done;
+    report.learningRate = optimizer.settings().learningRate;
     if (settings.gradientNorms) report.gradientNorms = rmsNorms(parameters, squaredNorms, batches);
     report.outputMaxima = model.takeOutputMaxima();
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -11,6 +11,7 @@
 
 #include "runtime/Dataset.h"
 #include "runtime/Optimizer.h"
+#include "runtime/Schedule.h"
 #include "runtime/Trainable.h"
 
 namespace nnc::runtime {
@@ -21,6 +22,11 @@ struct TrainSettings {
   uint64_t seed = 1;
   int64_t firstEpoch = 0;  // > 0 when resuming from a checkpoint
   bool gradientNorms = false;  // fill EpochReport::gradientNorms: one pass over every gradient per step
+  LearningRateSchedule schedule = {};  // of the optimiser's rate at the start
+  // > 0: before each step the gradients are scaled down so their total L2
+  // norm is at most this (torch.nn.utils.clip_grad_norm_: by
+  // max / (norm + 1e-6) when the norm is above max).
+  double clipGradientNorm = 0;
 };
 
 struct Evaluation {
@@ -50,6 +56,7 @@ struct EpochReport {
   Evaluation test;
   double seconds = 0;
   int64_t samples = 0;
+  double learningRate = 0;  // the optimiser's in this epoch
   std::vector<GradientNorm> gradientNorms;     // in parameters() order; empty unless asked for
   std::vector<LayerOutputMaxima> outputMaxima;  // of the layers the model tracks, over this epoch's steps
 };

@@ -94,3 +94,50 @@ TEST(Trainer, EachEpochReportsTheOutputMaximaOfItsOwnSteps) {
 
 }  // namespace
 }  // namespace nnc::runtime
+
+namespace nnc::runtime {
+namespace {
+
+TEST(Schedule, StepAndCosineGiveEachEpochsRate) {
+  LearningRateSchedule step{.kind = LearningRateSchedule::Kind::Step, .stepSize = 2, .gamma = 0.5};
+  const double steps[] = {0.1, 0.1, 0.05, 0.05, 0.025};
+  for (int e = 0; e < 5; ++e) EXPECT_DOUBLE_EQ(step.at(0.1, e, 5), steps[e]) << e;
+  // Two epochs of warmup, then CosineAnnealingLR(T_max = 4) from 0.1: 0.1 (1 + cos(pi k / 4)) / 2.
+  LearningRateSchedule cosine{.kind = LearningRateSchedule::Kind::Cosine, .warmup = 2, .minimum = 0};
+  const double cosines[] = {0.05, 0.1, 0.1, 0.05 * (1 + std::sqrt(0.5)), 0.05, 0.05 * (1 - std::sqrt(0.5))};
+  for (int e = 0; e < 6; ++e) EXPECT_NEAR(cosine.at(0.1, e, 6), cosines[e], 1e-15) << e;
+  EXPECT_DOUBLE_EQ(LearningRateSchedule{}.at(0.1, 3, 6), 0.1);
+}
+
+TEST(Trainer, EachEpochRunsAtItsScheduledRate) {
+  FakeModel model;
+  Optimizer optimizer(OptimizerSettings{.learningRate = 0.1f});
+  Dataset data = sixSamples();
+  TrainSettings settings{3, 2, 1, 0};
+  settings.schedule = {.kind = LearningRateSchedule::Kind::Step, .stepSize = 1, .gamma = 0.5};
+  TrainResult result = train(model, optimizer, data, data, settings, {});
+  ASSERT_EQ(result.epochs.size(), 3u);
+  EXPECT_FLOAT_EQ(static_cast<float>(result.epochs[0].learningRate), 0.1f);
+  EXPECT_FLOAT_EQ(static_cast<float>(result.epochs[1].learningRate), 0.05f);
+  EXPECT_FLOAT_EQ(static_cast<float>(result.epochs[2].learningRate), 0.025f);
+}
+
+TEST(Trainer, ClippingBringsEachStepsGradientNormDownToTheLimit) {
+  // SGD with rate 1 from w = 0: step k's gradient (k, k) has norm k*sqrt(2)
+  // > 1, so each step moves w by exactly 1 (clip_grad_norm_(1)) along (1, 1).
+  for (double limit : {0.0, 1.0}) {
+    FakeModel model;
+    Optimizer sgd(OptimizerSettings{.kind = OptimizerSettings::Kind::SGD, .learningRate = 1});
+    Dataset data = sixSamples();
+    TrainSettings settings{1, 2, 1, 0};
+    settings.clipGradientNorm = limit;
+    train(model, sgd, data, data, settings, {});
+    const Tensor& w = *model.parameters()[0].value;
+    double expected = limit == 0 ? -(1 + 2 + 3) : -3 / std::sqrt(2.0);
+    EXPECT_NEAR(w[0], expected, 1e-5) << limit;
+    EXPECT_NEAR(w[1], expected, 1e-5) << limit;
+  }
+}
+
+}  // namespace
+}  // namespace nnc::runtime

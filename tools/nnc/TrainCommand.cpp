@@ -65,7 +65,9 @@ std::string metrics(const runtime::Evaluation& test) {
 // only the line at the end of each epoch.
 class ProgressPrinter {
 public:
-  explicit ProgressPrinter(std::ostream& out) : out_(out), terminal_(isatty(STDOUT_FILENO) == 1) {}
+  // `scheduled`: the learning rate changes, so each epoch's line shows it.
+  ProgressPrinter(std::ostream& out, bool scheduled)
+      : out_(out), terminal_(isatty(STDOUT_FILENO) == 1), scheduled_(scheduled) {}
 
   void batch(int64_t epoch, int64_t epochs, int64_t done, int64_t total, double loss) {
     if (!terminal_) return;
@@ -75,8 +77,8 @@ public:
   void epoch(const runtime::EpochReport& r) {
     if (terminal_) out_ << "\r";
     out_ << bar(r.epoch, r.epochs, r.samples, r.samples)
-         << fmt::format("  loss {:.4f}  test loss {:.4f}  {}  {:.1f} s\n", r.trainLoss, r.test.loss, metrics(r.test),
-                        r.seconds)
+         << fmt::format("  loss {:.4f}  test loss {:.4f}  {}  {:.1f} s{}\n", r.trainLoss, r.test.loss, metrics(r.test),
+                        r.seconds, scheduled_ ? fmt::format("  lr {:.3g}", r.learningRate) : "")
          << std::flush;
   }
 
@@ -88,7 +90,7 @@ private:
                        std::string(static_cast<size_t>(kWidth - filled), '.'), done, total);
   }
   std::ostream& out_;
-  bool terminal_;
+  bool terminal_, scheduled_;
 };
 
 // A path we will write later must be writable now: finding out after an hour
@@ -251,7 +253,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     compiled.trackOutputMaxima(deadUnits->layers());
   }
 
-  runtime::TrainSettings trainSettings{training.epochs, training.batchSize, training.seed, 0};
+  runtime::TrainSettings trainSettings = driver::trainSettings(training);
   // The charts always include the gradient norms: they are the picture of vanishing gradients.
   trainSettings.gradientNorms = options->has("grad-norms") || plotDir;
   if (auto path = options->get("load")) {
@@ -266,7 +268,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   if (plotDir && !makePlotDirectory(*plotDir, diags)) return failWith(err, diags);
 
   // Train.
-  ProgressPrinter progress(out);
+  ProgressPrinter progress(out, training.schedule.kind != frontend::ScheduleDef::Kind::None);
   std::optional<std::string> savePath = options->get("save");
   int64_t currentEpoch = trainSettings.firstEpoch + 1;
   runtime::TrainEvents events;

@@ -1,0 +1,22 @@
+#pragma once
+// How the learning rate changes from epoch to epoch.
+#include <cstdint>
+
+namespace nnc::runtime {
+
+struct LearningRateSchedule {
+  enum class Kind { Constant, Step, Cosine };
+  Kind kind = Kind::Constant;
+  int64_t stepSize = 1;  // Step: the rate is multiplied by gamma every stepSize epochs (torch's StepLR)
+  double gamma = 0.1;
+  // Cosine: epochs 0 .. warmup-1 rise linearly, base * (e + 1) / warmup;
+  // then torch's CosineAnnealingLR with T_max the epochs left: from base,
+  // down half a cosine that reaches `minimum` just after the last epoch.
+  int64_t warmup = 0;
+  double minimum = 0;
+
+  // The rate of 0-based `epoch` of `epochs`, for the optimiser's `base` rate.
+  double at(double base, int64_t epoch, int64_t epochs) const;
+};
+
+}  // namespace nnc::runtime
