@@ -57,16 +57,6 @@ RunRecord fromJson(const Json& j) {
   return run;
 }
 
-// The weight-gradient norm of each layer, in forward order.
-std::vector<std::pair<std::string, double>> layerNorms(const frontend::ModelDef& model,
-                                                       const runtime::EpochReport& report) {
-  std::vector<std::pair<std::string, double>> norms;
-  for (const frontend::LayerDef& layer : model.layers)
-    for (const runtime::GradientNorm& g : report.gradientNorms)
-      if (g.parameter == layer.name + ".weight") norms.emplace_back(layer.name, g.rms);
-  return norms;
-}
-
 // One variant compiled, with what its runs need: trained from one seed
 // after another.
 struct CompiledVariant {
@@ -114,7 +104,7 @@ RunRecord trainRun(const SweepSettings& settings, const TrainingData& data, Comp
     EpochRecord epoch{r.epoch, r.trainLoss, r.test.loss, r.test.accuracy, r.seconds};
     record.epochs.push_back(epoch);
     epochDone(epoch);
-    record.gradientNorms = layerNorms(compiled.model, r);
+    record.gradientNorms = layerGradientNorms(compiled.model, r);
     record.deadFraction.clear();
     for (const auto& [layer, fraction] : compiled.dead->fractions(r))
       if (std::find(settings.layers.begin(), settings.layers.end(), layer) != settings.layers.end())

@@ -57,6 +57,15 @@ runtime::LearningRateSchedule learningRateSchedule(const frontend::ScheduleDef& 
   return schedule;
 }
 
+std::vector<std::pair<std::string, double>> layerGradientNorms(const frontend::ModelDef& model,
+                                                               const runtime::EpochReport& report) {
+  std::vector<std::pair<std::string, double>> norms;
+  for (const frontend::LayerDef& layer : model.layers)
+    for (const runtime::GradientNorm& g : report.gradientNorms)
+      if (g.parameter == layer.name + ".weight") norms.emplace_back(layer.name, g.rms);
+  return norms;
+}
+
 runtime::TrainSettings trainSettings(const frontend::TrainingDef& training) {
   runtime::TrainSettings settings{training.epochs, training.batchSize, training.seed, 0};
   settings.schedule = learningRateSchedule(training.schedule);

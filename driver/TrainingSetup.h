@@ -4,6 +4,9 @@
 // library's Model::train prepare a run through here.
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "frontend/Model.h"
 #include "runtime/Dataset.h"
@@ -42,6 +45,11 @@ runtime::OptimizerSettings optimizerSettings(const frontend::OptimizerDef& def);
 
 // Its learning-rate schedule.
 runtime::LearningRateSchedule learningRateSchedule(const frontend::ScheduleDef& def);
+
+// Each layer's weight-gradient norm of an epoch, in forward order
+// (--grad-norms, the sweep's gradient-norm ratio).
+std::vector<std::pair<std::string, double>> layerGradientNorms(const frontend::ModelDef& model,
+                                                               const runtime::EpochReport& report);
 
 // The training loop's settings a `train` declaration gives: epochs, batch,
 // seed, schedule, gradient clipping.

@@ -1,7 +1,9 @@
 #include "tools/nnc/OutputFile.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <span>
 
 #include <fmt/format.h>
@@ -35,6 +37,16 @@ bool checkNotAnInput(const std::string& option, const std::string& output, const
                               output, input));
       return false;
     }
+  }
+  return true;
+}
+
+bool makeOutputDirectory(const std::string& option, const std::string& dir, Diagnostics& diags) {
+  std::error_code code;
+  std::filesystem::create_directories(dir, code);
+  if (code || !std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0) {
+    diags.error(fmt::format("{} {}: cannot write into it{}", option, dir, code ? ": " + code.message() : ""));
+    return false;
   }
   return true;
 }

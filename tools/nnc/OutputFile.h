@@ -19,4 +19,8 @@ bool writeTextFile(const std::string& path, const std::string& text, Diagnostics
 bool checkNotAnInput(const std::string& option, const std::string& output, const std::vector<std::string>& inputs,
                      Diagnostics& diags);
 
+// Creates `dir` (and its parents) for a command's output files; false,
+// with "OPTION DIR: cannot write into it", if it cannot be written.
+bool makeOutputDirectory(const std::string& option, const std::string& dir, Diagnostics& diags);
+
 }  // namespace nnc::cli

@@ -117,16 +117,6 @@ private:
   std::string label_;
 };
 
-bool makeReportDirectory(const std::string& dir, Diagnostics& diags) {
-  std::error_code code;
-  std::filesystem::create_directories(dir, code);
-  if (code || !std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0) {
-    diags.error(fmt::format("--report {}: cannot write into it{}", dir, code ? ": " + code.message() : ""));
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 int runSweep(const Args& args, std::ostream& out, std::ostream& err) {
@@ -205,7 +195,7 @@ int runSweep(const Args& args, std::ostream& out, std::ostream& err) {
   }
   std::optional<driver::TrainingData> data =
       driver::loadTrainingData(*model, settings.training, loaded->mainSource(), diags);
-  if (!data || !makeReportDirectory(dir, diags)) return failWith(err, diags);
+  if (!data || !makeOutputDirectory("--report", dir, diags)) return failWith(err, diags);
 
   size_t runs = settings.variants.size() * static_cast<size_t>(settings.seeds);
   if (!records->runs.empty())

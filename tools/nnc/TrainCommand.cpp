@@ -124,26 +124,7 @@ void checkPlotDirectory(const std::string& dir, Diagnostics& diags) {
                     : fmt::format("--plot-dir {}: cannot write into '{}'", dir, existing.string()));
 }
 
-bool makePlotDirectory(const std::string& dir, Diagnostics& diags) {
-  std::error_code code;
-  std::filesystem::create_directories(dir, code);
-  if (code || !std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0) {
-    diags.error(fmt::format("--plot-dir {}: cannot write into it{}", dir, code ? ": " + code.message() : ""));
-    return false;
-  }
-  return true;
-}
-
 using LayerNorms = std::vector<std::pair<std::string, double>>;
-
-// Each layer's weight-gradient norm, in forward order (--grad-norms).
-LayerNorms layerGradientNorms(const frontend::ModelDef& model, const runtime::EpochReport& report) {
-  LayerNorms norms;
-  for (const frontend::LayerDef& layer : model.layers)
-    for (const runtime::GradientNorm& g : report.gradientNorms)
-      if (g.parameter == layer.name + ".weight") norms.emplace_back(layer.name, g.rms);
-  return norms;
-}
 
 // "  grad norm  h1 3.1e-05  h2 2.0e-04  out 1.2e-02"
 std::string gradientNormLine(const LayerNorms& norms) {
@@ -265,7 +246,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     out << fmt::format("resumed from '{}' after epoch {}\n", *path, *done);
   }
 
-  if (plotDir && !makePlotDirectory(*plotDir, diags)) return failWith(err, diags);
+  if (plotDir && !makeOutputDirectory("--plot-dir", *plotDir, diags)) return failWith(err, diags);
 
   // Train.
   ProgressPrinter progress(out, training.schedule.kind != frontend::ScheduleDef::Kind::None);
@@ -277,7 +258,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   };
   events.epochDone = [&](const runtime::EpochReport& report) {
     progress.epoch(report);
-    if (options->has("grad-norms")) out << gradientNormLine(layerGradientNorms(*model, report)) << std::flush;
+    if (options->has("grad-norms")) out << gradientNormLine(driver::layerGradientNorms(*model, report)) << std::flush;
     currentEpoch = report.epoch + 1;
     if (deadUnits && deadUnits->check(report, lints)) {
       if (diags.hasErrors()) return false;  // -Werror
@@ -316,7 +297,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
                      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);
   if (auto path = options->get("metrics-json");
       path && !writeTextFile(*path, metricsJson(result, seconds, samples,
-                                                options->has("grad-norms") ? layerGradientNorms(*model, last) : LayerNorms{}), diags)) {
+                                                options->has("grad-norms") ? driver::layerGradientNorms(*model, last) : LayerNorms{}), diags)) {
     return failWith(err, diags);
   }
   return 0;
