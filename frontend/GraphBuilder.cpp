@@ -137,8 +137,8 @@ private:
     ir::MapSegment segment;
     segment.firstColumn = firstColumn;
     segment.columns = columns;
-    segment.activation = activation;
-    segment.range = range;
+    segment.origin.activation = activation;
+    segment.origin.range = range;
     segment.inputVars = std::move(inputVars);
     segment.outputs = {formula};
     return segment;

@@ -3,6 +3,7 @@
 // topological order (each node reads only earlier values). Forward graphs
 // come from models (frontend/Model.h); the autodiff pass appends the
 // backward part. A verifier checks it and a printer shows it as text.
+#include <compare>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -75,19 +76,29 @@ const GraphOpInfo& graphOpInfo(GraphOp op);
 
 enum class LossKind { MSE, BCE, CrossEntropy, BCEWithLogits, L1, Huber };
 
+// Where a Map segment came from, for diagnostics only. It never decides
+// what the segment computes, so any two compare equal: CSE merges the same
+// formula of the same values written in two places.
+struct SegmentOrigin {
+  std::string activation;               // the activation's name as written ("relu")
+  SourceRange range;                    // where the layer names it
+  bool operator==(const SegmentOrigin&) const { return true; }
+  std::strong_ordering operator<=>(const SegmentOrigin&) const { return std::strong_ordering::equal; }
+};
+
 // One column range of a Map: outputs[k] = formulas[k](inputs...) for the
 // columns [firstColumn, firstColumn + columns), and per-column sums
 // (parameter gradients) accumulated over rows.
 struct MapSegment {
   int64_t firstColumn = 0, columns = 0;
-  std::string activation;               // the activation's name as written ("relu"), for diagnostics
-  SourceRange range;                    // where the layer names it
+  SegmentOrigin origin;
   std::vector<std::string> inputVars;   // the Var each Map operand binds, in operand order
   struct Param {
     std::string var;                    // the Var in the formulas
     ValueId value;                      // [1], or one element per column (per column)
     bool perColumn = false;
     int64_t firstElement = 0;           // per column: the element of this segment's first column
+    auto operator<=>(const Param&) const = default;
   };
   std::vector<Param> params;
   std::vector<ExprRef> outputs;         // one per Map result of shape [N, U]
@@ -98,15 +109,17 @@ struct MapSegment {
     ExprRef formula;
     int result;                         // which Map result
     int64_t firstElement = 0;
+    auto operator<=>(const ColumnSum&) const = default;
   };
   std::vector<ColumnSum> columnSums;
+  auto operator<=>(const MapSegment&) const = default;
 };
 
-struct GraphNode {
-  GraphOp op;
-  std::vector<ValueId> operands;
-  std::vector<ValueId> results;         // most ops have one
-  std::string name;                     // parameters: checkpoint name ("fc1.weight"); others: for printing
+// Everything besides its op and operands that decides what a node
+// computes. An attribute a new op needs goes here, so CSE (which merges
+// nodes with equal op, operands and attributes) can never merge two nodes
+// that differ in it.
+struct OpAttributes {
   bool transposeA = false, transposeB = false;  // MatMul
   int64_t firstColumn = 0;                      // Slice, PadColumns: where the slice starts
   LossKind loss = LossKind::CrossEntropy;       // Loss, LossGrad
@@ -115,8 +128,17 @@ struct GraphNode {
   enum class Init { Zero, He, Xavier, Constant } init = Init::Zero;
   double initialValue = 0;
   std::vector<MapSegment> segments;             // Map
+  auto operator<=>(const OpAttributes&) const = default;
+};
+
+struct GraphNode : OpAttributes {
+  GraphOp op;
+  std::vector<ValueId> operands;
+  std::vector<ValueId> results;         // most ops have one
+  std::string name;                     // parameters: checkpoint name ("fc1.weight"); others: for printing
   SourceRange range;                    // the source construct it came from
   std::string layer;                    // the layer it belongs to, for diagnostics
+  const OpAttributes& attributes() const { return *this; }
 };
 
 struct GraphValue {

@@ -1,7 +1,9 @@
-// cse: two nodes with the same op, attributes and operands compute the same
-// values; readers of the later one read the earlier one. Formulas are
-// hash-consed, so equal Map bodies are equal pointers. Parameters, the input
-// and the labels are never merged (each is its own state).
+// cse: two nodes with the same op, operands, attributes and result types
+// compute the same values; readers of the later one read the earlier one.
+// The key is the node's OpAttributes whole (ir/Graph.h), so an attribute a
+// new op adds is compared without touching this pass. Formulas are
+// hash-consed, so equal Map bodies are equal pointers. Parameters, the
+// input and the labels are never merged (each is its own state).
 #include <map>
 #include <tuple>
 
@@ -11,31 +13,15 @@ namespace nnc::passes {
 
 namespace {
 
-// Everything that decides a node's results, as a comparable key.
-using SegmentKey = std::tuple<int64_t, int64_t, std::vector<std::string>,
-                              std::vector<std::tuple<std::string, ir::ValueId, bool, int64_t>>,
-                              std::vector<ir::ExprRef>, std::vector<std::tuple<ir::ExprRef, int, int64_t>>>;
-using NodeKey = std::tuple<int, std::vector<ir::ValueId>, bool, bool, int64_t, int, std::vector<SegmentKey>,
-                           std::vector<ir::TensorShape>>;
+using NodeKey = std::tuple<ir::GraphOp, std::vector<ir::ValueId>, ir::OpAttributes, std::vector<ir::TensorShape>>;
 
 NodeKey keyOf(const ir::Graph& graph, const ir::GraphNode& node) {
-  std::vector<SegmentKey> segments;
-  for (const ir::MapSegment& s : node.segments) {
-    std::vector<std::tuple<std::string, ir::ValueId, bool, int64_t>> params;
-    for (const auto& p : s.params) params.emplace_back(p.var, p.value, p.perColumn, p.firstElement);
-    std::vector<std::tuple<ir::ExprRef, int, int64_t>> sums;
-    for (const auto& sum : s.columnSums) sums.emplace_back(sum.formula, sum.result, sum.firstElement);
-    segments.emplace_back(s.firstColumn, s.columns, s.inputVars, params, s.outputs, sums);
-  }
   std::vector<ir::TensorShape> shapes;
   for (ir::ValueId r : node.results) shapes.push_back(graph.value(r).shape);
-  return {static_cast<int>(node.op), node.operands, node.transposeA, node.transposeB, node.firstColumn,
-          static_cast<int>(node.loss), segments, shapes};
+  return {node.op, node.operands, node.attributes(), shapes};
 }
 
-bool mergeable(ir::GraphOp op) {
-  return op != ir::GraphOp::Input && op != ir::GraphOp::Labels && op != ir::GraphOp::Targets && op != ir::GraphOp::Parameter;
-}
+bool mergeable(ir::GraphOp op) { return ir::graphOpInfo(op).role != ir::GraphOpRole::Source; }
 
 }  // namespace
 
@@ -48,8 +34,7 @@ bool eliminateCommonSubexpressions(ir::Graph& graph, PassContext& context) {
     auto [it, first] = seen.try_emplace(keyOf(graph, node), n);
     if (first) continue;
     const ir::GraphNode& earlier = graph.nodes()[it->second];
-    std::vector<ir::ValueId> results = node.results;  // replaceAllUses does not touch results, but be explicit
-    for (size_t i = 0; i < results.size(); ++i) graph.replaceAllUses(results[i], earlier.results[i]);
+    for (size_t i = 0; i < node.results.size(); ++i) graph.replaceAllUses(node.results[i], earlier.results[i]);
     context.count("nodes merged");
     changed = true;
   }

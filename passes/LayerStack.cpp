@@ -75,7 +75,7 @@ std::string activationNames(const DenseLayer& layer) {
   std::vector<std::string> names;
   if (layer.activation)
     for (const ir::MapSegment& segment : layer.activation->segments)
-      if (std::find(names.begin(), names.end(), segment.activation) == names.end()) names.push_back(segment.activation);
+      if (std::find(names.begin(), names.end(), segment.origin.activation) == names.end()) names.push_back(segment.origin.activation);
   return fmt::format("{}", fmt::join(names, ", "));
 }
 

@@ -32,7 +32,7 @@ std::string affineReason(const ir::Graph& graph, const DenseLayer& layer) {
     // A step's derivative (0) is free of x too, but it is not affine:
     // lint-zero-derivative reports it.
     if (!facts.affine() || facts.zeroDerivative()) return "";
-    slopes += fmt::format("{}{}'s derivative {}", slopes.empty() ? "" : ", ", segment.activation,
+    slopes += fmt::format("{}{}'s derivative {}", slopes.empty() ? "" : ", ", segment.origin.activation,
                           ir::print(facts.derivative()));
   }
   return fmt::format("'{}' applies {}, which is affine ({} does not depend on x)", layer.name,

@@ -14,10 +14,10 @@ bool lintZeroDerivative(ir::Graph& graph, PassContext& context) {
     if (!layer.activation) continue;
     for (const ir::MapSegment& segment : layer.activation->segments) {
       if (!activationFacts(graph, segment).zeroDerivative()) continue;
-      context.error(segment.range, fmt::format("activation '{}' in layer '{}' has derivative 0 wherever it is defined: "
+      context.error(segment.origin.range, fmt::format("activation '{}' in layer '{}' has derivative 0 wherever it is defined: "
                                                "no gradient flows back through it, so nothing before it can learn",
-                                               segment.activation, layer.name));
-      context.note(segment.range, "a smooth stand-in with the same shape has a gradient, e.g. sigmoid(10*x) for a step");
+                                               segment.origin.activation, layer.name));
+      context.note(segment.origin.range, "a smooth stand-in with the same shape has a gradient, e.g. sigmoid(10*x) for a step");
     }
   }
   return false;

@@ -214,5 +214,53 @@ TEST(Cse, MergesIdenticalMapsAndKeepsDifferentOnes) {
   EXPECT_FALSE(passes::eliminateCommonSubexpressions(graph, context));
 }
 
+// The key is the node's attributes whole: a slice at another column is
+// another computation; the same formula written in two places (another
+// activation name and location, diagnostics only) is the same one.
+TEST(Cse, ComparesEveryAttributeAndNoDiagnostics) {
+  ir::ExprContext exprs;
+  ir::Graph graph(exprs);
+  ir::GraphNode input;
+  input.op = ir::GraphOp::Input;
+  graph.input = graph.result(graph.add(std::move(input), {{ir::kBatch, 8}}));
+  auto slice = [&](int64_t firstColumn) {
+    ir::GraphNode node;
+    node.op = ir::GraphOp::Slice;
+    node.operands = {graph.input};
+    node.firstColumn = firstColumn;
+    return graph.result(graph.add(std::move(node), {{ir::kBatch, 4}}));
+  };
+  ir::ExprRef x = exprs.var("x");
+  auto relu = [&](ir::ValueId from, const std::string& name, uint32_t line) {
+    ir::GraphNode node;
+    node.op = ir::GraphOp::Map;
+    node.operands = {from};
+    ir::MapSegment segment;
+    segment.columns = 4;
+    segment.origin = {name, SourceRange{{line, 3}, 4}};
+    segment.inputVars = {"x"};
+    segment.outputs = {exprs.make(ir::Op::Max, {x, exprs.constant(0)})};
+    node.segments.push_back(std::move(segment));
+    return graph.result(graph.add(std::move(node), {{ir::kBatch, 4}}));
+  };
+  ir::ValueId low = slice(0), high = slice(4), lowAgain = slice(0);
+  ir::ValueId a = relu(low, "relu", 3), b = relu(lowAgain, "my_relu", 7), c = relu(high, "relu", 9);
+  ir::GraphNode concat;
+  concat.op = ir::GraphOp::Concat;
+  concat.operands = {a, b, c};
+  graph.prediction = graph.result(graph.add(std::move(concat)));
+
+  Diagnostics diags;
+  passes::PassContext context(diags, nullptr);
+  EXPECT_TRUE(passes::eliminateCommonSubexpressions(graph, context));
+  EXPECT_TRUE(passes::eliminateDeadNodes(graph, context));
+  EXPECT_EQ(ir::verify(graph), "");
+  // input, two slices, two maps, the concat.
+  ASSERT_EQ(graph.nodes().size(), 6u);
+  const ir::GraphNode& merged = graph.nodes().back();
+  EXPECT_EQ(merged.operands[0], merged.operands[1]);
+  EXPECT_NE(merged.operands[0], merged.operands[2]);
+}
+
 }  // namespace
 }  // namespace nnc
