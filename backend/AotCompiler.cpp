@@ -30,17 +30,20 @@ using ir::GraphNode;
 using ir::GraphOp;
 using ir::ValueId;
 
-// The AOT compiler as a target of execution plans: its backward function
-// takes class labels (int32), so a loss against real-valued targets has no
-// argument to come from yet.
+// The AOT compiler as a target of execution plans. Its backward function
+// takes the targets as one array: class labels (int32) for the runtime's
+// losses, or real-valued targets for a loss formula's Map; the runtime's
+// loss routine takes labels only.
 class AotTarget final : public Target {
 public:
   explicit AotTarget(bool backward) : backward_(backward) {}
   const char* name() const override { return "nnc compile -o"; }
-  std::string unsupported(const ir::Graph& graph, const ExecutionPlan&, size_t node) const override {
-    if (backward_ && graph.nodes()[node].op == GraphOp::Targets)
-      return "--backward: the model's loss compares real-valued targets, and the object's backward function "
-             "takes class labels only; compile its forward function (without --backward)";
+  std::string unsupported(const ir::Graph& graph, const ExecutionPlan& plan, size_t node) const override {
+    const GraphNode& n = graph.nodes()[node];
+    if (backward_ && n.op == GraphOp::Loss && plan.realTargets)
+      return "--backward: the model's loss (bce) compares real-valued targets through the runtime, whose loss "
+             "routine takes class labels only; compile its forward function (without --backward), or train "
+             "with bce_with_logits";
     return "";
   }
 
@@ -111,6 +114,12 @@ private:
 
   // A dimension: the batch's rows or a constant.
   llvm::Value* dim(int64_t d) { return d == ir::kBatch ? rows_ : b_.getInt64(d); }
+  // How many elements a value of `shape` has in this run.
+  llvm::Value* elements(const ir::TensorShape& shape) {
+    llvm::Value* perRow = b_.getInt64(ir::elementsPerBatchRow(shape));
+    bool batched = !shape.empty() && shape[0] == ir::kBatch;
+    return batched ? b_.CreateMul(rows_, perRow) : perRow;
+  }
 
   llvm::FunctionCallee runtime(const char* name, llvm::Type* result, std::vector<llvm::Type*> arguments) {
     return module_.getOrInsertFunction(name, llvm::FunctionType::get(result, arguments, false));
@@ -167,6 +176,18 @@ private:
                                           {b_.getInt32(static_cast<int>(node.loss)), address(node.operands[0]),
                                            dim(s[0]), dim(s[1]), labels_, gradient});
         if (node.op == GraphOp::Loss) b_.CreateStore(loss, address(node.results[0]));
+        return;
+      }
+      case GraphOp::Mean: {
+        ValueId in = node.operands[0];
+        llvm::Value* mean =
+            b_.CreateCall(runtime("nnc_rt_mean", b_.getFloatTy(), {ptr, i64}), {address(in), elements(shape(in))});
+        b_.CreateStore(mean, address(node.results[0]));
+        return;
+      }
+      case GraphOp::MeanGrad: {
+        ValueId out = node.results[0];
+        b_.CreateCall(runtime("nnc_rt_fill_mean_grad", voidTy, {i64, ptr}), {elements(shape(out)), address(out)});
         return;
       }
       case GraphOp::Map: map(n); return;
@@ -292,10 +313,11 @@ std::string header(const ir::Graph& graph, const ExecutionPlan& plan, const AotO
   if (options.backward)
     out += fmt::format(
         "/* The mean loss over the rows, and every parameter's gradient into gradients[{}_PARAMETER_FLOATS]\n"
-        " * (labels: one class index per row). */\n"
-        "float {}_backward(const float* parameters, const float* input, const int32_t* labels, int64_t rows,\n"
+        " * ({}). */\n"
+        "float {}_backward(const float* parameters, const float* input, const {}* {}, int64_t rows,\n"
         "                  float* gradients, float* workspace);\n",
-        P, p);
+        P, plan.realTargets ? fmt::format("targets: rows x {}_OUTPUTS real values", P) : "labels: one class index per row",
+        p, plan.realTargets ? "float" : "int32_t", plan.realTargets ? "targets" : "labels");
   if (!options.trainedParameters.empty())
     out += fmt::format("/* The trained values the object was compiled with. */\n"
                        "extern const float {}_trained_parameters[{}_PARAMETER_FLOATS];\n", p, P);

@@ -59,6 +59,7 @@ struct Scratch {
 struct CompiledModel::Workspace {
   runtime::AlignedBuffer<float> floats;  // ExecutionPlan::workspaceFloats(batch)
   Tensor input, prediction;
+  const float* targets = nullptr;        // the real-valued targets of the step running (a loss formula reads them)
   std::vector<Scratch> scratches;        // by kernel
   int64_t batch = -1;
 };
@@ -119,10 +120,26 @@ struct CompiledModel::Impl {
       case Region::Gradients: return gradients[static_cast<size_t>(place.parameter)].data();
       case Region::Batch:
       case Region::Fixed: return ws.floats.data() + plan.offsetIn(v, ws.batch);
-      case Region::Targets:  // the loss reads them from the call's BatchTargets
+      case Region::Targets:  // class labels reach the Loss node as the call's BatchTargets; see read()
       case Region::None: break;
     }
     return nullptr;
+  }
+
+  // Where a value a node reads is: at() for the values the plan writes, or
+  // the step's real-valued targets (which a loss formula's Map reads).
+  const float* read(Workspace& ws, ir::ValueId v) {
+    if (plan.placement[static_cast<size_t>(v)].region == Region::Targets) return ws.targets;
+    return at(ws, v);
+  }
+
+  // Whether `targets` are what the plan's loss compares with, for a batch of
+  // `rows`: class labels, one per row, or real-valued targets of the
+  // prediction's shape.
+  bool targetsFit(const runtime::BatchTargets& targets, int64_t rows, int64_t cols) const {
+    if (!plan.realTargets) return !targets.values && static_cast<int64_t>(targets.labels.size()) == rows;
+    return targets.values && targets.values->rank() == 2 && targets.values->dim(0) == rows &&
+           targets.values->dim(1) == cols;
   }
 
   // The forward pass on `rows` samples, keeping the tracked maxima if `track`.
@@ -158,10 +175,7 @@ struct CompiledModel::Impl {
   // training reports, rather than a read past the end.
   double loss(const float* prediction, int64_t rows, int64_t cols, const runtime::BatchTargets& targets,
               float* gradient) const {
-    bool fits = plan.realTargets ? targets.values && targets.values->rank() == 2 &&
-                                       targets.values->dim(0) == rows && targets.values->dim(1) == cols
-                                 : !targets.values && static_cast<int64_t>(targets.labels.size()) == rows;
-    if (!fits) {
+    if (!targetsFit(targets, rows, cols)) {
       if (gradient) std::fill(gradient, gradient + rows * cols, std::numeric_limits<float>::quiet_NaN());
       return std::numeric_limits<double>::quiet_NaN();
     }
@@ -195,6 +209,8 @@ struct CompiledModel::Impl {
         runtime::softmaxRowsBackward(at(in), at(node.operands[1]), rows(in), columns(in), at(out));
         break;
       case GraphOp::Loss: *at(out) = static_cast<float>(loss(at(in), rows(in), columns(in), targets, nullptr)); break;
+      case GraphOp::Mean: *at(out) = nnc_rt_mean(at(in), rows(in) * columns(in)); break;
+      case GraphOp::MeanGrad: nnc_rt_fill_mean_grad(rows(out) * columns(out), at(out)); break;
       case GraphOp::LossGrad: loss(at(in), rows(in), columns(in), targets, at(out)); break;
       case GraphOp::Concat: {
         int64_t first = 0;
@@ -226,7 +242,7 @@ struct CompiledModel::Impl {
       // Reused every batch: clear() keeps the capacity, so nothing is allocated.
       Scratch& scratch = ws.scratches[k];
       scratch.inputs.clear();
-      for (ir::ValueId operand : node.operands) scratch.inputs.push_back(at(ws, operand) + segment.firstColumn);
+      for (ir::ValueId operand : node.operands) scratch.inputs.push_back(read(ws, operand) + segment.firstColumn);
       scratch.params.clear();
       for (const ir::MapSegment::Param& p : segment.params) scratch.params.push_back(at(ws, p.value) + p.firstElement);
       scratch.outputs.clear();
@@ -288,12 +304,11 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
   auto impl = std::make_unique<Impl>(std::move(graph), std::move(*plan));
   const ir::Graph& g = impl->graph;
   const ExecutionPlan& p = impl->plan;
-  for (const ir::GraphNode& node : g.nodes()) {
-    if (node.op != GraphOp::Loss) continue;
-    impl->lossKind = runtimeLoss(node.loss);
+  if (p.lossKind) {
+    impl->lossKind = runtimeLoss(*p.lossKind);
     // After fuse-loss the loss reads the logits and the prediction is the
     // sigmoid of them: for accuracy and for predict, it is still bce's.
-    bool fused = node.operands[0] != g.prediction && node.loss == ir::LossKind::BCEWithLogits;
+    bool fused = p.lossInput != g.prediction && *p.lossKind == ir::LossKind::BCEWithLogits;
     impl->predictionLoss = fused ? runtime::Loss::BCE : impl->lossKind;
   }
   for (const PlannedParameter& parameter : p.parameters) {
@@ -348,6 +363,9 @@ bool CompiledModel::trainable() const { return !impl_->plan.backward.empty(); }
 double CompiledModel::trainStep(const Tensor& x, const runtime::BatchTargets& targets) {
   Impl& m = *impl_;
   if (!trainable()) return std::numeric_limits<double>::quiet_NaN();  // an inference graph: see trainable()
+  if (!m.targetsFit(targets, x.dim(0), m.columns(m.plan.prediction)))  // a caller's mistake: see loss()
+    return std::numeric_limits<double>::quiet_NaN();
+  m.own.targets = targets.values ? targets.values->data() : nullptr;
   m.runForward(m.own, x.values(), x.dim(0), true);
   for (size_t n : m.plan.loss) m.runNode(m.own, n, targets);
   for (size_t n : m.plan.backward) m.runNode(m.own, n, targets);
@@ -400,7 +418,9 @@ std::optional<std::string> CompiledModel::firstNonFiniteLayer(const Tensor& x, c
   // partly overwritten: run it again, checking each node's results as soon
   // as they are computed (forward first, where a NaN enters, then backward).
   Impl& m = *impl_;
+  if (!m.targetsFit(targets, x.dim(0), m.columns(m.plan.prediction))) return std::nullopt;
   m.shapeFor(m.own, x.dim(0));
+  m.own.targets = targets.values ? targets.values->data() : nullptr;
   std::copy(x.data(), x.data() + x.size(), m.own.input.data());
   for (const std::vector<size_t>* phase : {&m.plan.forward, &m.plan.loss, &m.plan.backward})
     for (size_t n : *phase) {

@@ -65,29 +65,36 @@ void placeValues(const ir::Graph& graph, ExecutionPlan& plan) {
   }
 }
 
-// The phases, by what each node is needed for: the prediction's ancestors
-// are the forward pass; the loss node; everything else (its gradient and
-// the parameters') the backward pass.
-void splitPhases(const ir::Graph& graph, ExecutionPlan& plan) {
-  const std::vector<GraphNode>& nodes = graph.nodes();
-  std::vector<bool> forward(nodes.size(), false);
-  std::vector<ValueId> pending{graph.prediction};
+// The nodes `from` needs, transitively (operands and Map parameters).
+std::vector<bool> ancestors(const ir::Graph& graph, ValueId from) {
+  std::vector<bool> needed(graph.nodes().size(), false);
+  std::vector<ValueId> pending{from};
   while (!pending.empty()) {
     ValueId v = pending.back();
     pending.pop_back();
     if (v < 0) continue;
     size_t producer = static_cast<size_t>(graph.value(v).producer);
-    if (forward[producer]) continue;
-    forward[producer] = true;
-    const GraphNode& node = nodes[producer];
+    if (needed[producer]) continue;
+    needed[producer] = true;
+    const GraphNode& node = graph.nodes()[producer];
     pending.insert(pending.end(), node.operands.begin(), node.operands.end());
     for (const ir::MapSegment& segment : node.segments)
       for (const ir::MapSegment::Param& p : segment.params) pending.push_back(p.value);
   }
+  return needed;
+}
+
+// The phases, by what each node is needed for: the prediction's ancestors
+// are the forward pass; the loss's other ancestors the loss phase (the Loss
+// node, or an elementwise loss formula and its mean); everything else (the
+// gradients) the backward pass.
+void splitPhases(const ir::Graph& graph, ExecutionPlan& plan) {
+  const std::vector<GraphNode>& nodes = graph.nodes();
+  std::vector<bool> forward = ancestors(graph, graph.prediction), loss = ancestors(graph, graph.loss);
   for (size_t n = 0; n < nodes.size(); ++n) {
     if (ir::graphOpInfo(nodes[n].op).role == ir::GraphOpRole::Source) continue;
     if (forward[n]) plan.forward.push_back(n);
-    else if (nodes[n].op == GraphOp::Loss) plan.loss.push_back(n);
+    else if (loss[n]) plan.loss.push_back(n);
     else plan.backward.push_back(n);
   }
 }
@@ -138,6 +145,14 @@ std::optional<ExecutionPlan> planExecution(const ir::Graph& graph, std::string& 
   plan.lossValue = graph.loss;
   for (const GraphNode& node : graph.nodes())
     if (node.op == GraphOp::Targets) plan.realTargets = true;
+  if (graph.loss >= 0) {
+    // A Loss node reads the compared value; a Mean reads the loss formula's
+    // Map, which reads it first (passes/LossFormulas.h).
+    const GraphNode& loss = graph.nodes()[static_cast<size_t>(graph.value(graph.loss).producer)];
+    plan.lossKind = loss.loss;
+    plan.lossInput = loss.operands[0];
+    if (loss.op == GraphOp::Mean) plan.lossInput = graph.nodes()[static_cast<size_t>(graph.value(plan.lossInput).producer)].operands[0];
+  }
   placeValues(graph, plan);
   splitPhases(graph, plan);
   // The memory plan's lifetimes follow the graph's order: the phases must

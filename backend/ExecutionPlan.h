@@ -66,6 +66,10 @@ struct ExecutionPlan {
   int64_t parameterFloats = 0, batchColumns = 0, fixedFloats = 0;
   ir::ValueId input = -1, targets = -1, prediction = -1, lossValue = -1;
   bool realTargets = false;  // the loss compares real-valued targets, not class labels
+  // Which loss the graph trains with, and the value it compares with the
+  // targets (the prediction, or the logits before it after fuse-loss).
+  std::optional<ir::LossKind> lossKind;
+  ir::ValueId lossInput = -1;
 
   int64_t workspaceFloats(int64_t rows) const { return rows * batchColumns + fixedFloats; }
   // The value's first float in its region, for a batch of `rows`.

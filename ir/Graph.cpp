@@ -192,7 +192,8 @@ std::string printGraph(const Graph& graph) {
       detail = fmt::format(" \"{}\" init={}", node.name, inits[static_cast<int>(node.init)]);
       if (node.init == GraphNode::Init::Constant) detail += fmt::format("({})", node.initialValue);
     }
-    if (node.op == GraphOp::Loss || node.op == GraphOp::LossGrad) detail = fmt::format(" {}", lossName(node.loss));
+    if (node.op == GraphOp::Loss || node.op == GraphOp::LossGrad || node.op == GraphOp::Mean)
+      detail = fmt::format(" {}", lossName(node.loss));
     if (node.op == GraphOp::Slice || node.op == GraphOp::PadColumns) {
       int64_t columns = graph.value(node.op == GraphOp::Slice ? node.results[0] : node.operands[0]).shape.back();
       detail = fmt::format(" [{}, {})", node.firstColumn, node.firstColumn + columns);

@@ -120,6 +120,20 @@ TypeResult lossGrad(const TypeQuery& q) {
   return Answer(q).result(q.operands[0]);
 }
 
+TypeResult mean(const TypeQuery& q) {
+  Answer a(q);
+  if (q.operands[0].element != ElementType::F32) return a.problem(fmt::format("{} is not f32", typeText(q.operands[0])));
+  return a.result(f32({1}));
+}
+
+TypeResult meanGrad(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType* declared = a.declaredOne();
+  if (!declared || declared->element != ElementType::F32 || declared->shape.empty())
+    return a.problem("mean_grad declares one f32 result of the mean's operand's shape");
+  return a.result(*declared);
+}
+
 TypeResult concat(const TypeQuery& q) {
   Answer a(q);
   if (std::string problem = matrices(q); !problem.empty()) return a.problem(problem);

@@ -1,5 +1,6 @@
 #include "passes/Autodiff.h"
 
+#include "passes/LossFormulas.h"
 #include "passes/Pass.h"
 
 #include <algorithm>
@@ -28,14 +29,10 @@ public:
 
   // Empty, or what went wrong (an internal error: the graph is malformed).
   std::string run() {
+    lowerLossToFormula(g_);
     size_t forwardNodes = g_.nodes().size();
     markDependsOnParameters();
-    // The loss reads the prediction, or the logits before it once fuse-loss
-    // has moved a sigmoid into the loss.
-    const GraphNode& lossNode = g_.nodes()[producerOf(g_.loss)];
-    ValueId lossInput = lossNode.operands[0];
-    GraphNode lossGrad = make(GraphOp::LossGrad, {lossInput, g_.labels}, lossNode);
-    gradientOf_[lossInput] = inferred(std::move(lossGrad));
+    seedFromLoss(g_.nodes()[producerOf(g_.loss)]);
     for (size_t n = forwardNodes; n-- > 0;) {
       const GraphNode node = g_.nodes()[n];  // a copy: add() may reallocate the node list
       if (node.results.empty()) continue;
@@ -54,9 +51,11 @@ public:
         case GraphOp::Labels:
         case GraphOp::Targets:
         case GraphOp::Parameter: break;
-        // The loss was differentiated first (LossGrad above); backward ops
+        // The loss was differentiated first (seedFromLoss); backward ops
         // are never differentiated (the graph has no second derivatives).
         case GraphOp::Loss:
+        case GraphOp::Mean:
+        case GraphOp::MeanGrad:
         case GraphOp::ColumnSum:
         case GraphOp::SoftmaxGrad:
         case GraphOp::LossGrad:
@@ -90,6 +89,21 @@ private:
   ValueId add(GraphNode node, ir::TensorShape shape) { return g_.result(g_.add(std::move(node), {std::move(shape)})); }
   // A node whose result type its op's rule infers.
   ValueId inferred(GraphNode node) { return g_.result(g_.add(std::move(node))); }
+
+  // d loss / d its operand, where the backward pass starts. The Loss op's
+  // gradient comes from the runtime (LossGrad); a Mean's (of an elementwise
+  // loss formula) is 1 / count for every element, and the formula's Map
+  // before it is then differentiated by diff like any other.
+  void seedFromLoss(const GraphNode& lossNode) {
+    ValueId lossInput = lossNode.operands[0];
+    if (lossNode.op == GraphOp::Mean) {
+      gradientOf_[lossInput] = add(make(GraphOp::MeanGrad, {}, lossNode), g_.value(lossInput).shape);
+      return;
+    }
+    // The loss reads the prediction, or the logits before it once fuse-loss
+    // has moved a sigmoid into the loss.
+    gradientOf_[lossInput] = inferred(make(GraphOp::LossGrad, {lossInput, g_.labels}, lossNode));
+  }
 
   // Only values computed from a parameter need a gradient: nothing is
   // trained upstream of the others (the input and slices of it).

@@ -129,6 +129,8 @@ private:
       case ir::GraphOp::Parameter:
       case ir::GraphOp::Softmax:
       case ir::GraphOp::Loss:
+      case ir::GraphOp::Mean:
+      case ir::GraphOp::MeanGrad:
       case ir::GraphOp::ColumnSum:
       case ir::GraphOp::SoftmaxGrad:
       case ir::GraphOp::LossGrad:

@@ -35,6 +35,18 @@ void nnc_rt_total(const float* in, int64_t count, float* out) {
   out[0] = static_cast<float>(total);
 }
 
+float nnc_rt_mean(const float* in, int64_t count) {
+  if (count == 0) return 0;  // an empty batch has no loss (as lossAndGradient)
+  double total = 0;
+  for (int64_t i = 0; i < count; ++i) total += in[i];
+  return static_cast<float>(total / static_cast<double>(count));
+}
+
+void nnc_rt_fill_mean_grad(int64_t count, float* out) {
+  float share = static_cast<float>(1.0 / static_cast<double>(count));
+  for (int64_t i = 0; i < count; ++i) out[i] = share;
+}
+
 void nnc_rt_copy_columns(const float* from, int64_t from_cols, int64_t from_first, int64_t rows, int64_t cols,
                          float* to, int64_t to_cols, int64_t to_first) {
   for (int64_t r = 0; r < rows; ++r)

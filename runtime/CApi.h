@@ -21,6 +21,11 @@ void nnc_rt_add_bias(const float* in, const float* bias, int64_t rows, int64_t c
 void nnc_rt_column_sum(const float* in, int64_t rows, int64_t cols, float* out);
 /* out[0] = sum of in[0 .. count) (a per-layer parameter's gradient) */
 void nnc_rt_total(const float* in, int64_t count, float* out);
+/* The mean of in[0 .. count) (0 when count is 0): an elementwise loss's
+ * reduction. */
+float nnc_rt_mean(const float* in, int64_t count);
+/* out[i] = 1 / count for i < count: the mean's gradient. */
+void nnc_rt_fill_mean_grad(int64_t count, float* out);
 /* to[r, to_first + c] = from[r, from_first + c] for c < cols: a column range
  * of a [rows, from_cols] array into one of a [rows, to_cols] array (concat,
  * slice and a slice's gradient). */

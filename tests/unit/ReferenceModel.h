@@ -30,8 +30,9 @@ public:
               const Matrix* targets = nullptr) const {
     std::map<ir::ValueId, Matrix> values;
     values[graph_.input] = x;
+    if (targets) values[graph_.labels] = *targets;
     for (const ir::GraphNode& node : graph_.nodes()) {
-      if (node.op == ir::GraphOp::LossGrad) break;  // forward part only
+      if (node.op == ir::GraphOp::LossGrad || node.op == ir::GraphOp::MeanGrad) break;  // forward part only
       switch (node.op) {
         case ir::GraphOp::Parameter: {
           const std::vector<double>& flat = parameters.at(node.results[0]);
@@ -72,6 +73,12 @@ public:
         case ir::GraphOp::Loss:
           return targets ? targetLossOf(node.loss, values.at(node.operands[0]), *targets)
                          : lossOf(node.loss, values.at(node.operands[0]), labels);
+        // The mean of a loss formula's Map (autodiff's lowering): the
+        // oracle computes that loss its own way, from the Map's prediction.
+        case ir::GraphOp::Mean: {
+          const ir::GraphNode& elements = graph_.nodes()[static_cast<size_t>(graph_.value(node.operands[0]).producer)];
+          return targetLossOf(node.loss, values.at(elements.operands[0]), *targets);
+        }
         case ir::GraphOp::Input:
         case ir::GraphOp::Labels:
         case ir::GraphOp::Targets: break;
@@ -79,6 +86,7 @@ public:
         case ir::GraphOp::ColumnSum:
         case ir::GraphOp::SoftmaxGrad:
         case ir::GraphOp::LossGrad:
+        case ir::GraphOp::MeanGrad:
         case ir::GraphOp::PadColumns: return NAN;
       }
     }

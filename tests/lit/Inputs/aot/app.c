@@ -1,5 +1,6 @@
 /* Runs an object from `nnc compile -o` (prefix `model`) on a CSV file of
- * feature columns and a label: prints the outputs of every row, or with
+ * feature columns and a label (with -DREAL_TARGETS: MODEL_OUTPUTS real
+ * targets, after a header line): prints the outputs of every row, or with
  * `backward` the loss and every parameter's gradient. C and C++ alike. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +13,24 @@ int main(int argc, char** argv) {
   if (!file) return 2;
   int64_t capacity = 1024, rows = 0;
   float* input = (float*)malloc(sizeof(float) * capacity * MODEL_INPUTS);
+#ifdef REAL_TARGETS
+  float* labels = (float*)malloc(sizeof(float) * capacity * MODEL_OUTPUTS);
+  if (fscanf(file, "%*[^\n]\n") != 0) return 2;
+#else
   int32_t* labels = (int32_t*)malloc(sizeof(int32_t) * capacity);
+#endif
   for (;;) {
     int64_t i;
     for (i = 0; i < MODEL_INPUTS; ++i)
       if (fscanf(file, "%f,", &input[rows * MODEL_INPUTS + i]) != 1) break;
-    if (i < MODEL_INPUTS || fscanf(file, "%d", &labels[rows]) != 1 || ++rows == capacity) break;
+    if (i < MODEL_INPUTS) break;
+#ifdef REAL_TARGETS
+    for (i = 0; i < MODEL_OUTPUTS; ++i)
+      if (fscanf(file, i ? ",%f" : "%f", &labels[rows * MODEL_OUTPUTS + i]) != 1) break;
+    if (i < MODEL_OUTPUTS || ++rows == capacity) break;
+#else
+    if (fscanf(file, "%d", &labels[rows]) != 1 || ++rows == capacity) break;
+#endif
   }
   fclose(file);
   float* workspace = (float*)malloc(sizeof(float) * model_workspace_floats(rows));
