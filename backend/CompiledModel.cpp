@@ -79,7 +79,8 @@ struct CompiledModel::Impl {
   // node that computes the layer's output, checked right after it runs,
   // before the memory plan lets another value reuse its buffer.
   struct TrackedOutput {
-    size_t node;
+    size_t node;        // the node that computes it
+    ir::ValueId value;  // the layer's output
     runtime::LayerOutputMaxima maxima;
   };
   std::vector<TrackedOutput> tracked;
@@ -151,22 +152,18 @@ struct CompiledModel::Impl {
       runNode(ws, n, runtime::BatchTargets(std::span<const int32_t>()));
       if (!track) continue;
       for (TrackedOutput& t : tracked)
-        if (t.node == n) {
-          ir::ValueId out = graph.nodes()[n].results[0];
-          runtime::maxRowsInto(at(ws, out), rows, columns(out), t.maxima.maxima.data());
-        }
+        if (t.node == n) runtime::maxRowsInto(at(ws, t.value), rows, columns(t.value), t.maxima.maxima.data());
     }
     const float* prediction = at(ws, plan.prediction);
     std::copy(prediction, prediction + ws.prediction.size(), ws.prediction.data());
   }
 
-  // A layer's output is the result of its last forward node (its activation
-  // Map, or the bias addition of a linear layer), whatever passes fused.
-  std::optional<size_t> outputNode(const std::string& layer) const {
-    std::optional<size_t> last;
-    for (size_t n : plan.forward)
-      if (graph.nodes()[n].layer == layer) last = n;
-    return last;
+  // The layer whose output `value` is, if it is one (the graph records
+  // them, wherever fusion put them).
+  const std::string* layerOf(ir::ValueId value) const {
+    for (const auto& [layer, output] : graph.layerOutputs)
+      if (output == value) return &layer;
+    return nullptr;
   }
 
   // The loss (and, with `gradient`, d loss / d prediction) against the
@@ -385,11 +382,12 @@ void CompiledModel::trackOutputMaxima(const std::vector<std::string>& layers) {
   Impl& m = *impl_;
   m.tracked.clear();
   for (const std::string& layer : layers) {
-    std::optional<size_t> node = m.outputNode(layer);
-    if (!node) continue;
-    Tensor maxima(runtime::Shape{m.columns(m.graph.nodes()[*node].results[0])});
+    auto output = m.graph.layerOutputs.find(layer);
+    if (output == m.graph.layerOutputs.end()) continue;
+    ir::ValueId value = output->second;
+    Tensor maxima(runtime::Shape{m.columns(value)});
     maxima.fill(-std::numeric_limits<float>::infinity());
-    m.tracked.push_back({*node, {layer, std::move(maxima)}});
+    m.tracked.push_back({static_cast<size_t>(m.graph.value(value).producer), value, {layer, std::move(maxima)}});
   }
 }
 
@@ -426,11 +424,15 @@ std::optional<std::string> CompiledModel::firstNonFiniteLayer(const Tensor& x, c
     for (size_t n : *phase) {
       m.runNode(m.own, n, targets);
       const GraphNode& node = m.graph.nodes()[n];
-      if (node.layer.empty()) continue;
       for (ir::ValueId r : node.results) {
+        // Named after the layer whose output it is (a fused loop may compute
+        // one layer's output beside another value), else the node's layer.
+        const std::string* layer = m.layerOf(r);
+        if (!layer && node.layer.empty()) continue;
         const float* values = m.at(m.own, r);
         int64_t count = m.rows(r, x.dim(0)) * m.columns(r);
-        if (!std::all_of(values, values + count, [](float v) { return std::isfinite(v); })) return node.layer;
+        if (!std::all_of(values, values + count, [](float v) { return std::isfinite(v); }))
+          return layer ? *layer : node.layer;
       }
     }
   return std::nullopt;

@@ -170,6 +170,7 @@ private:
       softmax.range = layer.softmaxRange;
       z = inferred(std::move(softmax));
     }
+    graph_.layerOutputs[layer.name] = z;
     return z;
   }
 

@@ -55,6 +55,7 @@ void Graph::replaceAllUses(ValueId from, ValueId to) {
   };
   for (GraphNode& node : nodes_) forEachRead(node, swap);
   for (ValueId* named : {&input, &labels, &prediction, &loss}) swap(*named);
+  for (auto& [layer, output] : layerOutputs) swap(output);
   for (auto& [parameter, gradient] : gradients) {
     swap(parameter);
     swap(gradient);
@@ -146,6 +147,10 @@ void Graph::reorder(const std::vector<size_t>& order) {
   for (auto& [parameter, gradient] : gradients) {
     update(parameter);
     update(gradient);
+  }
+  for (auto it = layerOutputs.begin(); it != layerOutputs.end();) {
+    update(it->second);
+    it = it->second < 0 ? layerOutputs.erase(it) : std::next(it);
   }
 }
 

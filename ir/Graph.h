@@ -5,6 +5,7 @@
 // backward part. A verifier checks it and a printer shows it as text.
 #include <compare>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -176,7 +177,7 @@ public:
   }
 
   // Makes every reader of `from` (nodes, Map parameters, the named values
-  // below and the gradient list) read `to` instead.
+  // below, the layer outputs and the gradient list) read `to` instead.
   void replaceAllUses(ValueId from, ValueId to);
   // Removes the nodes nothing needs and renumbers the values, keeping the
   // order. Needed: the input and labels, the prediction, the loss, every
@@ -195,6 +196,12 @@ public:
   ValueId input = -1, labels = -1, prediction = -1, loss = -1;
   // Parameter value -> its gradient value (filled by autodiff).
   std::vector<std::pair<ValueId, ValueId>> gradients;
+  // Each dense layer's output (its activation's result, or the bias
+  // addition's), as the builder made it (a shared layer: its last
+  // application). The dead-unit monitor and the reports read the value
+  // here, wherever fusion put it (a fused loop may compute it as a second
+  // result); a layer whose output was removed is not listed.
+  std::map<std::string, ValueId> layerOutputs;
   // The memory plan (the memory-plan pass): value -> the buffer it lives in;
   // values in one buffer are never live at once. Empty: one buffer each.
   std::vector<int32_t> bufferOf;

@@ -35,14 +35,24 @@ public:
     seedFromLoss(g_.nodes()[producerOf(g_.loss)]);
     for (size_t n = forwardNodes; n-- > 0;) {
       const GraphNode node = g_.nodes()[n];  // a copy: add() may reallocate the node list
-      if (node.results.empty()) continue;
-      auto found = gradientOf_.find(node.results[0]);
-      if (found == gradientOf_.end()) continue;
-      ValueId dy = found->second;
+      // The gradient of each result (-1: none reaches it). Only a Map
+      // has several results in a forward graph (fuse-elementwise keeps a
+      // value a fused loop computes on the way as a second result).
+      std::vector<ValueId> dys;
+      for (ValueId r : node.results) {
+        auto found = gradientOf_.find(r);
+        dys.push_back(found == gradientOf_.end() ? -1 : found->second);
+      }
+      if (std::all_of(dys.begin(), dys.end(), [](ValueId d) { return d < 0; })) continue;
+      ValueId dy = dys[0];
+      if (node.op != GraphOp::Map && dys.size() != 1) {
+        internalError_ = fmt::format("autodiff: a {} node with {} results", ir::graphOpInfo(node.op).spelling, dys.size());
+        return internalError_;
+      }
       switch (node.op) {
         case GraphOp::MatMul: backwardMatMul(node, dy); break;
         case GraphOp::AddBias: backwardAddBias(node, dy); break;
-        case GraphOp::Map: backwardMap(node, dy); break;
+        case GraphOp::Map: backwardMap(node, dys); break;
         case GraphOp::Softmax: backwardSoftmax(node, dy); break;
         case GraphOp::Concat: backwardConcat(node, dy); break;
         case GraphOp::Slice: backwardSlice(node, dy); break;
@@ -147,11 +157,16 @@ private:
   }
 
   // y = f(z1, z2, ...; p):  dzi = dy * df/dzi,  dp += dy * df/dp (summed
-  // over the batch). One loop computes all of them, recomputing what it
+  // over the batch); with several results yk = fk(...), the sum over k of
+  // dyk * dfk/dzi. One loop computes all of them, recomputing what it
   // needs from the saved inputs.
-  void backwardMap(const GraphNode& node, ValueId dy) {
+  void backwardMap(const GraphNode& node, const std::vector<ValueId>& dys) {
     std::vector<ValueId> operands = node.operands;
-    operands.push_back(dy);
+    std::vector<std::string> gradientVars;  // by result: the Var of its gradient ("" if none)
+    for (size_t k = 0; k < dys.size(); ++k) {
+      gradientVars.push_back(dys[k] < 0 ? "" : k == 0 ? kGradientVar : fmt::format("{}{}", kGradientVar, k));
+      if (dys[k] >= 0) operands.push_back(dys[k]);
+    }
     GraphNode back = make(GraphOp::Map, operands, node);
     std::vector<ValueId> inputsWithGradient;
     for (ValueId operand : node.operands)
@@ -176,12 +191,17 @@ private:
       segment.firstColumn = forward.firstColumn;
       segment.columns = forward.columns;
       segment.inputVars = forward.inputVars;
-      segment.inputVars.push_back(kGradientVar);
+      for (const std::string& var : gradientVars)
+        if (!var.empty()) segment.inputVars.push_back(var);
       segment.params = forward.params;
-      ir::Ex gradient(exprs_, exprs_.var(kGradientVar));
-      ir::ExprRef f = forward.outputs[0];
       auto chain = [&](const std::string& var) {
-        return ir::simplify(exprs_, gradient * gradient.wrap(ir::derivatives(exprs_, f, var, 1).orders[1]));
+        ir::Ex sum(exprs_, exprs_.constant(0));
+        for (size_t k = 0; k < forward.outputs.size(); ++k) {
+          if (gradientVars[k].empty()) continue;
+          ir::Ex gradient(exprs_, exprs_.var(gradientVars[k]));
+          sum = sum + gradient * gradient.wrap(ir::derivatives(exprs_, forward.outputs[k], var, 1).orders[1]);
+        }
+        return ir::simplify(exprs_, sum);
       };
       for (size_t i = 0; i < node.operands.size(); ++i)
         if (needsGradient(node.operands[i])) segment.outputs.push_back(chain(forward.inputVars[i]));
