@@ -161,8 +161,8 @@ struct CompiledModel::Impl {
   // The layer whose output `value` is, if it is one (the graph records
   // them, wherever fusion put them).
   const std::string* layerOf(ir::ValueId value) const {
-    for (const auto& [layer, output] : graph.layerOutputs)
-      if (output == value) return &layer;
+    for (const ir::Graph::LayerApplication& application : graph.layerApplications)
+      if (application.output == value) return &application.layer;
     return nullptr;
   }
 
@@ -382,9 +382,8 @@ void CompiledModel::trackOutputMaxima(const std::vector<std::string>& layers) {
   Impl& m = *impl_;
   m.tracked.clear();
   for (const std::string& layer : layers) {
-    auto output = m.graph.layerOutputs.find(layer);
-    if (output == m.graph.layerOutputs.end()) continue;
-    ir::ValueId value = output->second;
+    ir::ValueId value = m.graph.layerOutput(layer);
+    if (value < 0) continue;
     Tensor maxima(runtime::Shape{m.columns(value)});
     maxima.fill(-std::numeric_limits<float>::infinity());
     m.tracked.push_back({static_cast<size_t>(m.graph.value(value).producer), value, {layer, std::move(maxima)}});

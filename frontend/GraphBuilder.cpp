@@ -151,8 +151,8 @@ private:
     ir::ValueId weight = parameters.weight, bias = parameters.bias;
     ir::GraphNode product = node(ir::GraphOp::MatMul, {x, weight}, &layer);
     product.transposeB = true;
-    ir::ValueId z = inferred(std::move(product));
-    z = inferred(node(ir::GraphOp::AddBias, {z, bias}, &layer));
+    ir::ValueId productValue = inferred(std::move(product));
+    ir::ValueId z = inferred(node(ir::GraphOp::AddBias, {productValue, bias}, &layer));
     if (!layer.activations.empty()) {
       ir::GraphNode map = node(ir::GraphOp::Map, {z}, &layer);
       for (size_t a = 0; a < layer.activations.size(); ++a) {
@@ -170,7 +170,7 @@ private:
       softmax.range = layer.softmaxRange;
       z = inferred(std::move(softmax));
     }
-    graph_.layerOutputs[layer.name] = z;
+    graph_.layerApplications.push_back({layer.name, x, productValue, z});
     return z;
   }
 

@@ -1,5 +1,6 @@
 #include "ir/Graph.h"
 
+#include <algorithm>
 #include <functional>
 #include <queue>
 #include <set>
@@ -55,7 +56,8 @@ void Graph::replaceAllUses(ValueId from, ValueId to) {
   };
   for (GraphNode& node : nodes_) forEachRead(node, swap);
   for (ValueId* named : {&input, &labels, &prediction, &loss}) swap(*named);
-  for (auto& [layer, output] : layerOutputs) swap(output);
+  for (LayerApplication& application : layerApplications)
+    for (ValueId* v : {&application.input, &application.product, &application.output}) swap(*v);
   for (auto& [parameter, gradient] : gradients) {
     swap(parameter);
     swap(gradient);
@@ -148,10 +150,22 @@ void Graph::reorder(const std::vector<size_t>& order) {
     update(parameter);
     update(gradient);
   }
-  for (auto it = layerOutputs.begin(); it != layerOutputs.end();) {
-    update(it->second);
-    it = it->second < 0 ? layerOutputs.erase(it) : std::next(it);
-  }
+  std::erase_if(layerApplications, [&](LayerApplication& application) {
+    for (ValueId* v : {&application.input, &application.product, &application.output}) update(*v);
+    return application.input < 0 || application.product < 0 || application.output < 0;
+  });
+}
+
+ValueId Graph::layerOutput(const std::string& layer) const {
+  ValueId output = -1;
+  for (const LayerApplication& application : layerApplications)
+    if (application.layer == layer) output = application.output;
+  return output;
+}
+
+bool Graph::isLayerOutput(ValueId value) const {
+  return std::any_of(layerApplications.begin(), layerApplications.end(),
+                     [&](const LayerApplication& application) { return application.output == value; });
 }
 
 namespace {

@@ -5,7 +5,6 @@
 // backward part. A verifier checks it and a printer shows it as text.
 #include <compare>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -177,7 +176,7 @@ public:
   }
 
   // Makes every reader of `from` (nodes, Map parameters, the named values
-  // below, the layer outputs and the gradient list) read `to` instead.
+  // below, the layer applications and the gradient list) read `to` instead.
   void replaceAllUses(ValueId from, ValueId to);
   // Removes the nodes nothing needs and renumbers the values, keeping the
   // order. Needed: the input and labels, the prediction, the loss, every
@@ -196,12 +195,23 @@ public:
   ValueId input = -1, labels = -1, prediction = -1, loss = -1;
   // Parameter value -> its gradient value (filled by autodiff).
   std::vector<std::pair<ValueId, ValueId>> gradients;
-  // Each dense layer's output (its activation's result, or the bias
-  // addition's), as the builder made it (a shared layer: its last
-  // application). The dead-unit monitor and the reports read the value
-  // here, wherever fusion put it (a fused loop may compute it as a second
-  // result); a layer whose output was removed is not listed.
-  std::map<std::string, ValueId> layerOutputs;
+  // Each application of a dense layer, as the builder made it, in graph
+  // order (a shared layer has one per application): the value its matrix
+  // product reads, the product, and the layer's output (its activation's
+  // result, softmax's, or the bias addition's). The lints, the dead-unit
+  // monitor and the reports read layers here, not by rediscovering them,
+  // wherever passes moved their values (a fused loop may compute an output
+  // as a second result); an application whose values were removed (folded
+  // layers) is dropped.
+  struct LayerApplication {
+    std::string layer;
+    ValueId input = -1, product = -1, output = -1;
+  };
+  std::vector<LayerApplication> layerApplications;
+  // The output of the layer's last application; -1 if it has none.
+  ValueId layerOutput(const std::string& layer) const;
+  // Whether `value` is a layer's output.
+  bool isLayerOutput(ValueId value) const;
   // The memory plan (the memory-plan pass): value -> the buffer it lives in;
   // values in one buffer are never live at once. Empty: one buffer each.
   std::vector<int32_t> bufferOf;

@@ -116,11 +116,6 @@ bool reachesNode(const ir::Graph& graph, const std::vector<size_t>& candidates, 
   return std::any_of(candidates.begin(), candidates.end(), [&](size_t n) { return n != c && ancestor[n]; });
 }
 
-bool isLayerOutput(const ir::Graph& graph, ir::ValueId v) {
-  return std::any_of(graph.layerOutputs.begin(), graph.layerOutputs.end(),
-                     [&](const auto& entry) { return entry.second == v; });
-}
-
 // Fuses one pair if it finds one; true if it did.
 bool fuseOnePair(ir::Graph& graph, PassContext& context) {
   std::vector<std::vector<size_t>> readers = graph.readers();
@@ -144,7 +139,7 @@ bool fuseOnePair(ir::Graph& graph, PassContext& context) {
       for (size_t i = 0; i < producer.results.size(); ++i) {
         ir::ValueId r = producer.results[i];
         readTwice = readTwice || reads(r) > 1;
-        bool needed = readers[static_cast<size_t>(r)].size() > 1 || r == graph.prediction || isLayerOutput(graph, r);
+        bool needed = readers[static_cast<size_t>(r)].size() > 1 || r == graph.prediction || graph.isLayerOutput(r);
         if (!reads(r) || needed) kept.push_back(i);
       }
       if (readTwice) continue;

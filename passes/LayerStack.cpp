@@ -7,48 +7,28 @@
 
 namespace nnc::passes {
 
-namespace {
-
-// The first node, in order, of kind `op` that reads `value` as operand 0.
-const ir::GraphNode* readerOf(const ir::Graph& graph, const std::vector<std::vector<size_t>>& readers,
-                              ir::ValueId value, ir::GraphOp op, size_t before) {
-  for (size_t n : readers[static_cast<size_t>(value)]) {
-    const ir::GraphNode& node = graph.nodes()[n];
-    if (n < before && node.op == op && node.operands[0] == value && !node.transposeA) return &node;
-  }
-  return nullptr;
-}
-
-}  // namespace
-
 std::vector<DenseLayer> denseLayers(const ir::Graph& graph) {
-  std::vector<std::vector<size_t>> readers = graph.readers();
-  // The forward part ends at the loss (autodiff appends after it).
-  size_t forwardEnd = graph.loss >= 0 ? static_cast<size_t>(graph.value(graph.loss).producer) : graph.nodes().size();
+  auto producer = [&](ir::ValueId v) -> const ir::GraphNode& {
+    return graph.nodes()[static_cast<size_t>(graph.value(v).producer)];
+  };
   std::vector<DenseLayer> layers;
-  for (size_t n = 0; n < forwardEnd; ++n) {
-    const ir::GraphNode* product = &graph.nodes()[n];
-    if (product->op != ir::GraphOp::MatMul || product->transposeA || product->layer.empty()) continue;
-    const ir::GraphNode& weight = graph.nodes()[static_cast<size_t>(graph.value(product->operands[1]).producer)];
-    if (weight.op != ir::GraphOp::Parameter) continue;
+  for (const ir::Graph::LayerApplication& application : graph.layerApplications) {
     DenseLayer layer;
-    layer.name = product->layer;
-    layer.range = product->range;
-    layer.units = graph.value(product->results[0]).shape.back();
-    layer.input = product->operands[0];
-    ir::ValueId y = product->results[0];
-    if (const ir::GraphNode* bias = readerOf(graph, readers, y, ir::GraphOp::AddBias, forwardEnd)) y = bias->results[0];
-    if (const ir::GraphNode* map = readerOf(graph, readers, y, ir::GraphOp::Map, forwardEnd);
-        map && map->layer == layer.name) {
-      layer.activation = map;
-      y = map->results[0];
+    layer.name = application.layer;
+    layer.range = producer(application.product).range;
+    layer.units = graph.value(application.product).shape.back();
+    layer.input = application.input;
+    layer.output = application.output;
+    // The layer's own nodes that compute its output: softmax, before it
+    // the activation.
+    ir::ValueId y = application.output;
+    if (const ir::GraphNode& softmax = producer(y); softmax.op == ir::GraphOp::Softmax && softmax.layer == layer.name) {
+      layer.softmax = &softmax;
+      y = softmax.operands[0];
     }
-    if (const ir::GraphNode* softmax = readerOf(graph, readers, y, ir::GraphOp::Softmax, forwardEnd);
-        softmax && softmax->layer == layer.name) {
-      layer.softmax = softmax;
-      y = softmax->results[0];
-    }
-    layer.output = y;
+    if (const ir::GraphNode& map = producer(y);
+        map.op == ir::GraphOp::Map && map.layer == layer.name && map.results[0] == y)
+      layer.activation = &map;
     layers.push_back(layer);
   }
   return layers;

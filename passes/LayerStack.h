@@ -1,11 +1,12 @@
 #pragma once
 // The dense layers of a model's forward graph, in graph order, as the lints
 // see them: each layer's input, its activation (a Map, possibly with
-// several segments, or softmax) and its output. In a stack each reads the
-// one before; in a graph of named values layers meet in sums, gates and
-// concatenations, so a lint that needs a chain checks `input`. Works
-// before and after the fusion passes (a fused bias is a parameter of the
-// Map).
+// several segments, or softmax) and its output, read from the graph's
+// record of layer applications (ir::Graph::layerApplications). In a stack
+// each reads the one before; in a graph of named values layers meet in
+// sums, gates and concatenations, so a lint that needs a chain checks
+// `input`. A fused bias is a parameter of the Map; after fuse-elementwise
+// has moved an activation into another loop the layer has no `activation`.
 #include <optional>
 #include <string>
 #include <vector>

@@ -76,9 +76,9 @@ public:
   // the value where the group is widest (the last layer's pre-activation,
   // or a formula that combines them).
   std::vector<AffineOrigin> run() {
-    size_t forwardEnd = graph_.loss >= 0 ? static_cast<size_t>(graph_.value(graph_.loss).producer)
-                                         : graph_.nodes().size();
-    for (size_t n = 0; n < forwardEnd; ++n) visit(graph_.nodes()[n]);
+    // Lints run before autodiff: every node but the loss computes a forward value.
+    for (const ir::GraphNode& node : graph_.nodes())
+      if (ir::graphOpInfo(node.op).role != ir::GraphOpRole::Loss) visit(node);
     // Keep the widest: drop a group whose layers another group contains.
     std::vector<AffineOrigin> out;
     for (size_t i = 0; i < found_.size(); ++i) {

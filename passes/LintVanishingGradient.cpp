@@ -40,9 +40,10 @@ std::vector<double> gradientScales(const ir::Graph& graph, const std::map<const 
   std::vector<double> scale(graph.numValues(), 0.0);
   if (graph.prediction < 0 || graph.loss < 0) return scale;
   scale[static_cast<size_t>(graph.prediction)] = 1;
-  size_t forwardEnd = static_cast<size_t>(graph.value(graph.loss).producer);
-  for (size_t n = forwardEnd; n-- > 0;) {
+  // Lints run before autodiff: every node but the loss computes a forward value.
+  for (size_t n = graph.nodes().size(); n-- > 0;) {
     const ir::GraphNode& node = graph.nodes()[n];
+    if (ir::graphOpInfo(node.op).role == ir::GraphOpRole::Loss) continue;
     double reaching = 0;
     for (ir::ValueId r : node.results) reaching = std::max(reaching, scale[static_cast<size_t>(r)]);
     auto slope = slopeOf.find(&node);
