@@ -159,7 +159,8 @@ private:
   // y = f(z1, z2, ...; p):  dzi = dy * df/dzi,  dp += dy * df/dp (summed
   // over the batch); with several results yk = fk(...), the sum over k of
   // dyk * dfk/dzi. One loop computes all of them, recomputing what it
-  // needs from the saved inputs.
+  // needs from the saved inputs. A gradient that is an incoming one
+  // unchanged (h in h + r, whose dh is dy) is that value, not a copy.
   void backwardMap(const GraphNode& node, const std::vector<ValueId>& dys) {
     std::vector<ValueId> operands = node.operands;
     std::vector<std::string> gradientVars;  // by result: the Var of its gradient ("" if none)
@@ -167,21 +168,44 @@ private:
       gradientVars.push_back(dys[k] < 0 ? "" : k == 0 ? kGradientVar : fmt::format("{}{}", kGradientVar, k));
       if (dys[k] >= 0) operands.push_back(dys[k]);
     }
+    // d(sum over k of dyk * fk) / d var, in one segment's formulas.
+    auto chain = [&](const ir::MapSegment& forward, const std::string& var) {
+      ir::Ex sum(exprs_, exprs_.constant(0));
+      for (size_t k = 0; k < forward.outputs.size(); ++k) {
+        if (gradientVars[k].empty()) continue;
+        ir::Ex gradient(exprs_, exprs_.var(gradientVars[k]));
+        sum = sum + gradient * gradient.wrap(ir::derivatives(exprs_, forward.outputs[k], var, 1).orders[1]);
+      }
+      return ir::simplify(exprs_, sum);
+    };
+    // The inputs whose gradient is an incoming gradient as it is, in a map
+    // of one segment over all its columns.
+    std::vector<ValueId> passedOn(node.operands.size(), -1);
+    if (node.segments.size() == 1 && node.segments[0].firstColumn == 0 &&
+        node.segments[0].columns == g_.value(node.results[0]).shape.back())
+      for (size_t i = 0; i < node.operands.size(); ++i)
+        for (size_t k = 0; k < dys.size() && needsGradient(node.operands[i]); ++k)
+          if (dys[k] >= 0 && g_.value(dys[k]).shape == g_.value(node.operands[i]).shape &&
+              chain(node.segments[0], node.segments[0].inputVars[i]) == exprs_.var(gradientVars[k]))
+            passedOn[i] = dys[k];
     GraphNode back = make(GraphOp::Map, operands, node);
-    std::vector<ValueId> inputsWithGradient;
-    for (ValueId operand : node.operands)
-      if (needsGradient(operand)) inputsWithGradient.push_back(operand);
+    std::vector<size_t> computed;  // the inputs whose gradient the loop computes
+    for (size_t i = 0; i < node.operands.size(); ++i) {
+      if (!needsGradient(node.operands[i])) continue;
+      if (passedOn[i] >= 0) addGradient(node.operands[i], passedOn[i]);
+      else computed.push_back(i);
+    }
     bool anyParameter = false;
     for (const ir::MapSegment& segment : node.segments) anyParameter = anyParameter || !segment.params.empty();
-    if (inputsWithGradient.empty() && !anyParameter) return;  // nothing upstream is trained
+    if (computed.empty() && !anyParameter) return;  // nothing else upstream is trained
     std::vector<ir::TensorShape> shapes;
-    for (ValueId operand : inputsWithGradient) shapes.push_back(g_.value(operand).shape);
+    for (size_t i : computed) shapes.push_back(g_.value(node.operands[i]).shape);
     // One gradient result per parameter, even one shared by several
     // segments (a fused bias): each segment writes its own columns.
     std::vector<ValueId> parameterValues;
     auto resultFor = [&](ValueId parameter) {
       auto found = std::find(parameterValues.begin(), parameterValues.end(), parameter);
-      if (found != parameterValues.end()) return static_cast<int>(inputsWithGradient.size() + (found - parameterValues.begin()));
+      if (found != parameterValues.end()) return static_cast<int>(computed.size() + (found - parameterValues.begin()));
       parameterValues.push_back(parameter);
       shapes.push_back(g_.value(parameter).shape);
       return static_cast<int>(shapes.size() - 1);
@@ -194,25 +218,15 @@ private:
       for (const std::string& var : gradientVars)
         if (!var.empty()) segment.inputVars.push_back(var);
       segment.params = forward.params;
-      auto chain = [&](const std::string& var) {
-        ir::Ex sum(exprs_, exprs_.constant(0));
-        for (size_t k = 0; k < forward.outputs.size(); ++k) {
-          if (gradientVars[k].empty()) continue;
-          ir::Ex gradient(exprs_, exprs_.var(gradientVars[k]));
-          sum = sum + gradient * gradient.wrap(ir::derivatives(exprs_, forward.outputs[k], var, 1).orders[1]);
-        }
-        return ir::simplify(exprs_, sum);
-      };
-      for (size_t i = 0; i < node.operands.size(); ++i)
-        if (needsGradient(node.operands[i])) segment.outputs.push_back(chain(forward.inputVars[i]));
+      for (size_t i : computed) segment.outputs.push_back(chain(forward, forward.inputVars[i]));
       for (const ir::MapSegment::Param& p : forward.params)
-        segment.columnSums.push_back({chain(p.var), resultFor(p.value), p.perColumn ? p.firstElement : 0});
+        segment.columnSums.push_back({chain(forward, p.var), resultFor(p.value), p.perColumn ? p.firstElement : 0});
       back.segments.push_back(std::move(segment));
     }
     size_t index = g_.add(std::move(back), shapes);
-    for (size_t i = 0; i < inputsWithGradient.size(); ++i) addGradient(inputsWithGradient[i], g_.result(index, i));
+    for (size_t r = 0; r < computed.size(); ++r) addGradient(node.operands[computed[r]], g_.result(index, r));
     for (size_t k = 0; k < parameterValues.size(); ++k)
-      addGradient(parameterValues[k], g_.result(index, inputsWithGradient.size() + k));
+      addGradient(parameterValues[k], g_.result(index, computed.size() + k));
   }
 
   // y = [a, b, ...] by columns:  da, db, ... are dy's column ranges
