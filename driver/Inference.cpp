@@ -25,6 +25,23 @@ runtime::CsvOptions dataLayout(const frontend::Program& program, const frontend:
   return options;
 }
 
+// The test data of the model's `train` declaration (held out of its
+// training data when it names none), checked as training checks it.
+std::optional<runtime::Dataset> declaredTestData(const LoadedProgram& loaded, const frontend::ModelDef& model,
+                                                 Diagnostics& diags) {
+  const frontend::TrainingDef* training = trainingFor(loaded.program, model.name, diags);
+  if (diags.hasErrors()) return std::nullopt;
+  if (!training) {
+    diags.error(loaded.mainSource(), model.range,
+                fmt::format("model '{}' has no `train` declaration to take test data from; give the samples "
+                            "with --data D.csv", model.name));
+    return std::nullopt;
+  }
+  std::optional<TrainingData> data = loadTrainingData(model, *training, loaded.mainSource(), diags);
+  if (!data) return std::nullopt;
+  return std::move(data->test);
+}
+
 }  // namespace
 
 std::optional<ReadyModel> prepareInference(const InferenceRequest& request, Diagnostics& diags, std::ostream& log) {
@@ -33,8 +50,9 @@ std::optional<ReadyModel> prepareInference(const InferenceRequest& request, Diag
   const frontend::ModelDef* model = chooseModel(loaded->program, request.model,
                                                 fmt::format("'{}'", request.programPath), "--model", diags);
   if (!model) return std::nullopt;
-  std::optional<runtime::Dataset> data =
-      runtime::loadCsvDataset(request.dataPath, diags, dataLayout(loaded->program, *model));
+  std::optional<runtime::Dataset> data = request.dataPath
+                                              ? runtime::loadCsvDataset(*request.dataPath, diags, dataLayout(loaded->program, *model))
+                                              : declaredTestData(*loaded, *model, diags);
   std::optional<runtime::Checkpoint> weights =
       runtime::loadCheckpoint(request.weightsPath, diags, modelTensors(*model));
   if (!data || !weights) return std::nullopt;
@@ -45,8 +63,9 @@ std::optional<ReadyModel> prepareInference(const InferenceRequest& request, Diag
   checkTargets(*model, *data, nullptr, {}, "--data", diags);
   if (diags.hasErrors()) return std::nullopt;
   if (data->featureCount() != model->inputSize) {
-    diags.error(fmt::format("'{}' has {} features per sample, but model '{}' takes input {}", request.dataPath,
-                            data->featureCount(), model->name, model->inputSize));
+    diags.error(fmt::format("'{}' has {} features per sample, but model '{}' takes input {}",
+                            request.dataPath.value_or("the test data"), data->featureCount(), model->name,
+                            model->inputSize));
     return std::nullopt;
   }
 
@@ -68,7 +87,8 @@ std::optional<ReadyModel> prepareInference(const InferenceRequest& request, Diag
   loadParameters(*weights, fmt::format("'{}'", request.weightsPath), fmt::format("model '{}'", model->name),
                  native->model->parameters(), diags);
   if (diags.hasErrors()) return std::nullopt;
-  return ReadyModel{std::move(*loaded), std::move(*native), std::move(*data)};
+  std::string name = model->name;
+  return ReadyModel{std::move(*loaded), std::move(name), std::move(*native), std::move(*data)};
 }
 
 }  // namespace nnc::driver

@@ -1,7 +1,8 @@
 #pragma once
-// What nnc predict and nnc backprop share: a model of a .nn file, compiled,
-// with its weights loaded from a checkpoint, and a CSV data set laid out as
-// its training data to run it on.
+// What nnc predict, evaluate and backprop share: a model of a .nn file,
+// compiled, with its weights loaded from a checkpoint, and a data set to run
+// it on: a CSV file laid out as its training data, or the test data of its
+// `train` declaration.
 #include <optional>
 #include <ostream>
 #include <string>
@@ -16,12 +17,13 @@ struct InferenceRequest {
   std::string programPath;
   std::optional<std::string> model;  // which model of the program (chooseModel's rule)
   std::string weightsPath;           // a checkpoint (nnc train --save) or PyTorch-named safetensors
-  std::string dataPath;              // CSV
+  std::optional<std::string> dataPath;  // CSV; none: the test data of the model's `train` declaration
   CompilerSettings settings;         // settings.pipeline.foldLinear folds with the loaded weights
 };
 
 struct ReadyModel {
   LoadedProgram loaded;
+  std::string model;  // the name of the model chosen
   NativeModel native;
   runtime::Dataset data;
 };

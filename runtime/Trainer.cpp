@@ -1,5 +1,6 @@
 #include "runtime/Trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -98,8 +99,19 @@ Evaluation evaluate(Trainable& model, const Dataset& data, int64_t batchSize) {
     const Tensor& prediction = model.predict(x);
     lossSum += lossAndGradient(model.loss(), prediction, labels, nullptr) * static_cast<double>(rows);
     int64_t classes = prediction.dim(1);
-    for (int64_t r = 0; r < rows; ++r)
-      correct += predictedClass(model.loss(), prediction.data() + r * classes, classes) == labels[static_cast<size_t>(r)];
+    if (result.confusion.empty()) {
+      // One output scores a yes/no question (bce, or mse of a 0/1 label): two classes.
+      result.classes = std::max({data.numClasses, classes, int64_t{2}});
+      result.confusion.assign(static_cast<size_t>(result.classes * result.classes), 0);
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      int32_t actual = labels[static_cast<size_t>(r)];
+      int32_t predicted = predictedClass(model.loss(), prediction.data() + r * classes, classes);
+      correct += predicted == actual;
+      // (mse of one output rounds to any integer: counted where it is a class)
+      if (actual >= 0 && actual < result.classes && predicted >= 0 && predicted < result.classes)
+        ++result.confusion[static_cast<size_t>(actual * result.classes + predicted)];
+    }
   }
   result.loss = lossSum / static_cast<double>(n);
   result.accuracy = static_cast<double>(correct) / static_cast<double>(n);

@@ -38,6 +38,10 @@ struct Evaluation {
   // columns, as scikit-learn's r2_score).
   bool regression = false;
   double rmse = 0, mae = 0, r2 = 0;
+  // Class labels: how many samples of each class (row) got each predicted
+  // class (column), [classes * classes] row-major; empty for targets.
+  int64_t classes = 0;
+  std::vector<int64_t> confusion;
 };
 
 // A parameter's gradient norm over an epoch: the root mean square over its

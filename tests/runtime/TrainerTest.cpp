@@ -141,3 +141,28 @@ TEST(Trainer, ClippingBringsEachStepsGradientNormDownToTheLimit) {
 
 }  // namespace
 }  // namespace nnc::runtime
+
+namespace nnc::runtime {
+namespace {
+
+// The fake predicts class 0 (two equal logits) for every sample: each
+// class's samples land in column 0 of its row, across batches; a class
+// the outputs cannot name (label 2 of a 2-output model) gets a row too.
+TEST(Evaluate, ConfusionMatrixCountsTrueClassAgainstPredictedClass) {
+  FakeModel model;
+  Dataset data = sixSamples();
+  Evaluation result = evaluate(model, data, 4);
+  EXPECT_EQ(result.classes, 2);
+  EXPECT_EQ(result.confusion, (std::vector<int64_t>{3, 0, 3, 0}));
+  EXPECT_DOUBLE_EQ(result.accuracy, 0.5);
+
+  data.labels = {0, 2, 2, 1, 0, 0};
+  data.numClasses = 3;
+  result = evaluate(model, data, 4);
+  EXPECT_EQ(result.classes, 3);
+  EXPECT_EQ(result.confusion, (std::vector<int64_t>{3, 0, 0, 1, 0, 0, 2, 0, 0}));
+  EXPECT_DOUBLE_EQ(result.accuracy, 0.5);
+}
+
+}  // namespace
+}  // namespace nnc::runtime

@@ -6,7 +6,8 @@
 
 namespace nnc::cli {
 
-constexpr std::array<std::string_view, 10> kCommandNames = {"grad",     "eval",  "train", "sweep", "compile",
-                                                            "predict", "backprop", "check", "plot",  "repl"};
+constexpr std::array<std::string_view, 11> kCommandNames = {"grad",    "eval",     "train",    "sweep",
+                                                            "compile", "predict",  "evaluate", "backprop",
+                                                            "check",   "plot",     "repl"};
 
 }  // namespace nnc::cli

@@ -15,6 +15,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err);
 int runSweep(const Args& args, std::ostream& out, std::ostream& err);
 int runCompile(const Args& args, std::ostream& out, std::ostream& err);
 int runPredict(const Args& args, std::ostream& out, std::ostream& err);
+int runEvaluate(const Args& args, std::ostream& out, std::ostream& err);
 int runBackprop(const Args& args, std::ostream& out, std::ostream& err);
 int runCheck(const Args& args, std::ostream& out, std::ostream& err);
 int runPlot(const Args& args, std::ostream& out, std::ostream& err);

@@ -30,6 +30,7 @@ const char* kHelp =
     "  compile show a model's graph before or after the passes (-O0..-O3, --passes)\n"
     "  check   check a .nn file and run the lints over its models\n"
     "  predict a trained model's outputs for samples\n"
+    "  evaluate loss and metrics of trained weights on a data set (confusion matrix for classes)\n"
     "  backprop loss and parameter gradients for one batch (checks against other frameworks)\n"
     "  plot    draw activations and their derivatives as an SVG chart\n"
     "  repl    define activations, evaluate, differentiate and plot them interactively\n"

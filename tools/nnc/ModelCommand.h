@@ -13,9 +13,10 @@ namespace nnc::cli {
 // Options: the .nn file (positional), --weights, --data, optional --model,
 // and the compiler flags; --print-after and --stats output goes to `log`.
 // `training`: compile the backward part too (backprop); predict needs only
-// the forward graph.
+// the forward graph. `dataOptional`: without --data, the test data of the
+// model's `train` declaration (evaluate).
 std::optional<driver::ReadyModel> prepareModel(const ParsedOptions& options, bool training, Diagnostics& diags,
-                                               std::ostream& log);
+                                               std::ostream& log, bool dataOptional = false);
 
 std::vector<OptionSpec> modelOptions();
 
