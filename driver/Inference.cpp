@@ -16,9 +16,10 @@ namespace {
 // the label column its train declaration names (`label = N`; the last
 // column by default, and for a model trained on IDX files), or its
 // real-valued targets' columns.
-runtime::CsvOptions dataLayout(const frontend::Program& program, const frontend::ModelDef& model) {
+runtime::CsvOptions dataLayout(const frontend::Program& program, const frontend::ModelDef& model, bool unlabelled) {
   runtime::CsvOptions options;
   options.targetColumns = model.targetSize;
+  if (unlabelled) options.unlabelledColumns = model.inputSize;
   for (const frontend::TrainingDef& training : program.trainings)
     if (training.model == model.name && training.data.kind == frontend::DataSource::Kind::Csv)
       options.labelColumn = static_cast<int>(training.data.labelColumn);
@@ -51,7 +52,8 @@ std::optional<ReadyModel> prepareInference(const InferenceRequest& request, Diag
                                                 fmt::format("'{}'", request.programPath), "--model", diags);
   if (!model) return std::nullopt;
   std::optional<runtime::Dataset> data = request.dataPath
-                                              ? runtime::loadCsvDataset(*request.dataPath, diags, dataLayout(loaded->program, *model))
+                                              ? runtime::loadCsvDataset(*request.dataPath, diags,
+                                                                        dataLayout(loaded->program, *model, request.unlabelledData))
                                               : declaredTestData(*loaded, *model, diags);
   std::optional<runtime::Checkpoint> weights =
       runtime::loadCheckpoint(request.weightsPath, diags, modelTensors(*model));
@@ -60,7 +62,7 @@ std::optional<ReadyModel> prepareInference(const InferenceRequest& request, Diag
     diags.error(fmt::format("cannot use '{}' as weights: {}", request.weightsPath, problem));
     return std::nullopt;
   }
-  checkTargets(*model, *data, nullptr, {}, "--data", diags);
+  if (!data->unlabelled()) checkTargets(*model, *data, nullptr, {}, "--data", diags);
   if (diags.hasErrors()) return std::nullopt;
   if (data->featureCount() != model->inputSize) {
     diags.error(fmt::format("'{}' has {} features per sample, but model '{}' takes input {}",

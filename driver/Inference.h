@@ -19,6 +19,7 @@ struct InferenceRequest {
   std::string weightsPath;           // a checkpoint (nnc train --save) or PyTorch-named safetensors
   std::optional<std::string> dataPath;  // CSV; none: the test data of the model's `train` declaration
   CompilerSettings settings;         // settings.pipeline.foldLinear folds with the loaded weights
+  bool unlabelledData = false;       // the CSV's rows may hold the features only (predict)
 };
 
 struct ReadyModel {

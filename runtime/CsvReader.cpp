@@ -158,16 +158,19 @@ std::optional<Dataset> parseCsvDataset(std::string_view text, const std::string&
   // The first row, header or data, fixes the number of columns.
   std::vector<Field> firstRow = splitFields(lines.front().text);
   size_t columns = firstRow.size();
-  if (columns < 2) {
+  bool unlabelled = options.unlabelledColumns > 0 && static_cast<int64_t>(columns) == options.unlabelledColumns;
+  if (columns < 2 && !unlabelled) {
     errors.atLine(lines.front(), 1, lines.front().text.size(),
                   "a row needs at least 2 columns, the features and a label; found 1");
     return std::nullopt;
   }
-  int64_t targets = std::max<int64_t>(options.targetColumns, 0);
-  int64_t labelColumn = options.labelColumn >= 0 ? options.labelColumn
-                        : targets > 0 ? static_cast<int64_t>(columns) - targets
-                                      : static_cast<int64_t>(columns) + options.labelColumn;
-  int64_t labelEnd = labelColumn + std::max<int64_t>(targets, 1);  // the label's or targets' columns end here
+  int64_t targets = unlabelled ? 0 : std::max<int64_t>(options.targetColumns, 0);
+  int64_t labelColumn = unlabelled                ? static_cast<int64_t>(columns)  // past the last: no label
+                        : options.labelColumn >= 0 ? options.labelColumn
+                        : targets > 0             ? static_cast<int64_t>(columns) - targets
+                                                  : static_cast<int64_t>(columns) + options.labelColumn;
+  // The label's or targets' columns end here.
+  int64_t labelEnd = unlabelled ? labelColumn : labelColumn + std::max<int64_t>(targets, 1);
   if (labelColumn < 0 || labelEnd > static_cast<int64_t>(columns)) {
     if (targets > 0)
       errors.inFile(fmt::format("{} target columns from column {} do not fit: rows have {} columns", targets,
@@ -176,7 +179,7 @@ std::optional<Dataset> parseCsvDataset(std::string_view text, const std::string&
       errors.inFile(fmt::format("label column {} does not exist: rows have {} columns", options.labelColumn, columns));
     return std::nullopt;
   }
-  if (labelEnd - labelColumn >= static_cast<int64_t>(columns)) {
+  if (!unlabelled && labelEnd - labelColumn >= static_cast<int64_t>(columns)) {
     errors.inFile(fmt::format("rows have {} columns, all of them targets: none is left for features", columns));
     return std::nullopt;
   }
@@ -233,6 +236,7 @@ std::optional<Dataset> parseCsvDataset(std::string_view text, const std::string&
     std::copy(targetValues.begin(), targetValues.end(), data.targets.data());
     return data;
   }
+  if (unlabelled) return data;
   data.labels = std::move(labels);
   data.numClasses = *std::max_element(data.labels.begin(), data.labels.end()) + 1;
   return data;

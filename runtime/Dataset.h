@@ -15,12 +15,16 @@ namespace nnc::runtime {
 
 struct Dataset {
   Tensor features;              // [N, F] float32, one sample per row
-  std::vector<int32_t> labels;  // N class indices in [0, numClasses); empty if the set has targets
+  std::vector<int32_t> labels;  // N class indices in [0, numClasses); empty with targets, or with neither (samples to predict)
   Tensor targets;               // [N, T] real-valued targets (regression, multi-label); empty for classes
   int64_t numClasses = 0;
 
   bool hasTargets() const { return targets.rank() == 2; }
-  int64_t sampleCount() const { return hasTargets() ? targets.dim(0) : static_cast<int64_t>(labels.size()); }
+  // Neither labels nor targets: samples to predict (CsvOptions::unlabelledColumns).
+  bool unlabelled() const { return !hasTargets() && labels.empty() && features.rank() == 2 && features.dim(0) > 0; }
+  int64_t sampleCount() const {
+    return hasTargets() ? targets.dim(0) : unlabelled() ? features.dim(0) : static_cast<int64_t>(labels.size());
+  }
   int64_t targetCount() const { return hasTargets() ? targets.dim(1) : 0; }
   int64_t featureCount() const { return features.rank() == 2 ? features.dim(1) : 0; }
 };

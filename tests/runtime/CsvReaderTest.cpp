@@ -41,6 +41,30 @@ TEST(CsvReader, ReadsTheLayoutsPeopleWrite) {
   }
 }
 
+// Samples to predict: rows of exactly the model's features have no label;
+// rows with one more column are read as always (the label ignored).
+TEST(CsvReader, RowsOfTheFeaturesOnlyAreUnlabelledWhenAllowed) {
+  CsvOptions options{.unlabelledColumns = 2};
+  Diagnostics diags;
+  std::optional<Dataset> data = parseCsvDataset("x,y\n1,2\n3,4\n5,6\n", "data.csv", diags, options);
+  ASSERT_TRUE(data) << diags.render();
+  EXPECT_TRUE(data->unlabelled());
+  EXPECT_EQ(data->sampleCount(), 3);
+  EXPECT_EQ(valuesOf(data->features), (std::vector<float>{1, 2, 3, 4, 5, 6}));
+  EXPECT_TRUE(data->labels.empty());
+  data = parseCsvDataset("1,2,1\n3,4,0\n", "data.csv", diags, options);
+  ASSERT_TRUE(data) << diags.render();
+  EXPECT_FALSE(data->unlabelled());
+  EXPECT_EQ(data->labels, (std::vector<int32_t>{1, 0}));
+  options.unlabelledColumns = 1;  // one feature: a single column is allowed
+  data = parseCsvDataset("1\n3\n", "data.csv", diags, options);
+  ASSERT_TRUE(data) << diags.render();
+  EXPECT_EQ(data->sampleCount(), 2);
+  // Without the option such rows lack their label.
+  EXPECT_FALSE(parseCsvDataset("1\n3\n", "data.csv", diags, {}));
+  EXPECT_NE(diags.render().find("a row needs at least 2 columns, the features and a label; found 1"), std::string::npos);
+}
+
 TEST(CsvReader, HeaderAbsentMakesTheFirstRowData) {
   Diagnostics diags;
   std::optional<Dataset> data = parseCsvDataset("a,b,0\n", "data.csv", diags, {.header = CsvHeader::Absent});

@@ -31,7 +31,7 @@ int runBackprop(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (options && !options->get("out")) diags.error("--out is required");
   std::optional<driver::ReadyModel> ready;
-  if (options && !diags.hasErrors()) ready = prepareModel(*options, true, diags, err);
+  if (options && !diags.hasErrors()) ready = prepareModel(*options, true, DataRule::Labelled, diags, err);
   if (!ready) {
     return failWith(err, diags);
   }

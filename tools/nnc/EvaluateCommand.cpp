@@ -74,7 +74,7 @@ int runEvaluate(const Args& args, std::ostream& out, std::ostream& err) {
     return 0;
   }
   std::optional<driver::ReadyModel> ready;
-  if (options) ready = prepareModel(*options, false, diags, err, true);
+  if (options) ready = prepareModel(*options, false, DataRule::Optional, diags, err);
   if (!ready) return failWith(err, diags);
   printWarnings(err, diags);
   const runtime::Dataset& data = ready->data;

@@ -15,16 +15,16 @@ std::vector<OptionSpec> modelOptions() {
   return specs;
 }
 
-std::optional<driver::ReadyModel> prepareModel(const ParsedOptions& options, bool training, Diagnostics& diags,
-                                               std::ostream& log, bool dataOptional) {
+std::optional<driver::ReadyModel> prepareModel(const ParsedOptions& options, bool training, DataRule data,
+                                               Diagnostics& diags, std::ostream& log) {
   std::optional<driver::CompilerSettings> settings = parseCompilerFlags(options, diags, training);
   if (options.positional().size() != 1) diags.error("give one .nn file");
   if (!options.get("weights")) diags.error("--weights is required");
-  if (!options.get("data") && !dataOptional) diags.error("--data is required");
+  if (!options.get("data") && data != DataRule::Optional) diags.error("--data is required");
   if (!settings || diags.hasErrors()) return std::nullopt;
   settings->pipeline.foldLinear = options.has("fold-linear");
   driver::InferenceRequest request{options.positional()[0], options.get("model"), *options.get("weights"),
-                                   options.get("data"), *settings};
+                                   options.get("data"), *settings, data == DataRule::MayBeUnlabelled};
   return driver::prepareInference(request, diags, log);
 }
 

@@ -10,13 +10,19 @@
 
 namespace nnc::cli {
 
+// What a command's --data may be.
+enum class DataRule {
+  Labelled,         // required, with labels or targets (backprop)
+  MayBeUnlabelled,  // required; rows may hold the features only (predict)
+  Optional,         // without it, the test data of the model's `train` declaration (evaluate)
+};
+
 // Options: the .nn file (positional), --weights, --data, optional --model,
 // and the compiler flags; --print-after and --stats output goes to `log`.
 // `training`: compile the backward part too (backprop); predict needs only
-// the forward graph. `dataOptional`: without --data, the test data of the
-// model's `train` declaration (evaluate).
-std::optional<driver::ReadyModel> prepareModel(const ParsedOptions& options, bool training, Diagnostics& diags,
-                                               std::ostream& log, bool dataOptional = false);
+// the forward graph.
+std::optional<driver::ReadyModel> prepareModel(const ParsedOptions& options, bool training, DataRule data,
+                                               Diagnostics& diags, std::ostream& log);
 
 std::vector<OptionSpec> modelOptions();
 
