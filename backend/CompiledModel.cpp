@@ -401,6 +401,11 @@ std::vector<runtime::LayerOutputMaxima> CompiledModel::takeOutputMaxima() {
 
 runtime::Loss CompiledModel::loss() const { return impl_->predictionLoss; }
 
+const runtime::Tensor* CompiledModel::lastTrainingPrediction() const {
+  // trainStep's forward pass copies its prediction out, as predict's does.
+  return impl_->own.batch >= 0 ? &impl_->own.prediction : nullptr;
+}
+
 const ir::Graph& CompiledModel::graph() const { return impl_->graph; }
 
 std::vector<CompiledModel::KernelListing> CompiledModel::kernels() const {

@@ -44,6 +44,7 @@ public:
   double trainStep(const runtime::Tensor& x, const runtime::BatchTargets& targets) override;
   runtime::Tensor* inputBatch(int64_t rows) override;
   std::vector<runtime::ParameterRef> parameters() override;
+  const runtime::Tensor* lastTrainingPrediction() const override;
   runtime::Loss loss() const override;
   std::optional<std::string> firstNonFiniteLayer(const runtime::Tensor& x, const runtime::BatchTargets& targets) override;
   void trackOutputMaxima(const std::vector<std::string>& layers) override;

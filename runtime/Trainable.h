@@ -48,6 +48,10 @@ public:
     return nullptr;
   }
   virtual std::vector<ParameterRef> parameters() = 0;
+  // The prediction of the last trainStep's batch (from its forward pass,
+  // before the optimiser's step), for the training metrics; null if the
+  // model does not keep it. Valid until the next call of any method.
+  virtual const Tensor* lastTrainingPrediction() const { return nullptr; }
   virtual Loss loss() const = 0;
   // After a non-finite loss or gradient on batch (x, targets): runs that
   // step again and returns the first layer, in execution order, whose output

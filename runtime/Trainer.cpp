@@ -23,6 +23,54 @@ float clipScale(const std::vector<ParameterRef>& parameters, double maxNorm) {
   return coefficient < 1 ? static_cast<float>(coefficient) : 1.0f;
 }
 
+bool isValueLoss(Loss loss) { return loss == Loss::MSE || loss == Loss::L1 || loss == Loss::Huber; }
+
+// Whether a prediction element read as a 0/1 label (above 0.5, or above 0
+// for logits) is the target's (above 0.5): multi-label accuracy.
+bool labelRight(Loss loss, double prediction, double target) {
+  double threshold = loss == Loss::BCEWithLogits ? 0.0 : 0.5;
+  return (prediction > threshold) == (target > 0.5);
+}
+
+// The task's metric over the batches of an epoch, from each step's
+// prediction: right answers (classes, or 0/1 labels element by element) or
+// squared errors (real values).
+class RunningMetric {
+public:
+  explicit RunningMetric(Loss loss) : loss_(loss) {}
+
+  void add(const Tensor& prediction, const BatchTargets& targets) {
+    int64_t rows = prediction.dim(0), columns = prediction.dim(1);
+    if (!targets.values) {
+      for (int64_t r = 0; r < rows; ++r)
+        right_ += predictedClass(loss_, prediction.data() + r * columns, columns) == targets.labels[static_cast<size_t>(r)];
+      count_ += rows;
+      return;
+    }
+    const float* t = targets.values->data();
+    for (int64_t i = 0; i < rows * columns; ++i) {
+      double d = static_cast<double>(prediction[i]) - t[i];
+      squares_ += d * d;
+      right_ += labelRight(loss_, prediction[i], t[i]);
+    }
+    count_ += rows * columns;
+    values_ = isValueLoss(loss_);
+  }
+
+  void report(EpochReport& report) const {
+    if (count_ == 0) return;
+    double n = static_cast<double>(count_);
+    if (values_) report.trainRmse = std::sqrt(squares_ / n);
+    else report.trainAccuracy = static_cast<double>(right_) / n;
+  }
+
+private:
+  Loss loss_;
+  int64_t right_ = 0, count_ = 0;
+  double squares_ = 0;
+  bool values_ = false;
+};
+
 // Adds each parameter's squared gradient norm of this step to `sums`.
 void addSquaredNorms(const std::vector<ParameterRef>& parameters, std::vector<double>& sums) {
   for (size_t i = 0; i < parameters.size(); ++i) sums[i] += squaredNorm(*parameters[i].gradient);
@@ -41,8 +89,7 @@ Evaluation evaluateTargets(Trainable& model, const Dataset& data, int64_t batchS
   Evaluation result;
   int64_t n = data.sampleCount(), features = data.featureCount(), width = data.targetCount();
   Loss loss = model.loss();
-  result.regression = loss == Loss::MSE || loss == Loss::L1 || loss == Loss::Huber;
-  double threshold = loss == Loss::BCEWithLogits ? 0.0 : 0.5;  // a predicted label is 1 above it
+  result.regression = isValueLoss(loss);
   double lossSum = 0, squares = 0, absolutes = 0;
   int64_t correct = 0;
   std::vector<double> columnSum(static_cast<size_t>(width), 0), columnSquares(static_cast<size_t>(width), 0),
@@ -63,7 +110,7 @@ Evaluation evaluateTargets(Trainable& model, const Dataset& data, int64_t batchS
       residual[c] += d * d;
       columnSum[c] += t;
       columnSquares[c] += t * t;
-      correct += (p > threshold) == (t > 0.5);
+      correct += labelRight(loss, p, t);
     }
   }
   double elements = static_cast<double>(n * width);
@@ -135,6 +182,7 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
     double lossSum = 0;
     int64_t batches = 0, done = 0;
     std::vector<double> squaredNorms(settings.gradientNorms ? parameters.size() : 0, 0.0);
+    RunningMetric trainMetric(model.loss());
     while (int64_t rows = batcher.nextBatchRows()) {
       // Straight into the model's input where it has one: no copy per step.
       Tensor* input = model.inputBatch(rows);
@@ -156,6 +204,7 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
         return result;
       }
       if (settings.gradientNorms) addSquaredNorms(parameters, squaredNorms);
+      if (const Tensor* prediction = model.lastTrainingPrediction()) trainMetric.add(*prediction, wanted);
       bool parametersFinite = optimizer.step(parameters, clipScale(parameters, settings.clipGradientNorm));
       for (const ParameterRef& p : parameters) {
         if (parametersFinite || allFinite(*p.value)) continue;
@@ -174,6 +223,7 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
     report.epoch = epoch + 1;
     report.epochs = settings.epochs;
     report.trainLoss = batches ? lossSum / static_cast<double>(batches) : 0;
+    trainMetric.report(report);
     report.samples = done;
     report.learningRate = optimizer.settings().learningRate;
     if (settings.gradientNorms) report.gradientNorms = rmsNorms(parameters, squaredNorms, batches);

@@ -57,6 +57,11 @@ struct EpochReport {
   int64_t epoch = 0;  // 1-based
   int64_t epochs = 0;
   double trainLoss = 0;  // mean over the epoch's batches
+  // The task's metric on the training batches as they were trained on (each
+  // from its step's forward pass, as Keras reports it): the accuracy for
+  // classes and 0/1 labels, the RMSE for real values; unset when the model
+  // does not keep its predictions.
+  std::optional<double> trainAccuracy, trainRmse;
   Evaluation test;
   double seconds = 0;
   int64_t samples = 0;

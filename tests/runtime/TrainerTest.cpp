@@ -18,13 +18,15 @@ public:
     prediction_ = Tensor({x.dim(0), 2});
     return prediction_;
   }
-  double trainStep(const Tensor&, const BatchTargets&) override {
+  double trainStep(const Tensor& x, const BatchTargets&) override {
+    prediction_ = Tensor({x.dim(0), 2});  // two equal logits: class 0
     ++steps_;
     ++stepsSinceTake_;
     gradient_.fill(static_cast<float>(steps_));
     return 0.5;
   }
   std::vector<ParameterRef> parameters() override { return {{"h.weight", &value_, &gradient_}}; }
+  const Tensor* lastTrainingPrediction() const override { return &prediction_; }
   Loss loss() const override { return Loss::CrossEntropy; }
   std::optional<std::string> firstNonFiniteLayer(const Tensor&, const BatchTargets&) override {
     return std::nullopt;
@@ -144,6 +146,18 @@ TEST(Trainer, ClippingBringsEachStepsGradientNormDownToTheLimit) {
 
 namespace nnc::runtime {
 namespace {
+
+// The training accuracy counts each step's prediction against its batch:
+// class 0 for all six samples, three of which are class 0.
+TEST(Trainer, TrainingAccuracyComesFromEachStepsPrediction) {
+  TrainResult result = trainTwoEpochs(false);
+  ASSERT_EQ(result.epochs.size(), 2u);
+  for (const EpochReport& epoch : result.epochs) {
+    ASSERT_TRUE(epoch.trainAccuracy);
+    EXPECT_DOUBLE_EQ(*epoch.trainAccuracy, 0.5);
+    EXPECT_FALSE(epoch.trainRmse);
+  }
+}
 
 // The fake predicts class 0 (two equal logits) for every sample: each
 // class's samples land in column 0 of its row, across batches; a class

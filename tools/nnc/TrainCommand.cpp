@@ -56,6 +56,13 @@ std::vector<OptionSpec> trainOptions() {
 
 // What the task is judged by: accuracy for classes (and, per element, for
 // several labels), RMSE, MAE and R^2 for real values.
+// "  accuracy 0.8312" (or "  rmse 0.0612"): the training batches' metric.
+std::string trainMetric(const runtime::EpochReport& r) {
+  if (r.trainAccuracy) return fmt::format("  accuracy {:.4f}", *r.trainAccuracy);
+  if (r.trainRmse) return fmt::format("  rmse {:.4f}", *r.trainRmse);
+  return "";
+}
+
 std::string metrics(const runtime::Evaluation& test) {
   if (test.regression) return fmt::format("test rmse {:.4f}  mae {:.4f}  r2 {:.4f}", test.rmse, test.mae, test.r2);
   return fmt::format("test accuracy {:.4f}", test.accuracy);
@@ -77,8 +84,8 @@ public:
   void epoch(const runtime::EpochReport& r) {
     if (terminal_) out_ << "\r";
     out_ << bar(r.epoch, r.epochs, r.samples, r.samples)
-         << fmt::format("  loss {:.4f}  test loss {:.4f}  {}  {:.1f} s{}\n", r.trainLoss, r.test.loss, metrics(r.test),
-                        r.seconds, scheduled_ ? fmt::format("  lr {:.3g}", r.learningRate) : "")
+         << fmt::format("  loss {:.4f}{}  test loss {:.4f}  {}  {:.1f} s{}\n", r.trainLoss, trainMetric(r), r.test.loss,
+                        metrics(r.test), r.seconds, scheduled_ ? fmt::format("  lr {:.3g}", r.learningRate) : "")
          << std::flush;
   }
 
@@ -133,23 +140,54 @@ std::string gradientNormLine(const LayerNorms& norms) {
   return line + "\n";
 }
 
-// `gradNorms`: the last epoch's, or empty when not asked for (no key then).
+// The JSON fields of the test metrics, between `separator`s.
+std::string testMetricFields(const runtime::Evaluation& e, const char* separator) {
+  if (e.regression)
+    return fmt::format("\"test_rmse\": {1:.6f}{0}\"test_mae\": {2:.6f}{0}\"test_r2\": {3:.6f}", separator, e.rmse,
+                       e.mae, e.r2);
+  return fmt::format("\"test_accuracy\": {:.6f}", e.accuracy);
+}
+
+// `separator`, then the training batches' metric field; "" without one.
+std::string trainMetricField(const runtime::EpochReport& r, const char* separator) {
+  if (r.trainAccuracy) return fmt::format("{}\"train_accuracy\": {:.6f}", separator, *r.trainAccuracy);
+  if (r.trainRmse) return fmt::format("{}\"train_rmse\": {:.6f}", separator, *r.trainRmse);
+  return "";
+}
+
+// {"h1": 2.3e-01, ...}: one number per layer, in `format`.
+std::string layerObject(const LayerNorms& values, const char* format) {
+  std::string text;
+  for (const auto& [layer, value] : values)
+    text += fmt::format("{}\"{}\": {}", text.empty() ? "" : ", ", layer, fmt::format(fmt::runtime(format), value));
+  return "{" + text + "}";
+}
+
+// One epoch of the history: losses, metrics, learning rate, seconds, and
+// the per-layer gradient norms and dead-unit fractions (of the units that
+// can die) where measured.
+std::string epochJson(const runtime::EpochReport& r, const LayerNorms& gradNorms, const LayerNorms& deadUnits) {
+  return fmt::format("    {{\"epoch\": {}, \"train_loss\": {:.6f}{}, \"test_loss\": {:.6f}, {}, "
+                     "\"learning_rate\": {:.6g}, \"seconds\": {:.3f}{}{}}}",
+                     r.epoch, r.trainLoss, trainMetricField(r, ", "), r.test.loss, testMetricFields(r.test, ", "),
+                     r.learningRate, r.seconds,
+                     gradNorms.empty() ? "" : ", \"grad_norms\": " + layerObject(gradNorms, "{:.6e}"),
+                     deadUnits.empty() ? "" : ", \"dead_units\": " + layerObject(deadUnits, "{:.4f}"));
+}
+
+// The last epoch's figures at the top (as before), then `history`: one
+// entry per epoch of this run.
 std::string metricsJson(const runtime::TrainResult& result, double seconds, int64_t samples,
-                        const LayerNorms& gradNorms) {
+                        const LayerNorms& gradNorms, const std::vector<std::string>& history) {
   const runtime::EpochReport& last = result.epochs.back();
-  std::string norms;
-  for (const auto& [layer, norm] : gradNorms)
-    norms += fmt::format("{}\"{}\": {:.6e}", norms.empty() ? "" : ", ", layer, norm);
-  std::string metric = last.test.regression
-                           ? fmt::format("\"test_rmse\": {:.6f},\n  \"test_mae\": {:.6f},\n  \"test_r2\": {:.6f}",
-                                         last.test.rmse, last.test.mae, last.test.r2)
-                           : fmt::format("\"test_accuracy\": {:.6f}", last.test.accuracy);
+  std::string entries;
+  for (const std::string& entry : history) entries += (entries.empty() ? "" : ",\n") + entry;
   return fmt::format(
-      "{{\n  \"epochs\": {},\n  {},\n  \"test_loss\": {:.6f},\n  \"train_loss\": {:.6f},\n"
-      "  \"seconds\": {:.3f},\n  \"samples_per_second\": {:.1f}{}\n}}\n",
-      last.epoch, metric, last.test.loss, last.trainLoss, seconds,
-      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0,
-      gradNorms.empty() ? "" : fmt::format(",\n  \"grad_norms\": {{{}}}", norms));
+      "{{\n  \"epochs\": {},\n  {},\n  \"test_loss\": {:.6f},\n  \"train_loss\": {:.6f}{},\n"
+      "  \"seconds\": {:.3f},\n  \"samples_per_second\": {:.1f}{},\n  \"history\": [\n{}\n  ]\n}}\n",
+      last.epoch, testMetricFields(last.test, ",\n  "), last.test.loss, last.trainLoss, trainMetricField(last, ",\n  "),
+      seconds, seconds > 0 ? static_cast<double>(samples) / seconds : 0.0,
+      gradNorms.empty() ? "" : ",\n  \"grad_norms\": " + layerObject(gradNorms, "{:.6e}"), entries);
 }
 
 }  // namespace
@@ -256,8 +294,13 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   events.batchDone = [&](int64_t done, int64_t total, double loss) {
     progress.batch(currentEpoch, training.epochs, done, total, loss);
   };
+  std::vector<std::string> history;  // --metrics-json's, one entry per epoch
   events.epochDone = [&](const runtime::EpochReport& report) {
     progress.epoch(report);
+    // Gradient norms only when asked for (--plot-dir computes them for its chart).
+    history.push_back(epochJson(report,
+                                options->has("grad-norms") ? driver::layerGradientNorms(*model, report) : LayerNorms{},
+                                deadUnits ? deadUnits->fractions(report) : LayerNorms{}));
     if (options->has("grad-norms")) out << gradientNormLine(driver::layerGradientNorms(*model, report)) << std::flush;
     currentEpoch = report.epoch + 1;
     if (deadUnits && deadUnits->check(report, lints)) {
@@ -296,8 +339,11 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
                      seconds / static_cast<double>(result.epochs.size()),
                      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);
   if (auto path = options->get("metrics-json");
-      path && !writeTextFile(*path, metricsJson(result, seconds, samples,
-                                                options->has("grad-norms") ? driver::layerGradientNorms(*model, last) : LayerNorms{}), diags)) {
+      path && !writeTextFile(*path,
+                             metricsJson(result, seconds, samples,
+                                         options->has("grad-norms") ? driver::layerGradientNorms(*model, last) : LayerNorms{},
+                                         history),
+                             diags)) {
     return failWith(err, diags);
   }
   return 0;
