@@ -49,12 +49,13 @@ bool loadParameters(const runtime::Checkpoint& checkpoint, const std::string& so
 }
 
 runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optimizer& optimizer, int64_t epoch,
-                                   const std::string& modelName) {
+                                   const std::string& modelName, const runtime::TestLossWatch* watch) {
   runtime::Checkpoint checkpoint;
   for (const runtime::ParameterRef& p : model.parameters()) checkpoint.tensors.push_back({p.name, *p.value});
   for (auto& [name, tensor] : optimizer.state()) checkpoint.tensors.push_back({name, *tensor});
   checkpoint.metadata["epoch"] = std::to_string(epoch);
   checkpoint.metadata["model"] = modelName;
+  if (watch) watch->writeTo(checkpoint.metadata);
   return checkpoint;
 }
 
@@ -78,7 +79,7 @@ runtime::TensorFilter modelTensors(const frontend::ModelDef& model) {
 }
 
 std::optional<int64_t> restore(const std::string& path, const std::string& modelName, backend::CompiledModel& model,
-                               runtime::Optimizer& optimizer, Diagnostics& diags) {
+                               runtime::Optimizer& optimizer, Diagnostics& diags, runtime::TestLossWatch* watch) {
   // The model's parameters and the optimiser's state; nothing else is read.
   std::set<std::string, std::less<>> names;
   for (const runtime::ParameterRef& p : model.parameters()) names.insert(p.name);
@@ -102,6 +103,11 @@ std::optional<int64_t> restore(const std::string& path, const std::string& model
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), epoch);
     if (error != std::errc() || end != text.data() + text.size() || epoch < 0)
       diags.error(fmt::format("checkpoint '{}' is invalid: its epoch '{}' is not a whole number of epochs", path, text));
+  }
+  if (watch) {
+    std::optional<runtime::TestLossWatch> saved = runtime::TestLossWatch::readFrom(checkpoint->metadata);
+    if (!saved) diags.error(fmt::format("checkpoint '{}' is invalid: its record of the test loss is malformed", path));
+    else *watch = *saved;
   }
   if (diags.hasErrors()) return std::nullopt;
   return epoch;

@@ -10,6 +10,7 @@
 #include "passes/Pass.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Optimizer.h"
+#include "runtime/TestLossWatch.h"
 #include "support/Diagnostics.h"
 
 namespace nnc::driver {
@@ -19,8 +20,10 @@ namespace nnc::driver {
 bool loadParameters(const runtime::Checkpoint& checkpoint, const std::string& source, const std::string& owner,
                     const std::vector<runtime::ParameterRef>& parameters, Diagnostics& diags);
 
+// `watch`: the test loss so far (early stopping and the plateau schedule
+// go on with it when the run resumes).
 runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optimizer& optimizer, int64_t epoch,
-                                   const std::string& modelName);
+                                   const std::string& modelName, const runtime::TestLossWatch* watch = nullptr);
 
 // "" if `checkpoint` can hold `modelName`'s weights, else why not (it holds
 // gradients written by nnc backprop).
@@ -36,8 +39,10 @@ runtime::TensorFilter modelTensors(const frontend::ModelDef& model);
 passes::TrainedParameters trainedParameters(const runtime::Checkpoint& checkpoint);
 
 // Loads a checkpoint into the model and optimiser after checking it fits
-// them; returns the epochs done.
+// them; returns the epochs done, and fills `watch` (if given) with the test
+// loss so far (a fresh run's if the checkpoint has none).
 std::optional<int64_t> restore(const std::string& path, const std::string& modelName, backend::CompiledModel& model,
-                               runtime::Optimizer& optimizer, Diagnostics& diags);
+                               runtime::Optimizer& optimizer, Diagnostics& diags,
+                               runtime::TestLossWatch* watch = nullptr);
 
 }  // namespace nnc::driver

@@ -49,11 +49,13 @@ runtime::LearningRateSchedule learningRateSchedule(const frontend::ScheduleDef& 
     case frontend::ScheduleDef::Kind::None: schedule.kind = runtime::LearningRateSchedule::Kind::Constant; break;
     case frontend::ScheduleDef::Kind::Step: schedule.kind = runtime::LearningRateSchedule::Kind::Step; break;
     case frontend::ScheduleDef::Kind::Cosine: schedule.kind = runtime::LearningRateSchedule::Kind::Cosine; break;
+    case frontend::ScheduleDef::Kind::Plateau: schedule.kind = runtime::LearningRateSchedule::Kind::Plateau; break;
   }
   schedule.stepSize = static_cast<int64_t>(def.stepSize);
   schedule.gamma = def.gamma;
   schedule.warmup = static_cast<int64_t>(def.warmup);
   schedule.minimum = def.minLearningRate;
+  schedule.patience = static_cast<int64_t>(def.patience);
   return schedule;
 }
 
@@ -70,6 +72,7 @@ runtime::TrainSettings trainSettings(const frontend::TrainingDef& training) {
   runtime::TrainSettings settings{training.epochs, training.batchSize, training.seed, 0};
   settings.schedule = learningRateSchedule(training.schedule);
   settings.clipGradientNorm = training.clipGradNorm;
+  settings.patience = training.patience;
   return settings;
 }
 

@@ -127,10 +127,12 @@ struct OptimizerDef {
 
 // How the learning rate changes from epoch to epoch (none: constant).
 struct ScheduleDef {
-  enum class Kind { None, Step, Cosine };
+  enum class Kind { None, Step, Cosine, Plateau };
   Kind kind = Kind::None;
   double stepSize = 1, gamma = 0.1;           // step: lr * gamma^(epoch / stepSize), as torch's StepLR
   double warmup = 0, minLearningRate = 0;     // cosine: linear warmup, then CosineAnnealingLR towards min_lr
+  double patience = 10;                       // plateau: lr * gamma (factor) after patience epochs without a
+                                              // better test loss, not below min_lr (torch's ReduceLROnPlateau)
   SourceRange range;
 };
 
@@ -143,6 +145,7 @@ struct TrainingDef {
   OptimizerDef optimizer;
   ScheduleDef schedule;
   double clipGradNorm = 0;  // > 0: the gradients' total L2 norm is clipped to it (torch's clip_grad_norm_)
+  int64_t patience = 0;     // > 0: stop after this many epochs without a better test loss (early stopping)
   int64_t batchSize = 128;
   int64_t epochs = 10;
   uint64_t seed = 1;

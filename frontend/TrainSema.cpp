@@ -14,8 +14,8 @@ namespace nnc::frontend {
 
 namespace {
 
-constexpr const char* kSettings[] = {"data",  "test",   "test_fraction", "optimizer",     "schedule",
-                                     "batch", "epochs", "seed",          "clip_grad_norm"};
+constexpr const char* kSettings[] = {"data",  "test",   "test_fraction", "optimizer",      "schedule",
+                                     "batch", "epochs", "seed",          "clip_grad_norm", "patience"};
 
 // The range an optimizer or schedule argument must lie in.
 enum class Range {
@@ -71,6 +71,10 @@ constexpr Argument<ScheduleDef> kStepArguments[] = {{"step_size", &ScheduleDef::
                                                     {"gamma", &ScheduleDef::gamma, Range::Positive}};
 constexpr Argument<ScheduleDef> kCosineArguments[] = {{"warmup", &ScheduleDef::warmup, Range::WholeCount},
                                                       {"min_lr", &ScheduleDef::minLearningRate, Range::NonNegative}};
+// torch's ReduceLROnPlateau: factor, patience, min_lr (on the test loss).
+constexpr Argument<ScheduleDef> kPlateauArguments[] = {{"factor", &ScheduleDef::gamma, Range::BelowOne},
+                                                       {"patience", &ScheduleDef::patience, Range::WholeCount},
+                                                       {"min_lr", &ScheduleDef::minLearningRate, Range::NonNegative}};
 
 // "a, b and c"
 std::string listed(const std::vector<std::string>& names) {
@@ -143,6 +147,8 @@ public:
         if (auto batch = integer(value, key, 1, kMaxCount)) out.batchSize = *batch;
       } else if (key == "epochs") {
         if (auto epochs = integer(value, key, 1, kMaxCount)) out.epochs = *epochs;
+      } else if (key == "patience") {
+        if (auto patience = integer(value, key, 1, kMaxCount)) out.patience = *patience;
       } else if (key == "seed") {
         if (auto seed = integer(value, key, 0, kMaxSeed)) out.seed = static_cast<uint64_t>(*seed);
       }
@@ -385,26 +391,35 @@ private:
     }
   }
 
-  // schedule = step(step_size, gamma) | cosine(warmup, min_lr)
+  // schedule = step(step_size, gamma) | cosine(warmup, min_lr) | plateau(factor, patience, min_lr)
   std::optional<ScheduleDef> schedule(const ast::SettingValue& value) {
     ScheduleDef out;
     out.range = value.range;
-    if (value.kind == ast::SettingValue::Kind::Call && value.text == "step") {
+    bool call = value.kind == ast::SettingValue::Kind::Call;
+    if (call && value.text == "step") {
       out.kind = ScheduleDef::Kind::Step;
-    } else if (value.kind == ast::SettingValue::Kind::Call && value.text == "cosine") {
+    } else if (call && value.text == "cosine") {
       out.kind = ScheduleDef::Kind::Cosine;
+    } else if (call && value.text == "plateau") {
+      out.kind = ScheduleDef::Kind::Plateau;
     } else {
-      std::string message = fmt::format("schedule must be step(...) or cosine(...), found {}", describe(value));
-      if (value.kind == ast::SettingValue::Kind::Call)
-        if (auto suggestion = closestSpelling(value.text, {"step", "cosine"}))
-          message = fmt::format("unknown schedule '{}'; did you mean '{}'? (the schedules are step and cosine)",
+      std::string message =
+          fmt::format("schedule must be step(...), cosine(...) or plateau(...), found {}", describe(value));
+      if (call)
+        if (auto suggestion = closestSpelling(value.text, {"step", "cosine", "plateau"}))
+          message = fmt::format("unknown schedule '{}'; did you mean '{}'? (the schedules are step, cosine and "
+                                "plateau)",
                                 value.text, *suggestion);
       error(value.range, message);
       return std::nullopt;
     }
     size_t errorsBefore = diags_.errorCount();
-    if (out.kind == ScheduleDef::Kind::Step) callArguments<ScheduleDef>(value, kStepArguments, out);
-    else callArguments<ScheduleDef>(value, kCosineArguments, out);
+    switch (out.kind) {
+      case ScheduleDef::Kind::Step: callArguments<ScheduleDef>(value, kStepArguments, out); break;
+      case ScheduleDef::Kind::Cosine: callArguments<ScheduleDef>(value, kCosineArguments, out); break;
+      case ScheduleDef::Kind::Plateau: callArguments<ScheduleDef>(value, kPlateauArguments, out); break;
+      case ScheduleDef::Kind::None: break;
+    }
     if (diags_.errorCount() != errorsBefore) return std::nullopt;
     return out;
   }

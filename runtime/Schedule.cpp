@@ -5,9 +5,10 @@
 
 namespace nnc::runtime {
 
-double LearningRateSchedule::at(double base, int64_t epoch, int64_t epochs) const {
+double LearningRateSchedule::at(double base, int64_t epoch, int64_t epochs, double plateauScale) const {
   switch (kind) {
     case Kind::Constant: return base;
+    case Kind::Plateau: return std::max(base * plateauScale, std::min(minimum, base));
     case Kind::Step: return base * std::pow(gamma, static_cast<double>(epoch / std::max<int64_t>(stepSize, 1)));
     case Kind::Cosine: {
       if (epoch < warmup) return base * static_cast<double>(epoch + 1) / static_cast<double>(warmup);

@@ -175,9 +175,15 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
   // The schedule is a function of the epoch, so a resumed run picks its
   // rate up where it stopped.
   const double baseRate = optimizer.settings().learningRate;
+  TestLossWatch watch = settings.watch;
   for (int64_t epoch = settings.firstEpoch; epoch < settings.epochs; ++epoch) {
+    if (settings.patience > 0 && watch.epochsSinceBest >= settings.patience) {  // a resumed run that had stopped
+      result.stoppedEarly = true;
+      return result;
+    }
     auto start = std::chrono::steady_clock::now();
-    optimizer.setLearningRate(static_cast<float>(settings.schedule.at(baseRate, epoch, settings.epochs)));
+    optimizer.setLearningRate(
+        static_cast<float>(settings.schedule.at(baseRate, epoch, settings.epochs, watch.rateScale)));
     batcher.startEpoch(static_cast<uint64_t>(epoch));
     double lossSum = 0;
     int64_t batches = 0, done = 0;
@@ -235,9 +241,16 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
                                  report.test.loss);
       return result;
     }
+    report.best = watch.record(report.test.loss, report.epoch);
+    watch.stepPlateau(report.test.loss, settings.schedule);
+    report.watch = watch;
     result.epochs.push_back(report);
     if (events.epochDone && !events.epochDone(report)) {
       result.stoppedByCaller = true;
+      return result;
+    }
+    if (settings.patience > 0 && watch.epochsSinceBest >= settings.patience && epoch + 1 < settings.epochs) {
+      result.stoppedEarly = true;
       return result;
     }
   }

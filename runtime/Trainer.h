@@ -12,6 +12,7 @@
 #include "runtime/Dataset.h"
 #include "runtime/Optimizer.h"
 #include "runtime/Schedule.h"
+#include "runtime/TestLossWatch.h"
 #include "runtime/Trainable.h"
 
 namespace nnc::runtime {
@@ -27,6 +28,10 @@ struct TrainSettings {
   // norm is at most this (torch.nn.utils.clip_grad_norm_: by
   // max / (norm + 1e-6) when the norm is above max).
   double clipGradientNorm = 0;
+  // > 0: stop once the test loss has not improved for this many epochs
+  // (early stopping, as Lightning's EarlyStopping on a validation loss).
+  int64_t patience = 0;
+  TestLossWatch watch = {};  // the test loss so far: a resumed run's from its checkpoint
 };
 
 struct Evaluation {
@@ -68,6 +73,8 @@ struct EpochReport {
   double learningRate = 0;  // the optimiser's in this epoch
   std::vector<GradientNorm> gradientNorms;     // in parameters() order; empty unless asked for
   std::vector<LayerOutputMaxima> outputMaxima;  // of the layers the model tracks, over this epoch's steps
+  bool best = false;    // its test loss is the lowest of the run so far
+  TestLossWatch watch;  // after this epoch (checkpoints keep it)
 };
 
 struct TrainEvents {
@@ -85,6 +92,7 @@ struct TrainResult {
   // those of the last good step.
   std::string error;
   bool stoppedByCaller = false;  // epochDone returned false
+  bool stoppedEarly = false;     // TrainSettings::patience epochs without a better test loss
 };
 
 Evaluation evaluate(Trainable& model, const Dataset& data, int64_t batchSize);

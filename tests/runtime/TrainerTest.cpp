@@ -180,3 +180,84 @@ TEST(Evaluate, ConfusionMatrixCountsTrueClassAgainstPredictedClass) {
 
 }  // namespace
 }  // namespace nnc::runtime
+
+namespace nnc::runtime {
+namespace {
+
+// The fake's test loss is the same every epoch (log 2: two equal logits),
+// so the first epoch is the best and every later one is without
+// improvement.
+TEST(Trainer, StopsEarlyAfterPatienceEpochsWithoutALowerTestLoss) {
+  FakeModel model;
+  Optimizer optimizer(OptimizerSettings{});
+  Dataset data = sixSamples();
+  TrainSettings settings{10, 2, 1, 0};
+  settings.patience = 2;
+  TrainResult result = train(model, optimizer, data, data, settings, {});
+  ASSERT_TRUE(result.error.empty()) << result.error;
+  EXPECT_TRUE(result.stoppedEarly);
+  ASSERT_EQ(result.epochs.size(), 3u);
+  EXPECT_TRUE(result.epochs[0].best);
+  EXPECT_FALSE(result.epochs[1].best);
+  EXPECT_EQ(result.epochs.back().watch.bestEpoch, 1);
+  EXPECT_EQ(result.epochs.back().watch.epochsSinceBest, 2);
+  EXPECT_NEAR(result.epochs.back().watch.best, std::log(2.0), 1e-6);
+
+  // A run resumed with that record stops before training anything.
+  settings.firstEpoch = 3;
+  settings.watch = result.epochs.back().watch;
+  TrainResult resumed = train(model, optimizer, data, data, settings, {});
+  EXPECT_TRUE(resumed.stoppedEarly);
+  EXPECT_TRUE(resumed.epochs.empty());
+}
+
+// torch's ReduceLROnPlateau(factor=0.1, patience=1): the rate drops after
+// more than one epoch without improvement, then the count starts again.
+TEST(Trainer, PlateauScheduleCutsTheRateWhenTheTestLossStalls) {
+  FakeModel model;
+  OptimizerSettings adam;
+  adam.learningRate = 0.01f;
+  Optimizer optimizer(adam);
+  Dataset data = sixSamples();
+  TrainSettings settings{6, 2, 1, 0};
+  settings.schedule.kind = LearningRateSchedule::Kind::Plateau;
+  settings.schedule.gamma = 0.1;
+  settings.schedule.patience = 1;
+  settings.schedule.minimum = 2e-5;
+  TrainResult result = train(model, optimizer, data, data, settings, {});
+  ASSERT_EQ(result.epochs.size(), 6u);
+  std::vector<double> rates;
+  for (const EpochReport& e : result.epochs) rates.push_back(e.learningRate);
+  const double expected[] = {0.01, 0.01, 0.01, 0.001, 0.001, 1e-4};
+  for (size_t i = 0; i < rates.size(); ++i) EXPECT_NEAR(rates[i], expected[i], 1e-9) << "epoch " << i + 1;
+}
+
+TEST(TestLossWatch, RoundTripsThroughCheckpointMetadataAndRefusesMalformedValues) {
+  TestLossWatch watch;
+  watch.record(0.5, 1);
+  watch.record(0.25, 2);
+  watch.record(0.3, 3);
+  watch.rateScale = 0.01;
+  std::map<std::string, std::string> metadata;
+  watch.writeTo(metadata);
+  std::optional<TestLossWatch> back = TestLossWatch::readFrom(metadata);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->best, 0.25);
+  EXPECT_EQ(back->bestEpoch, 2);
+  EXPECT_EQ(back->epochsSinceBest, 1);
+  EXPECT_EQ(back->rateScale, 0.01);
+  EXPECT_TRUE(std::isinf(back->plateauBest));  // "inf" written and read
+  // A checkpoint without the keys: a fresh run's watch.
+  ASSERT_TRUE(TestLossWatch::readFrom({}));
+  EXPECT_TRUE(std::isinf(TestLossWatch::readFrom({})->best));
+  for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"test_loss.best", "nan"}, {"test_loss.best_epoch", "-1"}, {"plateau.rate_scale", "0"},
+           {"test_loss.epochs_since_best", "2x"}}) {
+    std::map<std::string, std::string> bad = metadata;
+    bad[key] = value;
+    EXPECT_FALSE(TestLossWatch::readFrom(bad)) << key << " = " << value;
+  }
+}
+
+}  // namespace
+}  // namespace nnc::runtime

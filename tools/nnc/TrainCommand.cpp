@@ -30,7 +30,7 @@ namespace {
 const char* kUsage =
     "usage: nnc train F.nn [--epochs N] [--batch N] [--lr X] [--seed N] [--save P] [--load P]\n"
     "                      [--metrics-json P] [--model NAME] [--grad-norms] [--plot-dir DIR]\n"
-    "                      [--dead-units-threshold F]\n"
+    "                      [--dead-units-threshold F] [--patience N] [--save-best P]\n"
     "\n"
     "Trains the model of F.nn's `train` declaration on its data, showing progress,\n"
     "and reports the accuracy (for real-valued targets RMSE, MAE and R^2) on the test data.\n"
@@ -40,6 +40,8 @@ std::vector<OptionSpec> trainOptions() {
   std::vector<OptionSpec> specs = trainingOverrideOptions();
   std::vector<OptionSpec> more = {
       {"save", "P", "write a checkpoint (safetensors) after every epoch"},
+      {"save-best", "P", "write a checkpoint after every epoch whose test loss is the lowest so far"},
+      {"patience", "N", "stop after N epochs without a lower test loss (early stopping)"},
       {"load", "P", "resume from a checkpoint"},
       {"metrics-json", "P", "write the final figures as JSON"},
       {"model", "NAME", "which `train` declaration to run, when the file has several"},
@@ -54,8 +56,6 @@ std::vector<OptionSpec> trainOptions() {
   return specs;
 }
 
-// What the task is judged by: accuracy for classes (and, per element, for
-// several labels), RMSE, MAE and R^2 for real values.
 // "  accuracy 0.8312" (or "  rmse 0.0612"): the training batches' metric.
 std::string trainMetric(const runtime::EpochReport& r) {
   if (r.trainAccuracy) return fmt::format("  accuracy {:.4f}", *r.trainAccuracy);
@@ -63,6 +63,8 @@ std::string trainMetric(const runtime::EpochReport& r) {
   return "";
 }
 
+// What the task is judged by: accuracy for classes (and, per element, for
+// several labels), RMSE, MAE and R^2 for real values.
 std::string metrics(const runtime::Evaluation& test) {
   if (test.regression) return fmt::format("test rmse {:.4f}  mae {:.4f}  r2 {:.4f}", test.rmse, test.mae, test.r2);
   return fmt::format("test accuracy {:.4f}", test.accuracy);
@@ -233,6 +235,15 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   if (plotDir) checkPlotDirectory(*plotDir, diags);
   frontend::TrainingDef training = *chosen;
   applyTrainingOverrides(*options, training, diags);
+  if (auto v = options->get("patience")) training.patience = parseInteger("patience", *v, 1, 1000000, diags).value_or(0);
+  std::optional<std::string> bestPath = options->get("save-best");
+  if (bestPath) {
+    checkWritable("save-best", *bestPath, diags);
+    checkNotAnInput("--save-best", *bestPath, inputs, diags);
+    if (options->get("save") && *options->get("save") == *bestPath)
+      diags.error(fmt::format("--save and --save-best both name '{}': the latest and the best epoch need two files",
+                              *bestPath));
+  }
   double deadUnitsThreshold = 0.5;
   if (auto v = options->get("dead-units-threshold")) {
     std::optional<double> threshold = parseReal("--dead-units-threshold", *v, diags);
@@ -276,7 +287,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   // The charts always include the gradient norms: they are the picture of vanishing gradients.
   trainSettings.gradientNorms = options->has("grad-norms") || plotDir;
   if (auto path = options->get("load")) {
-    std::optional<int64_t> done = driver::restore(*path, model->name, compiled, optimizer, diags);
+    std::optional<int64_t> done = driver::restore(*path, model->name, compiled, optimizer, diags, &trainSettings.watch);
     if (!done) {
       return failWith(err, diags);
     }
@@ -307,9 +318,9 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
       if (diags.hasErrors()) return false;  // -Werror
       printWarnings(err, diags);
     }
-    if (!savePath) return true;
-    return runtime::saveCheckpoint(*savePath, driver::makeCheckpoint(compiled, optimizer, report.epoch, model->name),
-                                   diags);
+    auto checkpoint = [&] { return driver::makeCheckpoint(compiled, optimizer, report.epoch, model->name, &report.watch); };
+    if (bestPath && report.best && !runtime::saveCheckpoint(*bestPath, checkpoint(), diags)) return false;
+    return !savePath || runtime::saveCheckpoint(*savePath, checkpoint(), diags);
   };
   runtime::TrainResult result = runtime::train(compiled, optimizer, data->train, data->test, trainSettings, events);
   // Also after a failure: the epochs before it show how it came about.
@@ -323,10 +334,16 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     if (!result.error.empty()) diags.error(result.error);
     return failWith(err, diags);
   }
+  const runtime::TestLossWatch& watch = result.epochs.empty() ? trainSettings.watch : result.epochs.back().watch;
+  std::string stopped = result.stoppedEarly ? fmt::format("stopped early: the test loss has not improved for {} epochs "
+                                                          "(the lowest, {:.4f}, was epoch {})\n",
+                                                          watch.epochsSinceBest, watch.best, watch.bestEpoch)
+                                            : "";
   if (result.epochs.empty()) {
-    out << "nothing to train: the checkpoint is already at the last epoch\n";
+    out << (result.stoppedEarly ? stopped : "nothing to train: the checkpoint is already at the last epoch\n");
     return 0;
   }
+  out << stopped;
   double seconds = 0;
   int64_t samples = 0;
   for (const runtime::EpochReport& r : result.epochs) {
@@ -338,6 +355,8 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
                      result.epochs.size(), result.epochs.size() == 1 ? "" : "s",
                      seconds / static_cast<double>(result.epochs.size()),
                      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);
+  if (bestPath && watch.bestEpoch > 0)
+    out << fmt::format("lowest test loss {:.4f} at epoch {}: {}\n", watch.best, watch.bestEpoch, *bestPath);
   if (auto path = options->get("metrics-json");
       path && !writeTextFile(*path,
                              metricsJson(result, seconds, samples,
