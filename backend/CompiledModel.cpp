@@ -373,8 +373,18 @@ std::vector<runtime::ParameterRef> CompiledModel::parameters() {
   // Every Parameter node's, from the plan's table: an inference graph has
   // the same parameters as the training graph (its gradients stay 0).
   std::vector<runtime::ParameterRef> out;
-  for (size_t i = 0; i < impl_->plan.parameters.size(); ++i)
-    out.push_back({impl_->plan.parameters[i].name, &impl_->parameters[i], &impl_->gradients[i]});
+  for (size_t i = 0; i < impl_->plan.parameters.size(); ++i) {
+    // The builder initialises each kind its own way: weights He or Xavier,
+    // biases at 0, learnable activation parameters at their written value.
+    runtime::ParameterRole role = runtime::ParameterRole::Weight;
+    switch (impl_->plan.parameters[i].init) {
+      case GraphNode::Init::He:
+      case GraphNode::Init::Xavier: role = runtime::ParameterRole::Weight; break;
+      case GraphNode::Init::Zero: role = runtime::ParameterRole::Bias; break;
+      case GraphNode::Init::Constant: role = runtime::ParameterRole::Activation; break;
+    }
+    out.push_back({impl_->plan.parameters[i].name, &impl_->parameters[i], &impl_->gradients[i], role});
+  }
   return out;
 }
 

@@ -40,6 +40,10 @@ runtime::OptimizerSettings optimizerSettings(const frontend::OptimizerDef& def) 
   settings.beta1 = static_cast<float>(def.beta1);
   settings.beta2 = static_cast<float>(def.beta2);
   settings.epsilon = static_cast<float>(def.epsilon);
+  auto single = [](const std::optional<double>& v) { return v ? std::optional<float>(static_cast<float>(*v)) : std::nullopt; };
+  settings.biasWeightDecay = single(def.biasWeightDecay);
+  settings.activationLearningRate = single(def.activationLearningRate);
+  settings.activationWeightDecay = single(def.activationWeightDecay);
   return settings;
 }
 

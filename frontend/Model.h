@@ -122,6 +122,9 @@ struct OptimizerDef {
   double weightDecay = 0;
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
   double alpha = 0.99;    // rmsprop
+  // Parameter groups, from the train declaration's bias_weight_decay,
+  // activation_lr and activation_weight_decay (unset: as the others).
+  std::optional<double> biasWeightDecay = {}, activationLearningRate = {}, activationWeightDecay = {};
   SourceRange range;
 };
 

@@ -14,8 +14,10 @@ namespace nnc::frontend {
 
 namespace {
 
-constexpr const char* kSettings[] = {"data",  "test",   "test_fraction", "optimizer",      "schedule",
-                                     "batch", "epochs", "seed",          "clip_grad_norm", "patience"};
+constexpr const char* kSettings[] = {"data",          "test",          "test_fraction",        "optimizer",
+                                     "schedule",      "batch",         "epochs",               "seed",
+                                     "clip_grad_norm", "patience",     "bias_weight_decay",    "activation_lr",
+                                     "activation_weight_decay"};
 
 // The range an optimizer or schedule argument must lie in.
 enum class Range {
@@ -110,6 +112,7 @@ public:
     std::map<std::string, const ast::Setting*> seen;
     bool hasData = false;
     const ast::Setting* testFraction = nullptr;
+    OptimizerDef groups;  // the parameter groups' settings, whichever order they and `optimizer` come in
     for (const ast::Setting& setting : decl.settings) {
       if (std::find(std::begin(kSettings), std::end(kSettings), setting.key) == std::end(kSettings)) {
         reportUnknown(setting);
@@ -147,6 +150,18 @@ public:
         if (auto batch = integer(value, key, 1, kMaxCount)) out.batchSize = *batch;
       } else if (key == "epochs") {
         if (auto epochs = integer(value, key, 1, kMaxCount)) out.epochs = *epochs;
+      } else if (key == "bias_weight_decay" || key == "activation_weight_decay") {
+        if (auto decay = number(value, key)) {
+          if (*decay >= 0 && std::isfinite(static_cast<float>(*decay)))
+            (key == "bias_weight_decay" ? groups.biasWeightDecay : groups.activationWeightDecay) = *decay;
+          else error(value.range, fmt::format("{} must be a number from 0, found {}", key, value.number.text));
+        }
+      } else if (key == "activation_lr") {
+        if (auto rate = number(value, key)) {
+          if (isUsableLearningRate(*rate)) groups.activationLearningRate = *rate;
+          else error(value.range, fmt::format("activation_lr must be a positive number that float32 holds, found {}",
+                                              value.number.text));
+        }
       } else if (key == "patience") {
         if (auto patience = integer(value, key, 1, kMaxCount)) out.patience = *patience;
       } else if (key == "seed") {
@@ -157,6 +172,9 @@ public:
       error(decl.modelRange, fmt::format("training of '{}' has no data; add it, e.g. data = idx(\"images.gz\", "
                                          "\"labels.gz\");",
                                          decl.model));
+    out.optimizer.biasWeightDecay = groups.biasWeightDecay;
+    out.optimizer.activationLearningRate = groups.activationLearningRate;
+    out.optimizer.activationWeightDecay = groups.activationWeightDecay;
     if (testFraction && seen.count("test"))
       error(testFraction->keyRange, "give either test or test_fraction, not both");
     if (diags_.errorCount() != errorsBefore) return std::nullopt;

@@ -149,30 +149,46 @@ const char* optimizerName(OptimizerSettings::Kind kind) {
   return "?";
 }
 
+OptimizerSettings Optimizer::settingsFor(ParameterRole role) const {
+  OptimizerSettings s = settings_;
+  if (role == ParameterRole::Bias && s.biasWeightDecay) s.weightDecay = *s.biasWeightDecay;
+  if (role == ParameterRole::Activation) {
+    s.learningRate *= activationRateRatio_;
+    if (s.activationWeightDecay) s.weightDecay = *s.activationWeightDecay;
+  }
+  return s;
+}
+
 bool Optimizer::step(const std::vector<ParameterRef>& parameters, float gradientScale) {
   ++steps_;
   storeStepCount();
-  const OptimizerSettings s = settings_;
-  const Slots names = slotsOf(s);
+  const Slots names = slotsOf(settings_);
+  // One settings per group; each piece of a parameter updates with its group's.
+  const OptimizerSettings groups[] = {settingsFor(ParameterRole::Weight), settingsFor(ParameterRole::Bias),
+                                      settingsFor(ParameterRole::Activation)};
   std::vector<Piece> pieces;
+  std::vector<size_t> groupOf;
   for (const ParameterRef& p : parameters) {
     float* m = names.m ? slot(names.m, p).data() : nullptr;
     float* v = names.v ? slot(names.v, p).data() : nullptr;
-    for (int64_t begin = 0; begin < p.value->size(); begin += kPieceElements)
+    for (int64_t begin = 0; begin < p.value->size(); begin += kPieceElements) {
       pieces.push_back({p.value->data(), p.gradient->data(), gradientScale, m, v, begin,
                         std::min(p.value->size(), begin + kPieceElements)});
+      groupOf.push_back(static_cast<size_t>(p.role));
+    }
   }
-  const float correction1 = 1 - std::pow(s.beta1, static_cast<float>(steps_));
-  const float correction2 = 1 - std::pow(s.beta2, static_cast<float>(steps_));
-  const float stepSize = s.learningRate / correction1, rootCorrection2 = std::sqrt(correction2);
+  const float correction1 = 1 - std::pow(settings_.beta1, static_cast<float>(steps_));
+  const float correction2 = 1 - std::pow(settings_.beta2, static_cast<float>(steps_));
+  const float rootCorrection2 = std::sqrt(correction2);
   std::vector<int> bad(pieces.size(), 0);
   parallelFor(static_cast<int64_t>(pieces.size()), [&](int64_t k) {
     const Piece& piece = pieces[static_cast<size_t>(k)];
+    const OptimizerSettings s = groups[groupOf[static_cast<size_t>(k)]];
     int& pieceBad = bad[static_cast<size_t>(k)];
     switch (s.kind) {
       case OptimizerSettings::Kind::SGD: pieceBad = sgd(piece, s, steps_ == 1); break;
       case OptimizerSettings::Kind::Adam:
-      case OptimizerSettings::Kind::AdamW: pieceBad = adam(piece, s, stepSize, rootCorrection2); break;
+      case OptimizerSettings::Kind::AdamW: pieceBad = adam(piece, s, s.learningRate / correction1, rootCorrection2); break;
       case OptimizerSettings::Kind::RMSprop: pieceBad = rmsprop(piece, s); break;
     }
   });

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,16 @@ struct OptimizerSettings {
   // SGD, Adam, RMSprop: L2, weightDecay * w added to the gradient. AdamW:
   // decoupled, w shrinks by lr * weightDecay * w before the Adam step.
   float weightDecay = 0;
+  // Parameter groups (torch's param_groups): the weight decay of biases,
+  // and the learning rate and weight decay of learnable activation
+  // parameters, where they differ from the above. The activations' rate
+  // follows a schedule in proportion (as torch's schedulers scale every
+  // group's rate).
+  std::optional<float> biasWeightDecay = {}, activationLearningRate = {}, activationWeightDecay = {};
 };
+
+// What a parameter is to the optimiser's groups.
+enum class ParameterRole { Weight, Bias, Activation };
 
 // "sgd", "adam", "adamw", "rmsprop": as checkpoints name its state.
 const char* optimizerName(OptimizerSettings::Kind kind);
@@ -35,11 +45,15 @@ struct ParameterRef {
   std::string name;
   Tensor* value;
   const Tensor* gradient;
+  ParameterRole role = ParameterRole::Weight;
 };
 
 class Optimizer {
 public:
-  explicit Optimizer(OptimizerSettings settings) : settings_(settings) {}
+  explicit Optimizer(OptimizerSettings settings)
+      : settings_(settings),
+        activationRateRatio_(settings.activationLearningRate ? *settings.activationLearningRate / settings.learningRate
+                                                             : 1) {}
 
   // One update of every parameter from its gradient, on the thread pool
   // (runtime/Parallel.h; elementwise, so the same whatever the number of
@@ -69,7 +83,10 @@ public:
 private:
   Tensor& slot(const std::string& kind, const ParameterRef& p);
   void storeStepCount();  // steps_ into stepCounter_, as restoreState reads it
+  // The settings a parameter of `role` is updated with now.
+  OptimizerSettings settingsFor(ParameterRole role) const;
   OptimizerSettings settings_;
+  float activationRateRatio_;  // the activations' rate over the others', kept as a schedule changes both
   std::map<std::string, Tensor> slots_;
   Tensor stepCounter_{2};  // a tensor so it travels with the checkpoint (see restoreState)
   int64_t steps_ = 0;

@@ -119,6 +119,30 @@ TEST(Optimizer, SgdWithMomentumAndWeightDecayFollowsPyTorch) {
   EXPECT_FLOAT_EQ(p.w[0], 0.75f - 0.4625f);
 }
 
+// torch's param_groups: the bias without weight decay, the activation
+// parameter at its own rate, which follows a schedule in proportion.
+TEST(Optimizer, ParameterGroupsHaveTheirOwnRateAndWeightDecay) {
+  Tensor w({1}), b({1}), a({1}), gw({1}), gb({1}), ga({1});
+  w[0] = b[0] = a[0] = 1.0f;
+  gw[0] = gb[0] = ga[0] = 2.0f;
+  std::vector<ParameterRef> refs = {{"fc.weight", &w, &gw, ParameterRole::Weight},
+                                    {"fc.bias", &b, &gb, ParameterRole::Bias},
+                                    {"fc.prelu.a", &a, &ga, ParameterRole::Activation}};
+  OptimizerSettings settings{.kind = OptimizerSettings::Kind::SGD, .learningRate = 0.1f, .weightDecay = 0.5f};
+  settings.biasWeightDecay = 0.0f;
+  settings.activationLearningRate = 0.01f;
+  settings.activationWeightDecay = 0.0f;
+  Optimizer sgd(settings);
+  sgd.step(refs);
+  EXPECT_FLOAT_EQ(w[0], 1 - 0.1f * (2 + 0.5f));  // the optimizer's rate and decay
+  EXPECT_FLOAT_EQ(b[0], 1 - 0.1f * 2);           // no decay
+  EXPECT_FLOAT_EQ(a[0], 1 - 0.01f * 2);          // its own rate, no decay
+  sgd.setLearningRate(0.05f);                    // a schedule halves the rate: the activations' too
+  float before = a[0];
+  sgd.step(refs);
+  EXPECT_FLOAT_EQ(a[0], before - 0.005f * 2);
+}
+
 TEST(Optimizer, AdamFollowsPyTorch) {
   OneParameter p;
   p.w[0] = 1.0f;

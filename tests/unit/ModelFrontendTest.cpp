@@ -508,7 +508,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "                                                                                ^~\n"},
         ErrorCase{"model mlp { input 3; dense a(2); loss mse; }\n"
                   "train mlp { data = idx(\"a\", \"b\"); shuffle = 1; batch = \"big\"; epochs = 1e10; }",
-                  "test.nn:2:35: error: unknown setting 'shuffle' (the settings are data, test, test_fraction, optimizer, schedule, batch, epochs, seed, clip_grad_norm and patience)\n"
+                  "test.nn:2:35: error: unknown setting 'shuffle' (the settings are data, test, test_fraction, optimizer, schedule, batch, epochs, seed, clip_grad_norm, patience, bias_weight_decay, activation_lr and activation_weight_decay)\n"
                   "  train mlp { data = idx(\"a\", \"b\"); shuffle = 1; batch = \"big\"; epochs = 1e10; }\n"
                   "                                    ^~~~~~~\n"
                   "test.nn:2:56: error: batch must be a positive integer, found \"big\"\n"
