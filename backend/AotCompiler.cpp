@@ -84,11 +84,11 @@ public:
         for (size_t n : *phase) node(n);
     if (!backward) {
       // The prediction, copied out (its buffer is the memory plan's).
-      llvm::Value* bytes = b_.CreateMul(rows_, b_.getInt64(graph_.value(graph_.prediction).shape.back() * 4));
-      b_.CreateMemCpy(output_, llvm::MaybeAlign(4), address(graph_.prediction), llvm::MaybeAlign(4), bytes);
+      llvm::Value* bytes = b_.CreateMul(rows_, b_.getInt64(graph_.value(graph_.prediction()).shape.back() * 4));
+      b_.CreateMemCpy(output_, llvm::MaybeAlign(4), address(graph_.prediction()), llvm::MaybeAlign(4), bytes);
       b_.CreateRetVoid();
     } else {
-      b_.CreateRet(b_.CreateLoad(b_.getFloatTy(), address(graph_.loss)));
+      b_.CreateRet(b_.CreateLoad(b_.getFloatTy(), address(graph_.loss())));
     }
   }
 
@@ -307,7 +307,7 @@ std::string header(const ir::Graph& graph, const ExecutionPlan& plan, const AotO
       "#ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n"
       "/* output[rows x {}_OUTPUTS] = the model(input[rows x {}_INPUTS]). */\n"
       "void {}_forward(const float* parameters, const float* input, int64_t rows, float* output, float* workspace);\n",
-      options.source, p, P, P, P, graph.value(graph.input).shape.back(), P, graph.value(graph.prediction).shape.back(),
+      options.source, p, P, P, P, graph.value(graph.input()).shape.back(), P, graph.value(graph.prediction()).shape.back(),
       P, plan.parameterFloats, P, plan.parameters.size(), p, plan.batchColumns, plan.fixedFloats, p, p, p, P,
       table, P, P, p);
   if (options.backward)

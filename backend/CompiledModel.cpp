@@ -73,7 +73,7 @@ struct CompiledModel::Impl {
   std::vector<Tensor> parameters, gradients;
   std::vector<std::unique_ptr<Kernel>> kernels;  // by the plan's kernels
   Workspace own;                                 // training's and predict()'s
-  runtime::Loss lossKind = runtime::Loss::CrossEntropy;        // what the Loss node computes
+  runtime::Loss lossKind = runtime::Loss::CrossEntropy;        // the loss trained (its Loss node, or its formula)
   runtime::Loss predictionLoss = runtime::Loss::CrossEntropy;  // how to read the prediction
   // Layers whose output maxima trainStep keeps (dead-unit detection): the
   // node that computes the layer's output, checked right after it runs,
@@ -305,7 +305,7 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
     impl->lossKind = runtimeLoss(*p.lossKind);
     // After fuse-loss the loss reads the logits and the prediction is the
     // sigmoid of them: for accuracy and for predict, it is still bce's.
-    bool fused = p.lossInput != g.prediction && *p.lossKind == ir::LossKind::BCEWithLogits;
+    bool fused = p.lossInput != g.prediction() && *p.lossKind == ir::LossKind::BCEWithLogits;
     impl->predictionLoss = fused ? runtime::Loss::BCE : impl->lossKind;
   }
   for (const PlannedParameter& parameter : p.parameters) {

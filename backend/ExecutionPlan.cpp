@@ -90,7 +90,7 @@ std::vector<bool> ancestors(const ir::Graph& graph, ValueId from) {
 // gradients) the backward pass.
 void splitPhases(const ir::Graph& graph, ExecutionPlan& plan) {
   const std::vector<GraphNode>& nodes = graph.nodes();
-  std::vector<bool> forward = ancestors(graph, graph.prediction), loss = ancestors(graph, graph.loss);
+  std::vector<bool> forward = ancestors(graph, graph.prediction()), loss = ancestors(graph, graph.loss());
   for (size_t n = 0; n < nodes.size(); ++n) {
     if (ir::graphOpInfo(nodes[n].op).role == ir::GraphOpRole::Source) continue;
     if (forward[n]) plan.forward.push_back(n);
@@ -139,16 +139,16 @@ int64_t ExecutionPlan::offsetIn(ir::ValueId value, int64_t rows) const {
 
 std::optional<ExecutionPlan> planExecution(const ir::Graph& graph, std::string& error) {
   ExecutionPlan plan;
-  plan.input = graph.input;
-  plan.targets = graph.labels;
-  plan.prediction = graph.prediction;
-  plan.lossValue = graph.loss;
+  plan.input = graph.input();
+  plan.targets = graph.labels();
+  plan.prediction = graph.prediction();
+  plan.lossValue = graph.loss();
   for (const GraphNode& node : graph.nodes())
     if (node.op == GraphOp::Targets) plan.realTargets = true;
-  if (graph.loss >= 0) {
+  if (graph.loss() >= 0) {
     // A Loss node reads the compared value; a Mean reads the loss formula's
     // Map, which reads it first (passes/LossFormulas.h).
-    const GraphNode& loss = graph.nodes()[static_cast<size_t>(graph.value(graph.loss).producer)];
+    const GraphNode& loss = graph.nodes()[static_cast<size_t>(graph.value(graph.loss()).producer)];
     plan.lossKind = loss.loss;
     plan.lossInput = loss.operands[0];
     if (loss.op == GraphOp::Mean) plan.lossInput = graph.nodes()[static_cast<size_t>(graph.value(plan.lossInput).producer)].operands[0];

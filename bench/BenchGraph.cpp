@@ -45,8 +45,8 @@ std::optional<ir::Graph> buildLayerGraph(const Activation& activation, int64_t c
   // Drop the matrix product: the bias then reads the input directly, and
   // the weight, read by nothing, goes with it.
   for (const ir::GraphNode& node : graph.nodes()) {
-    if (node.op != ir::GraphOp::MatMul || node.operands[0] != graph.input) continue;
-    graph.replaceAllUses(node.results[0], graph.input);
+    if (node.op != ir::GraphOp::MatMul || node.operands[0] != graph.input()) continue;
+    graph.replaceAllUses(node.results[0], graph.input());
     break;
   }
   graph.eraseUnusedNodes();

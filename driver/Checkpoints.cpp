@@ -59,6 +59,35 @@ runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optim
   return checkpoint;
 }
 
+void recordTrainingRun(runtime::Checkpoint& checkpoint, const frontend::TrainingDef& training) {
+  checkpoint.metadata["seed"] = std::to_string(training.seed);
+  checkpoint.metadata["batch"] = std::to_string(training.batchSize);
+}
+
+namespace {
+
+template <typename T>
+std::optional<T> recordedNumber(const runtime::Checkpoint& checkpoint, const char* key) {
+  auto found = checkpoint.metadata.find(key);
+  if (found == checkpoint.metadata.end()) return std::nullopt;
+  T value{};
+  const std::string& text = found->second;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::optional<uint64_t> recordedSeed(const runtime::Checkpoint& checkpoint) {
+  return recordedNumber<uint64_t>(checkpoint, "seed");
+}
+
+std::optional<int64_t> recordedBatch(const runtime::Checkpoint& checkpoint) {
+  std::optional<int64_t> batch = recordedNumber<int64_t>(checkpoint, "batch");
+  return batch && *batch > 0 ? batch : std::nullopt;
+}
+
 passes::TrainedParameters trainedParameters(const runtime::Checkpoint& checkpoint) {
   passes::TrainedParameters out;
   for (const runtime::NamedTensor& t : checkpoint.tensors)

@@ -25,6 +25,14 @@ bool loadParameters(const runtime::Checkpoint& checkpoint, const std::string& so
 runtime::Checkpoint makeCheckpoint(backend::CompiledModel& model, runtime::Optimizer& optimizer, int64_t epoch,
                                    const std::string& modelName, const runtime::TestLossWatch* watch = nullptr);
 
+// Records the seed and batch of the training run in the checkpoint: the
+// seed chose the test data held out of the training data, which nnc
+// evaluate takes again, in the run's batches.
+void recordTrainingRun(runtime::Checkpoint& checkpoint, const frontend::TrainingDef& training);
+// The seed and batch a checkpoint records; nullopt for each it lacks.
+std::optional<uint64_t> recordedSeed(const runtime::Checkpoint& checkpoint);
+std::optional<int64_t> recordedBatch(const runtime::Checkpoint& checkpoint);
+
 // "" if `checkpoint` can hold `modelName`'s weights, else why not (it holds
 // gradients written by nnc backprop).
 std::string weightsProblem(const runtime::Checkpoint& checkpoint, const std::string& modelName);

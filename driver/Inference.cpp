@@ -29,16 +29,18 @@ runtime::CsvOptions dataLayout(const frontend::Program& program, const frontend:
 // The test data of the model's `train` declaration (held out of its
 // training data when it names none), checked as training checks it.
 std::optional<runtime::Dataset> declaredTestData(const LoadedProgram& loaded, const frontend::ModelDef& model,
-                                                 Diagnostics& diags) {
-  const frontend::TrainingDef* training = trainingFor(loaded.program, model.name, diags);
+                                                 std::optional<uint64_t> seed, Diagnostics& diags) {
+  const frontend::TrainingDef* declared = trainingFor(loaded.program, model.name, diags);
   if (diags.hasErrors()) return std::nullopt;
-  if (!training) {
+  if (!declared) {
     diags.error(loaded.mainSource(), model.range,
                 fmt::format("model '{}' has no `train` declaration to take test data from; give the samples "
                             "with --data D.csv", model.name));
     return std::nullopt;
   }
-  std::optional<TrainingData> data = loadTrainingData(model, *training, loaded.mainSource(), diags);
+  frontend::TrainingDef training = *declared;
+  if (seed) training.seed = *seed;  // the split nnc train --seed made
+  std::optional<TrainingData> data = loadTrainingData(model, training, loaded.mainSource(), diags);
   if (!data) return std::nullopt;
   return std::move(data->test);
 }
@@ -51,12 +53,15 @@ std::optional<ReadyModel> prepareInference(const InferenceRequest& request, Diag
   const frontend::ModelDef* model = chooseModel(loaded->program, request.model,
                                                 fmt::format("'{}'", request.programPath), "--model", diags);
   if (!model) return std::nullopt;
-  std::optional<runtime::Dataset> data = request.dataPath
-                                              ? runtime::loadCsvDataset(*request.dataPath, diags,
-                                                                        dataLayout(loaded->program, *model, request.unlabelledData))
-                                              : declaredTestData(*loaded, *model, diags);
+  // The weights first: their checkpoint records the seed that held the
+  // declared test data out.
   std::optional<runtime::Checkpoint> weights =
       runtime::loadCheckpoint(request.weightsPath, diags, modelTensors(*model));
+  std::optional<runtime::Dataset> data;
+  if (request.dataPath)
+    data = runtime::loadCsvDataset(*request.dataPath, diags, dataLayout(loaded->program, *model, request.unlabelledData));
+  else if (weights)
+    data = declaredTestData(*loaded, *model, recordedSeed(*weights), diags);
   if (!data || !weights) return std::nullopt;
   if (std::string problem = weightsProblem(*weights, model->name); !problem.empty()) {
     diags.error(fmt::format("cannot use '{}' as weights: {}", request.weightsPath, problem));
@@ -90,7 +95,8 @@ std::optional<ReadyModel> prepareInference(const InferenceRequest& request, Diag
                  native->model->parameters(), diags);
   if (diags.hasErrors()) return std::nullopt;
   std::string name = model->name;
-  return ReadyModel{std::move(*loaded), std::move(name), std::move(*native), std::move(*data)};
+  std::optional<int64_t> batch = recordedBatch(*weights);
+  return ReadyModel{std::move(*loaded), std::move(name), std::move(*native), std::move(*data), batch};
 }
 
 }  // namespace nnc::driver

@@ -27,6 +27,7 @@ struct ReadyModel {
   std::string model;  // the name of the model chosen
   NativeModel native;
   runtime::Dataset data;
+  std::optional<int64_t> trainedBatch;  // the batch the weights were trained with, if their checkpoint says
 };
 
 // Nullopt after an error. --print-after and --stats output goes to `log`.

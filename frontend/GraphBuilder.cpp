@@ -51,23 +51,35 @@ public:
   ForwardBuilder(const ModelDef& model, ir::ExprContext& exprs) : model_(model), exprs_(exprs), graph_(exprs) {}
 
   ir::Graph run() {
-    graph_.input = graph_.result(graph_.add(node(ir::GraphOp::Input, {}), {{ir::kBatch, model_.inputSize}}));
+    graph_.bind(ir::PortRole::Samples, samplesName(),
+                graph_.result(graph_.add(node(ir::GraphOp::Input, {}), {{ir::kBatch, model_.inputSize}})));
     // What the loss compares with: class labels, or real-valued targets.
     if (model_.targetSize > 0)
-      graph_.labels = graph_.result(graph_.add(node(ir::GraphOp::Targets, {}), {{ir::kBatch, model_.targetSize}}));
+      graph_.bind(ir::PortRole::Targets, "targets",
+                  graph_.result(graph_.add(node(ir::GraphOp::Targets, {}), {{ir::kBatch, model_.targetSize}})));
     else
-      graph_.labels = graph_.result(
-          graph_.addTyped(node(ir::GraphOp::Labels, {}), {{ir::ElementType::I32, {ir::kBatch}}}));
+      graph_.bind(ir::PortRole::Targets, "labels",
+                  graph_.result(graph_.addTyped(node(ir::GraphOp::Labels, {}), {{ir::ElementType::I32, {ir::kBatch}}})));
     for (const ValueDef& value : model_.values) ids_.push_back(build(value));
-    graph_.prediction = ids_[model_.output];
-    ir::GraphNode loss = node(ir::GraphOp::Loss, {graph_.prediction, graph_.labels});
+    graph_.bind(ir::PortRole::Prediction, model_.values[model_.output].name, ids_[model_.output]);
+    ir::GraphNode loss = node(ir::GraphOp::Loss, {graph_.prediction(), graph_.labels()});
     loss.loss = model_.loss;
     loss.range = model_.lossRange;
-    graph_.loss = inferred(std::move(loss));
+    graph_.bind(ir::PortRole::Loss, "loss", inferred(std::move(loss)));
     return std::move(graph_);
   }
 
 private:
+  // The samples' name: the model's input, or "input" for several (each a
+  // column range of it).
+  std::string samplesName() const {
+    std::string name;
+    int inputs = 0;
+    for (const ValueDef& value : model_.values)
+      if (value.kind == ValueDef::Kind::Input && ++inputs == 1) name = value.name;
+    return inputs == 1 && !name.empty() ? name : "input";
+  }
+
   // A node whose result [N, width] its builder declares (maps, slices).
   ir::ValueId add(ir::GraphNode n, int64_t width) { return graph_.result(graph_.add(std::move(n), {{ir::kBatch, width}})); }
   // A node whose result type its op's rule infers.
@@ -79,8 +91,8 @@ private:
     switch (value.kind) {
       case ValueDef::Kind::Input: {
         bool whole = value.firstColumn == 0 && value.width == model_.inputSize;
-        if (whole) return graph_.input;
-        ir::GraphNode slice = node(ir::GraphOp::Slice, {graph_.input});
+        if (whole) return graph_.input();
+        ir::GraphNode slice = node(ir::GraphOp::Slice, {graph_.input()});
         slice.firstColumn = value.firstColumn;
         return add(std::move(slice), value.width);
       }

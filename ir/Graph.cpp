@@ -55,7 +55,8 @@ void Graph::replaceAllUses(ValueId from, ValueId to) {
     if (v == from) v = to;
   };
   for (GraphNode& node : nodes_) forEachRead(node, swap);
-  for (ValueId* named : {&input, &labels, &prediction, &loss}) swap(*named);
+  for (std::vector<GraphPort>* ports : {&inputs_, &outputs_})
+    for (GraphPort& port : *ports) swap(port.value);
   for (LayerApplication& application : layerApplications)
     for (ValueId* v : {&application.input, &application.product, &application.output}) swap(*v);
   for (auto& [parameter, gradient] : gradients) {
@@ -79,7 +80,8 @@ size_t Graph::eraseUnusedNodes() {
   auto need = [&](ValueId v) {
     if (v >= 0) needed[static_cast<size_t>(v)] = true;
   };
-  for (ValueId v : {input, labels, prediction, loss}) need(v);
+  for (const std::vector<GraphPort>* ports : {&inputs_, &outputs_})
+    for (const GraphPort& port : *ports) need(port.value);
   for (auto [parameter, gradient] : gradients) {
     need(parameter);
     need(gradient);
@@ -98,26 +100,29 @@ size_t Graph::eraseUnusedNodes() {
   return removed;
 }
 
-void Graph::sortTopologically() {
-  // Kahn's algorithm, taking the earliest ready node first, so a graph
-  // already in order keeps it.
+void Graph::sortTopologically(const std::vector<size_t>& wanted) {
+  // Kahn's algorithm, taking the ready node that wants the earliest place
+  // first (its index, unless `wanted` says otherwise), so a graph already
+  // in order keeps it.
   std::vector<std::vector<size_t>> readerNodes = readers();
   std::vector<size_t> waitingFor(nodes_.size(), 0);
   for (size_t n = 0; n < nodes_.size(); ++n)
     forEachRead(nodes_[n], [&](ValueId) { ++waitingFor[n]; });
-  std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;
+  using Ready = std::pair<size_t, size_t>;  // (wanted place, index)
+  std::priority_queue<Ready, std::vector<Ready>, std::greater<>> ready;
+  auto place = [&](size_t n) { return n < wanted.size() ? wanted[n] : n; };
   for (size_t n = 0; n < nodes_.size(); ++n)
-    if (waitingFor[n] == 0) ready.push(n);
+    if (waitingFor[n] == 0) ready.push({place(n), n});
   std::vector<size_t> order;
   while (!ready.empty()) {
-    size_t n = ready.top();
+    size_t n = ready.top().second;
     ready.pop();
     order.push_back(n);
     for (ValueId r : nodes_[n].results)
       for (size_t reader : readerNodes[static_cast<size_t>(r)]) {
         // forEachRead counts each read; release one per read of this value.
         forEachRead(nodes_[reader], [&](ValueId v) {
-          if (v == r && --waitingFor[reader] == 0) ready.push(reader);
+          if (v == r && --waitingFor[reader] == 0) ready.push({place(reader), reader});
         });
       }
   }
@@ -145,7 +150,8 @@ void Graph::reorder(const std::vector<size_t>& order) {
   auto update = [&](ValueId& v) {
     if (v >= 0) v = renumbered[static_cast<size_t>(v)];
   };
-  for (ValueId* named : {&input, &labels, &prediction, &loss}) update(*named);
+  for (std::vector<GraphPort>* ports : {&inputs_, &outputs_})
+    for (GraphPort& port : *ports) update(port.value);
   for (auto& [parameter, gradient] : gradients) {
     update(parameter);
     update(gradient);
@@ -154,6 +160,23 @@ void Graph::reorder(const std::vector<size_t>& order) {
     for (ValueId* v : {&application.input, &application.product, &application.output}) update(*v);
     return application.input < 0 || application.product < 0 || application.output < 0;
   });
+}
+
+void Graph::bind(PortRole role, std::string name, ValueId value) {
+  bool input = role == PortRole::Samples || role == PortRole::Targets;
+  std::vector<GraphPort>& ports = input ? inputs_ : outputs_;
+  auto found = std::find_if(ports.begin(), ports.end(), [&](const GraphPort& p) { return p.role == role; });
+  if (found != ports.end()) *found = {role, std::move(name), value};
+  else ports.push_back({role, std::move(name), value});
+  // Samples before targets, the prediction before the loss: the order targets bind them in.
+  std::stable_sort(ports.begin(), ports.end(), [](const GraphPort& a, const GraphPort& b) { return a.role < b.role; });
+}
+
+ValueId Graph::port(PortRole role) const {
+  for (const std::vector<GraphPort>* ports : {&inputs_, &outputs_})
+    for (const GraphPort& p : *ports)
+      if (p.role == role) return p.value;
+  return -1;
 }
 
 ValueId Graph::layerOutput(const std::string& layer) const {

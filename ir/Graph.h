@@ -141,6 +141,23 @@ struct GraphNode : OpAttributes {
   const OpAttributes& attributes() const { return *this; }
 };
 
+// What a value of the graph's interface is to whoever runs the graph.
+enum class PortRole {
+  Samples,     // input: the batch of samples [N, F] (several declared inputs are its column ranges)
+  Targets,     // input: what the loss compares with, class labels or real-valued targets
+  Prediction,  // output: the model's outputs
+  Loss,        // output: the mean loss of the batch [1] (a training graph)
+};
+
+// A value the graph takes from or gives back to the caller, by role, under
+// the model's name for it (what an exporter calls the graph's inputs and
+// outputs).
+struct GraphPort {
+  PortRole role;
+  std::string name;
+  ValueId value = -1;
+};
+
 struct GraphValue {
   TensorShape shape;
   ElementType element = ElementType::F32;
@@ -175,24 +192,39 @@ public:
     return nodes_[node];
   }
 
-  // Makes every reader of `from` (nodes, Map parameters, the named values
-  // below, the layer applications and the gradient list) read `to` instead.
+  // Makes every reader of `from` (nodes, Map parameters, the ports, the
+  // layer applications and the gradient list) read `to` instead.
   void replaceAllUses(ValueId from, ValueId to);
   // Removes the nodes nothing needs and renumbers the values, keeping the
-  // order. Needed: the input and labels, the prediction, the loss, every
-  // gradient pair and, transitively, whatever they read. Returns how many
+  // order. Needed: the ports, every gradient pair and, transitively,
+  // whatever they read. Returns how many
   // nodes were removed.
   size_t eraseUnusedNodes();
   // Puts the nodes back in an order where each reads only earlier values
   // (after a pass appended nodes that earlier ones read), keeping the
   // present order wherever it is already valid.
-  void sortTopologically();
+  // `wanted` (if given) is the position each node would like, instead of
+  // its index: a node a pass appended can ask for the place of the one it
+  // replaces.
+  void sortTopologically(const std::vector<size_t>& wanted = {});
   // Which node reads each value, in node order (Map parameters included).
   std::vector<std::vector<size_t>> readers() const;
 
-  // Values the forward pass and training read and write.
-  // (labels: what the loss compares with, class labels or real-valued targets)
-  ValueId input = -1, labels = -1, prediction = -1, loss = -1;
+  // The graph's interface (Glow's placeholders and saves): its inputs,
+  // the samples then the labels or targets, and its outputs, the
+  // prediction then the loss. Targets bind them by role; dce keeps them;
+  // a value replaced by a pass takes its ports with it.
+  const std::vector<GraphPort>& inputs() const { return inputs_; }
+  const std::vector<GraphPort>& outputs() const { return outputs_; }
+  // Makes `value` the port of `role` (added, or replacing that role's).
+  void bind(PortRole role, std::string name, ValueId value);
+  // The value of the port of `role`; -1 if the graph has none.
+  ValueId port(PortRole role) const;
+  ValueId input() const { return port(PortRole::Samples); }
+  ValueId labels() const { return port(PortRole::Targets); }
+  ValueId prediction() const { return port(PortRole::Prediction); }
+  ValueId loss() const { return port(PortRole::Loss); }
+
   // Parameter value -> its gradient value (filled by autodiff).
   std::vector<std::pair<ValueId, ValueId>> gradients;
   // Each application of a dense layer, as the builder made it, in graph
@@ -221,6 +253,7 @@ private:
   void reorder(const std::vector<size_t>& order);
 
   ExprContext* exprs_;
+  std::vector<GraphPort> inputs_, outputs_;
   std::vector<GraphNode> nodes_;
   std::vector<GraphValue> values_;
 };

@@ -32,7 +32,7 @@ public:
     lowerLossToFormula(g_);
     size_t forwardNodes = g_.nodes().size();
     markDependsOnParameters();
-    seedFromLoss(g_.nodes()[producerOf(g_.loss)]);
+    seedFromLoss(g_.nodes()[producerOf(g_.loss())]);
     for (size_t n = forwardNodes; n-- > 0;) {
       const GraphNode node = g_.nodes()[n];  // a copy: add() may reallocate the node list
       // The gradient of each result (-1: none reaches it). Only a Map
@@ -112,7 +112,7 @@ private:
     }
     // The loss reads the prediction, or the logits before it once fuse-loss
     // has moved a sigmoid into the loss.
-    gradientOf_[lossInput] = inferred(make(GraphOp::LossGrad, {lossInput, g_.labels}, lossNode));
+    gradientOf_[lossInput] = inferred(make(GraphOp::LossGrad, {lossInput, g_.labels()}, lossNode));
   }
 
   // Only values computed from a parameter need a gradient: nothing is
@@ -163,9 +163,22 @@ private:
   // unchanged (h in h + r, whose dh is dy) is that value, not a copy.
   void backwardMap(const GraphNode& node, const std::vector<ValueId>& dys) {
     std::vector<ValueId> operands = node.operands;
-    std::vector<std::string> gradientVars;  // by result: the Var of its gradient ("" if none)
+    // By result: the Var of its gradient ("" if none), "dy", "dy1", ...,
+    // or another name where the formulas already use that one (a value
+    // named dy).
+    auto taken = [&](const std::string& name) {
+      for (const ir::MapSegment& segment : node.segments) {
+        if (std::find(segment.inputVars.begin(), segment.inputVars.end(), name) != segment.inputVars.end()) return true;
+        for (const ir::MapSegment::Param& p : segment.params)
+          if (p.var == name) return true;
+      }
+      return false;
+    };
+    std::vector<std::string> gradientVars;
     for (size_t k = 0; k < dys.size(); ++k) {
-      gradientVars.push_back(dys[k] < 0 ? "" : k == 0 ? kGradientVar : fmt::format("{}{}", kGradientVar, k));
+      std::string name = k == 0 ? kGradientVar : fmt::format("{}{}", kGradientVar, k);
+      for (int i = 2; taken(name); ++i) name = fmt::format("{}{}_{}", kGradientVar, k == 0 ? "" : std::to_string(k), i);
+      gradientVars.push_back(dys[k] < 0 ? "" : name);
       if (dys[k] >= 0) operands.push_back(dys[k]);
     }
     // d(sum over k of dyk * fk) / d var, in one segment's formulas.
@@ -276,7 +289,7 @@ private:
 }  // namespace
 
 bool appendBackward(ir::Graph& graph, std::string* error) {
-  if (graph.loss < 0 || !graph.gradients.empty()) return false;
+  if (graph.loss() < 0 || !graph.gradients.empty()) return false;
   std::string problem = Backward(graph).run();
   if (error) *error = problem;
   return true;

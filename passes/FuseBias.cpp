@@ -50,7 +50,7 @@ bool fuseBias(ir::Graph& graph, PassContext& context) {
       // such as the prediction), or it would still have to be written out.
       if (addBias.op != ir::GraphOp::AddBias || readers[static_cast<size_t>(z)].size() != 1) continue;
       if (std::count(current.operands.begin(), current.operands.end(), z) != 1) continue;
-      if (z == graph.prediction || z == graph.loss) continue;
+      if (z == graph.prediction() || z == graph.loss()) continue;
       ir::ValueId x = addBias.operands[0], bias = addBias.operands[1];
       ir::GraphNode& fused = graph.mutableNode(n);
       fused.operands[k] = x;

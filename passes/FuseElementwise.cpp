@@ -123,13 +123,13 @@ bool fuseOnePair(ir::Graph& graph, PassContext& context) {
     const ir::GraphNode& consumer = graph.nodes()[c];
     // (A loss formula reads the targets, which only training has: the
     // prediction must not come from its loop.)
-    if (!isElementwiseMap(graph, consumer) || std::count(consumer.operands.begin(), consumer.operands.end(), graph.labels))
+    if (!isElementwiseMap(graph, consumer) || std::count(consumer.operands.begin(), consumer.operands.end(), graph.labels()))
       continue;
     for (size_t k = 0; k < consumer.operands.size(); ++k) {
       ir::ValueId v = consumer.operands[k];
       size_t p = static_cast<size_t>(graph.value(v).producer);
       const ir::GraphNode& producer = graph.nodes()[p];
-      if (!isElementwiseMap(graph, producer) || v == graph.loss) continue;
+      if (!isElementwiseMap(graph, producer) || v == graph.loss()) continue;
       if (graph.value(v).shape != graph.value(consumer.results[0]).shape) continue;
       // The producer's values that must still exist: those the consumer
       // does not read, and those something else needs too.
@@ -139,7 +139,7 @@ bool fuseOnePair(ir::Graph& graph, PassContext& context) {
       for (size_t i = 0; i < producer.results.size(); ++i) {
         ir::ValueId r = producer.results[i];
         readTwice = readTwice || reads(r) > 1;
-        bool needed = readers[static_cast<size_t>(r)].size() > 1 || r == graph.prediction || graph.isLayerOutput(r);
+        bool needed = readers[static_cast<size_t>(r)].size() > 1 || r == graph.prediction() || graph.isLayerOutput(r);
         if (!reads(r) || needed) kept.push_back(i);
       }
       if (readTwice) continue;
@@ -160,7 +160,13 @@ bool fuseOnePair(ir::Graph& graph, PassContext& context) {
       for (ir::ValueId r : oldResults) shapes.push_back(graph.value(r).shape);
       size_t added = graph.add(fused(graph, p, c, kept), shapes);
       for (size_t i = 0; i < oldResults.size(); ++i) graph.replaceAllUses(oldResults[i], graph.result(added, i));
-      graph.sortTopologically();  // first: dce reads the order (readers after what they read)
+      // The new loop takes the consumer's place (what other readers of a
+      // kept value come before it move after it); sorted before dce, which
+      // reads the order.
+      std::vector<size_t> wanted(graph.nodes().size());
+      for (size_t n = 0; n < wanted.size(); ++n) wanted[n] = n;
+      wanted[added] = c;
+      graph.sortTopologically(wanted);
       graph.eraseUnusedNodes();
       context.count("maps fused into a reader, values others read kept as results");
       return true;

@@ -26,8 +26,8 @@ bool isPlainSigmoid(const ir::Graph& graph, const ir::GraphNode& node) {
 }  // namespace
 
 bool fuseLoss(ir::Graph& graph, PassContext& context) {
-  if (graph.loss < 0) return false;
-  size_t lossIndex = static_cast<size_t>(graph.value(graph.loss).producer);
+  if (graph.loss() < 0) return false;
+  size_t lossIndex = static_cast<size_t>(graph.value(graph.loss()).producer);
   const ir::GraphNode& loss = graph.nodes()[lossIndex];
   if (loss.loss != ir::LossKind::BCE) return false;
   const ir::GraphNode& output = graph.nodes()[static_cast<size_t>(graph.value(loss.operands[0]).producer)];

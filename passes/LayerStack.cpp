@@ -36,7 +36,7 @@ std::vector<DenseLayer> denseLayers(const ir::Graph& graph) {
 
 const DenseLayer* outputLayer(const ir::Graph& graph, const std::vector<DenseLayer>& layers) {
   for (const DenseLayer& layer : layers)
-    if (layer.output == graph.prediction) return &layer;
+    if (layer.output == graph.prediction()) return &layer;
   return nullptr;
 }
 

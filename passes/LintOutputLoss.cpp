@@ -108,19 +108,19 @@ void checkRange(const ir::Graph& graph, const DenseLayer& out, const ir::GraphNo
 bool lintOutputLoss(ir::Graph& graph, PassContext& context) {
   std::vector<DenseLayer> layers = denseLayers(graph);
   const DenseLayer* output = outputLayer(graph, layers);
-  if (graph.loss < 0 || graph.prediction < 0) return false;
-  const ir::GraphNode& loss = graph.nodes()[static_cast<size_t>(graph.value(graph.loss).producer)];
+  if (graph.loss() < 0 || graph.prediction() < 0) return false;
+  const ir::GraphNode& loss = graph.nodes()[static_cast<size_t>(graph.value(graph.loss()).producer)];
   if (!output) {
     // The loss reads a value of the graph: softmax(v) is checked as a
     // softmax layer is; other formulas are the user's.
-    const ir::GraphNode& producer = graph.nodes()[static_cast<size_t>(graph.value(graph.prediction).producer)];
+    const ir::GraphNode& producer = graph.nodes()[static_cast<size_t>(graph.value(graph.prediction()).producer)];
     if (producer.op != ir::GraphOp::Softmax) return false;
     DenseLayer value;
     value.name = producer.layer;
     value.range = producer.range;
-    value.units = graph.value(graph.prediction).shape.back();
+    value.units = graph.value(graph.prediction()).shape.back();
     value.softmax = &producer;
-    value.output = graph.prediction;
+    value.output = graph.prediction();
     checkSoftmax(value, loss, context);
     return false;
   }

@@ -38,8 +38,8 @@ std::string quotedList(const std::vector<std::string>& names) {
 // h + f(h) passes at least all of it).
 std::vector<double> gradientScales(const ir::Graph& graph, const std::map<const ir::GraphNode*, double>& slopeOf) {
   std::vector<double> scale(graph.numValues(), 0.0);
-  if (graph.prediction < 0 || graph.loss < 0) return scale;
-  scale[static_cast<size_t>(graph.prediction)] = 1;
+  if (graph.prediction() < 0 || graph.loss() < 0) return scale;
+  scale[static_cast<size_t>(graph.prediction())] = 1;
   // Lints run before autodiff: every node but the loss computes a forward value.
   for (size_t n = graph.nodes().size(); n-- > 0;) {
     const ir::GraphNode& node = graph.nodes()[n];

@@ -21,8 +21,8 @@ std::optional<ir::ExprRef> elementwiseLoss(ir::LossKind kind, ir::ExprContext& e
 }
 
 bool lowerLossToFormula(ir::Graph& graph) {
-  if (graph.loss < 0) return false;
-  size_t lossIndex = static_cast<size_t>(graph.value(graph.loss).producer);
+  if (graph.loss() < 0) return false;
+  size_t lossIndex = static_cast<size_t>(graph.value(graph.loss()).producer);
   const ir::GraphNode loss = graph.nodes()[lossIndex];  // a copy: add() may reallocate the node list
   if (loss.op != ir::GraphOp::Loss) return false;
   ir::ValueId prediction = loss.operands[0], targets = loss.operands[1];
@@ -49,7 +49,7 @@ bool lowerLossToFormula(ir::Graph& graph) {
   mean.operands = {perElement};
   mean.loss = loss.loss;  // which loss it is, for reports
   mean.range = loss.range;
-  graph.loss = graph.result(graph.add(std::move(mean)));
+  graph.bind(ir::PortRole::Loss, "loss", graph.result(graph.add(std::move(mean))));
   // The Loss node is no longer read; the nodes appended after it read only
   // earlier values.
   graph.eraseUnusedNodes();

@@ -21,7 +21,7 @@ inline constexpr const char* kLossTargetVar = "t";
 std::optional<ir::ExprRef> elementwiseLoss(ir::LossKind kind, ir::ExprContext& exprs);
 
 // Rewrites the graph's Loss node into Map(prediction, targets) -> Mean when
-// it compares real-valued targets by an elementwise formula; graph.loss
+// it compares real-valued targets by an elementwise formula; graph.loss()
 // becomes the Mean's value. Returns whether it changed the graph.
 bool lowerLossToFormula(ir::Graph& graph);
 

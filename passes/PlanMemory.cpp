@@ -18,7 +18,7 @@ bool planMemory(ir::Graph& graph, PassContext& context) {
   for (size_t v = 0; v < values; ++v)
     if (!readers[v].empty()) lastRead[v] = readers[v].back();
   std::vector<bool> pinned(values, false);
-  for (ir::ValueId v : {graph.input, graph.prediction}) if (v >= 0) pinned[static_cast<size_t>(v)] = true;
+  for (ir::ValueId v : {graph.input(), graph.prediction()}) if (v >= 0) pinned[static_cast<size_t>(v)] = true;
 
   auto batchColumns = [&](size_t v) -> int64_t {
     const ir::TensorShape& shape = graph.value(static_cast<ir::ValueId>(v)).shape;

@@ -40,7 +40,7 @@ bool simplifyGraph(ir::Graph& graph, PassContext& context) {
         sum.formula = simpler;
       }
     }
-    if (isIdentity(node) && node.results[0] != graph.input) {
+    if (isIdentity(node) && node.results[0] != graph.input()) {
       graph.replaceAllUses(node.results[0], node.operands[0]);
       context.count("identity maps bypassed");
       changed = true;

@@ -28,8 +28,9 @@ struct CsvOptions {
   // from labelColumn on (a negative labelColumn counts back from the end:
   // -1 with 2 targets is the last two columns).
   int64_t targetColumns = 0;
-  // > 0: rows of exactly this many columns are features only, with no
-  // label or targets (samples to predict); other rows are read as above.
+  // > 0: a file whose first row has exactly this many columns holds
+  // features only, with no label or targets (samples to predict); other
+  // files are read as above.
   int64_t unlabelledColumns = 0;
   CsvHeader header = CsvHeader::Detect;
 };

@@ -76,8 +76,8 @@ std::optional<TestLossWatch> TestLossWatch::readFrom(const std::map<std::string,
   read(kPlateauEpochs, watch.plateauEpochs);
   read(kRateScale, watch.rateScale);
   valid = valid && !std::isnan(watch.best) && watch.bestEpoch >= 0 && watch.epochsSinceBest >= 0 &&
-          !std::isnan(watch.plateauBest) && watch.plateauEpochs >= 0 && watch.rateScale > 0 &&
-          std::isfinite(watch.rateScale);
+          !std::isnan(watch.plateauBest) && watch.plateauEpochs >= 0 && watch.rateScale >= 0 &&
+          std::isfinite(watch.rateScale);  // (factor 0, or many cuts, reach 0)
   if (!valid) return std::nullopt;
   return watch;
 }

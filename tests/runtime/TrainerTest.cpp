@@ -251,7 +251,7 @@ TEST(TestLossWatch, RoundTripsThroughCheckpointMetadataAndRefusesMalformedValues
   ASSERT_TRUE(TestLossWatch::readFrom({}));
   EXPECT_TRUE(std::isinf(TestLossWatch::readFrom({})->best));
   for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{
-           {"test_loss.best", "nan"}, {"test_loss.best_epoch", "-1"}, {"plateau.rate_scale", "0"},
+           {"test_loss.best", "nan"}, {"test_loss.best_epoch", "-1"}, {"plateau.rate_scale", "-1"},
            {"test_loss.epochs_since_best", "2x"}}) {
     std::map<std::string, std::string> bad = metadata;
     bad[key] = value;

@@ -44,6 +44,9 @@ const GraphCase kCases[] = {
     {"multi-label bce", "input x[3]; target y[2]; out = dense(dense(x, 4, tanh), 2, sigmoid); loss bce(out, y);", 0},
     {"multi-label bce_with_logits", "input x[3]; target y[3]; out = dense(dense(x, 4, mish), 3); "
                                     "loss bce_with_logits(out, y);", 0},
+    // Formulas of values whose names are the backward loop's gradient Vars.
+    {"values named like gradients", "input x[3]; dy = dense(x, 4, tanh); dy1 = dense(x, 4, elu); "
+                                    "y = dy * dy1 + dy; out = dense(y, 3); loss cross_entropy(out);", 3},
     {"shared layer", "input a[3]; input b[3]; layer enc = dense(4, prelu); y = enc(a) - enc(b); "
                      "z = enc(dense(y, 3)); out = dense(concat(y, z), 3); loss cross_entropy(out);", 3},
 };

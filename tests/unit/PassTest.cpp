@@ -67,6 +67,14 @@ model diamond {
   out = dense(concat(y, z), 3);
   loss cross_entropy(out);
 }
+model named_like_gradients {
+  input x[6];
+  dy = dense(x, 8, elu);
+  dy1 = dy * 0.5 + 1;
+  dy2 = tanh(dy1) * dy1;
+  out = dense(concat(dy1, dy2), 3);
+  loss cross_entropy(out);
+}
 )";
 
 struct StepResult {
@@ -209,14 +217,14 @@ TEST(Cse, MergesIdenticalMapsAndKeepsDifferentOnes) {
   };
   ir::GraphNode input;
   input.op = ir::GraphOp::Input;
-  graph.input = graph.result(graph.add(std::move(input), {{ir::kBatch, 4}}));
+  graph.bind(ir::PortRole::Samples, "input", graph.result(graph.add(std::move(input), {{ir::kBatch, 4}})));
   ir::ExprRef x = exprs.var("x"), y = exprs.var("y");
   ir::ExprRef sigmoid = exprs.make(ir::Op::Sigmoid, {x});
-  ir::ValueId first = map({graph.input}, sigmoid, {"x"});
-  ir::ValueId second = map({graph.input}, sigmoid, {"x"});
-  ir::ValueId other = map({graph.input}, exprs.make(ir::Op::Tanh, {x}), {"x"});
+  ir::ValueId first = map({graph.input()}, sigmoid, {"x"});
+  ir::ValueId second = map({graph.input()}, sigmoid, {"x"});
+  ir::ValueId other = map({graph.input()}, exprs.make(ir::Op::Tanh, {x}), {"x"});
   ir::ValueId sum = map({first, second}, exprs.make(ir::Op::Add, {x, y}), {"x", "y"});
-  graph.prediction = map({sum, other}, exprs.make(ir::Op::Mul, {x, y}), {"x", "y"});
+  graph.bind(ir::PortRole::Prediction, "out", map({sum, other}, exprs.make(ir::Op::Mul, {x, y}), {"x", "y"}));
 
   Diagnostics diags;
   passes::PassContext context(diags, nullptr);
@@ -238,11 +246,11 @@ TEST(Cse, ComparesEveryAttributeAndNoDiagnostics) {
   ir::Graph graph(exprs);
   ir::GraphNode input;
   input.op = ir::GraphOp::Input;
-  graph.input = graph.result(graph.add(std::move(input), {{ir::kBatch, 8}}));
+  graph.bind(ir::PortRole::Samples, "input", graph.result(graph.add(std::move(input), {{ir::kBatch, 8}})));
   auto slice = [&](int64_t firstColumn) {
     ir::GraphNode node;
     node.op = ir::GraphOp::Slice;
-    node.operands = {graph.input};
+    node.operands = {graph.input()};
     node.firstColumn = firstColumn;
     return graph.result(graph.add(std::move(node), {{ir::kBatch, 4}}));
   };
@@ -264,7 +272,7 @@ TEST(Cse, ComparesEveryAttributeAndNoDiagnostics) {
   ir::GraphNode concat;
   concat.op = ir::GraphOp::Concat;
   concat.operands = {a, b, c};
-  graph.prediction = graph.result(graph.add(std::move(concat)));
+  graph.bind(ir::PortRole::Prediction, "out", graph.result(graph.add(std::move(concat))));
 
   Diagnostics diags;
   passes::PassContext context(diags, nullptr);

@@ -29,8 +29,8 @@ public:
   double loss(const Matrix& x, std::span<const int32_t> labels, const std::map<ir::ValueId, std::vector<double>>& parameters,
               const Matrix* targets = nullptr) const {
     std::map<ir::ValueId, Matrix> values;
-    values[graph_.input] = x;
-    if (targets) values[graph_.labels] = *targets;
+    values[graph_.input()] = x;
+    if (targets) values[graph_.labels()] = *targets;
     for (const ir::GraphNode& node : graph_.nodes()) {
       if (node.op == ir::GraphOp::LossGrad || node.op == ir::GraphOp::MeanGrad) break;  // forward part only
       switch (node.op) {

@@ -306,6 +306,7 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
     progress.batch(currentEpoch, training.epochs, done, total, loss);
   };
   std::vector<std::string> history;  // --metrics-json's, one entry per epoch
+  bool bestSaved = false;            // --save-best written in this run
   events.epochDone = [&](const runtime::EpochReport& report) {
     progress.epoch(report);
     // Gradient norms only when asked for (--plot-dir computes them for its chart).
@@ -318,8 +319,15 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
       if (diags.hasErrors()) return false;  // -Werror
       printWarnings(err, diags);
     }
-    auto checkpoint = [&] { return driver::makeCheckpoint(compiled, optimizer, report.epoch, model->name, &report.watch); };
-    if (bestPath && report.best && !runtime::saveCheckpoint(*bestPath, checkpoint(), diags)) return false;
+    auto checkpoint = [&] {
+      runtime::Checkpoint made = driver::makeCheckpoint(compiled, optimizer, report.epoch, model->name, &report.watch);
+      driver::recordTrainingRun(made, training);
+      return made;
+    };
+    if (bestPath && report.best) {
+      if (!runtime::saveCheckpoint(*bestPath, checkpoint(), diags)) return false;
+      bestSaved = true;
+    }
     return !savePath || runtime::saveCheckpoint(*savePath, checkpoint(), diags);
   };
   runtime::TrainResult result = runtime::train(compiled, optimizer, data->train, data->test, trainSettings, events);
@@ -355,8 +363,11 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
                      result.epochs.size(), result.epochs.size() == 1 ? "" : "s",
                      seconds / static_cast<double>(result.epochs.size()),
                      seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);
-  if (bestPath && watch.bestEpoch > 0)
+  if (bestPath && bestSaved)
     out << fmt::format("lowest test loss {:.4f} at epoch {}: {}\n", watch.best, watch.bestEpoch, *bestPath);
+  else if (bestPath)
+    out << fmt::format("no epoch of this run beat the test loss of epoch {} ({:.4f}): {} not written\n",
+                       watch.bestEpoch, watch.best, *bestPath);
   if (auto path = options->get("metrics-json");
       path && !writeTextFile(*path,
                              metricsJson(result, seconds, samples,
