@@ -61,15 +61,7 @@ model residual {
 }
 model diamond {
   input x[6];
-  h = dense(x, 8, elu);
-  y = h * 0.5 + 1;
-  z = tanh(y) * y;
-  out = dense(concat(y, z), 3);
-  loss cross_entropy(out);
-}
-model named_like_gradients {
-  input x[6];
-  dy = dense(x, 8, elu);
+  dy = dense(x, 8, elu);      # values named like the backward loops' gradient Vars
   dy1 = dy * 0.5 + 1;
   dy2 = tanh(dy1) * dy1;
   out = dense(concat(dy1, dy2), 3);
@@ -289,8 +281,8 @@ TEST(Cse, ComparesEveryAttributeAndNoDiagnostics) {
 // Across a residual diamond the dense layer's activation runs inside the
 // sum's loop (h + swish(z + b): one forward loop, its output kept as a
 // second result; h, read by r's matmul on the way to the sum, cannot be).
-// In `diamond`, h's activation, y (read by z and by the concat) and z are
-// one loop with three results. The layers' outputs stay where the dead-unit
+// In `diamond`, dy's activation, dy1 (read by dy2 and by the concat) and
+// dy2 are one loop with three results. The layers' outputs stay where the dead-unit
 // monitor reads them: the same maxima as the unfused graph's.
 TEST_F(PassTest, FusionAcrossDiamondsKeepsValuesOthersRead) {
   const frontend::ModelDef* residual = nullptr;
