@@ -95,10 +95,12 @@ MemoryUse memoryUse(const ir::Graph& graph, int64_t rows) {
     if (planned && !buffers.insert(graph.bufferOf[v]).second) continue;  // counted already
     use.bufferBytes += rows * graph.value(id).shape[1] * static_cast<int64_t>(sizeof(float));
   }
-  // The backward part starts at the loss gradient (autodiff appends it).
+  // The backward part starts at the loss gradient (autodiff appends it):
+  // the runtime's (loss_grad) or a loss formula's mean's (mean_grad).
   const std::vector<ir::GraphNode>& nodes = graph.nodes();
-  auto lossGrad = std::find_if(nodes.begin(), nodes.end(),
-                               [](const ir::GraphNode& n) { return n.op == ir::GraphOp::LossGrad; });
+  auto lossGrad = std::find_if(nodes.begin(), nodes.end(), [](const ir::GraphNode& n) {
+    return n.op == ir::GraphOp::LossGrad || n.op == ir::GraphOp::MeanGrad;
+  });
   size_t backwardStart = static_cast<size_t>(lossGrad - nodes.begin());
   std::set<ir::ValueId> saved;
   for (size_t n = backwardStart; n < nodes.size(); ++n) {

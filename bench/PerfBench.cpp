@@ -177,7 +177,7 @@ std::optional<std::vector<Product>> modelProducts(const Options& options) {
   std::vector<Product> products;
   bool forward = true;
   for (const ir::GraphNode& node : graph.nodes()) {
-    forward = forward && node.op != ir::GraphOp::Loss;
+    forward = forward && ir::graphOpInfo(node.op).role != ir::GraphOpRole::Loss;  // Loss, or a formula's Mean
     if (node.op != ir::GraphOp::MatMul) continue;
     auto shape = [&](ir::ValueId v) { return concrete(graph.value(v).shape, options.batch); };
     auto t = [](bool yes) { return yes ? runtime::Transpose::Yes : runtime::Transpose::No; };
