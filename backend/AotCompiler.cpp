@@ -190,6 +190,21 @@ private:
         b_.CreateCall(runtime("nnc_rt_fill_mean_grad", voidTy, {i64, ptr}), {elements(shape(out)), address(out)});
         return;
       }
+      case GraphOp::LayerNorm:
+      case GraphOp::LayerNormGrad: {
+        ir::TensorShape s = shape(node.operands[0]);
+        llvm::Type* f64 = b_.getDoubleTy();
+        std::vector<llvm::Value*> arguments = {address(node.operands[0]), address(node.operands[1]),
+                                               address(node.operands[2]), dim(s[0]), b_.getInt64(s[1]),
+                                               llvm::ConstantFP::get(f64, node.epsilon)};
+        for (ValueId r : node.results) arguments.push_back(address(r));
+        if (node.op == GraphOp::LayerNorm)
+          b_.CreateCall(runtime("nnc_rt_layernorm", voidTy, {ptr, ptr, ptr, i64, i64, f64, ptr}), arguments);
+        else
+          b_.CreateCall(runtime("nnc_rt_layernorm_backward", voidTy, {ptr, ptr, ptr, i64, i64, f64, ptr, ptr, ptr}),
+                        arguments);
+        return;
+      }
       case GraphOp::Map: map(n); return;
       case GraphOp::Concat: {
         ir::TensorShape out = shape(node.results[0]);

@@ -207,6 +207,14 @@ struct CompiledModel::Impl {
         break;
       case GraphOp::Loss: *at(out) = static_cast<float>(loss(at(in), rows(in), columns(in), targets, nullptr)); break;
       case GraphOp::Mean: *at(out) = nnc_rt_mean(at(in), rows(in) * columns(in)); break;
+      case GraphOp::LayerNorm:
+        nnc_rt_layernorm(at(in), at(node.operands[1]), at(node.operands[2]), rows(in), columns(in), node.epsilon,
+                         at(out));
+        break;
+      case GraphOp::LayerNormGrad:
+        nnc_rt_layernorm_backward(at(in), at(node.operands[1]), at(node.operands[2]), rows(in), columns(in),
+                                  node.epsilon, at(out), at(node.results[1]), at(node.results[2]));
+        break;
       case GraphOp::MeanGrad: nnc_rt_fill_mean_grad(rows(out) * columns(out), at(out)); break;
       case GraphOp::LossGrad: loss(at(in), rows(in), columns(in), targets, at(out)); break;
       case GraphOp::Concat: {
@@ -278,6 +286,7 @@ struct CompiledModel::Impl {
         case GraphNode::Init::He: runtime::initializeWeights(t, runtime::InitScheme::He, random); break;
         case GraphNode::Init::Xavier: runtime::initializeWeights(t, runtime::InitScheme::Xavier, random); break;
         case GraphNode::Init::Constant: t.fill(static_cast<float>(p.initialValue)); break;
+        case GraphNode::Init::One: t.fill(1); break;
       }
     }
   }
@@ -375,12 +384,15 @@ std::vector<runtime::ParameterRef> CompiledModel::parameters() {
   std::vector<runtime::ParameterRef> out;
   for (size_t i = 0; i < impl_->plan.parameters.size(); ++i) {
     // The builder initialises each kind its own way: weights He or Xavier,
-    // biases at 0, learnable activation parameters at their written value.
+    // biases and normalisation shifts at 0 and scales at 1 (the biases'
+    // group, as torch recipes leave them undecayed), learnable activation
+    // parameters at their written value.
     runtime::ParameterRole role = runtime::ParameterRole::Weight;
     switch (impl_->plan.parameters[i].init) {
       case GraphNode::Init::He:
       case GraphNode::Init::Xavier: role = runtime::ParameterRole::Weight; break;
-      case GraphNode::Init::Zero: role = runtime::ParameterRole::Bias; break;
+      case GraphNode::Init::Zero:
+      case GraphNode::Init::One: role = runtime::ParameterRole::Bias; break;
       case GraphNode::Init::Constant: role = runtime::ParameterRole::Activation; break;
     }
     out.push_back({impl_->plan.parameters[i].name, &impl_->parameters[i], &impl_->gradients[i], role});

@@ -38,8 +38,8 @@ std::optional<int64_t> recordedBatch(const runtime::Checkpoint& checkpoint);
 std::string weightsProblem(const runtime::Checkpoint& checkpoint, const std::string& modelName);
 
 // The tensors of a checkpoint that can be `model`'s weights: named after one
-// of its layers ("fc1.weight", "fc1.swish.beta") or of its formula values
-// with learnable parameters ("g.beta"). Others (another model's,
+// of its layers ("fc1.weight", "fc1.swish.beta"), of its formula values
+// with learnable parameters ("g.beta") or of its layernorm values ("n.weight"). Others (another model's,
 // a huge unrelated one) are not read into memory.
 runtime::TensorFilter modelTensors(const frontend::ModelDef& model);
 

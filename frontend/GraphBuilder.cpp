@@ -104,6 +104,7 @@ private:
         slice.firstColumn = value.firstColumn;
         return add(std::move(slice), value.width);
       }
+      case ValueDef::Kind::LayerNorm: return layerNorm(value, operands[0]);
       case ValueDef::Kind::Softmax: {
         ir::GraphNode softmax = node(ir::GraphOp::Softmax, operands);
         softmax.range = value.range;
@@ -184,6 +185,25 @@ private:
     }
     graph_.layerApplications.push_back({layer.name, x, productValue, z});
     return z;
+  }
+
+  // torch.nn.LayerNorm(F) on the value: its scale and shift are parameters
+  // named after it, as torch names a LayerNorm module's ("n.weight", "n.bias").
+  ir::ValueId layerNorm(const ValueDef& value, ir::ValueId x) {
+    auto parameterOf = [&](const char* suffix, ir::GraphNode::Init init) {
+      ir::GraphNode p = node(ir::GraphOp::Parameter, {});
+      p.name = value.name + "." + suffix;
+      p.init = init;
+      p.layer = value.name;
+      p.range = value.range;
+      return graph_.result(graph_.add(std::move(p), {{value.width}}));
+    };
+    ir::ValueId gamma = parameterOf("weight", ir::GraphNode::Init::One);
+    ir::ValueId beta = parameterOf("bias", ir::GraphNode::Init::Zero);
+    ir::GraphNode norm = node(ir::GraphOp::LayerNorm, {x, gamma, beta});
+    norm.range = value.range;
+    norm.layer = value.name;
+    return inferred(std::move(norm));
   }
 
   // An elementwise formula of values: one Map over all their columns, its

@@ -193,7 +193,7 @@ private:
   }
 
   static bool isGraphOp(const std::string& name) {
-    return name == "concat" || name == "slice" || name == "softmax";
+    return name == "concat" || name == "slice" || name == "softmax" || name == "layernorm";
   }
 
   bool isModelName(const std::string& name) const {
@@ -203,7 +203,7 @@ private:
 
   // Whether `e` stands for a value of its own rather than for part of an
   // elementwise formula: a model's name, a dense layer, a shared layer's
-  // application, concat(...), slice(...), softmax(...).
+  // application, concat(...), slice(...), softmax(...), layernorm(...).
   bool isOperand(const ast::Expr& e) const {
     switch (e.kind) {
       case ast::Expr::Kind::Dense: return true;
@@ -294,18 +294,18 @@ private:
     return add(std::move(value));
   }
 
-  // concat(a, b, ...), slice(v, first, end), softmax(v)
+  // concat(a, b, ...), slice(v, first, end), softmax(v), layernorm(v)
   std::optional<size_t> graphOp(const ast::Expr& e, const std::string& wanted) {
     for (size_t i = 0; i < e.argumentNames.size(); ++i)
       if (!e.argumentNames[i].empty()) {
         error(e.argumentNameRanges[i], fmt::format("'{}' takes no named arguments", e.text));
         return std::nullopt;
       }
-    size_t arity = e.text == "slice" ? 3 : e.text == "softmax" ? 1 : 0;
+    size_t arity = e.text == "slice" ? 3 : e.text == "softmax" || e.text == "layernorm" ? 1 : 0;
     if (arity ? e.operands.size() != arity : e.operands.size() < 2) {
-      std::string takes = e.text == "slice"     ? "a value and the range of its features to keep: slice(v, 0, 128)"
-                          : e.text == "softmax" ? "one value"
-                                                : "two or more values";
+      std::string takes = e.text == "slice" ? "a value and the range of its features to keep: slice(v, 0, 128)"
+                          : arity == 1      ? "one value"
+                                            : "two or more values";
       error(e.range, fmt::format("'{}' takes {}, but {} argument{} given", e.text, takes, e.operands.size(),
                                  e.operands.size() == 1 ? " was" : "s were"));
       return std::nullopt;
@@ -331,6 +331,8 @@ private:
     int64_t width = out_.values[*operand].width;
     if (e.text == "softmax")
       return add(ValueDef::of(ValueDef::Kind::Softmax, nameOr(wanted, e), e.range, width, {use(*operand)}));
+    if (e.text == "layernorm")
+      return add(ValueDef::of(ValueDef::Kind::LayerNorm, nameOr(wanted, e), e.range, width, {use(*operand)}));
     std::optional<double> first = columnIndex(*e.operands[1], "the first feature of the slice");
     std::optional<double> end = columnIndex(*e.operands[2], "the end of the slice");
     if (!first || !end) return std::nullopt;

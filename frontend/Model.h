@@ -60,7 +60,8 @@ struct ValueDef {
     Formula,  // formula(operands...) element by element, operand k bound to vars[k]
     Concat,   // the operands side by side
     Slice,    // columns [firstColumn, firstColumn + width) of operands[0]
-    Softmax,  // softmax over each row of operands[0]
+    Softmax,    // softmax over each row of operands[0]
+    LayerNorm,  // each row of operands[0] normalised, with a learnt scale and shift per feature (NAME.weight, NAME.bias)
   };
   Kind kind = Kind::Input;
   std::string name;

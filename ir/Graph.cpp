@@ -230,7 +230,7 @@ std::string printGraph(const Graph& graph) {
     }
     std::string detail;
     if (node.op == GraphOp::Parameter) {
-      static const char* inits[] = {"zero", "he", "xavier", "constant"};
+      static const char* inits[] = {"zero", "he", "xavier", "constant", "one"};
       detail = fmt::format(" \"{}\" init={}", node.name, inits[static_cast<int>(node.init)]);
       if (node.init == GraphNode::Init::Constant) detail += fmt::format("({})", node.initialValue);
     }

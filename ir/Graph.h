@@ -123,9 +123,11 @@ struct OpAttributes {
   bool transposeA = false, transposeB = false;  // MatMul
   int64_t firstColumn = 0;                      // Slice, PadColumns: where the slice starts
   LossKind loss = LossKind::CrossEntropy;       // Loss, LossGrad
+  double epsilon = 1e-5;                        // LayerNorm, LayerNormGrad: added to the variance (torch's eps)
   // Parameter: how to initialise it. Weights use He or Xavier by the layer's
-  // activation; biases are zero; activation parameters start at initialValue.
-  enum class Init { Zero, He, Xavier, Constant } init = Init::Zero;
+  // activation; biases and normalisation shifts are zero, normalisation
+  // scales one; activation parameters start at initialValue.
+  enum class Init { Zero, He, Xavier, Constant, One } init = Init::Zero;
   double initialValue = 0;
   std::vector<MapSegment> segments;             // Map
   auto operator<=>(const OpAttributes&) const = default;

@@ -134,6 +134,29 @@ TypeResult meanGrad(const TypeQuery& q) {
   return a.result(*declared);
 }
 
+// (x [N, F], gamma [F], beta [F]) -> [N, F]
+TypeResult layerNorm(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType& x = q.operands[0];
+  if (x.element != ElementType::F32 || x.shape.size() != 2)
+    return a.problem(fmt::format("operand {} is not an f32 matrix", typeText(x)));
+  for (size_t i = 1; i < 3; ++i)
+    if (q.operands[i] != f32({x.shape[1]}))
+      return a.problem(fmt::format("its scale and shift must be f32[{}], not {}", x.shape[1], typeText(q.operands[i])));
+  if (!(q.node.epsilon > 0)) return a.problem(fmt::format("epsilon {} is not positive", q.node.epsilon));
+  return a.result(x);
+}
+
+// (x [N, F], gamma [F], dy [N, F]) -> dx [N, F], dgamma [F], dbeta [F]
+TypeResult layerNormGrad(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType& x = q.operands[0];
+  if (x.element != ElementType::F32 || x.shape.size() != 2 || q.operands[2] != x)
+    return a.problem(fmt::format("x {} and dy {} must be the same f32 matrix", typeText(x), typeText(q.operands[2])));
+  if (q.operands[1] != f32({x.shape[1]})) return a.problem(fmt::format("gamma must be f32[{}]", x.shape[1]));
+  return a.results({x, q.operands[1], q.operands[1]});
+}
+
 TypeResult concat(const TypeQuery& q) {
   Answer a(q);
   if (std::string problem = matrices(q); !problem.empty()) return a.problem(problem);

@@ -54,6 +54,7 @@ public:
         case GraphOp::AddBias: backwardAddBias(node, dy); break;
         case GraphOp::Map: backwardMap(node, dys); break;
         case GraphOp::Softmax: backwardSoftmax(node, dy); break;
+        case GraphOp::LayerNorm: backwardLayerNorm(node, dy); break;
         case GraphOp::Concat: backwardConcat(node, dy); break;
         case GraphOp::Slice: backwardSlice(node, dy); break;
         // Values of the step have no producer to differentiate.
@@ -68,6 +69,7 @@ public:
         case GraphOp::MeanGrad:
         case GraphOp::ColumnSum:
         case GraphOp::SoftmaxGrad:
+        case GraphOp::LayerNormGrad:
         case GraphOp::LossGrad:
         case GraphOp::PadColumns:
           internalError_ = fmt::format("autodiff: a gradient reached a {} node", ir::graphOpInfo(node.op).spelling);
@@ -154,6 +156,18 @@ private:
   void backwardSoftmax(const GraphNode& node, ValueId dy) {
     GraphNode back = make(GraphOp::SoftmaxGrad, {node.results[0], dy}, node);
     addGradient(node.operands[0], inferred(std::move(back)));
+  }
+
+  // y = gamma * xhat + beta per row:  one backward step gives dx, dgamma
+  // and dbeta (runtime/LayerNorm.h has the formulas), from the saved x.
+  void backwardLayerNorm(const GraphNode& node, ValueId dy) {
+    ValueId x = node.operands[0], gamma = node.operands[1], beta = node.operands[2];
+    GraphNode back = make(GraphOp::LayerNormGrad, {x, gamma, dy}, node);
+    back.epsilon = node.epsilon;
+    size_t index = g_.add(std::move(back));
+    if (needsGradient(x)) addGradient(x, g_.result(index, 0));
+    addGradient(gamma, g_.result(index, 1));
+    addGradient(beta, g_.result(index, 2));
   }
 
   // y = f(z1, z2, ...; p):  dzi = dy * df/dzi,  dp += dy * df/dp (summed

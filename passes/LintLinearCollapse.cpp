@@ -128,6 +128,8 @@ private:
       case ir::GraphOp::Targets:
       case ir::GraphOp::Parameter:
       case ir::GraphOp::Softmax:
+      case ir::GraphOp::LayerNorm:    // divides by each row's deviation
+      case ir::GraphOp::LayerNormGrad:
       case ir::GraphOp::Loss:
       case ir::GraphOp::Mean:
       case ir::GraphOp::MeanGrad:

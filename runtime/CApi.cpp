@@ -4,6 +4,7 @@
 #include <span>
 
 #include "runtime/Gemm.h"
+#include "runtime/LayerNorm.h"
 #include "runtime/Loss.h"
 #include "runtime/Softmax.h"
 
@@ -33,6 +34,16 @@ void nnc_rt_total(const float* in, int64_t count, float* out) {
   double total = 0;
   for (int64_t i = 0; i < count; ++i) total += in[i];
   out[0] = static_cast<float>(total);
+}
+
+void nnc_rt_layernorm(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t cols, double eps,
+                      float* y) {
+  nnc::runtime::layerNormRows(x, gamma, beta, rows, cols, eps, y);
+}
+
+void nnc_rt_layernorm_backward(const float* x, const float* gamma, const float* dy, int64_t rows, int64_t cols,
+                               double eps, float* dx, float* dgamma, float* dbeta) {
+  nnc::runtime::layerNormRowsBackward(x, gamma, dy, rows, cols, eps, dx, dgamma, dbeta);
 }
 
 float nnc_rt_mean(const float* in, int64_t count) {

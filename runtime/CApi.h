@@ -21,6 +21,13 @@ void nnc_rt_add_bias(const float* in, const float* bias, int64_t rows, int64_t c
 void nnc_rt_column_sum(const float* in, int64_t rows, int64_t cols, float* out);
 /* out[0] = sum of in[0 .. count) (a per-layer parameter's gradient) */
 void nnc_rt_total(const float* in, int64_t count, float* out);
+/* Each row of x [rows, cols] normalised (mean 0, variance 1, eps added),
+ * scaled by gamma and shifted by beta (torch.nn.LayerNorm); and its
+ * gradient: dx, and dgamma and dbeta summed over the rows. */
+void nnc_rt_layernorm(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t cols, double eps,
+                      float* y);
+void nnc_rt_layernorm_backward(const float* x, const float* gamma, const float* dy, int64_t rows, int64_t cols,
+                               double eps, float* dx, float* dgamma, float* dbeta);
 /* The mean of in[0 .. count) (0 when count is 0): an elementwise loss's
  * reduction. */
 float nnc_rt_mean(const float* in, int64_t count);

@@ -47,6 +47,10 @@ const GraphCase kCases[] = {
     // Formulas of values whose names are the backward loop's gradient Vars.
     {"values named like gradients", "input x[3]; dy = dense(x, 4, tanh); dy1 = dense(x, 4, elu); "
                                     "y = dy * dy1 + dy; out = dense(y, 3); loss cross_entropy(out);", 3},
+    {"layernorm", "input x[3]; h = dense(x, 5, tanh); n = layernorm(h + dense(x, 5)); "
+                  "out = dense(n * sigmoid(n), 3); loss cross_entropy(out);", 3},
+    {"layernorm against targets", "input x[3]; target y[2]; n = layernorm(dense(x, 4)); out = dense(n, 2); "
+                                  "loss mse(out, y);", 0},
     {"shared layer", "input a[3]; input b[3]; layer enc = dense(4, prelu); y = enc(a) - enc(b); "
                      "z = enc(dense(y, 3)); out = dense(concat(y, z), 3); loss cross_entropy(out);", 3},
 };

@@ -54,6 +54,20 @@ public:
         }
         case ir::GraphOp::Map: values[node.results[0]] = map(node, values); break;
         case ir::GraphOp::Softmax: values[node.results[0]] = softmax(values.at(node.operands[0])); break;
+        case ir::GraphOp::LayerNorm: {
+          Matrix out = values.at(node.operands[0]);
+          const std::vector<double>& gamma = values.at(node.operands[1])[0];
+          const std::vector<double>& beta = values.at(node.operands[2])[0];
+          for (auto& row : out) {
+            double mean = 0, variance = 0;
+            for (double v : row) mean += v / static_cast<double>(row.size());
+            for (double v : row) variance += (v - mean) * (v - mean) / static_cast<double>(row.size());
+            for (size_t c = 0; c < row.size(); ++c)
+              row[c] = gamma[c] * (row[c] - mean) / std::sqrt(variance + node.epsilon) + beta[c];
+          }
+          values[node.results[0]] = out;
+          break;
+        }
         case ir::GraphOp::Concat: {
           Matrix out(x.size());
           for (ir::ValueId operand : node.operands)
@@ -85,6 +99,7 @@ public:
         // Backward ops: the oracle computes the loss only.
         case ir::GraphOp::ColumnSum:
         case ir::GraphOp::SoftmaxGrad:
+        case ir::GraphOp::LayerNormGrad:
         case ir::GraphOp::LossGrad:
         case ir::GraphOp::MeanGrad:
         case ir::GraphOp::PadColumns: return NAN;
