@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "ir/GraphAncestors.h"
+
 namespace nnc::backend {
 
 namespace {
@@ -65,32 +67,14 @@ void placeValues(const ir::Graph& graph, ExecutionPlan& plan) {
   }
 }
 
-// The nodes `from` needs, transitively (operands and Map parameters).
-std::vector<bool> ancestors(const ir::Graph& graph, ValueId from) {
-  std::vector<bool> needed(graph.nodes().size(), false);
-  std::vector<ValueId> pending{from};
-  while (!pending.empty()) {
-    ValueId v = pending.back();
-    pending.pop_back();
-    if (v < 0) continue;
-    size_t producer = static_cast<size_t>(graph.value(v).producer);
-    if (needed[producer]) continue;
-    needed[producer] = true;
-    const GraphNode& node = graph.nodes()[producer];
-    pending.insert(pending.end(), node.operands.begin(), node.operands.end());
-    for (const ir::MapSegment& segment : node.segments)
-      for (const ir::MapSegment::Param& p : segment.params) pending.push_back(p.value);
-  }
-  return needed;
-}
-
 // The phases, by what each node is needed for: the prediction's ancestors
 // are the forward pass; the loss's other ancestors the loss phase (the Loss
 // node, or an elementwise loss formula and its mean); everything else (the
 // gradients) the backward pass.
 void splitPhases(const ir::Graph& graph, ExecutionPlan& plan) {
   const std::vector<GraphNode>& nodes = graph.nodes();
-  std::vector<bool> forward = ancestors(graph, graph.prediction()), loss = ancestors(graph, graph.loss());
+  std::vector<bool> forward = ir::ancestorNodesOfValue(graph, graph.prediction());
+  std::vector<bool> loss = ir::ancestorNodesOfValue(graph, graph.loss());
   for (size_t n = 0; n < nodes.size(); ++n) {
     if (ir::graphOpInfo(nodes[n].op).role == ir::GraphOpRole::Source) continue;
     if (forward[n]) plan.forward.push_back(n);

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "ir/GraphAncestors.h"
 #include "ir/Simplify.h"
 #include "passes/Pass.h"
 
@@ -97,25 +98,6 @@ ir::GraphNode fused(const ir::Graph& graph, size_t p, size_t c, const std::vecto
   return consumer;
 }
 
-// Whether any node in `candidates` is node `c` or one it reads from,
-// transitively (operands and Map parameters).
-bool reachesNode(const ir::Graph& graph, const std::vector<size_t>& candidates, size_t c) {
-  std::vector<bool> ancestor(graph.nodes().size(), false);
-  std::vector<size_t> pending{c};
-  while (!pending.empty()) {
-    size_t n = pending.back();
-    pending.pop_back();
-    if (ancestor[n]) continue;
-    ancestor[n] = true;
-    const ir::GraphNode& node = graph.nodes()[n];
-    std::vector<ir::ValueId> reads = node.operands;
-    for (const ir::MapSegment& segment : node.segments)
-      for (const ir::MapSegment::Param& p : segment.params) reads.push_back(p.value);
-    for (ir::ValueId v : reads) pending.push_back(static_cast<size_t>(graph.value(v).producer));
-  }
-  return std::any_of(candidates.begin(), candidates.end(), [&](size_t n) { return n != c && ancestor[n]; });
-}
-
 // Fuses one pair if it finds one; true if it did.
 bool fuseOnePair(ir::Graph& graph, PassContext& context) {
   std::vector<std::vector<size_t>> readers = graph.readers();
@@ -148,8 +130,11 @@ bool fuseOnePair(ir::Graph& graph, PassContext& context) {
         context.count("maps fused into their reader");
         return true;
       }
+      // A cycle if another reader of a kept value is something the consumer needs.
+      std::vector<bool> needed = ir::ancestorNodes(graph, c);
       bool cycle = false;
-      for (size_t i : kept) cycle = cycle || reachesNode(graph, readers[static_cast<size_t>(producer.results[i])], c);
+      for (size_t i : kept)
+        for (size_t reader : readers[static_cast<size_t>(producer.results[i])]) cycle = cycle || (reader != c && needed[reader]);
       if (cycle) continue;
       // The fused loop is a new node with more results than the consumer.
       // Readers of all those values move to it; the two old nodes are left

@@ -235,7 +235,7 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
     if (settings.gradientNorms) report.gradientNorms = rmsNorms(parameters, squaredNorms, batches);
     report.outputMaxima = model.takeOutputMaxima();
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    report.test = evaluate(model, testData, std::max<int64_t>(settings.batchSize, 256));
+    report.test = evaluate(model, testData, evaluationBatchSize(settings.batchSize));
     if (!std::isfinite(report.test.loss)) {
       result.error = fmt::format("the test loss of epoch {} is not finite ({}); training stopped", epoch + 1,
                                  report.test.loss);

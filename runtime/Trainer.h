@@ -96,6 +96,10 @@ struct TrainResult {
 };
 
 Evaluation evaluate(Trainable& model, const Dataset& data, int64_t batchSize);
+// The batch training evaluates the test data in, for a training batch:
+// larger batches make fewer, faster products, and the figures depend on
+// the batch only through the products' rounding.
+inline int64_t evaluationBatchSize(int64_t trainingBatch) { return trainingBatch > 256 ? trainingBatch : 256; }
 
 TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainData, const Dataset& testData,
                   const TrainSettings& settings, const TrainEvents& events);

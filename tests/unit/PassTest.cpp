@@ -190,6 +190,13 @@ TEST_F(PassTest, UnfuseThenFuseGivesOneLoopPerActivation) {
 namespace nnc {
 namespace {
 
+// Runs cse, which must merge something, then dce, and verifies the graph.
+void mergeAndRemoveCopies(ir::Graph& graph, passes::PassContext& context) {
+  EXPECT_TRUE(passes::eliminateCommonSubexpressions(graph, context));
+  EXPECT_TRUE(passes::eliminateDeadNodes(graph, context));
+  EXPECT_EQ(ir::verify(graph), "");
+}
+
 // cse merges nodes with the same op, attributes and operands (no model the
 // language builds has any today: the builder and the splitter share equal
 // formulas already), and leaves the copies to dce.
@@ -220,9 +227,7 @@ TEST(Cse, MergesIdenticalMapsAndKeepsDifferentOnes) {
 
   Diagnostics diags;
   passes::PassContext context(diags, nullptr);
-  EXPECT_TRUE(passes::eliminateCommonSubexpressions(graph, context));
-  EXPECT_TRUE(passes::eliminateDeadNodes(graph, context));
-  EXPECT_EQ(ir::verify(graph), "");
+  mergeAndRemoveCopies(graph, context);
   // input, sigmoid, tanh, the sum reading sigmoid twice, the product.
   ASSERT_EQ(graph.nodes().size(), 5u);
   const ir::GraphNode& sumNode = graph.nodes()[3];
@@ -268,9 +273,7 @@ TEST(Cse, ComparesEveryAttributeAndNoDiagnostics) {
 
   Diagnostics diags;
   passes::PassContext context(diags, nullptr);
-  EXPECT_TRUE(passes::eliminateCommonSubexpressions(graph, context));
-  EXPECT_TRUE(passes::eliminateDeadNodes(graph, context));
-  EXPECT_EQ(ir::verify(graph), "");
+  mergeAndRemoveCopies(graph, context);
   // input, two slices, two maps, the concat.
   ASSERT_EQ(graph.nodes().size(), 6u);
   const ir::GraphNode& merged = graph.nodes().back();

@@ -23,13 +23,12 @@ const char* kUsage =
     "targets RMSE, MAE and R^2. Samples run in batches as nnc train evaluates,\n"
     "so the figures are the ones it printed for the same weights and data.\n\n";
 
-// The batch nnc train evaluates in: its batch (as the checkpoint records
-// it, else the declaration's), at least 256.
+// The batch nnc train evaluated in, from its batch as the checkpoint
+// records it, else the declaration's.
 int64_t evaluationBatch(const driver::ReadyModel& ready) {
   Diagnostics ignored;  // a second train declaration is an error the program's checks reported
   const frontend::TrainingDef* training = driver::trainingFor(ready.loaded.program, ready.model, ignored);
-  int64_t batch = ready.trainedBatch.value_or(training ? training->batchSize : 0);
-  return std::max<int64_t>(batch, 256);
+  return runtime::evaluationBatchSize(ready.trainedBatch.value_or(training ? training->batchSize : 0));
 }
 
 void printConfusion(const runtime::Evaluation& result, std::ostream& out) {

@@ -113,10 +113,12 @@ int runPredict(const Args& args, std::ostream& out, std::ostream& err) {
   if (options && kind) ready = prepareModel(*options, false, DataRule::MayBeUnlabelled, diags, err);
   if (!ready) return failWith(err, diags);
   std::optional<std::string> outPath = options->get("out");
-  if (outPath && !checkNotAnInput("--out", *outPath, driver::programInputs(ready->loaded.program), diags))
-    return failWith(err, diags);
-  if (outPath && !checkNotAnInput("--out", *outPath, {*options->get("weights"), *options->get("data")}, diags))
-    return failWith(err, diags);
+  if (outPath) {
+    std::vector<std::string> inputs = driver::programInputs(ready->loaded.program);
+    inputs.push_back(*options->get("weights"));
+    inputs.push_back(*options->get("data"));
+    if (!checkNotAnInput("--out", *outPath, inputs, diags)) return failWith(err, diags);
+  }
   printWarnings(err, diags);
   const runtime::Tensor& prediction = ready->native.model->predict(ready->data.features);
   bool classLabels = true;

@@ -310,10 +310,9 @@ int runTrain(const Args& args, std::ostream& out, std::ostream& err) {
   events.epochDone = [&](const runtime::EpochReport& report) {
     progress.epoch(report);
     // Gradient norms only when asked for (--plot-dir computes them for its chart).
-    history.push_back(epochJson(report,
-                                options->has("grad-norms") ? driver::layerGradientNorms(*model, report) : LayerNorms{},
-                                deadUnits ? deadUnits->fractions(report) : LayerNorms{}));
-    if (options->has("grad-norms")) out << gradientNormLine(driver::layerGradientNorms(*model, report)) << std::flush;
+    LayerNorms norms = options->has("grad-norms") ? driver::layerGradientNorms(*model, report) : LayerNorms{};
+    history.push_back(epochJson(report, norms, deadUnits ? deadUnits->fractions(report) : LayerNorms{}));
+    if (options->has("grad-norms")) out << gradientNormLine(norms) << std::flush;
     currentEpoch = report.epoch + 1;
     if (deadUnits && deadUnits->check(report, lints)) {
       if (diags.hasErrors()) return false;  // -Werror
