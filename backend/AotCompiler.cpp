@@ -84,7 +84,7 @@ public:
         for (size_t n : *phase) node(n);
     if (!backward) {
       // The prediction, copied out (its buffer is the memory plan's).
-      llvm::Value* bytes = b_.CreateMul(rows_, b_.getInt64(graph_.value(graph_.prediction()).shape.back() * 4));
+      llvm::Value* bytes = b_.CreateMul(rows_, b_.getInt64(ir::rowWidth(graph_.value(graph_.prediction()).shape) * 4));
       b_.CreateMemCpy(output_, llvm::MaybeAlign(4), address(graph_.prediction()), llvm::MaybeAlign(4), bytes);
       b_.CreateRetVoid();
     } else {
@@ -205,6 +205,57 @@ private:
                         arguments);
         return;
       }
+      case GraphOp::Conv2d:
+      case GraphOp::Conv2dInputGrad:
+      case GraphOp::Conv2dWeightGrad: {
+        // The image is the forward input (conv2d's and the weight gradient's
+        // x, the input gradient's dx), the output y or dy.
+        bool inputGrad = node.op == GraphOp::Conv2dInputGrad;
+        ir::TensorShape x = shape(inputGrad ? node.results[0] : node.operands[0]);
+        ir::TensorShape y = shape(node.op == GraphOp::Conv2d ? node.results[0] : node.operands[inputGrad ? 0 : 1]);
+        const ir::OpAttributes::Window& w = node.window;
+        std::vector<llvm::Value*> arguments;
+        for (ValueId operand : node.operands) arguments.push_back(address(operand));
+        for (llvm::Value* d : std::initializer_list<llvm::Value*>{rows_, b_.getInt64(x[1]), b_.getInt64(x[2]), b_.getInt64(x[3]), b_.getInt64(y[1]),
+                               b_.getInt64(w.kernel), b_.getInt64(w.stride), b_.getInt64(w.padding),
+                               b_.getInt64(w.dilation), b_.getInt64(w.groups)})
+          arguments.push_back(d);
+        for (ValueId r : node.results) arguments.push_back(address(r));
+        const char* name = node.op == GraphOp::Conv2d ? "nnc_rt_conv2d"
+                           : inputGrad                ? "nnc_rt_conv2d_backward_input"
+                                                      : "nnc_rt_conv2d_backward_weights";
+        std::vector<llvm::Type*> types;
+        for (llvm::Value* a : arguments) types.push_back(a->getType());
+        b_.CreateCall(runtime(name, voidTy, types), arguments);
+        return;
+      }
+      case GraphOp::MaxPool2d:
+      case GraphOp::MaxPool2dGrad:
+      case GraphOp::AvgPool2d:
+      case GraphOp::AvgPool2dGrad: {
+        ir::TensorShape x = shape(node.op == GraphOp::AvgPool2dGrad ? node.results[0] : node.operands[0]);
+        const ir::OpAttributes::Window& w = node.window;
+        std::vector<llvm::Value*> arguments;
+        for (ValueId operand : node.operands) arguments.push_back(address(operand));
+        for (llvm::Value* d : std::initializer_list<llvm::Value*>{rows_, b_.getInt64(x[1]), b_.getInt64(x[2]), b_.getInt64(x[3]), b_.getInt64(w.kernel),
+                               b_.getInt64(w.stride), b_.getInt64(w.padding)})
+          arguments.push_back(d);
+        arguments.push_back(address(node.results[0]));
+        const char* name = node.op == GraphOp::MaxPool2d       ? "nnc_rt_max_pool2d"
+                           : node.op == GraphOp::MaxPool2dGrad ? "nnc_rt_max_pool2d_backward"
+                           : node.op == GraphOp::AvgPool2d     ? "nnc_rt_avg_pool2d"
+                                                               : "nnc_rt_avg_pool2d_backward";
+        std::vector<llvm::Type*> types;
+        for (llvm::Value* a : arguments) types.push_back(a->getType());
+        b_.CreateCall(runtime(name, voidTy, types), arguments);
+        return;
+      }
+      case GraphOp::Reshape: {
+        ValueId in = node.operands[0];
+        b_.CreateMemCpy(address(node.results[0]), llvm::MaybeAlign(4), address(in), llvm::MaybeAlign(4),
+                        b_.CreateMul(elements(shape(in)), b_.getInt64(4)));
+        return;
+      }
       case GraphOp::Map: map(n); return;
       case GraphOp::Concat: {
         ir::TensorShape out = shape(node.results[0]);
@@ -250,7 +301,7 @@ private:
   void map(size_t n) {
     const GraphNode& node = graph_.nodes()[n];
     const ir::TensorShape& first = graph_.value(node.operands[0]).shape;
-    llvm::Value* rows = first.size() == 2 ? dim(first[0]) : b_.getInt64(1);
+    llvm::Value* rows = first.size() >= 2 ? dim(first[0]) : b_.getInt64(1);
     for (size_t s = 0; s < node.segments.size(); ++s) {
       const ir::MapSegment& segment = node.segments[s];
       std::vector<llvm::Value*> inputs, params, outputs, sums;
@@ -274,7 +325,7 @@ private:
         b_.CreateMemSet(target, b_.getInt8(0), sumBytes, llvm::MaybeAlign(4));
         sums.push_back(target);
       }
-      b_.CreateCall(kernels_[plan_.kernelOf[n][s]], {rows, b_.getInt64(segment.columns), b_.getInt64(first.back()),
+      b_.CreateCall(kernels_[plan_.kernelOf[n][s]], {rows, b_.getInt64(segment.columns), b_.getInt64(ir::rowWidth(first)),
                                      pointerArray(inputs), pointerArray(params), pointerArray(outputs),
                                      pointerArray(sums)});
       for (auto [scratch, result] : totals)
@@ -322,7 +373,7 @@ std::string header(const ir::Graph& graph, const ExecutionPlan& plan, const AotO
       "#ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n"
       "/* output[rows x {}_OUTPUTS] = the model(input[rows x {}_INPUTS]). */\n"
       "void {}_forward(const float* parameters, const float* input, int64_t rows, float* output, float* workspace);\n",
-      options.source, p, P, P, P, graph.value(graph.input()).shape.back(), P, graph.value(graph.prediction()).shape.back(),
+      options.source, p, P, P, P, ir::rowWidth(graph.value(graph.input()).shape), P, ir::rowWidth(graph.value(graph.prediction()).shape),
       P, plan.parameterFloats, P, plan.parameters.size(), p, plan.batchColumns, plan.fixedFloats, p, p, p, P,
       table, P, P, p);
   if (options.backward)

@@ -8,8 +8,10 @@
 #include "backend/ExecutionPlan.h"
 #include "backend/ParallelKernel.h"
 #include "runtime/CApi.h"
+#include "runtime/Conv2d.h"
 #include "runtime/Gemm.h"
 #include "runtime/Initializer.h"
+#include "runtime/Pool2d.h"
 #include "runtime/Softmax.h"
 
 namespace nnc::backend {
@@ -87,7 +89,7 @@ struct CompiledModel::Impl {
 
   Impl(ir::Graph g, ExecutionPlan p) : graph(std::move(g)), plan(std::move(p)) {}
 
-  int64_t columns(ir::ValueId v) const { return graph.value(v).shape.back(); }
+  int64_t columns(ir::ValueId v) const { return ir::rowWidth(graph.value(v).shape); }
 
   // [rows, C] for a batch-sized value, [1, C] for a [C] one, in a run of `batch` rows.
   int64_t rows(ir::ValueId v, int64_t batch) const {
@@ -215,6 +217,22 @@ struct CompiledModel::Impl {
         nnc_rt_layernorm_backward(at(in), at(node.operands[1]), at(node.operands[2]), rows(in), columns(in),
                                   node.epsilon, at(out), at(node.results[1]), at(node.results[2]));
         break;
+      case GraphOp::Conv2d:
+      case GraphOp::Conv2dInputGrad:
+      case GraphOp::Conv2dWeightGrad: {
+        runtime::Conv2dShape s = convShape(node, ws.batch);
+        if (node.op == GraphOp::Conv2d) runtime::conv2dForward(at(in), at(node.operands[1]), at(node.operands[2]), s, at(out));
+        else if (node.op == GraphOp::Conv2dInputGrad) runtime::conv2dBackwardInput(at(in), at(node.operands[1]), s, at(out));
+        else runtime::conv2dBackwardWeights(at(in), at(node.operands[1]), s, at(out), at(node.results[1]));
+        break;
+      }
+      case GraphOp::MaxPool2d: runtime::maxPool2dForward(at(in), poolShape(node, in, ws.batch), at(out)); break;
+      case GraphOp::MaxPool2dGrad:
+        runtime::maxPool2dBackward(at(in), at(node.operands[1]), poolShape(node, in, ws.batch), at(out));
+        break;
+      case GraphOp::AvgPool2d: runtime::avgPool2dForward(at(in), poolShape(node, in, ws.batch), at(out)); break;
+      case GraphOp::AvgPool2dGrad: runtime::avgPool2dBackward(at(in), poolShape(node, out, ws.batch), at(out)); break;
+      case GraphOp::Reshape: std::copy(at(in), at(in) + rows(in) * columns(in), at(out)); break;
       case GraphOp::MeanGrad: nnc_rt_fill_mean_grad(rows(out) * columns(out), at(out)); break;
       case GraphOp::LossGrad: loss(at(in), rows(in), columns(in), targets, at(out)); break;
       case GraphOp::Concat: {
@@ -233,6 +251,23 @@ struct CompiledModel::Impl {
         nnc_rt_copy_columns(at(in), columns(in), 0, rows(in), columns(in), at(out), columns(out), node.firstColumn);
         break;
     }
+  }
+
+  // A convolution node's shapes in a run of `batch` samples: its image is
+  // the forward input (the x of conv2d and of its weight gradient, the dx of
+  // its input gradient), its weight the [O, C/groups, k, k] operand or result.
+  runtime::Conv2dShape convShape(const GraphNode& node, int64_t batch) const {
+    ir::ValueId image = node.op == GraphOp::Conv2dInputGrad ? node.results[0] : node.operands[0];
+    ir::ValueId output = node.op == GraphOp::Conv2d ? node.results[0] : node.operands[node.op == GraphOp::Conv2dInputGrad ? 0 : 1];
+    const ir::TensorShape &x = graph.value(image).shape, &y = graph.value(output).shape;
+    const ir::OpAttributes::Window& w = node.window;
+    return {batch, x[1], x[2], x[3], y[1], w.kernel, w.stride, w.padding, w.dilation, w.groups};
+  }
+
+  // A pool's shapes: `image` is its (forward) input.
+  runtime::Pool2dShape poolShape(const GraphNode& node, ir::ValueId image, int64_t batch) const {
+    const ir::TensorShape& x = graph.value(image).shape;
+    return {batch, x[1], x[2], x[3], node.window.kernel, node.window.stride, node.window.padding};
   }
 
   void runMap(Workspace& ws, size_t n) {

@@ -51,7 +51,7 @@ void placeValues(const ir::Graph& graph, ExecutionPlan& plan) {
         } else {
           place.offset = plan.batchColumns;
           if (buffer >= 0) bufferOffset[buffer] = plan.batchColumns;
-          plan.batchColumns = alignUp(plan.batchColumns + shape.back());
+          plan.batchColumns = alignUp(plan.batchColumns + ir::rowWidth(shape));
         }
       } else if (!gradients.count(r)) {
         place = {Region::Fixed, plan.fixedFloats, -1};

@@ -101,7 +101,8 @@ runtime::TensorFilter modelTensors(const frontend::ModelDef& model) {
   for (const frontend::LayerDef& layer : model.layers) prefixes.push_back(layer.name + ".");
   // A formula of values owns the learnable parameters of what it calls ("g.beta").
   for (const frontend::ValueDef& value : model.values)
-    if (!value.learnable.empty() || value.kind == frontend::ValueDef::Kind::LayerNorm)
+    if (!value.learnable.empty() || value.kind == frontend::ValueDef::Kind::LayerNorm ||
+        value.kind == frontend::ValueDef::Kind::Conv2d)
       prefixes.push_back(value.name + ".");
   return [prefixes](std::string_view name) {
     return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return name.starts_with(p); });

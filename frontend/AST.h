@@ -79,11 +79,12 @@ struct LayerDecl {
   std::vector<SourceRange> perUnitFlags;  // each `per_unit` written (more than one is an error)
 };
 
-// input NAME[SIZE];
+// input NAME[SIZE]; or an image, input NAME[CHANNELS, HEIGHT, WIDTH];
 struct InputDecl {
   std::string name;
   SourceRange nameRange;
-  NumberLiteral size;
+  NumberLiteral size;                     // the features, or the image's channels
+  std::vector<NumberLiteral> imageSides;  // an image's height and width (empty: features)
 };
 
 // NAME = VALUE; in a model: a named value of the graph.

@@ -52,7 +52,7 @@ public:
 
   ir::Graph run() {
     graph_.bind(ir::PortRole::Samples, samplesName(),
-                graph_.result(graph_.add(node(ir::GraphOp::Input, {}), {{ir::kBatch, model_.inputSize}})));
+                graph_.result(graph_.add(node(ir::GraphOp::Input, {}), {samplesShape()})));
     // What the loss compares with: class labels, or real-valued targets.
     if (model_.targetSize > 0)
       graph_.bind(ir::PortRole::Targets, "targets",
@@ -80,8 +80,21 @@ private:
     return inputs == 1 && !name.empty() ? name : "input";
   }
 
+  // The samples' shape: one image input's [N, C, H, W], else [N, features]
+  // (several inputs are column ranges of it).
+  ir::TensorShape samplesShape() const {
+    const ValueDef* only = nullptr;
+    int inputs = 0;
+    for (const ValueDef& value : model_.values)
+      if (value.kind == ValueDef::Kind::Input && ++inputs == 1) only = &value;
+    return inputs == 1 ? only->shape() : ir::TensorShape{ir::kBatch, model_.inputSize};
+  }
+
   // A node whose result [N, width] its builder declares (maps, slices).
-  ir::ValueId add(ir::GraphNode n, int64_t width) { return graph_.result(graph_.add(std::move(n), {{ir::kBatch, width}})); }
+  ir::ValueId add(ir::GraphNode n, int64_t width) { return add(std::move(n), ir::TensorShape{ir::kBatch, width}); }
+  ir::ValueId add(ir::GraphNode n, ir::TensorShape shape) {
+    return graph_.result(graph_.add(std::move(n), {std::move(shape)}));
+  }
   // A node whose result type its op's rule infers.
   ir::ValueId inferred(ir::GraphNode n) { return graph_.result(graph_.add(std::move(n))); }
 
@@ -94,8 +107,22 @@ private:
         if (whole) return graph_.input();
         ir::GraphNode slice = node(ir::GraphOp::Slice, {graph_.input()});
         slice.firstColumn = value.firstColumn;
-        return add(std::move(slice), value.width);
+        ir::ValueId columns = add(std::move(slice), value.width);
+        return value.image.empty() ? columns : reshape(value, columns);  // an image among several inputs
       }
+      case ValueDef::Kind::Conv2d: return conv2d(value, operands[0]);
+      case ValueDef::Kind::MaxPool2d:
+      case ValueDef::Kind::AvgPool2d:
+      case ValueDef::Kind::GlobalAvgPool: {
+        bool max = value.kind == ValueDef::Kind::MaxPool2d;
+        ir::GraphNode pool = node(max ? ir::GraphOp::MaxPool2d : ir::GraphOp::AvgPool2d, operands);
+        pool.window = value.window;
+        pool.range = value.range;
+        pool.layer = value.name;
+        ir::ValueId pooled = inferred(std::move(pool));
+        return value.kind == ValueDef::Kind::GlobalAvgPool ? reshape(value, pooled) : pooled;
+      }
+      case ValueDef::Kind::Reshape: return reshape(value, operands[0]);
       case ValueDef::Kind::Dense: return dense(model_.layers[value.layer], operands[0]);
       case ValueDef::Kind::Formula: return formula(value, operands);
       case ValueDef::Kind::Concat: return inferred(node(ir::GraphOp::Concat, operands));
@@ -206,6 +233,39 @@ private:
     return inferred(std::move(norm));
   }
 
+  // `x` in the value's shape (the same elements per sample).
+  ir::ValueId reshape(const ValueDef& value, ir::ValueId x) {
+    ir::GraphNode n = node(ir::GraphOp::Reshape, {x});
+    n.range = value.range;
+    n.layer = value.name;
+    return add(std::move(n), value.shape());
+  }
+
+  // torch.nn.Conv2d on the image: its weight [O, C/groups, k, k] and bias
+  // [O] are parameters named after the value ("c1.weight", "c1.bias"). He
+  // initialisation: a convolution is most often followed by relu or one of
+  // its smooth kin.
+  ir::ValueId conv2d(const ValueDef& value, ir::ValueId x) {
+    const ir::OpAttributes::Window& w = value.window;
+    int64_t inputChannels = graph_.value(x).shape[1];
+    auto parameterOf = [&](const char* suffix, ir::TensorShape shape, ir::GraphNode::Init init) {
+      ir::GraphNode p = node(ir::GraphOp::Parameter, {});
+      p.name = value.name + "." + suffix;
+      p.init = init;
+      p.layer = value.name;
+      p.range = value.range;
+      return graph_.result(graph_.add(std::move(p), {std::move(shape)}));
+    };
+    ir::ValueId weight = parameterOf("weight", {value.image[0], inputChannels / w.groups, w.kernel, w.kernel},
+                                     ir::GraphNode::Init::He);
+    ir::ValueId bias = parameterOf("bias", {value.image[0]}, ir::GraphNode::Init::Zero);
+    ir::GraphNode conv = node(ir::GraphOp::Conv2d, {x, weight, bias});
+    conv.window = w;
+    conv.range = value.range;
+    conv.layer = value.name;
+    return inferred(std::move(conv));
+  }
+
   // An elementwise formula of values: one Map over all their columns, its
   // learnable parameters named after the value ("y.a").
   ir::ValueId formula(const ValueDef& value, const std::vector<ir::ValueId>& operands) {
@@ -223,7 +283,7 @@ private:
       segment.params.push_back({p.name, graph_.result(graph_.add(std::move(parameterNode), {{1}})), false});
     }
     map.segments.push_back(std::move(segment));
-    return add(std::move(map), value.width);
+    return add(std::move(map), value.shape());
   }
 
   const ModelDef& model_;

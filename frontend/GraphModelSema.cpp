@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "frontend/DenseLayerSema.h"
+#include "frontend/ImageOpSema.h"
 #include "frontend/Sema.h"
 #include "support/Spelling.h"
 
@@ -57,8 +58,9 @@ private:
   void error(SourceRange range, std::string message) { diags_.error(&source_, range, std::move(message)); }
   void note(SourceRange range, std::string message) { diags_.note(&source_, range, std::move(message)); }
 
-  // input NAME[SIZE]; each input is a range of the data's feature columns,
-  // in the order the inputs are declared.
+  // input NAME[SIZE]; or input NAME[C, H, W]; each input is a range of the
+  // data's feature columns, in the order the inputs are declared (an image's
+  // row by row, channel by channel, as IDX files and torch's NCHW hold it).
   void declareInputs() {
     if (decl_.namedInputs.empty())
       error(decl_.nameRange, fmt::format("model '{}' has no input; add one, e.g. input x[784];", decl_.name));
@@ -67,10 +69,41 @@ private:
       std::optional<double> size = declaredSize(input, "input", "features");
       if (!size) continue;
       ValueDef value = ValueDef::of(ValueDef::Kind::Input, input.name, input.nameRange, static_cast<int64_t>(*size));
+      if (!input.imageSides.empty() && !imageShape(input, value)) continue;
       value.firstColumn = out_.inputSize;
       out_.inputSize += value.width;
       defined_[input.name] = add(std::move(value));
     }
+  }
+
+  // input NAME[C, H, W]: the value's image shape and width; false after an error.
+  bool imageShape(const ast::InputDecl& input, ValueDef& value) {
+    if (input.imageSides.size() != 2) {
+      error(input.imageSides.back().range, fmt::format("input '{}' has {} sizes; an image has three: its channels, "
+                                                       "height and width (input {}[1, 28, 28];)",
+                                                       input.name, input.imageSides.size() + 1, input.name));
+      failed_.insert(input.name);
+      return false;
+    }
+    value.image = {value.width};
+    double elements = static_cast<double>(value.width);
+    for (const ast::NumberLiteral& side : input.imageSides) {
+      std::optional<double> size = layers_.positiveInteger(side, fmt::format("the size of input '{}'", input.name));
+      if (!size) {
+        failed_.insert(input.name);
+        return false;
+      }
+      elements *= *size;
+      value.image.push_back(static_cast<int64_t>(*size));
+    }
+    if (elements > static_cast<double>(kMaxParameters)) {
+      error(input.nameRange, fmt::format("input '{}' has {} elements per sample; nnc allows at most {} (2^31)",
+                                         input.name, elements, kMaxParameters));
+      failed_.insert(input.name);
+      return false;
+    }
+    value.width = static_cast<int64_t>(elements);
+    return true;
   }
 
   // The SIZE of `input NAME[SIZE];` or `target NAME[SIZE];` (`what`), a
@@ -193,7 +226,7 @@ private:
   }
 
   static bool isGraphOp(const std::string& name) {
-    return name == "concat" || name == "slice" || name == "softmax" || name == "layernorm";
+    return name == "concat" || name == "slice" || name == "softmax" || name == "layernorm" || isImageOp(name);
   }
 
   bool isModelName(const std::string& name) const {
@@ -255,6 +288,7 @@ private:
   // dense(INPUT, UNITS, ACTIVATIONS...)
   std::optional<size_t> dense(const ast::Expr& e, const std::string& wanted) {
     std::optional<size_t> input = valueOf(*e.operands[0], "", e.operands[0]->range);
+    if (input && !features(*input, *e.operands[0], "a dense layer")) input.reset();
     std::optional<double> fanIn;
     if (input) fanIn = static_cast<double>(out_.values[*input].width);
     std::string name = nameOr(wanted, e);
@@ -276,7 +310,7 @@ private:
       return std::nullopt;
     }
     std::optional<size_t> input = valueOf(*e.operands[0], "", e.operands[0]->range);
-    if (!input) return std::nullopt;
+    if (!input || !features(*input, *e.operands[0], fmt::format("layer '{}'", e.text))) return std::nullopt;
     const LayerDef& layer = out_.layers[shared.layer];
     int64_t width = out_.values[*input].width;
     if (!shared.inputWidth) {
@@ -294,8 +328,34 @@ private:
     return add(std::move(value));
   }
 
+  // Whether `value` (written as `e`) is features [N, F], as what `reader`
+  // reads must be; reports an image.
+  bool features(size_t value, const ast::Expr& e, const std::string& reader) {
+    const ValueDef& v = out_.values[value];
+    if (v.image.empty()) return true;
+    error(e.range, fmt::format("{} reads features [N, F], but '{}' is an image {}; flatten it first: flatten({})",
+                               reader, v.name, shapeText(v), v.name));
+    return false;
+  }
+
+  // conv2d(x, ...), max_pool2d(x, ...), flatten(x), ... (frontend/ImageOpSema.h)
+  std::optional<size_t> imageOp(const ast::Expr& e, const std::string& wanted) {
+    if (e.operands.empty() || !e.argumentNames[0].empty()) {
+      error(e.range, fmt::format("'{}' reads a value first, e.g. {}(x, ...)", e.text, e.text));
+      return std::nullopt;
+    }
+    std::optional<size_t> input = valueOf(*e.operands[0], "", e.operands[0]->range);
+    if (!input) return std::nullopt;
+    std::optional<ValueDef> value = checkImageOp(e, out_.values[*input], parameters_, source_, ctx_, diags_);
+    if (!value) return std::nullopt;
+    value->name = nameOr(wanted, e);
+    value->operands = {use(*input)};
+    return add(std::move(*value));
+  }
+
   // concat(a, b, ...), slice(v, first, end), softmax(v), layernorm(v)
   std::optional<size_t> graphOp(const ast::Expr& e, const std::string& wanted) {
+    if (isImageOp(e.text)) return imageOp(e, wanted);
     for (size_t i = 0; i < e.argumentNames.size(); ++i)
       if (!e.argumentNames[i].empty()) {
         error(e.argumentNameRanges[i], fmt::format("'{}' takes no named arguments", e.text));
@@ -315,6 +375,7 @@ private:
       bool ok = true;
       for (const ast::ExprPtr& operand : e.operands) {
         std::optional<size_t> part = valueOf(*operand, "", operand->range);
+        if (part && !features(*part, *operand, "concat")) part.reset();
         if (!part) {
           ok = false;
           continue;
@@ -327,7 +388,7 @@ private:
       return add(std::move(value));
     }
     std::optional<size_t> operand = valueOf(*e.operands[0], "", e.operands[0]->range);
-    if (!operand) return std::nullopt;
+    if (!operand || !features(*operand, *e.operands[0], fmt::format("'{}'", e.text))) return std::nullopt;
     int64_t width = out_.values[*operand].width;
     if (e.text == "softmax")
       return add(ValueDef::of(ValueDef::Kind::Softmax, nameOr(wanted, e), e.range, width, {use(*operand)}));
@@ -379,7 +440,7 @@ private:
     FormulaResult result = analyzeTensorFormula(e, source_, &scope_.activations, fmt::format("value '{}'", name),
                                                 userNames_, resolve, ctx_, diags_);
     if (diags_.errorCount() != errorsBefore || !result.expr || operandFailed) return std::nullopt;
-    widthOf(e, leaves);
+    shapeOf(e, leaves);
     if (diags_.errorCount() != errorsBefore) return std::nullopt;
     if (operands.empty()) {
       error(range, fmt::format("value '{}' is a constant: it depends on no input or value of the model", name));
@@ -389,6 +450,7 @@ private:
                  result.expr->name() == out_.values[operands[0]].name;
     if (alias) return operands[0];  // `y = h` names h again
     ValueDef value = ValueDef::of(ValueDef::Kind::Formula, name, e.range, out_.values[operands[0]].width, operands);
+    value.image = out_.values[operands[0]].image;
     for (size_t operand : operands) value.vars.push_back(out_.values[operand].name);
     value.formula = result.expr;
     for (const ParameterDef& p : result.liftedParameters) value.learnable.push_back({p.name, p.defaultValue, false});
@@ -396,24 +458,24 @@ private:
     return add(std::move(value));
   }
 
-  // The width of the values a formula combines (0: a scalar), reporting
-  // where two of different widths meet.
-  int64_t widthOf(const ast::Expr& e, const std::map<const ast::Expr*, size_t>& leaves) {
-    if (auto leaf = leaves.find(&e); leaf != leaves.end()) return out_.values[leaf->second].width;
-    std::vector<int64_t> widths;
-    for (const ast::ExprPtr& operand : e.operands) widths.push_back(widthOf(*operand, leaves));
-    int64_t common = 0;
-    for (size_t i = 0; i < widths.size(); ++i) {
-      if (widths[i] == 0) continue;
-      if (common && widths[i] != common) {
+  // The value whose shape a formula's part has (nullptr: a scalar),
+  // reporting where two of different shapes meet.
+  const ValueDef* shapeOf(const ast::Expr& e, const std::map<const ast::Expr*, size_t>& leaves) {
+    if (auto leaf = leaves.find(&e); leaf != leaves.end()) return &out_.values[leaf->second];
+    std::vector<const ValueDef*> shapes;
+    for (const ast::ExprPtr& operand : e.operands) shapes.push_back(shapeOf(*operand, leaves));
+    const ValueDef* common = nullptr;
+    for (const ValueDef* shape : shapes) {
+      if (!shape) continue;
+      if (common && shape->shape() != common->shape()) {
         std::string what = e.kind == ast::Expr::Kind::Binary ? fmt::format("'{}'", ir::opInfo(e.op).spelling)
                                                              : fmt::format("'{}'", e.text);
-        error(e.range, fmt::format("{} combines values of different sizes, {} and {}; elementwise operations need "
-                                   "equal sizes",
-                                   what, shapeText(common), shapeText(widths[i])));
+        error(e.range, fmt::format("{} combines values of different shapes, {} and {}; elementwise operations need "
+                                   "equal shapes",
+                                   what, shapeText(*common), shapeText(*shape)));
         return common;
       }
-      common = widths[i];
+      common = shape;
     }
     return common;
   }
@@ -426,6 +488,13 @@ private:
     }
     if (auto found = defined_.find(loss.value); found != defined_.end()) {
       out_.output = use(found->second);
+      const ValueDef& value = out_.values[out_.output];
+      if (!value.image.empty()) {
+        error(loss.valueRange, fmt::format("the loss reads '{}', an image {}; it reads features [N, C]: flatten it or "
+                                           "pool it (global_avg_pool({}))",
+                                           value.name, shapeText(value), value.name));
+        return;
+      }
       checkLossTarget(loss);
       return;
     }
@@ -465,7 +534,8 @@ private:
     std::vector<bool> depends(out_.values.size(), false);
     for (size_t i = 0; i <= value; ++i) {
       const ValueDef& v = out_.values[i];
-      depends[i] = v.kind == ValueDef::Kind::Dense || !v.learnable.empty();
+      depends[i] = v.kind == ValueDef::Kind::Dense || v.kind == ValueDef::Kind::Conv2d ||
+                   v.kind == ValueDef::Kind::LayerNorm || !v.learnable.empty();
       for (size_t operand : v.operands) depends[i] = depends[i] || depends[operand];
     }
     return depends[value];

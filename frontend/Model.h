@@ -62,17 +62,32 @@ struct ValueDef {
     Slice,    // columns [firstColumn, firstColumn + width) of operands[0]
     Softmax,    // softmax over each row of operands[0]
     LayerNorm,  // each row of operands[0] normalised, with a learnt scale and shift per feature (NAME.weight, NAME.bias)
+    Conv2d,     // a convolution of the image operands[0] by `window` into image[0] channels (NAME.weight, NAME.bias)
+    MaxPool2d,  // each `window` of the image operands[0]: its maximum
+    AvgPool2d,  // each `window` of the image operands[0]: its mean
+    GlobalAvgPool,  // each channel of the image operands[0]: its mean, as features [N, C]
+    Reshape,    // operands[0]'s elements in this value's shape (flatten, reshape)
   };
   Kind kind = Kind::Input;
   std::string name;
   SourceRange range;                 // where it is defined (for a Formula, the formula)
-  int64_t width = 0;                 // features per sample
+  int64_t width = 0;                 // elements per sample
+  std::vector<int64_t> image;        // an image's channels, height and width (C * H * W = width); empty: features
+  ir::OpAttributes::Window window;   // Conv2d, MaxPool2d, AvgPool2d
   std::vector<size_t> operands;      // indices of earlier values
   size_t layer = 0;                  // Dense
   int64_t firstColumn = 0;           // Input, Slice
   ir::ExprRef formula = nullptr;     // Formula
   std::vector<std::string> vars;     // Formula: the Var of each operand
   std::vector<LearnableParameter> learnable;  // Formula: parameters of the activations it calls
+
+  // [N, width], or [N, C, H, W] for an image
+  ir::TensorShape shape() const {
+    ir::TensorShape out = {ir::kBatch};
+    if (image.empty()) out.push_back(width);
+    out.insert(out.end(), image.begin(), image.end());
+    return out;
+  }
 
   static ValueDef of(Kind kind, std::string name, SourceRange range, int64_t width,
                      std::vector<size_t> operands = {}) {

@@ -342,7 +342,7 @@ public:
 
   // modelDecl : 'model' name=ident '{' modelItem* '}'
   // modelItem : 'input' size=signedNumber ';'                                        # inputItem
-  //           | 'input' name=ident '[' size=signedNumber ']' ';'                     # namedInputItem
+  //           | 'input' name=ident '[' size=signedNumber (',' dims+=signedNumber)* ']' ';'  # namedInputItem
   //           | 'target' name=ident '[' size=signedNumber ']' ';'                    # targetItem
   //           | 'dense' name=ident '(' units=signedNumber (',' layerOption)* ')' ';'  # denseItem
   //           | 'loss' name=ident ('(' value=ident (',' target=ident)? ')')? ';'     # lossItem
@@ -356,9 +356,13 @@ public:
       if (auto* input = dynamic_cast<grammar::NNParser::InputItemContext*>(item))
         out.inputs.push_back(number(input->size));
       else if (auto* target = dynamic_cast<grammar::NNParser::TargetItemContext*>(item))
-        out.targets.push_back({target->name->getText(), rangeOf(source_, target->name->getStart()), number(target->size)});
+        out.targets.push_back({target->name->getText(), rangeOf(source_, target->name->getStart()), number(target->size), {}});
       else if (auto* input = dynamic_cast<grammar::NNParser::NamedInputItemContext*>(item))
-        out.namedInputs.push_back({input->name->getText(), rangeOf(source_, input->name->getStart()), number(input->size)});
+      {
+        ast::InputDecl decl{input->name->getText(), rangeOf(source_, input->name->getStart()), number(input->size), {}};
+        for (auto* side : input->dims) decl.imageSides.push_back(number(side));
+        out.namedInputs.push_back(std::move(decl));
+      }
       else if (auto* dense = dynamic_cast<grammar::NNParser::DenseItemContext*>(item))
         out.layers.push_back(layer(dense->name, dense->units, dense->layerOption()));
       else if (auto* shared = dynamic_cast<grammar::NNParser::LayerItemContext*>(item))

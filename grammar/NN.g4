@@ -33,7 +33,7 @@ modelDecl : 'model' name=ident '{' modelItem* '}' ;
 
 modelItem
   : 'input' size=signedNumber ';'                                        # inputItem
-  | 'input' name=ident '[' size=signedNumber ']' ';'                     # namedInputItem
+  | 'input' name=ident '[' size=signedNumber (',' dims+=signedNumber)* ']' ';'  # namedInputItem
   | 'target' name=ident '[' size=signedNumber ']' ';'                    # targetItem
   | 'dense' name=ident '(' units=signedNumber (',' layerOption)* ')' ';'  # denseItem
   | 'loss' name=ident ('(' value=ident (',' target=ident)? ')')? ';'     # lossItem

@@ -218,6 +218,12 @@ std::string typeText(const ValueType& type) {
   return out + "]";
 }
 
+bool readsWindow(GraphOp op) {
+  return op == GraphOp::Conv2d || op == GraphOp::Conv2dInputGrad || op == GraphOp::Conv2dWeightGrad ||
+         op == GraphOp::MaxPool2d || op == GraphOp::MaxPool2dGrad || op == GraphOp::AvgPool2d ||
+         op == GraphOp::AvgPool2dGrad;
+}
+
 std::string printGraph(const Graph& graph) {
   std::string out;
   for (const GraphNode& node : graph.nodes()) {
@@ -239,6 +245,12 @@ std::string printGraph(const Graph& graph) {
     if (node.op == GraphOp::Slice || node.op == GraphOp::PadColumns) {
       int64_t columns = graph.value(node.op == GraphOp::Slice ? node.results[0] : node.operands[0]).shape.back();
       detail = fmt::format(" [{}, {})", node.firstColumn, node.firstColumn + columns);
+    }
+    if (readsWindow(node.op)) {
+      const OpAttributes::Window& w = node.window;
+      detail = fmt::format(" kernel={} stride={} padding={}", w.kernel, w.stride, w.padding);
+      if (w.dilation != 1) detail += fmt::format(" dilation={}", w.dilation);
+      if (w.groups != 1) detail += fmt::format(" groups={}", w.groups);
     }
     std::string shapes;
     bool planned = graph.bufferOf.size() == graph.numValues();

@@ -28,6 +28,16 @@ inline int64_t elementsPerBatchRow(const TensorShape& shape) {
   return count;
 }
 
+// How many elements one row of a value holds when it is seen as a matrix
+// [rows, columns]: everything after the first dimension ([N, 8, 14, 14] ->
+// 1568, [O, C, 3, 3] -> 9C); a rank-1 value [U] is one row of U.
+inline int64_t rowWidth(const TensorShape& shape) {
+  if (shape.size() < 2) return shape.empty() ? 1 : shape[0];
+  int64_t count = 1;
+  for (size_t i = 1; i < shape.size(); ++i) count *= shape[i];
+  return count;
+}
+
 // What a value's elements are: float32 data, or int32 class labels.
 enum class ElementType { F32, I32 };
 
@@ -73,6 +83,8 @@ struct GraphOpInfo {
   TypeRule typeRule;     // its shape function and verifier (ir/GraphTypeRules.cpp)
 };
 const GraphOpInfo& graphOpInfo(GraphOp op);
+// Whether the op reads OpAttributes::window (convolutions, pools and their gradients).
+bool readsWindow(GraphOp op);
 
 enum class LossKind { MSE, BCE, CrossEntropy, BCEWithLogits, L1, Huber };
 
@@ -124,6 +136,17 @@ struct OpAttributes {
   int64_t firstColumn = 0;                      // Slice, PadColumns: where the slice starts
   LossKind loss = LossKind::CrossEntropy;       // Loss, LossGrad
   double epsilon = 1e-5;                        // LayerNorm, LayerNormGrad: added to the variance (torch's eps)
+  // Conv2d, the pools and their gradients: a square window of `kernel`
+  // (a convolution's is its weight's), moved `stride` elements at a time
+  // over the input padded with `padding` zeros on every side; a
+  // convolution's taps are `dilation` apart, and its channels in `groups`
+  // groups (torch's Conv2d, MaxPool2d and AvgPool2d, with ceil_mode off).
+  struct Window {
+    int64_t kernel = 1, stride = 1, padding = 0, dilation = 1, groups = 1;
+    // The output's size along a dimension of `size` (torch's formula).
+    int64_t outputSize(int64_t size) const { return (size + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1; }
+    auto operator<=>(const Window&) const = default;
+  } window;
   // Parameter: how to initialise it. Weights use He or Xavier by the layer's
   // activation; biases and normalisation shifts are zero, normalisation
   // scales one; activation parameters start at initialValue.

@@ -64,7 +64,11 @@ TypeResult columnRange(const TypeQuery& q, const TensorShape& whole, const Tenso
 
 namespace type_rules {
 
-TypeResult sourceInput(const TypeQuery& q) { return source(q, ElementType::F32, 2); }
+// Samples are feature rows [N, F] or images [N, C, H, W].
+TypeResult sourceInput(const TypeQuery& q) {
+  bool image = q.declared.size() == 1 && q.declared[0].shape.size() == 4;
+  return source(q, ElementType::F32, image ? 4 : 2);
+}
 TypeResult sourceLabels(const TypeQuery& q) { return source(q, ElementType::I32, 1); }
 TypeResult sourceTargets(const TypeQuery& q) { return source(q, ElementType::F32, 2); }
 TypeResult sourceParameter(const TypeQuery& q) { return source(q, ElementType::F32, 0); }
@@ -157,6 +161,112 @@ TypeResult layerNormGrad(const TypeQuery& q) {
   return a.results({x, q.operands[1], q.operands[1]});
 }
 
+// What a window of `w` makes of an image [N, C, H, W]: [N, C, Ho, Wo], or
+// a problem (not an image, a window that does not fit, a bad setting).
+std::string windowProblem(const ValueType& x, const OpAttributes::Window& w) {
+  if (x.element != ElementType::F32 || x.shape.size() != 4 || !batchSized(x.shape))
+    return fmt::format("operand {} is not a batch of f32 images [N, C, H, W]", typeText(x));
+  if (w.kernel < 1 || w.stride < 1 || w.padding < 0 || w.dilation < 1 || w.groups < 1)
+    return fmt::format("window kernel {} stride {} padding {} dilation {} groups {} is not valid", w.kernel, w.stride,
+                       w.padding, w.dilation, w.groups);
+  int64_t span = w.dilation * (w.kernel - 1) + 1;
+  if (x.shape[2] + 2 * w.padding < span || x.shape[3] + 2 * w.padding < span)
+    return fmt::format("a window of {} does not fit {} padded by {}", span, typeText(x), w.padding);
+  return "";
+}
+
+ValueType windowed(const ValueType& x, int64_t channels, const OpAttributes::Window& w) {
+  return f32({kBatch, channels, w.outputSize(x.shape[2]), w.outputSize(x.shape[3])});
+}
+
+// (x [N, C, H, W], w [O, C/groups, k, k], b [O]) -> [N, O, Ho, Wo]
+TypeResult conv2d(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType &x = q.operands[0], &w = q.operands[1];
+  const OpAttributes::Window& window = q.node.window;
+  if (std::string problem = windowProblem(x, window); !problem.empty()) return a.problem(problem);
+  int64_t out = w.shape.empty() ? 0 : w.shape[0], groups = window.groups;
+  if (x.shape[1] % groups || out % groups)
+    return a.problem(fmt::format("{} input and {} output channels do not split into {} groups", x.shape[1], out, groups));
+  if (w != f32({out, x.shape[1] / groups, window.kernel, window.kernel}))
+    return a.problem(fmt::format("weight {} is not [O, {}, {}, {}]", typeText(w), x.shape[1] / groups, window.kernel,
+                                 window.kernel));
+  if (q.operands[2] != f32({out})) return a.problem(fmt::format("bias {} is not f32[{}]", typeText(q.operands[2]), out));
+  return a.result(windowed(x, out, window));
+}
+
+// (dy [N, O, Ho, Wo], w) -> dx, whose declared type is the convolution's input's.
+TypeResult conv2dInputGrad(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType* dx = a.declaredOne();
+  if (!dx) return a.problem("conv2d_input_grad declares its result");
+  if (std::string problem = windowProblem(*dx, q.node.window); !problem.empty()) return a.problem(problem);
+  const ValueType& w = q.operands[1];
+  int64_t groups = q.node.window.groups;
+  if (w.shape.size() != 4 || w.shape[1] * groups != dx->shape[1] || q.operands[0] != windowed(*dx, w.shape[0], q.node.window))
+    return a.problem(fmt::format("dy {} and weight {} are not a convolution's of {}", typeText(q.operands[0]),
+                                 typeText(w), typeText(*dx)));
+  return a.result(*dx);
+}
+
+// (x, dy) -> dw [O, C/groups, k, k], db [O]
+TypeResult conv2dWeightGrad(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType &x = q.operands[0], &dy = q.operands[1];
+  const OpAttributes::Window& window = q.node.window;
+  if (std::string problem = windowProblem(x, window); !problem.empty()) return a.problem(problem);
+  int64_t out = dy.shape.size() == 4 ? dy.shape[1] : 0, groups = window.groups;
+  if (out < 1 || x.shape[1] % groups || out % groups || dy != windowed(x, out, window))
+    return a.problem(fmt::format("dy {} is not a convolution's of {}", typeText(dy), typeText(x)));
+  return a.results({f32({out, x.shape[1] / groups, window.kernel, window.kernel}), f32({out})});
+}
+
+// [N, C, H, W] -> [N, C, Ho, Wo]
+TypeResult pool2d(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType& x = q.operands[0];
+  if (std::string problem = windowProblem(x, q.node.window); !problem.empty()) return a.problem(problem);
+  if (q.node.window.dilation != 1 || q.node.window.groups != 1) return a.problem("a pool has no dilation or groups");
+  if (q.node.window.padding * 2 > q.node.window.kernel)
+    return a.problem(fmt::format("padding {} is more than half the window {}", q.node.window.padding,
+                                 q.node.window.kernel));
+  return a.result(windowed(x, x.shape[1], q.node.window));
+}
+
+// (x, dy) -> dx of x's type
+TypeResult maxPool2dGrad(const TypeQuery& q) {
+  Answer a(q);
+  TypeResult forward = pool2d(q);
+  if (!forward.problem.empty()) return forward;
+  if (q.operands[1] != forward.results[0])
+    return a.problem(fmt::format("dy {} is not the pool's output {}", typeText(q.operands[1]),
+                                 typeText(forward.results[0])));
+  return a.result(q.operands[0]);
+}
+
+// dy -> dx, whose declared type is the pool's input's
+TypeResult avgPool2dGrad(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType* dx = a.declaredOne();
+  if (!dx) return a.problem("avg_pool2d_grad declares its result");
+  if (std::string problem = windowProblem(*dx, q.node.window); !problem.empty()) return a.problem(problem);
+  if (q.operands[0] != windowed(*dx, dx->shape[1], q.node.window))
+    return a.problem(fmt::format("dy {} is not the pool's output of {}", typeText(q.operands[0]), typeText(*dx)));
+  return a.result(*dx);
+}
+
+// The declared shape holds as many elements per sample as the operand.
+TypeResult reshape(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType* declared = a.declaredOne();
+  const ValueType& x = q.operands[0];
+  if (!declared || !batchSized(declared->shape) || !batchSized(x.shape) || declared->element != x.element ||
+      elementsPerBatchRow(declared->shape) != elementsPerBatchRow(x.shape))
+    return a.problem(fmt::format("{} cannot be reshaped to {}", typeText(x),
+                                 declared ? typeText(*declared) : std::string("nothing")));
+  return a.result(*declared);
+}
+
 TypeResult concat(const TypeQuery& q) {
   Answer a(q);
   if (std::string problem = matrices(q); !problem.empty()) return a.problem(problem);
@@ -195,7 +305,7 @@ TypeResult map(const TypeQuery& q) {
   for (const MapSegment& segment : node.segments) {
     if (segment.inputVars.size() != node.operands.size())
       return a.problem(fmt::format("{} inputs bound, {} operands", segment.inputVars.size(), node.operands.size()));
-    if (segment.firstColumn < 0 || segment.firstColumn + segment.columns > a.operand(0).back())
+    if (segment.firstColumn < 0 || segment.firstColumn + segment.columns > rowWidth(a.operand(0)))
       return a.problem("columns out of range");
     if (segment.outputs.size() > q.declared.size())
       return a.problem(fmt::format("{} formulas, {} results", segment.outputs.size(), q.declared.size()));

@@ -55,6 +55,10 @@ public:
         case GraphOp::Map: backwardMap(node, dys); break;
         case GraphOp::Softmax: backwardSoftmax(node, dy); break;
         case GraphOp::LayerNorm: backwardLayerNorm(node, dy); break;
+        case GraphOp::Conv2d: backwardConv2d(node, dy); break;
+        case GraphOp::MaxPool2d: backwardMaxPool2d(node, dy); break;
+        case GraphOp::AvgPool2d: backwardAvgPool2d(node, dy); break;
+        case GraphOp::Reshape: backwardReshape(node, dy); break;
         case GraphOp::Concat: backwardConcat(node, dy); break;
         case GraphOp::Slice: backwardSlice(node, dy); break;
         // Values of the step have no producer to differentiate.
@@ -70,6 +74,10 @@ public:
         case GraphOp::ColumnSum:
         case GraphOp::SoftmaxGrad:
         case GraphOp::LayerNormGrad:
+        case GraphOp::Conv2dInputGrad:
+        case GraphOp::Conv2dWeightGrad:
+        case GraphOp::MaxPool2dGrad:
+        case GraphOp::AvgPool2dGrad:
         case GraphOp::LossGrad:
         case GraphOp::PadColumns:
           internalError_ = fmt::format("autodiff: a gradient reached a {} node", ir::graphOpInfo(node.op).spelling);
@@ -170,6 +178,44 @@ private:
     addGradient(beta, g_.result(index, 2));
   }
 
+  // y = conv(x, w) + b:  dx is the transposed convolution of dy by w;
+  // dw correlates x with dy, db sums dy over samples and positions
+  // (runtime/Conv2d.h). The input's step is left out where nothing before
+  // it is trained (the first layer's image).
+  void backwardConv2d(const GraphNode& node, ValueId dy) {
+    ValueId x = node.operands[0], w = node.operands[1], b = node.operands[2];
+    if (needsGradient(x)) {
+      GraphNode dx = make(GraphOp::Conv2dInputGrad, {dy, w}, node);
+      dx.window = node.window;
+      addGradient(x, add(std::move(dx), g_.value(x).shape));
+    }
+    GraphNode weights = make(GraphOp::Conv2dWeightGrad, {x, dy}, node);
+    weights.window = node.window;
+    size_t index = g_.add(std::move(weights));
+    addGradient(w, g_.result(index, 0));
+    addGradient(b, g_.result(index, 1));
+  }
+
+  // y = the maximum of each window:  dy goes to the element that was it,
+  // found again from the saved x.
+  void backwardMaxPool2d(const GraphNode& node, ValueId dy) {
+    GraphNode dx = make(GraphOp::MaxPool2dGrad, {node.operands[0], dy}, node);
+    dx.window = node.window;
+    addGradient(node.operands[0], inferred(std::move(dx)));
+  }
+
+  // y = the mean of each window:  dy / k^2 to each element of it.
+  void backwardAvgPool2d(const GraphNode& node, ValueId dy) {
+    GraphNode dx = make(GraphOp::AvgPool2dGrad, {dy}, node);
+    dx.window = node.window;
+    addGradient(node.operands[0], add(std::move(dx), g_.value(node.operands[0]).shape));
+  }
+
+  // The same elements in another shape: so is the gradient.
+  void backwardReshape(const GraphNode& node, ValueId dy) {
+    addGradient(node.operands[0], add(make(GraphOp::Reshape, {dy}, node), g_.value(node.operands[0]).shape));
+  }
+
   // y = f(z1, z2, ...; p):  dzi = dy * df/dzi,  dp += dy * df/dp (summed
   // over the batch); with several results yk = fk(...), the sum over k of
   // dyk * dfk/dzi. One loop computes all of them, recomputing what it
@@ -209,7 +255,7 @@ private:
     // of one segment over all its columns.
     std::vector<ValueId> passedOn(node.operands.size(), -1);
     if (node.segments.size() == 1 && node.segments[0].firstColumn == 0 &&
-        node.segments[0].columns == g_.value(node.results[0]).shape.back())
+        node.segments[0].columns == ir::rowWidth(g_.value(node.results[0]).shape))
       for (size_t i = 0; i < node.operands.size(); ++i)
         for (size_t k = 0; k < dys.size() && needsGradient(node.operands[i]); ++k)
           if (dys[k] >= 0 && g_.value(dys[k]).shape == g_.value(node.operands[i]).shape &&
@@ -266,7 +312,7 @@ private:
         slice.firstColumn = first;
         addGradient(operand, add(std::move(slice), shape));
       }
-      first += shape.back();
+      first += ir::rowWidth(shape);
     }
   }
 
@@ -286,7 +332,7 @@ private:
     if (first) return;
     GraphNode sum = make(GraphOp::Map, {it->second, gradient}, g_.nodes()[producerOf(gradient)]);
     ir::MapSegment segment;
-    segment.columns = g_.value(gradient).shape.back();
+    segment.columns = ir::rowWidth(g_.value(gradient).shape);
     segment.inputVars = {"a", "b"};
     segment.outputs = {exprs_.make(ir::Op::Add, {exprs_.var("a"), exprs_.var("b")})};
     sum.segments.push_back(std::move(segment));

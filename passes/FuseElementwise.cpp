@@ -29,7 +29,7 @@ namespace {
 bool isElementwiseMap(const ir::Graph& graph, const ir::GraphNode& node) {
   if (node.op != ir::GraphOp::Map || node.segments.size() != 1 || node.results.empty()) return false;
   const ir::MapSegment& segment = node.segments[0];
-  return segment.firstColumn == 0 && segment.columns == graph.value(node.results[0]).shape.back() &&
+  return segment.firstColumn == 0 && segment.columns == ir::rowWidth(graph.value(node.results[0]).shape) &&
          segment.outputs.size() == node.results.size() && segment.columnSums.empty();
 }
 

@@ -111,7 +111,10 @@ private:
         }
         break;
       case ir::GraphOp::AddBias:
-      case ir::GraphOp::Slice: origin = originOf(node.operands[0]); break;
+      case ir::GraphOp::Slice:
+      // Linear in the image: a mean of each window, the same elements reshaped.
+      case ir::GraphOp::AvgPool2d:
+      case ir::GraphOp::Reshape: origin = originOf(node.operands[0]); break;
       case ir::GraphOp::Map:
         if (auto layer = activationOf_.find(&node); layer != activationOf_.end()) {
           std::string reason = affineReason(graph_, layers_[layer->second]);
@@ -130,6 +133,14 @@ private:
       case ir::GraphOp::Softmax:
       case ir::GraphOp::LayerNorm:    // divides by each row's deviation
       case ir::GraphOp::LayerNormGrad:
+      // A convolution is affine, but not a dense layer this lint counts
+      // (it starts no chain); a window's maximum is not linear.
+      case ir::GraphOp::Conv2d:
+      case ir::GraphOp::MaxPool2d:
+      case ir::GraphOp::Conv2dInputGrad:
+      case ir::GraphOp::Conv2dWeightGrad:
+      case ir::GraphOp::MaxPool2dGrad:
+      case ir::GraphOp::AvgPool2dGrad:
       case ir::GraphOp::Loss:
       case ir::GraphOp::Mean:
       case ir::GraphOp::MeanGrad:

@@ -1,4 +1,4 @@
-// memory-plan: batch-sized values (shape [N, C]) whose lifetimes do not
+// memory-plan: batch-sized values (shape [N, C] or [N, C, H, W]) whose lifetimes do not
 // overlap share a buffer. A value lives from the node that computes it to
 // the last node that reads it; the input, the prediction and the loss's
 // input live throughout (the caller reads them after a step). A buffer
@@ -22,7 +22,7 @@ bool planMemory(ir::Graph& graph, PassContext& context) {
 
   auto batchColumns = [&](size_t v) -> int64_t {
     const ir::TensorShape& shape = graph.value(static_cast<ir::ValueId>(v)).shape;
-    return shape.size() == 2 && shape[0] == ir::kBatch ? shape[1] : -1;
+    return shape.size() >= 2 && shape[0] == ir::kBatch ? ir::rowWidth(shape) : -1;
   };
   std::vector<int32_t> bufferOf(values, -1);
   std::vector<int64_t> bufferColumns;

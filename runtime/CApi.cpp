@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <span>
 
+#include "runtime/Conv2d.h"
 #include "runtime/Gemm.h"
 #include "runtime/LayerNorm.h"
 #include "runtime/Loss.h"
+#include "runtime/Pool2d.h"
 #include "runtime/Softmax.h"
 
 using nnc::runtime::Transpose;
@@ -44,6 +46,47 @@ void nnc_rt_layernorm(const float* x, const float* gamma, const float* beta, int
 void nnc_rt_layernorm_backward(const float* x, const float* gamma, const float* dy, int64_t rows, int64_t cols,
                                double eps, float* dx, float* dgamma, float* dbeta) {
   nnc::runtime::layerNormRowsBackward(x, gamma, dy, rows, cols, eps, dx, dgamma, dbeta);
+}
+
+void nnc_rt_conv2d(const float* x, const float* w, const float* b, int64_t batch, int64_t channels, int64_t height,
+                   int64_t width, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding,
+                   int64_t dilation, int64_t groups, float* y) {
+  nnc::runtime::conv2dForward(
+      x, w, b, {batch, channels, height, width, out_channels, kernel, stride, padding, dilation, groups}, y);
+}
+
+void nnc_rt_conv2d_backward_input(const float* dy, const float* w, int64_t batch, int64_t channels, int64_t height,
+                                  int64_t width, int64_t out_channels, int64_t kernel, int64_t stride,
+                                  int64_t padding, int64_t dilation, int64_t groups, float* dx) {
+  nnc::runtime::conv2dBackwardInput(
+      dy, w, {batch, channels, height, width, out_channels, kernel, stride, padding, dilation, groups}, dx);
+}
+
+void nnc_rt_conv2d_backward_weights(const float* x, const float* dy, int64_t batch, int64_t channels, int64_t height,
+                                    int64_t width, int64_t out_channels, int64_t kernel, int64_t stride,
+                                    int64_t padding, int64_t dilation, int64_t groups, float* dw, float* db) {
+  nnc::runtime::conv2dBackwardWeights(
+      x, dy, {batch, channels, height, width, out_channels, kernel, stride, padding, dilation, groups}, dw, db);
+}
+
+void nnc_rt_max_pool2d(const float* x, int64_t batch, int64_t channels, int64_t height, int64_t width, int64_t kernel,
+                       int64_t stride, int64_t padding, float* y) {
+  nnc::runtime::maxPool2dForward(x, {batch, channels, height, width, kernel, stride, padding}, y);
+}
+
+void nnc_rt_max_pool2d_backward(const float* x, const float* dy, int64_t batch, int64_t channels, int64_t height,
+                                int64_t width, int64_t kernel, int64_t stride, int64_t padding, float* dx) {
+  nnc::runtime::maxPool2dBackward(x, dy, {batch, channels, height, width, kernel, stride, padding}, dx);
+}
+
+void nnc_rt_avg_pool2d(const float* x, int64_t batch, int64_t channels, int64_t height, int64_t width, int64_t kernel,
+                       int64_t stride, int64_t padding, float* y) {
+  nnc::runtime::avgPool2dForward(x, {batch, channels, height, width, kernel, stride, padding}, y);
+}
+
+void nnc_rt_avg_pool2d_backward(const float* dy, int64_t batch, int64_t channels, int64_t height, int64_t width,
+                                int64_t kernel, int64_t stride, int64_t padding, float* dx) {
+  nnc::runtime::avgPool2dBackward(dy, {batch, channels, height, width, kernel, stride, padding}, dx);
 }
 
 float nnc_rt_mean(const float* in, int64_t count) {

@@ -28,6 +28,26 @@ void nnc_rt_layernorm(const float* x, const float* gamma, const float* beta, int
                       float* y);
 void nnc_rt_layernorm_backward(const float* x, const float* gamma, const float* dy, int64_t rows, int64_t cols,
                                double eps, float* dx, float* dgamma, float* dbeta);
+/* Convolutions and pools over NCHW images (runtime/Conv2d.h, Pool2d.h):
+ * x is [batch, channels, height, width]; a convolution's w is
+ * [out_channels, channels / groups, kernel, kernel] and b [out_channels]. */
+void nnc_rt_conv2d(const float* x, const float* w, const float* b, int64_t batch, int64_t channels, int64_t height,
+                   int64_t width, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding,
+                   int64_t dilation, int64_t groups, float* y);
+void nnc_rt_conv2d_backward_input(const float* dy, const float* w, int64_t batch, int64_t channels, int64_t height,
+                                  int64_t width, int64_t out_channels, int64_t kernel, int64_t stride,
+                                  int64_t padding, int64_t dilation, int64_t groups, float* dx);
+void nnc_rt_conv2d_backward_weights(const float* x, const float* dy, int64_t batch, int64_t channels, int64_t height,
+                                    int64_t width, int64_t out_channels, int64_t kernel, int64_t stride,
+                                    int64_t padding, int64_t dilation, int64_t groups, float* dw, float* db);
+void nnc_rt_max_pool2d(const float* x, int64_t batch, int64_t channels, int64_t height, int64_t width, int64_t kernel,
+                       int64_t stride, int64_t padding, float* y);
+void nnc_rt_max_pool2d_backward(const float* x, const float* dy, int64_t batch, int64_t channels, int64_t height,
+                                int64_t width, int64_t kernel, int64_t stride, int64_t padding, float* dx);
+void nnc_rt_avg_pool2d(const float* x, int64_t batch, int64_t channels, int64_t height, int64_t width, int64_t kernel,
+                       int64_t stride, int64_t padding, float* y);
+void nnc_rt_avg_pool2d_backward(const float* dy, int64_t batch, int64_t channels, int64_t height, int64_t width,
+                                int64_t kernel, int64_t stride, int64_t padding, float* dx);
 /* The mean of in[0 .. count) (0 when count is 0): an elementwise loss's
  * reduction. */
 float nnc_rt_mean(const float* in, int64_t count);

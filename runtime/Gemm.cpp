@@ -21,19 +21,6 @@ using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 using ConstView = Eigen::Map<const RowMatrix>;
 using View = Eigen::Map<RowMatrix>;
 
-// The products run in OpenBLAS's SGEMM: 15-20% faster than Eigen's on this
-// machine at the training step's shapes (bench/README.md), and the BLAS
-// PyTorch uses too. Each piece runs on the calling thread: the pool below is
-// the only one. Only the pthread variant may be called from two threads at
-// once (the serial one shares its packing buffers, the OpenMP one indexes
-// them by OpenMP thread number); with another variant loaded (Debian's
-// alternatives choose libopenblas.so.0), the products run whole, on one
-// thread.
-bool blasTakesConcurrentCalls() {
-  static const bool concurrent = openblas_get_parallel() == 1;  // 0 serial, 1 pthreads, 2 OpenMP
-  return concurrent;
-}
-
 // OpenBLAS's pthread variant starts a worker thread per extra core when it
 // loads, and each spins (sched_yield) for about 2^28 cycles waiting for work
 // that never comes, since nnc's pool runs every piece: ~70 ms of a core taken
@@ -103,6 +90,19 @@ blasint leading(int64_t columns) { return blasInt(std::max<int64_t>(1, columns))
 
 }  // namespace
 
+// The products run in OpenBLAS's SGEMM: 15-20% faster than Eigen's on this
+// machine at the training step's shapes (bench/README.md), and the BLAS
+// PyTorch uses too. Each piece runs on the calling thread: the pool below is
+// the only one. Only the pthread variant may be called from two threads at
+// once (the serial one shares its packing buffers, the OpenMP one indexes
+// them by OpenMP thread number); with another variant loaded (Debian's
+// alternatives choose libopenblas.so.0), the products run whole, on one
+// thread.
+bool gemmTakesConcurrentCalls() {
+  static const bool concurrent = openblas_get_parallel() == 1;  // 0 serial, 1 pthreads, 2 OpenMP
+  return concurrent;
+}
+
 void gemm(const Tensor& a, Transpose ta, const Tensor& b, Transpose tb, Tensor& c, float alpha, float beta) {
   assert(a.rank() == 2 && b.rank() == 2 && c.rank() == 2);
   gemm({a.data(), a.dim(0), a.dim(1)}, ta, {b.data(), b.dim(0), b.dim(1)}, tb, c.data(), c.dim(0), c.dim(1), alpha,
@@ -115,7 +115,7 @@ void gemm(MatrixRef a, Transpose ta, MatrixRef b, Transpose tb, float* c, int64_
   const int64_t k = transA ? a.rows : a.cols;
   assert((transB ? b.cols : b.rows) == k);
   if (cRows == 0 || cCols == 0) return;  // no element of C to compute
-  const Cut cut = blasTakesConcurrentCalls() ? chooseCut(cRows, cCols, k) : Cut{true, cCols, 1, 1};
+  const Cut cut = gemmTakesConcurrentCalls() ? chooseCut(cRows, cCols, k) : Cut{true, cCols, 1, 1};
   parallelFor(cut.pieces, [&](int64_t p) {
     const int64_t first = cut.start(p), count = cut.start(p + 1) - first;
     if (count <= 0) return;

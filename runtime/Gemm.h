@@ -20,6 +20,11 @@ struct MatrixRef {
 void gemm(MatrixRef a, Transpose ta, MatrixRef b, Transpose tb, float* c, int64_t cRows, int64_t cCols,
           float alpha = 1, float beta = 0);
 
+// Whether gemm() may run on several threads at once (OpenBLAS's pthread
+// variant); callers that run products in parallel themselves (a
+// convolution's samples) run them one at a time where it may not.
+bool gemmTakesConcurrentCalls();
+
 // The OpenBLAS kernels in use ("Haswell", "SkylakeX", ...): chosen for the
 // CPU when OpenBLAS loads, or by OPENBLAS_CORETYPE.
 const char* blasKernelName();

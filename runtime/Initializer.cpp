@@ -5,7 +5,12 @@
 namespace nnc::runtime {
 
 void initializeWeights(Tensor& weight, InitScheme scheme, std::mt19937_64& random) {
-  double fanOut = static_cast<double>(weight.dim(0)), fanIn = static_cast<double>(weight.dim(1));
+  // A convolution's [O, C, k, k] has a receptive field of k * k taps per
+  // input channel (torch's fan_in C * k * k and fan_out O * k * k).
+  double receptiveField = 1;
+  for (int d = 2; d < weight.rank(); ++d) receptiveField *= static_cast<double>(weight.dim(d));
+  double fanOut = static_cast<double>(weight.dim(0)) * receptiveField;
+  double fanIn = static_cast<double>(weight.dim(1)) * receptiveField;
   if (scheme == InitScheme::He) {
     std::normal_distribution<double> normal(0.0, std::sqrt(2.0 / fanIn));
     for (float& w : weight.values()) w = static_cast<float>(normal(random));

@@ -12,7 +12,7 @@ enum class InitScheme {
   Xavier,  // tanh/sigmoid-like (symmetric, slope ~1 at 0): uniform, limit sqrt(6 / (fan_in + fan_out))
 };
 
-// Fills a [out, in] weight matrix. The same seed gives the same weights.
+// Fills a [out, in] weight matrix, or a convolution's [out, in, k, k]. The same seed gives the same weights.
 void initializeWeights(Tensor& weight, InitScheme scheme, std::mt19937_64& random);
 
 }  // namespace nnc::runtime

@@ -93,6 +93,10 @@ public:
           const ir::GraphNode& elements = graph_.nodes()[static_cast<size_t>(graph_.value(node.operands[0]).producer)];
           return targetLossOf(node.loss, values.at(elements.operands[0]), *targets);
         }
+        case ir::GraphOp::Conv2d: values[node.results[0]] = conv2d(node, values); break;
+        case ir::GraphOp::MaxPool2d:
+        case ir::GraphOp::AvgPool2d: values[node.results[0]] = pool2d(node, values.at(node.operands[0])); break;
+        case ir::GraphOp::Reshape: values[node.results[0]] = values.at(node.operands[0]); break;  // rows stay flat
         case ir::GraphOp::Input:
         case ir::GraphOp::Labels:
         case ir::GraphOp::Targets: break;
@@ -100,6 +104,10 @@ public:
         case ir::GraphOp::ColumnSum:
         case ir::GraphOp::SoftmaxGrad:
         case ir::GraphOp::LayerNormGrad:
+        case ir::GraphOp::Conv2dInputGrad:
+        case ir::GraphOp::Conv2dWeightGrad:
+        case ir::GraphOp::MaxPool2dGrad:
+        case ir::GraphOp::AvgPool2dGrad:
         case ir::GraphOp::LossGrad:
         case ir::GraphOp::MeanGrad:
         case ir::GraphOp::PadColumns: return NAN;
@@ -116,6 +124,66 @@ private:
       for (size_t c = 0; c < cols; ++c)
         for (size_t k = 0; k < inner; ++k) out[r][c] += a[r][k] * (transposeW ? w[c][k] : w[k][c]);
     return out;
+  }
+
+  // Each output element as torch's Conv2d defines it, tap by tap.
+  Matrix conv2d(const ir::GraphNode& node, const std::map<ir::ValueId, Matrix>& values) const {
+    const ir::TensorShape &in = graph_.value(node.operands[0]).shape, &out = graph_.value(node.results[0]).shape;
+    const std::vector<double>& w = values.at(node.operands[1])[0];
+    const std::vector<double>& b = values.at(node.operands[2])[0];
+    const ir::OpAttributes::Window& win = node.window;
+    int64_t C = in[1], H = in[2], W = in[3], O = out[1], outH = out[2], outW = out[3], k = win.kernel;
+    int64_t perGroupIn = C / win.groups, perGroupOut = O / win.groups;
+    Matrix result;
+    for (const std::vector<double>& x : values.at(node.operands[0])) {
+      std::vector<double> y(static_cast<size_t>(O * outH * outW));
+      for (int64_t o = 0; o < O; ++o)
+        for (int64_t oh = 0; oh < outH; ++oh)
+          for (int64_t ow = 0; ow < outW; ++ow) {
+            double sum = b[static_cast<size_t>(o)];
+            for (int64_t c = 0; c < perGroupIn; ++c)
+              for (int64_t i = 0; i < k; ++i)
+                for (int64_t j = 0; j < k; ++j) {
+                  int64_t ih = oh * win.stride - win.padding + i * win.dilation;
+                  int64_t iw = ow * win.stride - win.padding + j * win.dilation;
+                  if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                  int64_t channel = o / perGroupOut * perGroupIn + c;
+                  sum += w[static_cast<size_t>(((o * perGroupIn + c) * k + i) * k + j)] *
+                         x[static_cast<size_t>((channel * H + ih) * W + iw)];
+                }
+            y[static_cast<size_t>((o * outH + oh) * outW + ow)] = sum;
+          }
+      result.push_back(std::move(y));
+    }
+    return result;
+  }
+
+  // Each window's maximum, or its mean counting the padding.
+  Matrix pool2d(const ir::GraphNode& node, const Matrix& x) const {
+    const ir::TensorShape &in = graph_.value(node.operands[0]).shape, &out = graph_.value(node.results[0]).shape;
+    const ir::OpAttributes::Window& win = node.window;
+    int64_t C = in[1], H = in[2], W = in[3], outH = out[2], outW = out[3], k = win.kernel;
+    bool max = node.op == ir::GraphOp::MaxPool2d;
+    Matrix result;
+    for (const std::vector<double>& row : x) {
+      std::vector<double> y;
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t oh = 0; oh < outH; ++oh)
+          for (int64_t ow = 0; ow < outW; ++ow) {
+            double best = -INFINITY, sum = 0;
+            for (int64_t i = 0; i < k; ++i)
+              for (int64_t j = 0; j < k; ++j) {
+                int64_t ih = oh * win.stride - win.padding + i, iw = ow * win.stride - win.padding + j;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                double v = row[static_cast<size_t>((c * H + ih) * W + iw)];
+                best = std::max(best, v);
+                sum += v;
+              }
+            y.push_back(max ? best : sum / static_cast<double>(k * k));
+          }
+      result.push_back(std::move(y));
+    }
+    return result;
   }
 
   static Matrix softmax(Matrix z) {

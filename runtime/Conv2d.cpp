@@ -1,0 +1,183 @@
+#include "runtime/Conv2d.h"
+
+#include <algorithm>
+#include <functional>
+#include <vector>
+
+#include "runtime/Gemm.h"
+#include "runtime/Parallel.h"
+
+namespace nnc::runtime {
+
+namespace {
+
+// One sample's taps as a matrix [C * k * k, Ho * Wo]: row (c, i, j) holds,
+// for every output position, the input element that tap (i, j) of channel
+// c sees there (0 in the padding). Group g's rows are a contiguous block.
+class Taps {
+public:
+  explicit Taps(const Conv2dShape& s)
+      : s_(s), positions_(s.outHeight() * s.outWidth()),
+        // A 1x1 kernel moving one step with no padding sees the image itself.
+        identity_(s.kernel == 1 && s.stride == 1 && s.padding == 0) {
+    if (!identity_) columns_.resize(static_cast<size_t>(rows() * positions_));
+  }
+  int64_t rows() const { return s_.channels * s_.kernel * s_.kernel; }
+  int64_t positions() const { return positions_; }
+
+  // The taps of `image` [C, H, W].
+  const float* gather(const float* image) {
+    if (identity_) return image;
+    for_each_tap([&](int64_t row, int64_t position, int64_t source) {
+      columns_[static_cast<size_t>(row * positions_ + position)] = source < 0 ? 0.0f : image[source];
+    });
+    return columns_.data();
+  }
+  // Where gradients of the taps go before scatter() adds them to an image.
+  float* scratch(float* image) { return identity_ ? image : columns_.data(); }
+  // Adds each tap's gradient (in scratch()) to the image element it read
+  // (`image` [C, H, W], zeroed by the caller).
+  void scatter(float* image) const {
+    if (identity_) return;  // scratch() was the image
+    for_each_tap([&](int64_t row, int64_t position, int64_t source) {
+      if (source >= 0) image[source] += columns_[static_cast<size_t>(row * positions_ + position)];
+    });
+  }
+
+private:
+  // f(tap row, output position, index in the image or -1 in the padding)
+  template <class F>
+  void for_each_tap(F f) const {
+    const int64_t k = s_.kernel, outH = s_.outHeight(), outW = s_.outWidth();
+    for (int64_t c = 0; c < s_.channels; ++c)
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j < k; ++j) {
+          const int64_t row = (c * k + i) * k + j;
+          for (int64_t oh = 0; oh < outH; ++oh) {
+            const int64_t ih = oh * s_.stride - s_.padding + i * s_.dilation;
+            const bool rowInside = ih >= 0 && ih < s_.height;
+            for (int64_t ow = 0; ow < outW; ++ow) {
+              const int64_t iw = ow * s_.stride - s_.padding + j * s_.dilation;
+              const bool inside = rowInside && iw >= 0 && iw < s_.width;
+              f(row, oh * outW + ow, inside ? (c * s_.height + ih) * s_.width + iw : -1);
+            }
+          }
+        }
+  }
+
+  const Conv2dShape& s_;
+  int64_t positions_;
+  bool identity_;
+  std::vector<float> columns_;
+};
+
+// The parts of a group: its weights [Og, Kg] and taps [Kg, P].
+struct Groups {
+  int64_t outPer, tapsPer, inputPer;  // output channels, tap rows and input channels per group
+  explicit Groups(const Conv2dShape& s)
+      : outPer(s.outChannels / s.groups), tapsPer(s.channels / s.groups * s.kernel * s.kernel),
+        inputPer(s.channels / s.groups) {}
+};
+
+// Runs body(piece, first, end) over `pieces` pieces of the batch, samples
+// [first, end) each: in parallel when the products may run at once, each
+// piece on one thread.
+void forPiecesOfBatch(int64_t batch, int64_t pieces, const std::function<void(int64_t, int64_t, int64_t)>& body) {
+  auto piece = [&](int64_t p) { body(p, batch * p / pieces, batch * (p + 1) / pieces); };
+  if (gemmTakesConcurrentCalls()) {
+    parallelFor(pieces, piece);
+  } else {
+    for (int64_t p = 0; p < pieces; ++p) piece(p);
+  }
+}
+
+// Pieces of the batch for the forward pass and the input's gradient, where
+// each sample is independent: enough to keep every core busy.
+int64_t samplePieces(int64_t batch) { return std::clamp<int64_t>(batch, 1, 4 * coreCount()); }
+
+// The weight gradient's fixed pieces: a constant, so the order its sums are
+// added in (and so its bits) never depends on the machine or the pool.
+constexpr int64_t kWeightGradientPieces = 8;
+
+}  // namespace
+
+void conv2dForward(const float* x, const float* w, const float* b, const Conv2dShape& s, float* y) {
+  const Groups g(s);
+  const int64_t inSize = s.channels * s.height * s.width, positions = s.outHeight() * s.outWidth();
+  forPiecesOfBatch(s.batch, samplePieces(s.batch), [&](int64_t, int64_t first, int64_t end) {
+    Taps taps(s);
+    for (int64_t n = first; n < end; ++n) {
+      const float* columns = taps.gather(x + n * inSize);
+      float* out = y + n * s.outChannels * positions;
+      for (int64_t group = 0; group < s.groups; ++group)
+        gemm({w + group * g.outPer * g.tapsPer, g.outPer, g.tapsPer}, Transpose::No,
+             {columns + group * g.tapsPer * positions, g.tapsPer, positions}, Transpose::No,
+             out + group * g.outPer * positions, g.outPer, positions);
+      for (int64_t o = 0; o < s.outChannels; ++o)
+        for (int64_t p = 0; p < positions; ++p) out[o * positions + p] += b[o];
+    }
+  });
+}
+
+void conv2dBackwardInput(const float* dy, const float* w, const Conv2dShape& s, float* dx) {
+  const Groups g(s);
+  const int64_t inSize = s.channels * s.height * s.width, positions = s.outHeight() * s.outWidth();
+  forPiecesOfBatch(s.batch, samplePieces(s.batch), [&](int64_t, int64_t first, int64_t end) {
+    Taps taps(s);
+    for (int64_t n = first; n < end; ++n) {
+      float* image = dx + n * inSize;
+      float* columns = taps.scratch(image);
+      const float* grad = dy + n * s.outChannels * positions;
+      // d taps [Kg, P] = w_g^T [Kg, Og] * dy_g [Og, P]
+      for (int64_t group = 0; group < s.groups; ++group)
+        gemm({w + group * g.outPer * g.tapsPer, g.outPer, g.tapsPer}, Transpose::Yes,
+             {grad + group * g.outPer * positions, g.outPer, positions}, Transpose::No,
+             columns + group * g.tapsPer * positions, g.tapsPer, positions);
+      if (columns != image) {
+        std::fill(image, image + inSize, 0.0f);
+        taps.scatter(image);
+      }
+    }
+  });
+}
+
+void conv2dBackwardWeights(const float* x, const float* dy, const Conv2dShape& s, float* dw, float* db) {
+  const Groups g(s);
+  const int64_t inSize = s.channels * s.height * s.width, positions = s.outHeight() * s.outWidth();
+  const int64_t weights = s.outChannels * g.tapsPer;
+  const int64_t pieces = std::clamp<int64_t>(s.batch, 1, kWeightGradientPieces);
+  // Each piece's sums, added in piece order at the end.
+  std::vector<std::vector<float>> sums(static_cast<size_t>(pieces));
+  std::vector<std::vector<double>> biasSums(static_cast<size_t>(pieces));
+  forPiecesOfBatch(s.batch, pieces, [&](int64_t piece, int64_t first, int64_t end) {
+    std::vector<float>& dwPart = sums[static_cast<size_t>(piece)];
+    std::vector<double>& dbPart = biasSums[static_cast<size_t>(piece)];
+    dwPart.assign(static_cast<size_t>(weights), 0.0f);
+    dbPart.assign(static_cast<size_t>(s.outChannels), 0.0);
+    Taps taps(s);
+    for (int64_t n = first; n < end; ++n) {
+      const float* columns = taps.gather(x + n * inSize);
+      const float* grad = dy + n * s.outChannels * positions;
+      // dw_g [Og, Kg] += dy_g [Og, P] * taps_g^T [P, Kg]
+      for (int64_t group = 0; group < s.groups; ++group)
+        gemm({grad + group * g.outPer * positions, g.outPer, positions}, Transpose::No,
+             {columns + group * g.tapsPer * positions, g.tapsPer, positions}, Transpose::Yes,
+             dwPart.data() + group * g.outPer * g.tapsPer, g.outPer, g.tapsPer, 1, 1);
+      for (int64_t o = 0; o < s.outChannels; ++o) {
+        double total = 0;
+        for (int64_t p = 0; p < positions; ++p) total += grad[o * positions + p];
+        dbPart[static_cast<size_t>(o)] += total;
+      }
+    }
+  });
+  std::fill(dw, dw + weights, 0.0f);
+  std::vector<double> bias(static_cast<size_t>(s.outChannels), 0.0);
+  for (int64_t p = 0; p < pieces; ++p) {
+    const std::vector<float>& part = sums[static_cast<size_t>(p)];
+    for (int64_t i = 0; i < weights; ++i) dw[i] += part[static_cast<size_t>(i)];
+    for (int64_t o = 0; o < s.outChannels; ++o) bias[static_cast<size_t>(o)] += biasSums[static_cast<size_t>(p)][static_cast<size_t>(o)];
+  }
+  for (int64_t o = 0; o < s.outChannels; ++o) db[o] = static_cast<float>(bias[static_cast<size_t>(o)]);
+}
+
+}  // namespace nnc::runtime
