@@ -48,7 +48,7 @@ public:
     if (input_.image.empty()) {
       error(call_.operands[0]->range,
             fmt::format("'{}' reads an image [N, C, H, W], but '{}' is {}; declare the input as one (input x[1, 28, "
-                        "28];) or reshape it: reshape({}, 1, 28, 28)",
+                        "28];) or reshape it: reshape({}, C, H, W)",
                         call_.text, input_.name, shapeText(input_), input_.name));
       return std::nullopt;
     }
@@ -169,7 +169,10 @@ private:
 
   std::string takes() const {
     if (signature_.positional.empty()) return "one value";
-    return fmt::format("a value, then its {}", fmt::join(signature_.positional, ", "));
+    const std::vector<const char*>& names = signature_.positional;
+    if (names.size() == 1) return fmt::format("a value, then its {}", names[0]);
+    std::vector<const char*> first(names.begin(), names.end() - 1);
+    return fmt::format("a value, then its {} and {}", fmt::join(first, ", "), names.back());
   }
 
   SourceRange namedRange(const char* name) const {

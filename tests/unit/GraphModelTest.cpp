@@ -51,6 +51,21 @@ const GraphCase kCases[] = {
                   "out = dense(n * sigmoid(n), 3); loss cross_entropy(out);", 3},
     {"layernorm against targets", "input x[3]; target y[2]; n = layernorm(dense(x, 4)); out = dense(n, 2); "
                                   "loss mse(out, y);", 0},
+    // Images [N, C, H, W]: every window setting, both pools, groups, and
+    // images read by dense layers through flatten and global_avg_pool.
+    {"convolution and max pool", "input x[2, 5, 5]; c = conv2d(x, 3, 3, padding = 1); "
+                                 "p = max_pool2d(tanh(c), 2, stride = 1); out = dense(flatten(p), 3); "
+                                 "loss cross_entropy(out);", 3},
+    {"strided grouped and dilated convolutions, avg pools",
+     "input x[4, 6, 6]; c = conv2d(x, 4, 2, stride = 2, groups = 2); d = conv2d(x, 2, 3, dilation = 2, padding = 1); "
+     "a = avg_pool2d(elu(c), 2, stride = 1, padding = 1); out = dense(concat(flatten(a), global_avg_pool(d)), 3); "
+     "loss cross_entropy(out);", 3},
+    {"image beside features, 1x1 convolution", "input a[2]; input img[1, 4, 4]; c = conv2d(img, 2, 1); "
+                                               "h = conv2d(swish(c), 2, 3, padding = 1) + c; "
+                                               "out = dense(concat(flatten(h), a), 3); loss cross_entropy(out);", 3},
+    {"reshaped features against targets", "input f[18]; target y[2]; r = reshape(f, 2, 3, 3); "
+                                          "c = mish(conv2d(r, 2, 2)); out = dense(flatten(max_pool2d(c, 2)), 2); "
+                                          "loss mse(out, y);", 0},
     {"shared layer", "input a[3]; input b[3]; layer enc = dense(4, prelu); y = enc(a) - enc(b); "
                      "z = enc(dense(y, 3)); out = dense(concat(y, z), 3); loss cross_entropy(out);", 3},
 };
