@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <type_traits>
 #include <vector>
 
 #include "runtime/Gemm.h"
@@ -28,39 +29,52 @@ public:
   // The taps of `image` [C, H, W].
   const float* gather(const float* image) {
     if (identity_) return image;
-    for_each_tap([&](int64_t row, int64_t position, int64_t source) {
-      columns_[static_cast<size_t>(row * positions_ + position)] = source < 0 ? 0.0f : image[source];
-    });
+    forEachTapRow([&](float* taps, const float* source, int64_t shift, int64_t first, int64_t end) {
+      std::fill(taps, taps + first, 0.0f);
+      if (s_.stride == 1) {
+        std::copy(source + first + shift, source + end + shift, taps + first);
+      } else {
+        for (int64_t ow = first; ow < end; ++ow) taps[ow] = source[ow * s_.stride + shift];
+      }
+      std::fill(taps + end, taps + s_.outWidth(), 0.0f);
+    }, image, columns_.data());
     return columns_.data();
   }
   // Where gradients of the taps go before scatter() adds them to an image.
   float* scratch(float* image) { return identity_ ? image : columns_.data(); }
   // Adds each tap's gradient (in scratch()) to the image element it read
   // (`image` [C, H, W], zeroed by the caller).
-  void scatter(float* image) const {
+  void scatter(float* image) {
     if (identity_) return;  // scratch() was the image
-    for_each_tap([&](int64_t row, int64_t position, int64_t source) {
-      if (source >= 0) image[source] += columns_[static_cast<size_t>(row * positions_ + position)];
-    });
+    forEachTapRow([&](float* taps, float* target, int64_t shift, int64_t first, int64_t end) {
+      for (int64_t ow = first; ow < end; ++ow) target[ow * s_.stride + shift] += taps[ow];
+    }, image, columns_.data());
   }
 
 private:
-  // f(tap row, output position, index in the image or -1 in the padding)
-  template <class F>
-  void for_each_tap(F f) const {
+  // f(the taps of one output row, the image row they read, `shift`, the
+  // output positions [first, end) whose taps lie inside it) for every tap
+  // (c, i, j) and output row, where output position ow reads the image
+  // row's element ow * stride + shift; a tap row in the padding is zero.
+  template <class F, class Image>
+  void forEachTapRow(F f, Image* image, float* columns) {
     const int64_t k = s_.kernel, outH = s_.outHeight(), outW = s_.outWidth();
     for (int64_t c = 0; c < s_.channels; ++c)
       for (int64_t i = 0; i < k; ++i)
         for (int64_t j = 0; j < k; ++j) {
-          const int64_t row = (c * k + i) * k + j;
-          for (int64_t oh = 0; oh < outH; ++oh) {
+          float* row = columns + ((c * k + i) * k + j) * positions_;
+          // Output column ow reads input column ow * stride + shift.
+          const int64_t shift = j * s_.dilation - s_.padding;
+          const int64_t first = std::clamp<int64_t>((-shift + s_.stride - 1) / s_.stride, 0, outW);
+          const int64_t end = std::clamp<int64_t>((s_.width - shift + s_.stride - 1) / s_.stride, first, outW);
+          for (int64_t oh = 0; oh < outH; ++oh, row += outW) {
             const int64_t ih = oh * s_.stride - s_.padding + i * s_.dilation;
-            const bool rowInside = ih >= 0 && ih < s_.height;
-            for (int64_t ow = 0; ow < outW; ++ow) {
-              const int64_t iw = ow * s_.stride - s_.padding + j * s_.dilation;
-              const bool inside = rowInside && iw >= 0 && iw < s_.width;
-              f(row, oh * outW + ow, inside ? (c * s_.height + ih) * s_.width + iw : -1);
+            if (ih < 0 || ih >= s_.height) {
+              if constexpr (!std::is_const_v<Image>) continue;  // scatter: nothing read there
+              std::fill(row, row + outW, 0.0f);
+              continue;
             }
+            f(row, image + (c * s_.height + ih) * s_.width, shift, first, end);
           }
         }
   }

@@ -1,7 +1,8 @@
 #include "runtime/Pool2d.h"
 
 #include <algorithm>
-#include <cmath>
+#include <limits>
+#include <type_traits>
 
 #include "runtime/Parallel.h"
 
@@ -9,70 +10,136 @@ namespace nnc::runtime {
 
 namespace {
 
-// f(output index, first input row, end row, first column, end column) for
-// every window of every image plane, the window clipped to the image;
-// planes (a sample's channel) run in parallel, each on one thread.
-template <class F>
+// One window: the input rows [top, bottom) and columns [left, right) it
+// covers, clipped to the image.
+struct Window {
+  int64_t top, bottom, left, right;
+};
+
+// f(plane, output index, window) for every window of every image plane
+// (a sample's channel). Planes run in parallel, each on one thread, so
+// windows of one plane never race. `K` is the kernel's size where it is
+// known when compiling (2 or 3: the loops over a window unroll), else 0.
+template <int K, class F>
 void forEachWindow(const Pool2dShape& s, F f) {
+  const int64_t k = K ? K : s.kernel;
   const int64_t outH = s.outHeight(), outW = s.outWidth(), planes = s.batch * s.channels;
   const int64_t pieces = std::clamp<int64_t>(planes, 1, 4 * coreCount());
   parallelFor(pieces, [&](int64_t piece) {
     for (int64_t plane = planes * piece / pieces; plane < planes * (piece + 1) / pieces; ++plane)
       for (int64_t oh = 0; oh < outH; ++oh) {
         const int64_t h0 = oh * s.stride - s.padding;
-        const int64_t top = std::max<int64_t>(h0, 0), bottom = std::min(h0 + s.kernel, s.height);
-        for (int64_t ow = 0; ow < outW; ++ow) {
+        const int64_t top = std::max<int64_t>(h0, 0), bottom = std::min(h0 + k, s.height);
+        int64_t out = (plane * outH + oh) * outW;
+        for (int64_t ow = 0; ow < outW; ++ow, ++out) {
           const int64_t w0 = ow * s.stride - s.padding;
-          const int64_t left = std::max<int64_t>(w0, 0), right = std::min(w0 + s.kernel, s.width);
-          f(plane, (plane * outH + oh) * outW + ow, top, bottom, left, right);
+          f(plane, out, Window{top, bottom, std::max<int64_t>(w0, 0), std::min(w0 + k, s.width)});
         }
       }
   });
 }
 
-// The index in x of the first maximum of a window (NaN wins, as in torch).
-int64_t firstMaximum(const float* plane, int64_t width, int64_t top, int64_t bottom, int64_t left, int64_t right) {
-  int64_t best = top * width + left;
-  for (int64_t h = top; h < bottom; ++h)
-    for (int64_t w = left; w < right; ++w) {
-      const int64_t at = h * width + w;
-      if (plane[at] > plane[best] || std::isnan(plane[at])) {
-        best = at;
-        if (std::isnan(plane[at])) return best;
+// Runs forEachWindow with the kernel's size fixed where it is 2 or 3.
+// f(plane, output index, window, std::integral_constant<int, K>{}).
+template <class F>
+void forEachWindowOf(const Pool2dShape& s, F f) {
+  auto with = [&](auto kernel) {
+    forEachWindow<decltype(kernel)::value>(s, [&](int64_t plane, int64_t out, Window w) { f(plane, out, w, kernel); });
+  };
+  if (s.kernel == 2) with(std::integral_constant<int, 2>{});
+  else if (s.kernel == 3) with(std::integral_constant<int, 3>{});
+  else with(std::integral_constant<int, 0>{});
+}
+
+// The index in `plane` of the first maximum of a window; a NaN wins (the
+// first NaN), as in torch. Branch-free over the window (which element wins
+// is data, so a branch per element would be mispredicted often); a window
+// holding a NaN is looked at again.
+template <int K>
+inline int64_t firstMaximum(const float* plane, int64_t width, Window w) {
+  if (K && w.bottom - w.top == K && w.right - w.left == K) {  // a whole window: loops of K unroll
+    int64_t best = w.top * width + w.left;
+    float value = plane[best];
+    bool nan = false;
+    for (int64_t h = 0; h < K; ++h)
+      for (int64_t c = 0; c < K; ++c) {
+        const int64_t at = (w.top + h) * width + w.left + c;
+        const bool larger = plane[at] > value;
+        best = larger ? at : best;
+        value = larger ? plane[at] : value;
+        nan |= plane[at] != plane[at];
       }
+    if (!nan) return best;
+  }
+  int64_t best = w.top * width + w.left;
+  float value = plane[best];
+  bool nan = false;
+  for (int64_t h = w.top; h < w.bottom; ++h)
+    for (int64_t c = w.left; c < w.right; ++c) {
+      const float v = plane[h * width + c];
+      const bool larger = v > value;
+      best = larger ? h * width + c : best;
+      value = larger ? v : value;
+      nan |= v != v;
     }
+  if (!nan) return best;
+  for (int64_t h = w.top; h < w.bottom; ++h)
+    for (int64_t c = w.left; c < w.right; ++c)
+      if (plane[h * width + c] != plane[h * width + c]) return h * width + c;
   return best;
+}
+
+// A window's maximum (NaN if it holds one).
+template <int K>
+inline float windowMaximum(const float* plane, int64_t width, Window w) {
+  if (K && w.bottom - w.top == K && w.right - w.left == K) {  // a whole window: loops of K unroll
+    const float* corner = plane + w.top * width + w.left;
+    float value = corner[0];
+    bool nan = false;
+    for (int64_t h = 0; h < K; ++h)
+      for (int64_t c = 0; c < K; ++c) {
+        value = std::max(value, corner[h * width + c]);
+        nan |= corner[h * width + c] != corner[h * width + c];
+      }
+    return nan ? std::numeric_limits<float>::quiet_NaN() : value;
+  }
+  float value = plane[w.top * width + w.left];
+  bool nan = false;
+  for (int64_t h = w.top; h < w.bottom; ++h)
+    for (int64_t c = w.left; c < w.right; ++c) {
+      const float v = plane[h * width + c];
+      value = std::max(value, v);
+      nan |= v != v;
+    }
+  return nan ? std::numeric_limits<float>::quiet_NaN() : value;
 }
 
 }  // namespace
 
 void maxPool2dForward(const float* x, const Pool2dShape& s, float* y) {
   const int64_t planeSize = s.height * s.width;
-  forEachWindow(s, [&](int64_t plane, int64_t out, int64_t top, int64_t bottom, int64_t left, int64_t right) {
-    const float* in = x + plane * planeSize;
-    y[out] = in[firstMaximum(in, s.width, top, bottom, left, right)];
+  forEachWindowOf(s, [&](int64_t plane, int64_t out, Window w, auto kernel) {
+    y[out] = windowMaximum<decltype(kernel)::value>(x + plane * planeSize, s.width, w);
   });
 }
 
 void maxPool2dBackward(const float* x, const float* dy, const Pool2dShape& s, float* dx) {
   const int64_t planeSize = s.height * s.width;
   std::fill(dx, dx + s.batch * s.channels * planeSize, 0.0f);
-  // Windows of one plane may overlap (stride < kernel), so they add; a
-  // plane is one thread's.
-  forEachWindow(s, [&](int64_t plane, int64_t out, int64_t top, int64_t bottom, int64_t left, int64_t right) {
-    const float* in = x + plane * planeSize;
-    dx[plane * planeSize + firstMaximum(in, s.width, top, bottom, left, right)] += dy[out];
+  // Windows of one plane may overlap (stride < kernel), so they add.
+  forEachWindowOf(s, [&](int64_t plane, int64_t out, Window w, auto kernel) {
+    dx[plane * planeSize + firstMaximum<decltype(kernel)::value>(x + plane * planeSize, s.width, w)] += dy[out];
   });
 }
 
 void avgPool2dForward(const float* x, const Pool2dShape& s, float* y) {
   const int64_t planeSize = s.height * s.width;
   const double area = static_cast<double>(s.kernel * s.kernel);  // the padding counts
-  forEachWindow(s, [&](int64_t plane, int64_t out, int64_t top, int64_t bottom, int64_t left, int64_t right) {
+  forEachWindowOf(s, [&](int64_t plane, int64_t out, Window w, auto) {
     const float* in = x + plane * planeSize;
     double total = 0;
-    for (int64_t h = top; h < bottom; ++h)
-      for (int64_t w = left; w < right; ++w) total += in[h * s.width + w];
+    for (int64_t h = w.top; h < w.bottom; ++h)
+      for (int64_t c = w.left; c < w.right; ++c) total += in[h * s.width + c];
     y[out] = static_cast<float>(total / area);
   });
 }
@@ -81,10 +148,10 @@ void avgPool2dBackward(const float* dy, const Pool2dShape& s, float* dx) {
   const int64_t planeSize = s.height * s.width;
   const float share = 1.0f / static_cast<float>(s.kernel * s.kernel);
   std::fill(dx, dx + s.batch * s.channels * planeSize, 0.0f);
-  forEachWindow(s, [&](int64_t plane, int64_t out, int64_t top, int64_t bottom, int64_t left, int64_t right) {
+  forEachWindowOf(s, [&](int64_t plane, int64_t out, Window w, auto) {
     float* in = dx + plane * planeSize;
-    for (int64_t h = top; h < bottom; ++h)
-      for (int64_t w = left; w < right; ++w) in[h * s.width + w] += dy[out] * share;
+    for (int64_t h = w.top; h < w.bottom; ++h)
+      for (int64_t c = w.left; c < w.right; ++c) in[h * s.width + c] += dy[out] * share;
   });
 }
 
