@@ -24,6 +24,13 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 FASHION_MLP = os.path.join(ROOT, "examples", "fashion_mlp.nn")
+FASHION_CNN = os.path.join(ROOT, "examples", "fashion_cnn.nn")
+# Multiply-adds x 2 of one training sample of fashion_cnn.nn: the forward
+# pass (conv 1->16 and 16->32 of 3x3 at 28x28 and 14x14, dense 1568->128
+# and 128->10), the weight gradients (as many) and the input gradients (as
+# many, but for the first convolution's, which nothing needs).
+CNN_FORWARD_FLOPS = 2 * (16 * 9 * 784 + 32 * 144 * 196 + 1568 * 128 + 128 * 10)
+CNN_STEP_FLOPS_PER_SAMPLE = 3 * CNN_FORWARD_FLOPS - 2 * 16 * 9 * 784
 BEGIN, END = "<!-- latest results: begin -->", "<!-- latest results: end -->"
 
 
@@ -115,9 +122,10 @@ class Nnc:
         results["version"] = process_ms([self.nnc, "--version"], args.runs)
         return results
 
-    def train(self, threads=None):
+    def train(self, threads=None, model=FASHION_MLP, epochs=None):
         metrics = os.path.join(self.args.out, "nnc-train.json")
-        command = [self.nnc, "train", FASHION_MLP, "--epochs", str(self.args.epochs), "--metrics-json", metrics]
+        epochs = epochs or self.args.epochs
+        command = [self.nnc, "train", model, "--epochs", str(epochs), "--metrics-json", metrics]
         env = dict(os.environ, NNC_THREADS=str(threads)) if threads else None
         log("  $ " + (f"NNC_THREADS={threads} " if threads else "") + " ".join(command))
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
@@ -199,9 +207,11 @@ class Torch:
         results["version"] = activations[0]["torch"]
         return results
 
-    def train(self, threads, sizes):
-        result = self.bench("train", threads, self.settings[threads], "--epochs", str(self.args.epochs),
-                            "--steps", str(sizes["train_steps"]))
+    def train(self, threads, sizes, model="mlp", epochs=None):
+        """The MLP, or the CNN (with the OpenBLAS setting the MLP's probe chose: Debian's torch convolves
+        through OpenBLAS's SGEMM too)."""
+        result = self.bench("train", threads, self.settings[threads], "--epochs", str(epochs or self.args.epochs),
+                            "--steps", str(sizes["train_steps"]), "--model", model)
         return dict(result, setting=setting_name(self.settings[threads]))
 
     def predict(self, threads):
@@ -223,16 +233,26 @@ def run_rounds(args, sizes, nnc, torch):
         for t in torch.thread_counts if torch else []:
             runs.setdefault(f"torch_train_{t}", []).append(torch.train(t, sizes))
             runs.setdefault(f"torch_predict_{t}", []).append(torch.predict(t))
+        if args.cnn_epochs:
+            runs.setdefault("nnc_cnn", []).append(nnc.train(model=FASHION_CNN, epochs=args.cnn_epochs))
+            for t in torch.thread_counts if torch else []:
+                runs.setdefault(f"torch_cnn_{t}", []).append(torch.train(t, sizes, "cnn", args.cnn_epochs))
     results = {"nnc": {"train": median_record(runs["nnc_train"], "samples_per_second"),
                        "api": median_record(runs["nnc_api"], "predict_us"),
                        "aot": median_record(runs["nnc_aot"], "predict_us")}}
     if "nnc_train_one_thread" in runs:
         results["nnc"]["train_one_thread"] = median_record(runs["nnc_train_one_thread"], "samples_per_second")
+    if "nnc_cnn" in runs:
+        results["nnc"]["cnn"] = median_record(runs["nnc_cnn"], "samples_per_second")
     if torch:
         trains = [median_record(runs[f"torch_train_{t}"], "samples_per_second") for t in torch.thread_counts]
         predicts = [median_record(runs[f"torch_predict_{t}"], "predict_us") for t in torch.thread_counts]
         results["torch"] = {"train": max(trains, key=lambda r: r["samples_per_second"]), "train_by_threads": trains,
                             "predict": min(predicts, key=lambda r: r["predict_us"]), "predict_by_threads": predicts}
+        if "nnc_cnn" in runs:
+            cnns = [median_record(runs[f"torch_cnn_{t}"], "samples_per_second") for t in torch.thread_counts]
+            results["torch"]["cnn"] = max(cnns, key=lambda r: r["samples_per_second"])
+            results["torch"]["cnn_by_threads"] = cnns
     return results
 
 
@@ -317,6 +337,9 @@ def tables(r):
               f"({step_gflops / peak:.0%} of the peak: the products take "
               f"{g['step_gemm_ms'] * step_rate / 10:.0f}% of the step).", ""]
 
+    if "cnn" in nnc:
+        lines += cnn_table(nnc["cnn"], torch, peak)
+
     # 3-4. Latency.
     api, aot, cli, version = nnc["api"], nnc["aot"], nnc["cli_compile"], nnc["version"]
     lines += ["**Latency**", "", "| | nnc | PyTorch | ratio | target |", "|---|---:|---:|---:|---|"]
@@ -356,6 +379,31 @@ def tables(r):
     return "\n".join(lines) + "\n"
 
 
+def cnn_table(cnn, torch, peak):
+    """Training examples/fashion_cnn.nn, nnc against PyTorch's same network."""
+    lines = [f"**Training** examples/fashion_cnn.nn (conv 3x3 1->16, relu, max pool 2; conv 3x3 16->32, relu, max "
+             f"pool 2; dense 1568-128 relu; dense 128-10; Adam, batch 128), {cnn['epochs']} epochs on Fashion-MNIST; "
+             "training time only.", "", "| | samples/s | GFLOP/s | test accuracy | settings |", "|---|---:|---:|---:|---|"]
+
+    def row(name, record, settings):
+        gflops = record["samples_per_second"] * CNN_STEP_FLOPS_PER_SAMPLE / 1e9
+        return (f"| {name} | {record['samples_per_second']:.0f} | {gflops:.0f} ({gflops / peak:.0%} of the peak) "
+                f"| {record['test_accuracy']:.4f} | {settings} |")
+
+    lines.append(row("nnc", cnn, "default threads"))
+    if torch and "cnn" in torch:
+        for t in torch["cnn_by_threads"]:
+            lines.append(row("PyTorch", t, f"{t['threads']} thread{'s' if t['threads'] > 1 else ''}, {t['setting']}"))
+        best = torch["cnn"]
+        speedup = ratio(cnn["samples_per_second"], best["samples_per_second"])
+        lines += ["", f"nnc / PyTorch (its best): **{speedup:.2f}x** samples/s (target ≥1.5x){mark(speedup >= 1.5)}; "
+                  f"accuracy difference {cnn['test_accuracy'] - best['test_accuracy']:+.4f}. Per round (samples/s): "
+                  "nnc " + ", ".join(f"{x:.0f}" for x in cnn["rounds"]) + "; PyTorch " +
+                  ", ".join(f"{x:.0f}" for x in best["rounds"]) + ". GFLOP/s: the step's multiply-adds "
+                  f"({CNN_STEP_FLOPS_PER_SAMPLE / 1e6:.2f} MFLOP a sample) per second, against the GEMM peak above."]
+    return lines + [""]
+
+
 def update_readme(text):
     path = os.path.join(HERE, "README.md")
     with open(path) as f:
@@ -370,6 +418,8 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build"), help="nnc's build folder")
     parser.add_argument("--runs", type=int, default=11, help="runs per median")
     parser.add_argument("--epochs", type=int, default=5, help="training epochs, for both")
+    parser.add_argument("--cnn-epochs", type=int, default=2,
+                        help="epochs of examples/fashion_cnn.nn, for both (0: not run; --smoke does not run it)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="times training and prediction run, nnc and PyTorch in turn (medians)")
     parser.add_argument("--out", default=None, help="folder for results.json (default: BUILD/bench)")
@@ -395,6 +445,7 @@ def main():
         sizes = {"rows": 64, "columns": 256, "memory_rows": 64, "memory_columns": 256, "probe_steps": 10,
                  "train_steps": 20}
         args.runs, args.epochs, args.rounds, args.coretypes = 3, 1, 1, []
+        args.cnn_epochs = 0  # an epoch of the CNN takes ~10 s: beyond a smoke test
     args.out = args.out or os.path.join(args.build, "bench")
     os.makedirs(args.out, exist_ok=True)
 

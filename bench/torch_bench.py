@@ -3,7 +3,7 @@
 written as a PyTorch user would. Prints one JSON object on stdout.
 
   torch_bench.py activations --rows R --columns C --runs N --threads T
-  torch_bench.py train --epochs E --threads T [--steps S]
+  torch_bench.py train --epochs E --threads T [--steps S] [--model mlp|cnn]
   torch_bench.py predict --runs N --threads T
   torch_bench.py memory --rows R --columns C
 
@@ -114,16 +114,35 @@ def fashion_mlp():
     return torch.nn.Sequential(fc1, torch.nn.ReLU(), fc2, Swish(), out)
 
 
+def fashion_cnn():
+    """examples/fashion_cnn.nn with nnc's initialisation: He normal for the
+    convolutions (fan_in C * k * k) and the relu layer, Xavier uniform for
+    the output, zero biases. Images [N, 1, 28, 28]."""
+    c1, c2 = torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.Conv2d(16, 32, 3, padding=1)
+    h, out = torch.nn.Linear(32 * 7 * 7, 128), torch.nn.Linear(128, 10)
+    for layer in (c1, c2, h):
+        fan_in = layer.weight[0].numel()
+        torch.nn.init.normal_(layer.weight, 0.0, math.sqrt(2.0 / fan_in))
+    torch.nn.init.xavier_uniform_(out.weight)
+    for layer in (c1, c2, h, out):
+        torch.nn.init.zeros_(layer.bias)
+    return torch.nn.Sequential(torch.nn.Unflatten(1, (1, 28, 28)), c1, torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                               c2, torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(), h, torch.nn.ReLU(), out)
+
+
 def accuracy(model, x, y):
     with torch.inference_mode():
-        return (model(x).argmax(1) == y).float().mean().item()
+        correct = 0
+        for first in range(0, len(x), 1000):  # in batches: the CNN's activations of 10000 images at once are large
+            correct += (model(x[first:first + 1000]).argmax(1) == y[first:first + 1000]).sum().item()
+        return correct / len(x)
 
 
 def bench_train(args):
     torch.manual_seed(1)
     train_x, train_y = read_idx(FASHION + "train-images-idx3-ubyte.gz", FASHION + "train-labels-idx1-ubyte.gz")
     test_x, test_y = read_idx(FASHION + "t10k-images-idx3-ubyte.gz", FASHION + "t10k-labels-idx1-ubyte.gz")
-    model = fashion_mlp()
+    model = fashion_cnn() if args.model == "cnn" else fashion_mlp()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     seconds, samples = 0.0, 0
     for _ in range(args.epochs):
@@ -197,6 +216,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--steps", type=int, default=0, help="stop each epoch after this many steps (probes)")
+    parser.add_argument("--model", choices=["mlp", "cnn"], default="mlp", help="train: examples/fashion_mlp.nn or fashion_cnn.nn")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     bench = {"activations": bench_activations, "train": bench_train, "predict": bench_predict, "memory": bench_memory}
