@@ -78,6 +78,7 @@ public:
     output_ = backward ? nullptr : f->getArg(a++);
     gradients_ = backward ? f->getArg(a++) : nullptr;
     workspace_ = f->getArg(a++);
+    training_ = backward;
     for (size_t n : plan_.forward) node(n);
     if (backward)
       for (const std::vector<size_t>* phase : {&plan_.loss, &plan_.backward})
@@ -203,6 +204,32 @@ private:
         else
           b_.CreateCall(runtime("nnc_rt_layernorm_backward", voidTy, {ptr, ptr, ptr, i64, i64, f64, ptr, ptr, ptr}),
                         arguments);
+        return;
+      }
+      case GraphOp::BatchNorm:
+      case GraphOp::BatchNormGrad: {
+        ir::TensorShape s = shape(node.operands[0]);
+        llvm::Type* f64 = b_.getDoubleTy();
+        std::vector<llvm::Value*> shapeArguments = {rows_, b_.getInt64(s[1]), b_.getInt64(ir::rowWidth(s) / s[1]),
+                                                    llvm::ConstantFP::get(f64, node.epsilon)};
+        std::vector<llvm::Value*> arguments = {address(node.operands[0]), address(node.operands[1]),
+                                               address(node.operands[2])};
+        const char* name = "nnc_rt_batchnorm_backward";
+        if (node.op == GraphOp::BatchNorm && !training_) {
+          name = "nnc_rt_batchnorm_inference";
+          arguments.push_back(address(node.operands[3]));
+          arguments.push_back(address(node.operands[4]));
+        }
+        arguments.insert(arguments.end(), shapeArguments.begin(), shapeArguments.end());
+        if (node.op == GraphOp::BatchNorm && training_) {
+          name = "nnc_rt_batchnorm_training";
+          llvm::Value* none = llvm::ConstantPointerNull::get(b_.getPtrTy());
+          arguments.insert(arguments.end(), {llvm::ConstantFP::get(f64, node.momentum), none, none});
+        }
+        for (ValueId r : node.results) arguments.push_back(address(r));
+        std::vector<llvm::Type*> types;
+        for (llvm::Value* v : arguments) types.push_back(v->getType());
+        b_.CreateCall(runtime(name, voidTy, types), arguments);
         return;
       }
       case GraphOp::Conv2d:
@@ -342,6 +369,10 @@ private:
   const std::vector<llvm::Function*>& kernels_;  // by the plan's kernels
   llvm::Value *params_ = nullptr, *input_ = nullptr, *labels_ = nullptr, *rows_ = nullptr, *output_ = nullptr,
               *gradients_ = nullptr, *workspace_ = nullptr;
+  // The backward function runs a training step: batchnorm normalises by the
+  // batch's statistics (the running ones, in the caller's const parameters,
+  // stay as they are); the forward function is inference.
+  bool training_ = false;
 };
 
 std::string cShape(const ir::TensorShape& shape) {

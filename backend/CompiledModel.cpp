@@ -7,6 +7,7 @@
 
 #include "backend/ExecutionPlan.h"
 #include "backend/ParallelKernel.h"
+#include "runtime/BatchNorm.h"
 #include "runtime/CApi.h"
 #include "runtime/Conv2d.h"
 #include "runtime/Gemm.h"
@@ -62,6 +63,10 @@ struct CompiledModel::Workspace {
   runtime::AlignedBuffer<float> floats;  // ExecutionPlan::workspaceFloats(batch)
   Tensor input, prediction;
   const float* targets = nullptr;        // the real-valued targets of the step running (a loss formula reads them)
+  // A training step's forward pass normalises by the batch's statistics
+  // (batchnorm) and, unless it replays a step, updates the running ones;
+  // inference reads the running ones.
+  bool training = false, updateStatistics = false;
   std::vector<Scratch> scratches;        // by kernel
   int64_t batch = -1;
 };
@@ -217,6 +222,20 @@ struct CompiledModel::Impl {
         nnc_rt_layernorm_backward(at(in), at(node.operands[1]), at(node.operands[2]), rows(in), columns(in),
                                   node.epsilon, at(out), at(node.results[1]), at(node.results[2]));
         break;
+      case GraphOp::BatchNorm: {
+        const float *gamma = at(node.operands[1]), *beta = at(node.operands[2]);
+        float *mean = at(node.operands[3]), *variance = at(node.operands[4]);
+        runtime::BatchNormShape s = batchNormShape(in, ws.batch);
+        if (!ws.training) runtime::batchNormInference(at(in), gamma, beta, mean, variance, s, node.epsilon, at(out));
+        else if (ws.updateStatistics)
+          runtime::batchNormTraining(at(in), gamma, beta, s, node.epsilon, node.momentum, mean, variance, at(out));
+        else runtime::batchNormTraining(at(in), gamma, beta, s, node.epsilon, node.momentum, nullptr, nullptr, at(out));
+        break;
+      }
+      case GraphOp::BatchNormGrad:
+        runtime::batchNormBackward(at(in), at(node.operands[1]), at(node.operands[2]), batchNormShape(in, ws.batch),
+                                   node.epsilon, at(out), at(node.results[1]), at(node.results[2]));
+        break;
       case GraphOp::Conv2d:
       case GraphOp::Conv2dInputGrad:
       case GraphOp::Conv2dWeightGrad: {
@@ -262,6 +281,12 @@ struct CompiledModel::Impl {
     const ir::TensorShape &x = graph.value(image).shape, &y = graph.value(output).shape;
     const ir::OpAttributes::Window& w = node.window;
     return {batch, x[1], x[2], x[3], y[1], w.kernel, w.stride, w.padding, w.dilation, w.groups};
+  }
+
+  // A batchnorm's shape: channels, and positions per channel (H * W of an image).
+  runtime::BatchNormShape batchNormShape(ir::ValueId x, int64_t batch) const {
+    const ir::TensorShape& shape = graph.value(x).shape;
+    return {batch, shape[1], ir::rowWidth(shape) / shape[1]};
   }
 
   // A pool's shapes: `image` is its (forward) input.
@@ -407,9 +432,11 @@ double CompiledModel::trainStep(const Tensor& x, const runtime::BatchTargets& ta
   if (!m.targetsFit(targets, x.dim(0), m.columns(m.plan.prediction)))  // a caller's mistake: see loss()
     return std::numeric_limits<double>::quiet_NaN();
   m.own.targets = targets.values ? targets.values->data() : nullptr;
+  m.own.training = m.own.updateStatistics = true;
   m.runForward(m.own, x.values(), x.dim(0), true);
   for (size_t n : m.plan.loss) m.runNode(m.own, n, targets);
   for (size_t n : m.plan.backward) m.runNode(m.own, n, targets);
+  m.own.training = m.own.updateStatistics = false;
   return *m.at(m.own, m.plan.lossValue);
 }
 
@@ -430,6 +457,7 @@ std::vector<runtime::ParameterRef> CompiledModel::parameters() {
       case GraphNode::Init::One: role = runtime::ParameterRole::Bias; break;
       case GraphNode::Init::Constant: role = runtime::ParameterRole::Activation; break;
     }
+    if (!impl_->plan.parameters[i].trained) role = runtime::ParameterRole::Statistic;
     out.push_back({impl_->plan.parameters[i].name, &impl_->parameters[i], &impl_->gradients[i], role});
   }
   return out;
@@ -481,6 +509,11 @@ std::optional<std::string> CompiledModel::firstNonFiniteLayer(const Tensor& x, c
   m.shapeFor(m.own, x.dim(0));
   m.own.targets = targets.values ? targets.values->data() : nullptr;
   std::copy(x.data(), x.data() + x.size(), m.own.input.data());
+  m.own.training = true;  // the step again, as it ran, but its statistics counted once
+  struct Inference {
+    Workspace& ws;
+    ~Inference() { ws.training = false; }
+  } restore{m.own};
   for (const std::vector<size_t>* phase : {&m.plan.forward, &m.plan.loss, &m.plan.backward})
     for (size_t n : *phase) {
       m.runNode(m.own, n, targets);

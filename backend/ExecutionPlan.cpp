@@ -37,7 +37,7 @@ void placeValues(const ir::Graph& graph, ExecutionPlan& plan) {
         place.region = Region::Targets;
       } else if (node.op == GraphOp::Parameter) {
         PlannedParameter p{node.name, node.layer, r, -1, shape, plan.parameterFloats,
-                           ir::elementsPerBatchRow(shape), node.init, node.initialValue};
+                           ir::elementsPerBatchRow(shape), node.init, node.initialValue, node.trained};
         place = {Region::Parameters, plan.parameterFloats, static_cast<int32_t>(plan.parameters.size())};
         parameterOf[r] = place.parameter;
         plan.parameterFloats = alignUp(plan.parameterFloats + p.count);

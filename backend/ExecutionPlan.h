@@ -45,6 +45,7 @@ struct PlannedParameter {
   int64_t offset = 0, count = 0;  // in the flat parameter (and gradient) array, floats
   ir::GraphNode::Init init = ir::GraphNode::Init::Zero;
   double initialValue = 0;
+  bool trained = true;           // false: a statistic its op updates (batchnorm's running mean and variance)
 };
 
 struct PlannedKernel {

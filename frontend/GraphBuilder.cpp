@@ -123,6 +123,7 @@ private:
         return value.kind == ValueDef::Kind::GlobalAvgPool ? reshape(value, pooled) : pooled;
       }
       case ValueDef::Kind::Reshape: return reshape(value, operands[0]);
+      case ValueDef::Kind::BatchNorm: return batchNorm(value, operands[0]);
       case ValueDef::Kind::Dense: return dense(model_.layers[value.layer], operands[0]);
       case ValueDef::Kind::Formula: return formula(value, operands);
       case ValueDef::Kind::Concat: return inferred(node(ir::GraphOp::Concat, operands));
@@ -228,6 +229,33 @@ private:
     ir::ValueId gamma = parameterOf("weight", ir::GraphNode::Init::One);
     ir::ValueId beta = parameterOf("bias", ir::GraphNode::Init::Zero);
     ir::GraphNode norm = node(ir::GraphOp::LayerNorm, {x, gamma, beta});
+    norm.range = value.range;
+    norm.layer = value.name;
+    return inferred(std::move(norm));
+  }
+
+  // torch.nn.BatchNorm1d/2d on the value, per channel: its scale and shift
+  // NAME.weight (from 1) and NAME.bias, and its running statistics
+  // NAME.running_mean (from 0) and NAME.running_var (from 1), which the
+  // training step updates and no optimiser trains.
+  ir::ValueId batchNorm(const ValueDef& value, ir::ValueId x) {
+    int64_t channels = graph_.value(x).shape[1];
+    auto parameterOf = [&](const char* suffix, ir::GraphNode::Init init, bool trained) {
+      ir::GraphNode p = node(ir::GraphOp::Parameter, {});
+      p.name = value.name + "." + suffix;
+      p.init = init;
+      p.trained = trained;
+      p.layer = value.name;
+      p.range = value.range;
+      return graph_.result(graph_.add(std::move(p), {{channels}}));
+    };
+    std::vector<ir::ValueId> operands = {x, parameterOf("weight", ir::GraphNode::Init::One, true),
+                                         parameterOf("bias", ir::GraphNode::Init::Zero, true),
+                                         parameterOf("running_mean", ir::GraphNode::Init::Zero, false),
+                                         parameterOf("running_var", ir::GraphNode::Init::One, false)};
+    ir::GraphNode norm = node(ir::GraphOp::BatchNorm, operands);
+    norm.epsilon = value.epsilon;
+    norm.momentum = value.momentum;
     norm.range = value.range;
     norm.layer = value.name;
     return inferred(std::move(norm));

@@ -288,13 +288,13 @@ private:
   // dense(INPUT, UNITS, ACTIVATIONS...)
   std::optional<size_t> dense(const ast::Expr& e, const std::string& wanted) {
     std::optional<size_t> input = valueOf(*e.operands[0], "", e.operands[0]->range);
-    if (input && !features(*input, *e.operands[0], "a dense layer")) input.reset();
+    bool readable = input && features(*input, *e.operands[0], "a dense layer");
     std::optional<double> fanIn;
-    if (input) fanIn = static_cast<double>(out_.values[*input].width);
+    if (readable) fanIn = static_cast<double>(out_.values[*input].width);
     std::string name = nameOr(wanted, e);
     std::optional<double> units = layers_.units(*e.layer, name, fanIn, parameters_);
     std::optional<LayerDef> layer = layers_.check(*e.layer, name, units, parameters_);
-    if (!input || !layer) return std::nullopt;
+    if (!readable || !layer) return std::nullopt;
     out_.layers.push_back(std::move(*layer));
     ValueDef value = ValueDef::of(ValueDef::Kind::Dense, name, e.range, out_.layers.back().units, {use(*input)});
     value.layer = out_.layers.size() - 1;
@@ -535,7 +535,7 @@ private:
     for (size_t i = 0; i <= value; ++i) {
       const ValueDef& v = out_.values[i];
       depends[i] = v.kind == ValueDef::Kind::Dense || v.kind == ValueDef::Kind::Conv2d ||
-                   v.kind == ValueDef::Kind::LayerNorm || !v.learnable.empty();
+                   v.kind == ValueDef::Kind::LayerNorm || v.kind == ValueDef::Kind::BatchNorm || !v.learnable.empty();
       for (size_t operand : v.operands) depends[i] = depends[i] || depends[operand];
     }
     return depends[value];

@@ -30,6 +30,7 @@ const std::map<std::string, Signature>& signatures() {
       {"global_avg_pool", {{}, {}, "global_avg_pool(x)"}},
       {"flatten", {{}, {}, "flatten(x)"}},
       {"reshape", {{"channels", "height", "width"}, {}, "reshape(x, 1, 28, 28)"}},
+      {"batchnorm", {{}, {"momentum", "eps"}, "batchnorm(x, momentum = 0.1)"}},
   };
   return table;
 }
@@ -45,6 +46,7 @@ public:
     ValueDef out;
     out.range = call_.range;
     if (call_.text == "reshape") return reshape(out);
+    if (call_.text == "batchnorm") return batchNorm(out);
     if (input_.image.empty()) {
       error(call_.operands[0]->range,
             fmt::format("'{}' reads an image [N, C, H, W], but '{}' is {}; declare the input as one (input x[1, 28, "
@@ -195,6 +197,35 @@ private:
       return std::nullopt;
     }
     return static_cast<int64_t>(*value);
+  }
+
+  // batchnorm(x, momentum = 0.1, eps = 1e-5): per feature of [N, F], per
+  // channel of an image.
+  std::optional<ValueDef> batchNorm(ValueDef& out) {
+    std::optional<double> momentum = real("momentum", 0.1), eps = real("eps", 1e-5);
+    if (!momentum || !eps) return std::nullopt;
+    if (!(*momentum >= 0 && *momentum <= 1)) {
+      error(namedRange("momentum"), fmt::format("batchnorm's momentum must lie in [0, 1]; found {}", *momentum));
+      return std::nullopt;
+    }
+    if (!(*eps > 0)) {
+      error(namedRange("eps"), fmt::format("batchnorm's eps must be positive; found {}", *eps));
+      return std::nullopt;
+    }
+    out.kind = ValueDef::Kind::BatchNorm;
+    out.width = input_.width;
+    out.image = input_.image;
+    out.momentum = *momentum;
+    out.epsilon = *eps;
+    return out;
+  }
+
+  // The number given for `name`, or `fallback`; empty after an error.
+  std::optional<double> real(const char* name, double fallback) {
+    auto found = given_.find(name);
+    if (found == given_.end()) return fallback;
+    return analyzeConstant(*call_.operands[found->second], fmt::format("{}'s {}", call_.text, name), source_, ctx_,
+                           diags_);
   }
 
   // reshape(x, C, H, W): the same elements per sample as an image.

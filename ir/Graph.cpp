@@ -239,6 +239,7 @@ std::string printGraph(const Graph& graph) {
       static const char* inits[] = {"zero", "he", "xavier", "constant", "one"};
       detail = fmt::format(" \"{}\" init={}", node.name, inits[static_cast<int>(node.init)]);
       if (node.init == GraphNode::Init::Constant) detail += fmt::format("({})", node.initialValue);
+      if (!node.trained) detail += " statistic";
     }
     if (node.op == GraphOp::Loss || node.op == GraphOp::LossGrad || node.op == GraphOp::Mean)
       detail = fmt::format(" {}", lossName(node.loss));
@@ -246,6 +247,7 @@ std::string printGraph(const Graph& graph) {
       int64_t columns = graph.value(node.op == GraphOp::Slice ? node.results[0] : node.operands[0]).shape.back();
       detail = fmt::format(" [{}, {})", node.firstColumn, node.firstColumn + columns);
     }
+    if (node.op == GraphOp::BatchNorm) detail = fmt::format(" eps={} momentum={}", node.epsilon, node.momentum);
     if (readsWindow(node.op)) {
       const OpAttributes::Window& w = node.window;
       detail = fmt::format(" kernel={} stride={} padding={}", w.kernel, w.stride, w.padding);

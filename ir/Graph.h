@@ -135,7 +135,8 @@ struct OpAttributes {
   bool transposeA = false, transposeB = false;  // MatMul
   int64_t firstColumn = 0;                      // Slice, PadColumns: where the slice starts
   LossKind loss = LossKind::CrossEntropy;       // Loss, LossGrad
-  double epsilon = 1e-5;                        // LayerNorm, LayerNormGrad: added to the variance (torch's eps)
+  double epsilon = 1e-5;                        // LayerNorm, BatchNorm and their gradients: added to the variance (torch's eps)
+  double momentum = 0.1;                        // BatchNorm: how far a training step moves the running statistics
   // Conv2d, the pools and their gradients: a square window of `kernel`
   // (a convolution's is its weight's), moved `stride` elements at a time
   // over the input padded with `padding` zeros on every side; a
@@ -152,6 +153,10 @@ struct OpAttributes {
   // scales one; activation parameters start at initialValue.
   enum class Init { Zero, He, Xavier, Constant, One } init = Init::Zero;
   double initialValue = 0;
+  // Parameter: false for a statistic its op updates while training, which
+  // no optimiser touches and no gradient reaches (batchnorm's running mean
+  // and variance, torch's buffers).
+  bool trained = true;
   std::vector<MapSegment> segments;             // Map
   auto operator<=>(const OpAttributes&) const = default;
 };

@@ -267,6 +267,33 @@ TypeResult reshape(const TypeQuery& q) {
   return a.result(*declared);
 }
 
+// (x [N, C] or [N, C, H, W], gamma, beta, running mean, running var [C]) -> x's type
+TypeResult batchNorm(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType& x = q.operands[0];
+  if (x.element != ElementType::F32 || (x.shape.size() != 2 && x.shape.size() != 4) || !batchSized(x.shape))
+    return a.problem(fmt::format("operand {} is not [N, C] or [N, C, H, W] of f32", typeText(x)));
+  for (size_t i = 1; i < q.operands.size(); ++i)
+    if (q.operands[i] != f32({x.shape[1]}))
+      return a.problem(fmt::format("its scale, shift and statistics must be f32[{}], not {}", x.shape[1],
+                                   typeText(q.operands[i])));
+  if (!(q.node.epsilon > 0)) return a.problem(fmt::format("epsilon {} is not positive", q.node.epsilon));
+  if (!(q.node.momentum >= 0 && q.node.momentum <= 1))
+    return a.problem(fmt::format("momentum {} is not in [0, 1]", q.node.momentum));
+  return a.result(x);
+}
+
+// (x, gamma, dy) -> dx of x's type, dgamma [C], dbeta [C]
+TypeResult batchNormGrad(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType& x = q.operands[0];
+  if (x.element != ElementType::F32 || (x.shape.size() != 2 && x.shape.size() != 4) || q.operands[2] != x)
+    return a.problem(fmt::format("x {} and dy {} must be the same [N, C] or [N, C, H, W]", typeText(x),
+                                 typeText(q.operands[2])));
+  if (q.operands[1] != f32({x.shape[1]})) return a.problem(fmt::format("gamma must be f32[{}]", x.shape[1]));
+  return a.results({x, q.operands[1], q.operands[1]});
+}
+
 TypeResult concat(const TypeQuery& q) {
   Answer a(q);
   if (std::string problem = matrices(q); !problem.empty()) return a.problem(problem);

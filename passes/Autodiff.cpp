@@ -55,6 +55,7 @@ public:
         case GraphOp::Map: backwardMap(node, dys); break;
         case GraphOp::Softmax: backwardSoftmax(node, dy); break;
         case GraphOp::LayerNorm: backwardLayerNorm(node, dy); break;
+        case GraphOp::BatchNorm: backwardBatchNorm(node, dy); break;
         case GraphOp::Conv2d: backwardConv2d(node, dy); break;
         case GraphOp::MaxPool2d: backwardMaxPool2d(node, dy); break;
         case GraphOp::AvgPool2d: backwardAvgPool2d(node, dy); break;
@@ -74,6 +75,7 @@ public:
         case GraphOp::ColumnSum:
         case GraphOp::SoftmaxGrad:
         case GraphOp::LayerNormGrad:
+        case GraphOp::BatchNormGrad:
         case GraphOp::Conv2dInputGrad:
         case GraphOp::Conv2dWeightGrad:
         case GraphOp::MaxPool2dGrad:
@@ -171,6 +173,19 @@ private:
   void backwardLayerNorm(const GraphNode& node, ValueId dy) {
     ValueId x = node.operands[0], gamma = node.operands[1], beta = node.operands[2];
     GraphNode back = make(GraphOp::LayerNormGrad, {x, gamma, dy}, node);
+    back.epsilon = node.epsilon;
+    size_t index = g_.add(std::move(back));
+    if (needsGradient(x)) addGradient(x, g_.result(index, 0));
+    addGradient(gamma, g_.result(index, 1));
+    addGradient(beta, g_.result(index, 2));
+  }
+
+  // y = gamma * xhat + beta per channel, with the batch's statistics (the
+  // training step's): one step gives dx, dgamma and dbeta from the saved x
+  // (runtime/BatchNorm.h). The running statistics get no gradient.
+  void backwardBatchNorm(const GraphNode& node, ValueId dy) {
+    ValueId x = node.operands[0], gamma = node.operands[1], beta = node.operands[2];
+    GraphNode back = make(GraphOp::BatchNormGrad, {x, gamma, dy}, node);
     back.epsilon = node.epsilon;
     size_t index = g_.add(std::move(back));
     if (needsGradient(x)) addGradient(x, g_.result(index, 0));

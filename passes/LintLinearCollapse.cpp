@@ -133,6 +133,10 @@ private:
       case ir::GraphOp::Softmax:
       case ir::GraphOp::LayerNorm:    // divides by each row's deviation
       case ir::GraphOp::LayerNormGrad:
+      // Affine at inference, but by the batch's statistics while training:
+      // counted as a break (as layernorm), not as a step of a chain.
+      case ir::GraphOp::BatchNorm:
+      case ir::GraphOp::BatchNormGrad:
       // A convolution is affine, but not a dense layer this lint counts
       // (it starts no chain); a window's maximum is not linear.
       case ir::GraphOp::Conv2d:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <span>
 
+#include "runtime/BatchNorm.h"
 #include "runtime/Conv2d.h"
 #include "runtime/Gemm.h"
 #include "runtime/LayerNorm.h"
@@ -46,6 +47,24 @@ void nnc_rt_layernorm(const float* x, const float* gamma, const float* beta, int
 void nnc_rt_layernorm_backward(const float* x, const float* gamma, const float* dy, int64_t rows, int64_t cols,
                                double eps, float* dx, float* dgamma, float* dbeta) {
   nnc::runtime::layerNormRowsBackward(x, gamma, dy, rows, cols, eps, dx, dgamma, dbeta);
+}
+
+void nnc_rt_batchnorm_training(const float* x, const float* gamma, const float* beta, int64_t batch, int64_t channels,
+                               int64_t positions, double eps, double momentum, float* running_mean,
+                               float* running_var, float* y) {
+  nnc::runtime::batchNormTraining(x, gamma, beta, {batch, channels, positions}, eps, momentum, running_mean,
+                                  running_var, y);
+}
+
+void nnc_rt_batchnorm_inference(const float* x, const float* gamma, const float* beta, const float* running_mean,
+                                const float* running_var, int64_t batch, int64_t channels, int64_t positions,
+                                double eps, float* y) {
+  nnc::runtime::batchNormInference(x, gamma, beta, running_mean, running_var, {batch, channels, positions}, eps, y);
+}
+
+void nnc_rt_batchnorm_backward(const float* x, const float* gamma, const float* dy, int64_t batch, int64_t channels,
+                               int64_t positions, double eps, float* dx, float* dgamma, float* dbeta) {
+  nnc::runtime::batchNormBackward(x, gamma, dy, {batch, channels, positions}, eps, dx, dgamma, dbeta);
 }
 
 void nnc_rt_conv2d(const float* x, const float* w, const float* b, int64_t batch, int64_t channels, int64_t height,

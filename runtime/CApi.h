@@ -28,6 +28,19 @@ void nnc_rt_layernorm(const float* x, const float* gamma, const float* beta, int
                       float* y);
 void nnc_rt_layernorm_backward(const float* x, const float* gamma, const float* dy, int64_t rows, int64_t cols,
                                double eps, float* dx, float* dgamma, float* dbeta);
+/* Batch normalisation per channel (runtime/BatchNorm.h): x is [batch,
+ * channels, positions] (positions 1 for features, H * W for images). In
+ * training the batch's statistics normalise and, where running_mean and
+ * running_var are not null, the running ones are updated; at inference the
+ * running ones normalise. */
+void nnc_rt_batchnorm_training(const float* x, const float* gamma, const float* beta, int64_t batch, int64_t channels,
+                               int64_t positions, double eps, double momentum, float* running_mean,
+                               float* running_var, float* y);
+void nnc_rt_batchnorm_inference(const float* x, const float* gamma, const float* beta, const float* running_mean,
+                                const float* running_var, int64_t batch, int64_t channels, int64_t positions,
+                                double eps, float* y);
+void nnc_rt_batchnorm_backward(const float* x, const float* gamma, const float* dy, int64_t batch, int64_t channels,
+                               int64_t positions, double eps, float* dx, float* dgamma, float* dbeta);
 /* Convolutions and pools over NCHW images (runtime/Conv2d.h, Pool2d.h):
  * x is [batch, channels, height, width]; a convolution's w is
  * [out_channels, channels / groups, kernel, kernel] and b [out_channels]. */

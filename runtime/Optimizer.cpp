@@ -169,6 +169,7 @@ bool Optimizer::step(const std::vector<ParameterRef>& parameters, float gradient
   std::vector<Piece> pieces;
   std::vector<size_t> groupOf;
   for (const ParameterRef& p : parameters) {
+    if (p.role == ParameterRole::Statistic) continue;
     float* m = names.m ? slot(names.m, p).data() : nullptr;
     float* v = names.v ? slot(names.v, p).data() : nullptr;
     for (int64_t begin = 0; begin < p.value->size(); begin += kPieceElements) {

@@ -34,8 +34,10 @@ struct OptimizerSettings {
   std::optional<float> biasWeightDecay = {}, activationLearningRate = {}, activationWeightDecay = {};
 };
 
-// What a parameter is to the optimiser's groups.
-enum class ParameterRole { Weight, Bias, Activation };
+// What a parameter is to the optimiser's groups. A Statistic (batchnorm's
+// running mean and variance) is the model's state, updated by its forward
+// pass while training: checkpoints keep it, the optimiser never touches it.
+enum class ParameterRole { Weight, Bias, Activation, Statistic };
 
 // "sgd", "adam", "adamw", "rmsprop": as checkpoints name its state.
 const char* optimizerName(OptimizerSettings::Kind kind);

@@ -66,6 +66,10 @@ const GraphCase kCases[] = {
     {"reshaped features against targets", "input f[18]; target y[2]; r = reshape(f, 2, 3, 3); "
                                           "c = mish(conv2d(r, 2, 2)); out = dense(flatten(max_pool2d(c, 2)), 2); "
                                           "loss mse(out, y);", 0},
+    {"batchnorm of features and of images",
+     "input x[2, 4, 4]; b = batchnorm(conv2d(x, 3, 3, padding = 1)); c = max_pool2d(relu(b) + b, 2); "
+     "h = batchnorm(dense(flatten(c), 5), momentum = 0.3, eps = 0.01); out = dense(tanh(h), 3); "
+     "loss cross_entropy(out);", 3},
     {"shared layer", "input a[3]; input b[3]; layer enc = dense(4, prelu); y = enc(a) - enc(b); "
                      "z = enc(dense(y, 3)); out = dense(concat(y, z), 3); loss cross_entropy(out);", 3},
 };

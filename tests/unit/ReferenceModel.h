@@ -93,6 +93,7 @@ public:
           const ir::GraphNode& elements = graph_.nodes()[static_cast<size_t>(graph_.value(node.operands[0]).producer)];
           return targetLossOf(node.loss, values.at(elements.operands[0]), *targets);
         }
+        case ir::GraphOp::BatchNorm: values[node.results[0]] = batchNorm(node, values); break;
         case ir::GraphOp::Conv2d: values[node.results[0]] = conv2d(node, values); break;
         case ir::GraphOp::MaxPool2d:
         case ir::GraphOp::AvgPool2d: values[node.results[0]] = pool2d(node, values.at(node.operands[0])); break;
@@ -104,6 +105,7 @@ public:
         case ir::GraphOp::ColumnSum:
         case ir::GraphOp::SoftmaxGrad:
         case ir::GraphOp::LayerNormGrad:
+        case ir::GraphOp::BatchNormGrad:
         case ir::GraphOp::Conv2dInputGrad:
         case ir::GraphOp::Conv2dWeightGrad:
         case ir::GraphOp::MaxPool2dGrad:
@@ -156,6 +158,28 @@ private:
       result.push_back(std::move(y));
     }
     return result;
+  }
+
+  // A training step's batchnorm: each channel by its batch mean and biased variance.
+  Matrix batchNorm(const ir::GraphNode& node, const std::map<ir::ValueId, Matrix>& values) const {
+    Matrix out = values.at(node.operands[0]);
+    const std::vector<double>& gamma = values.at(node.operands[1])[0];
+    const std::vector<double>& beta = values.at(node.operands[2])[0];
+    const ir::TensorShape& shape = graph_.value(node.operands[0]).shape;
+    size_t channels = static_cast<size_t>(shape[1]), positions = static_cast<size_t>(ir::rowWidth(shape)) / channels;
+    for (size_t c = 0; c < channels; ++c) {
+      double mean = 0, variance = 0, count = static_cast<double>(out.size() * positions);
+      for (const auto& row : out)
+        for (size_t p = 0; p < positions; ++p) mean += row[c * positions + p] / count;
+      for (const auto& row : out)
+        for (size_t p = 0; p < positions; ++p) variance += std::pow(row[c * positions + p] - mean, 2) / count;
+      for (auto& row : out)
+        for (size_t p = 0; p < positions; ++p) {
+          double& v = row[c * positions + p];
+          v = gamma[c] * (v - mean) / std::sqrt(variance + node.epsilon) + beta[c];
+        }
+    }
+    return out;
   }
 
   // Each window's maximum, or its mean counting the padding.
