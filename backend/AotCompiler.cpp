@@ -56,9 +56,9 @@ private:
 class FunctionEmitter {
 public:
   FunctionEmitter(const ir::Graph& graph, const ExecutionPlan& plan, llvm::Module& module,
-                  const std::vector<llvm::Function*>& kernels)
+                  const std::vector<llvm::Function*>& kernels, std::string prefix)
       : graph_(graph), plan_(plan), module_(module), context_(module.getContext()), b_(context_),
-        kernels_(kernels) {}
+        kernels_(kernels), prefix_(std::move(prefix)) {}
 
   // forward: (params, input, rows, output, workspace) -> void, the forward phase.
   // backward: (params, input, labels, rows, gradients, workspace) -> float loss, every phase.
@@ -120,6 +120,15 @@ private:
     llvm::Value* perRow = b_.getInt64(ir::elementsPerBatchRow(shape));
     bool batched = !shape.empty() && shape[0] == ir::kBatch;
     return batched ? b_.CreateMul(rows_, perRow) : perRow;
+  }
+
+  // PREFIX_dropout_seed: what the backward function's dropout masks are
+  // drawn from (step 0 of that seed); the caller sets it before a call.
+  llvm::GlobalVariable* dropoutSeed() {
+    std::string name = prefix_ + "_dropout_seed";
+    if (llvm::GlobalVariable* found = module_.getGlobalVariable(name)) return found;
+    return new llvm::GlobalVariable(module_, b_.getInt64Ty(), false, llvm::GlobalValue::ExternalLinkage,
+                                    b_.getInt64(0), name);
   }
 
   llvm::FunctionCallee runtime(const char* name, llvm::Type* result, std::vector<llvm::Type*> arguments) {
@@ -204,6 +213,20 @@ private:
         else
           b_.CreateCall(runtime("nnc_rt_layernorm_backward", voidTy, {ptr, ptr, ptr, i64, i64, f64, ptr, ptr, ptr}),
                         arguments);
+        return;
+      }
+      case GraphOp::Dropout:
+      case GraphOp::DropoutGrad: {
+        ValueId in = node.operands[0], out = node.results[0];
+        if (node.op == GraphOp::Dropout && !training_) {  // inference: the identity
+          b_.CreateMemCpy(address(out), llvm::MaybeAlign(4), address(in), llvm::MaybeAlign(4),
+                          b_.CreateMul(elements(shape(in)), b_.getInt64(4)));
+          return;
+        }
+        llvm::Value* seed = b_.CreateLoad(i64, dropoutSeed());
+        b_.CreateCall(runtime("nnc_rt_dropout", voidTy, {ptr, i64, b_.getDoubleTy(), i64, i64, i64, ptr}),
+                      {address(in), elements(shape(in)), llvm::ConstantFP::get(b_.getDoubleTy(), node.probability),
+                       seed, b_.getInt64(0), b_.getInt64(node.stream), address(out)});
         return;
       }
       case GraphOp::BatchNorm:
@@ -367,6 +390,7 @@ private:
   llvm::LLVMContext& context_;
   llvm::IRBuilder<> b_;
   const std::vector<llvm::Function*>& kernels_;  // by the plan's kernels
+  std::string prefix_;                            // of the object's symbols
   llvm::Value *params_ = nullptr, *input_ = nullptr, *labels_ = nullptr, *rows_ = nullptr, *output_ = nullptr,
               *gradients_ = nullptr, *workspace_ = nullptr;
   // The backward function runs a training step: batchnorm normalises by the
@@ -399,7 +423,7 @@ std::string header(const ir::Graph& graph, const ExecutionPlan& plan, const AotO
       "/* Floats of workspace a call with `rows` samples needs. */\n"
       "static inline int64_t {}_workspace_floats(int64_t rows) {{ return rows * {} + {}; }}\n\n"
       "/* Where each parameter is in the parameter (and gradient) array; PyTorch's names and shapes. */\n"
-      "typedef struct {{\n  const char* name;\n  int64_t offset, count;\n  int32_t rank;\n  int64_t shape[2];\n}} {}_parameter;\n"
+      "typedef struct {{\n  const char* name;\n  int64_t offset, count;\n  int32_t rank;\n  int64_t shape[4];\n}} {}_parameter;\n"
       "static const {}_parameter {}_parameters[{}_PARAMETER_COUNT] = {{\n{}}};\n\n"
       "#ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n"
       "/* output[rows x {}_OUTPUTS] = the model(input[rows x {}_INPUTS]). */\n"
@@ -415,6 +439,13 @@ std::string header(const ir::Graph& graph, const ExecutionPlan& plan, const AotO
         "                  float* gradients, float* workspace);\n",
         P, plan.realTargets ? fmt::format("targets: rows x {}_OUTPUTS real values", P) : "labels: one class index per row",
         p, plan.realTargets ? "float" : "int32_t", plan.realTargets ? "targets" : "labels");
+  bool dropout = std::any_of(graph.nodes().begin(), graph.nodes().end(),
+                             [](const ir::GraphNode& node) { return node.op == GraphOp::Dropout; });
+  if (options.backward && dropout)
+    out += fmt::format("/* What {}_backward's dropout masks are drawn from (0 at first): set it before each\n"
+                       " * call (to the step's number, say) for new masks. Its forward function drops nothing. */\n"
+                       "extern uint64_t {}_dropout_seed;\n",
+                       p, p);
   if (!options.trainedParameters.empty())
     out += fmt::format("/* The trained values the object was compiled with. */\n"
                        "extern const float {}_trained_parameters[{}_PARAMETER_FLOATS];\n", p, P);
@@ -485,8 +516,9 @@ AotResult compileAheadOfTime(const ir::Graph& graph, const AotOptions& options) 
     kernel->setLinkage(llvm::Function::InternalLinkage);
     kernels.push_back(kernel);
   }
-  FunctionEmitter(graph, *plan, module, kernels).emit(options.prefix + "_forward", false);
-  if (options.backward) FunctionEmitter(graph, *plan, module, kernels).emit(options.prefix + "_backward", true);
+  FunctionEmitter(graph, *plan, module, kernels, options.prefix).emit(options.prefix + "_forward", false);
+  if (options.backward)
+    FunctionEmitter(graph, *plan, module, kernels, options.prefix).emit(options.prefix + "_backward", true);
   if (!options.trainedParameters.empty()) {
     std::vector<float> values(static_cast<size_t>(plan->parameterFloats));
     for (const PlannedParameter& parameter : plan->parameters)

@@ -10,6 +10,7 @@
 #include "runtime/BatchNorm.h"
 #include "runtime/CApi.h"
 #include "runtime/Conv2d.h"
+#include "runtime/Dropout.h"
 #include "runtime/Gemm.h"
 #include "runtime/Initializer.h"
 #include "runtime/Pool2d.h"
@@ -67,6 +68,7 @@ struct CompiledModel::Workspace {
   // (batchnorm) and, unless it replays a step, updates the running ones;
   // inference reads the running ones.
   bool training = false, updateStatistics = false;
+  uint64_t step = 0;                     // the training step running: its dropout masks
   std::vector<Scratch> scratches;        // by kernel
   int64_t batch = -1;
 };
@@ -80,6 +82,8 @@ struct CompiledModel::Impl {
   std::vector<Tensor> parameters, gradients;
   std::vector<std::unique_ptr<Kernel>> kernels;  // by the plan's kernels
   Workspace own;                                 // training's and predict()'s
+  uint64_t seed = 0;                             // the initialisation's, which draws dropout masks too
+  uint64_t nextStep = 0;                         // the training step to run next
   runtime::Loss lossKind = runtime::Loss::CrossEntropy;        // the loss trained (its Loss node, or its formula)
   runtime::Loss predictionLoss = runtime::Loss::CrossEntropy;  // how to read the prediction
   // Layers whose output maxima trainStep keeps (dead-unit detection): the
@@ -230,6 +234,18 @@ struct CompiledModel::Impl {
         else if (ws.updateStatistics)
           runtime::batchNormTraining(at(in), gamma, beta, s, node.epsilon, node.momentum, mean, variance, at(out));
         else runtime::batchNormTraining(at(in), gamma, beta, s, node.epsilon, node.momentum, nullptr, nullptr, at(out));
+        break;
+      }
+      case GraphOp::Dropout:
+      case GraphOp::DropoutGrad: {
+        int64_t count = rows(in) * columns(in);
+        if (node.op == GraphOp::Dropout && !ws.training) {
+          std::copy(at(in), at(in) + count, at(out));  // inference: the identity
+          break;
+        }
+        uint64_t key = runtime::dropoutKey(seed, ws.step, node.stream);
+        if (node.op == GraphOp::Dropout) runtime::dropoutForward(at(in), count, node.probability, key, at(out));
+        else runtime::dropoutBackward(at(in), count, node.probability, key, at(out));
         break;
       }
       case GraphOp::BatchNormGrad:
@@ -397,6 +413,7 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
     scratch.params.reserve(segment.params.size());
     scratch.outputs.reserve(segment.outputs.size());
   }
+  impl->seed = seed;
   impl->initialize(seed);
   return std::unique_ptr<CompiledModel>(new CompiledModel(std::move(impl)));
 }
@@ -422,7 +439,12 @@ Tensor* CompiledModel::inputBatch(int64_t rows) {
   return &impl_->own.input;
 }
 
-void CompiledModel::initializeParameters(uint64_t seed) { impl_->initialize(seed); }
+void CompiledModel::initializeParameters(uint64_t seed) {
+  impl_->seed = seed;
+  impl_->initialize(seed);
+}
+
+void CompiledModel::setTrainingStep(int64_t step) { impl_->nextStep = static_cast<uint64_t>(step); }
 
 bool CompiledModel::trainable() const { return !impl_->plan.backward.empty(); }
 
@@ -433,6 +455,7 @@ double CompiledModel::trainStep(const Tensor& x, const runtime::BatchTargets& ta
     return std::numeric_limits<double>::quiet_NaN();
   m.own.targets = targets.values ? targets.values->data() : nullptr;
   m.own.training = m.own.updateStatistics = true;
+  m.own.step = m.nextStep++;
   m.runForward(m.own, x.values(), x.dim(0), true);
   for (size_t n : m.plan.loss) m.runNode(m.own, n, targets);
   for (size_t n : m.plan.backward) m.runNode(m.own, n, targets);
@@ -509,7 +532,8 @@ std::optional<std::string> CompiledModel::firstNonFiniteLayer(const Tensor& x, c
   m.shapeFor(m.own, x.dim(0));
   m.own.targets = targets.values ? targets.values->data() : nullptr;
   std::copy(x.data(), x.data() + x.size(), m.own.input.data());
-  m.own.training = true;  // the step again, as it ran, but its statistics counted once
+  m.own.training = true;  // the step again, as it ran (its masks), but its statistics counted once
+  m.own.step = m.nextStep ? m.nextStep - 1 : 0;
   struct Inference {
     Workspace& ws;
     ~Inference() { ws.training = false; }

@@ -42,6 +42,7 @@ public:
   // not returns NaN and changes nothing.
   bool trainable() const;
   double trainStep(const runtime::Tensor& x, const runtime::BatchTargets& targets) override;
+  void setTrainingStep(int64_t step) override;
   runtime::Tensor* inputBatch(int64_t rows) override;
   std::vector<runtime::ParameterRef> parameters() override;
   const runtime::Tensor* lastTrainingPrediction() const override;

@@ -124,6 +124,14 @@ private:
       }
       case ValueDef::Kind::Reshape: return reshape(value, operands[0]);
       case ValueDef::Kind::BatchNorm: return batchNorm(value, operands[0]);
+      case ValueDef::Kind::Dropout: {
+        ir::GraphNode drop = node(ir::GraphOp::Dropout, operands);
+        drop.probability = value.probability;
+        drop.stream = dropouts_++;  // each dropout its own masks
+        drop.range = value.range;
+        drop.layer = value.name;
+        return inferred(std::move(drop));
+      }
       case ValueDef::Kind::Dense: return dense(model_.layers[value.layer], operands[0]);
       case ValueDef::Kind::Formula: return formula(value, operands);
       case ValueDef::Kind::Concat: return inferred(node(ir::GraphOp::Concat, operands));
@@ -319,6 +327,7 @@ private:
   ir::Graph graph_;
   std::vector<ir::ValueId> ids_;
   std::map<const LayerDef*, LayerParameters> parameters_;
+  uint64_t dropouts_ = 0;
 };
 
 }  // namespace

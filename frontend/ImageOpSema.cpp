@@ -31,6 +31,7 @@ const std::map<std::string, Signature>& signatures() {
       {"flatten", {{}, {}, "flatten(x)"}},
       {"reshape", {{"channels", "height", "width"}, {}, "reshape(x, 1, 28, 28)"}},
       {"batchnorm", {{}, {"momentum", "eps"}, "batchnorm(x, momentum = 0.1)"}},
+      {"dropout", {{}, {"p"}, "dropout(x, p = 0.5)"}},
   };
   return table;
 }
@@ -47,6 +48,7 @@ public:
     out.range = call_.range;
     if (call_.text == "reshape") return reshape(out);
     if (call_.text == "batchnorm") return batchNorm(out);
+    if (call_.text == "dropout") return dropout(out);
     if (input_.image.empty()) {
       error(call_.operands[0]->range,
             fmt::format("'{}' reads an image [N, C, H, W], but '{}' is {}; declare the input as one (input x[1, 28, "
@@ -217,6 +219,23 @@ private:
     out.image = input_.image;
     out.momentum = *momentum;
     out.epsilon = *eps;
+    return out;
+  }
+
+  // dropout(x, p = 0.5): features or images alike.
+  std::optional<ValueDef> dropout(ValueDef& out) {
+    std::optional<double> p = real("p", 0.5);
+    if (!p) return std::nullopt;
+    if (!(*p >= 0 && *p <= 1)) {
+      error(namedRange("p"), fmt::format("dropout's p, the probability of zeroing an element, must lie in [0, 1]; "
+                                         "found {}",
+                                         *p));
+      return std::nullopt;
+    }
+    out.kind = ValueDef::Kind::Dropout;
+    out.width = input_.width;
+    out.image = input_.image;
+    out.probability = *p;
     return out;
   }
 

@@ -3,9 +3,10 @@
 //   conv2d(x, CHANNELS, KERNEL, stride = 1, padding = 0, dilation = 1, groups = 1)
 //   max_pool2d(x, KERNEL, stride = KERNEL, padding = 0), avg_pool2d(...)
 //   global_avg_pool(x), flatten(x), reshape(x, CHANNELS, HEIGHT, WIDTH)
-//   batchnorm(x, momentum = 0.1, eps = 1e-5)   (features or images)
+//   batchnorm(x, momentum = 0.1, eps = 1e-5), dropout(x, p = 0.5)   (features or images)
 // as torch.nn.Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1) + flatten,
-// torch.flatten(x, 1), x.reshape(N, C, H, W) and BatchNorm1d/2d define them.
+// torch.flatten(x, 1), x.reshape(N, C, H, W), BatchNorm1d/2d and Dropout
+// define them.
 #include <optional>
 #include <string>
 

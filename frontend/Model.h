@@ -68,6 +68,7 @@ struct ValueDef {
     GlobalAvgPool,  // each channel of the image operands[0]: its mean, as features [N, C]
     Reshape,    // operands[0]'s elements in this value's shape (flatten, reshape)
     BatchNorm,  // operands[0] normalised per channel (NAME.weight, NAME.bias; NAME.running_mean, NAME.running_var)
+    Dropout,    // operands[0] with elements zeroed at `probability` while training
   };
   Kind kind = Kind::Input;
   std::string name;
@@ -76,6 +77,7 @@ struct ValueDef {
   std::vector<int64_t> image;        // an image's channels, height and width (C * H * W = width); empty: features
   ir::OpAttributes::Window window;   // Conv2d, MaxPool2d, AvgPool2d
   double momentum = 0.1, epsilon = 1e-5;  // BatchNorm
+  double probability = 0;                 // Dropout
   std::vector<size_t> operands;      // indices of earlier values
   size_t layer = 0;                  // Dense
   int64_t firstColumn = 0;           // Input, Slice

@@ -247,6 +247,8 @@ std::string printGraph(const Graph& graph) {
       int64_t columns = graph.value(node.op == GraphOp::Slice ? node.results[0] : node.operands[0]).shape.back();
       detail = fmt::format(" [{}, {})", node.firstColumn, node.firstColumn + columns);
     }
+    if (node.op == GraphOp::Dropout || node.op == GraphOp::DropoutGrad)
+      detail = fmt::format(" p={} stream={}", node.probability, node.stream);
     if (node.op == GraphOp::BatchNorm) detail = fmt::format(" eps={} momentum={}", node.epsilon, node.momentum);
     if (readsWindow(node.op)) {
       const OpAttributes::Window& w = node.window;

@@ -137,6 +137,8 @@ struct OpAttributes {
   LossKind loss = LossKind::CrossEntropy;       // Loss, LossGrad
   double epsilon = 1e-5;                        // LayerNorm, BatchNorm and their gradients: added to the variance (torch's eps)
   double momentum = 0.1;                        // BatchNorm: how far a training step moves the running statistics
+  double probability = 0;                       // Dropout, DropoutGrad: of zeroing an element
+  uint64_t stream = 0;                          // Dropout, DropoutGrad: which of the model's dropouts (its masks' key)
   // Conv2d, the pools and their gradients: a square window of `kernel`
   // (a convolution's is its weight's), moved `stride` elements at a time
   // over the input padded with `padding` zeros on every side; a

@@ -294,6 +294,17 @@ TypeResult batchNormGrad(const TypeQuery& q) {
   return a.results({x, q.operands[1], q.operands[1]});
 }
 
+// A batch of any shape -> the same (a mask of it applied)
+TypeResult dropout(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType& x = q.operands[0];
+  if (x.element != ElementType::F32 || !batchSized(x.shape))
+    return a.problem(fmt::format("operand {} is not a batch of f32", typeText(x)));
+  if (!(q.node.probability >= 0 && q.node.probability <= 1))
+    return a.problem(fmt::format("probability {} is not in [0, 1]", q.node.probability));
+  return a.result(x);
+}
+
 TypeResult concat(const TypeQuery& q) {
   Answer a(q);
   if (std::string problem = matrices(q); !problem.empty()) return a.problem(problem);

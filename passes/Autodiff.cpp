@@ -56,6 +56,7 @@ public:
         case GraphOp::Softmax: backwardSoftmax(node, dy); break;
         case GraphOp::LayerNorm: backwardLayerNorm(node, dy); break;
         case GraphOp::BatchNorm: backwardBatchNorm(node, dy); break;
+        case GraphOp::Dropout: backwardDropout(node, dy); break;
         case GraphOp::Conv2d: backwardConv2d(node, dy); break;
         case GraphOp::MaxPool2d: backwardMaxPool2d(node, dy); break;
         case GraphOp::AvgPool2d: backwardAvgPool2d(node, dy); break;
@@ -76,6 +77,7 @@ public:
         case GraphOp::SoftmaxGrad:
         case GraphOp::LayerNormGrad:
         case GraphOp::BatchNormGrad:
+        case GraphOp::DropoutGrad:
         case GraphOp::Conv2dInputGrad:
         case GraphOp::Conv2dWeightGrad:
         case GraphOp::MaxPool2dGrad:
@@ -191,6 +193,15 @@ private:
     if (needsGradient(x)) addGradient(x, g_.result(index, 0));
     addGradient(gamma, g_.result(index, 1));
     addGradient(beta, g_.result(index, 2));
+  }
+
+  // y = x * mask / (1 - p):  dx = dy * mask / (1 - p), the mask found
+  // again from its key (runtime/Dropout.h), never saved.
+  void backwardDropout(const GraphNode& node, ValueId dy) {
+    GraphNode back = make(GraphOp::DropoutGrad, {dy}, node);
+    back.probability = node.probability;
+    back.stream = node.stream;
+    addGradient(node.operands[0], inferred(std::move(back)));
   }
 
   // y = conv(x, w) + b:  dx is the transposed convolution of dy by w;

@@ -137,6 +137,8 @@ private:
       // counted as a break (as layernorm), not as a step of a chain.
       case ir::GraphOp::BatchNorm:
       case ir::GraphOp::BatchNormGrad:
+      case ir::GraphOp::Dropout:  // the identity at inference, a random mask in training
+      case ir::GraphOp::DropoutGrad:
       // A convolution is affine, but not a dense layer this lint counts
       // (it starts no chain); a window's maximum is not linear.
       case ir::GraphOp::Conv2d:

@@ -5,6 +5,7 @@
 
 #include "runtime/BatchNorm.h"
 #include "runtime/Conv2d.h"
+#include "runtime/Dropout.h"
 #include "runtime/Gemm.h"
 #include "runtime/LayerNorm.h"
 #include "runtime/Loss.h"
@@ -65,6 +66,10 @@ void nnc_rt_batchnorm_inference(const float* x, const float* gamma, const float*
 void nnc_rt_batchnorm_backward(const float* x, const float* gamma, const float* dy, int64_t batch, int64_t channels,
                                int64_t positions, double eps, float* dx, float* dgamma, float* dbeta) {
   nnc::runtime::batchNormBackward(x, gamma, dy, {batch, channels, positions}, eps, dx, dgamma, dbeta);
+}
+
+void nnc_rt_dropout(const float* x, int64_t count, double p, uint64_t seed, uint64_t step, uint64_t stream, float* y) {
+  nnc::runtime::dropoutForward(x, count, p, nnc::runtime::dropoutKey(seed, step, stream), y);
 }
 
 void nnc_rt_conv2d(const float* x, const float* w, const float* b, int64_t batch, int64_t channels, int64_t height,

@@ -41,6 +41,10 @@ void nnc_rt_batchnorm_inference(const float* x, const float* gamma, const float*
                                 double eps, float* y);
 void nnc_rt_batchnorm_backward(const float* x, const float* gamma, const float* dy, int64_t batch, int64_t channels,
                                int64_t positions, double eps, float* dx, float* dgamma, float* dbeta);
+/* Dropout's training step over count elements (runtime/Dropout.h): each
+ * kept with probability 1 - p and scaled by 1 / (1 - p), or zeroed, by a
+ * hash of (seed, step, stream, element); its gradient uses the same mask. */
+void nnc_rt_dropout(const float* x, int64_t count, double p, uint64_t seed, uint64_t step, uint64_t stream, float* y);
 /* Convolutions and pools over NCHW images (runtime/Conv2d.h, Pool2d.h):
  * x is [batch, channels, height, width]; a convolution's w is
  * [out_channels, channels / groups, kernel, kernel] and b [out_channels]. */

@@ -40,6 +40,10 @@ public:
   // Forward, loss and backward for a batch; returns the mean loss. The
   // gradients of parameters() are then ready for an optimiser step.
   virtual double trainStep(const Tensor& x, const BatchTargets& targets) = 0;
+  // The number of the training step to run next (the optimiser's count of
+  // steps taken, so a resumed run goes on where it stopped): what draws its
+  // dropout masks. Without it a model counts its own steps from 0.
+  virtual void setTrainingStep(int64_t step) { (void)step; }
   // Where the next batch of `rows` samples can be written so that trainStep
   // on that same tensor reads it in place instead of copying it in; null if
   // the model has no such place. Valid until the next call of any method.

@@ -195,6 +195,7 @@ TrainResult train(Trainable& model, Optimizer& optimizer, const Dataset& trainDa
       Tensor& batch = input ? *input : x;
       batcher.next(batch, labels, &targets);
       BatchTargets wanted = trainData.hasTargets() ? BatchTargets(targets) : BatchTargets(labels);
+      model.setTrainingStep(optimizer.steps());
       double loss = model.trainStep(batch, wanted);
       bool gradientsFinite = true;
       for (const ParameterRef& p : parameters) gradientsFinite = gradientsFinite && allFinite(*p.gradient);

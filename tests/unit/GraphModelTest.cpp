@@ -70,6 +70,9 @@ const GraphCase kCases[] = {
      "input x[2, 4, 4]; b = batchnorm(conv2d(x, 3, 3, padding = 1)); c = max_pool2d(relu(b) + b, 2); "
      "h = batchnorm(dense(flatten(c), 5), momentum = 0.3, eps = 0.01); out = dense(tanh(h), 3); "
      "loss cross_entropy(out);", 3},
+    {"dropout of features and of images", "input x[1, 4, 4]; c = dropout(relu(conv2d(x, 3, 3, padding = 1)), p = 0.3); "
+                                          "h = dropout(dense(flatten(c), 6, tanh)); out = dense(h, 3); "
+                                          "loss cross_entropy(out);", 3},
     {"shared layer", "input a[3]; input b[3]; layer enc = dense(4, prelu); y = enc(a) - enc(b); "
                      "z = enc(dense(y, 3)); out = dense(concat(y, z), 3); loss cross_entropy(out);", 3},
 };
@@ -97,7 +100,7 @@ TEST_P(GraphModelTest, GradientsMatchDoublePrecisionFiniteDifferences) {
   ASSERT_EQ(problem, "");
   ASSERT_EQ(ir::verify(graph), "") << ir::printGraph(graph);
   std::string error;
-  auto model = backend::CompiledModel::compile(std::move(graph), *jit_, 7, error);
+  auto model = backend::CompiledModel::compile(std::move(graph), *jit_, test::ReferenceModel::kDropoutSeed, error);
   ASSERT_NE(model, nullptr) << error;
 
   runtime::Tensor x({4, def.inputSize});

@@ -14,6 +14,7 @@
 
 #include "ir/Graph.h"
 #include "ir/Interpreter.h"
+#include "runtime/Dropout.h"
 #include "runtime/Trainable.h"
 
 namespace nnc::test {
@@ -23,6 +24,9 @@ using Matrix = std::vector<std::vector<double>>;  // [rows][cols]; a vector is o
 class ReferenceModel {
 public:
   explicit ReferenceModel(const ir::Graph& graph) : graph_(graph) {}
+  // The seed the models it checks are compiled with: their first training
+  // step's dropout masks are drawn from it.
+  static constexpr uint64_t kDropoutSeed = 7;
 
   // parameters: by Parameter value id, row-major values.
   // `targets`: real-valued targets [rows][T] instead of the labels.
@@ -94,6 +98,7 @@ public:
           return targetLossOf(node.loss, values.at(elements.operands[0]), *targets);
         }
         case ir::GraphOp::BatchNorm: values[node.results[0]] = batchNorm(node, values); break;
+        case ir::GraphOp::Dropout: values[node.results[0]] = dropout(node, values.at(node.operands[0])); break;
         case ir::GraphOp::Conv2d: values[node.results[0]] = conv2d(node, values); break;
         case ir::GraphOp::MaxPool2d:
         case ir::GraphOp::AvgPool2d: values[node.results[0]] = pool2d(node, values.at(node.operands[0])); break;
@@ -106,6 +111,7 @@ public:
         case ir::GraphOp::SoftmaxGrad:
         case ir::GraphOp::LayerNormGrad:
         case ir::GraphOp::BatchNormGrad:
+        case ir::GraphOp::DropoutGrad:
         case ir::GraphOp::Conv2dInputGrad:
         case ir::GraphOp::Conv2dWeightGrad:
         case ir::GraphOp::MaxPool2dGrad:
@@ -158,6 +164,18 @@ private:
       result.push_back(std::move(y));
     }
     return result;
+  }
+
+  // A training step's dropout: the mask of the JIT's first step (step 0) of
+  // a model compiled with seed kDropoutSeed, as GraphModelTest compiles them.
+  static Matrix dropout(const ir::GraphNode& node, Matrix x) {
+    size_t width = x.empty() ? 0 : x[0].size();
+    std::vector<float> ones(x.size() * width, 1.0f), mask(ones.size());
+    runtime::dropoutForward(ones.data(), static_cast<int64_t>(ones.size()), node.probability,
+                            runtime::dropoutKey(kDropoutSeed, 0, node.stream), mask.data());
+    for (size_t r = 0; r < x.size(); ++r)
+      for (size_t c = 0; c < width; ++c) x[r][c] *= mask[r * width + c];
+    return x;
   }
 
   // A training step's batchnorm: each channel by its batch mean and biased variance.
