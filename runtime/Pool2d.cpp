@@ -28,6 +28,13 @@ void forEachWindow(const Pool2dShape& s, F f) {
   parallelFor(pieces, [&](int64_t piece) {
     for (int64_t plane = planes * piece / pieces; plane < planes * (piece + 1) / pieces; ++plane)
       for (int64_t oh = 0; oh < outH; ++oh) {
+        if (s.padding == 0) {  // every window lies inside the image: nothing to clip
+          const int64_t top = oh * s.stride;
+          int64_t out = (plane * outH + oh) * outW;
+          for (int64_t ow = 0, left = 0; ow < outW; ++ow, ++out, left += s.stride)
+            f(plane, out, Window{top, top + k, left, left + k});
+          continue;
+        }
         const int64_t h0 = oh * s.stride - s.padding;
         const int64_t top = std::max<int64_t>(h0, 0), bottom = std::min(h0 + k, s.height);
         int64_t out = (plane * outH + oh) * outW;
