@@ -1,6 +1,7 @@
 #include "driver/TrainingSetup.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "runtime/CsvReader.h"
 #include "runtime/IdxReader.h"
@@ -80,6 +81,23 @@ runtime::TrainSettings trainSettings(const frontend::TrainingDef& training) {
   return settings;
 }
 
+namespace {
+
+// Where the data's images (IDX) have another shape than the model's image
+// input of as many values (input x[1, 28, 28] against 14 x 56 images): why.
+// Empty where they agree, or either side is not images.
+std::string imageShapeProblem(const frontend::ModelDef& model, const runtime::Dataset& data) {
+  const frontend::ValueDef* input = nullptr;
+  int inputs = 0;
+  for (const frontend::ValueDef& value : model.values)
+    if (value.kind == frontend::ValueDef::Kind::Input && ++inputs == 1) input = &value;
+  if (inputs != 1 || input->image.empty() || data.imageShape.empty() || data.imageShape == input->image) return "";
+  return fmt::format("the data's images are [{}], but model '{}' takes input {}[{}]", fmt::join(data.imageShape, ", "),
+                     model.name, input->name, fmt::join(input->image, ", "));
+}
+
+}  // namespace
+
 void checkTargets(const frontend::ModelDef& model, const runtime::Dataset& data, const SourceBuffer* source,
                   SourceRange range, const char* what, Diagnostics& diags) {
   int64_t outputs = model.outputSize();
@@ -140,6 +158,8 @@ std::optional<TrainingData> loadTrainingData(const frontend::ModelDef& model, co
     diags.error(source, training.data.range,
                 fmt::format("the data has {} features per sample, but model '{}' takes input {}",
                             trainData->featureCount(), model.name, model.inputSize));
+  else if (std::string problem = imageShapeProblem(model, *trainData); !problem.empty())
+    diags.error(source, training.data.range, problem);
   checkTargets(model, *trainData, source, training.data.range, "training", diags);
   if (training.test) checkTargets(model, *testData, source, training.test->range, "test", diags);
   if (trainData->sampleCount() == 0 || testData->sampleCount() == 0) {

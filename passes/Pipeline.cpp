@@ -35,7 +35,8 @@ const char* stageWord(PassStage stage) {
 std::vector<std::string> passesForLevel(int level, bool training, bool foldLinear) {
   std::vector<std::string> names = lintNames();
   auto add = [&](std::initializer_list<const char*> more) { names.insert(names.end(), more.begin(), more.end()); };
-  if (foldLinear) add({"fold-linear", "dce"});  // before fusion: it reads plain matmul + add_bias layers
+  // Before fusion: they read plain conv2d, matmul + add_bias layers.
+  if (foldLinear) add({"fold-batchnorm", "dce", "fold-linear", "dce"});
   // Forward passes run before autodiff, so the backward graph is built from
   // the fused forward one (a fused bias gets its gradient in the same loop).
   if (level >= 1) add({"fuse-loss", "simplify"});

@@ -48,6 +48,7 @@ static Dataset selectRows(const Dataset& data, std::span<const int64_t> rows) {
   Dataset out;
   out.features = Tensor({static_cast<int64_t>(rows.size()), data.featureCount()});
   out.numClasses = data.numClasses;
+  out.imageShape = data.imageShape;
   int64_t targetWidth = data.targetCount();
   if (data.hasTargets()) out.targets = Tensor({static_cast<int64_t>(rows.size()), targetWidth});
   else out.labels.reserve(rows.size());

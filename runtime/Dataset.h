@@ -18,6 +18,9 @@ struct Dataset {
   std::vector<int32_t> labels;  // N class indices in [0, numClasses); empty with targets, or with neither (samples to predict)
   Tensor targets;               // [N, T] real-valued targets (regression, multi-label); empty for classes
   int64_t numClasses = 0;
+  // The images' [channels, height, width] where the file says (IDX: one
+  // channel of rows x cols); empty for CSV, whose rows are only features.
+  std::vector<int64_t> imageShape;
 
   bool hasTargets() const { return targets.rank() == 2; }
   // Neither labels nor targets: samples to predict (CsvOptions::unlabelledColumns).

@@ -206,6 +206,7 @@ std::optional<Dataset> loadIdxDataset(const std::string& imagesPath, const std::
   const unsigned char* classes = elementData(*labelBytes, *labels);
   data.labels.assign(classes, classes + count);
   data.numClasses = count == 0 ? 0 : *std::max_element(data.labels.begin(), data.labels.end()) + 1;
+  data.imageShape = {1, images->shape[1], images->shape[2]};
   return data;
 }
 

@@ -102,7 +102,7 @@ int runPredict(const Args& args, std::ostream& out, std::ostream& err) {
     if (spec.name == "data") spec.help += ", or its feature columns only";
   specs.insert(specs.end() - 1, {"output", "raw|prob|class", "what to print per sample (default: raw outputs)"});
   specs.insert(specs.end() - 1, {"out", "P.csv", "write the predictions as CSV with a header, not to standard output"});
-  specs.insert(specs.end() - 1, {"fold-linear", "", "run dense layers that collapse (see -Wlinear-collapse) as one"});
+  specs.insert(specs.end() - 1, {"fold-linear", "", "run dense layers that collapse (see -Wlinear-collapse) as one, batchnorms inside the layer before them"});
   auto options = parseOptions("predict", specs, args, diags);
   if (options && options->has("help")) {
     out << kUsage << formatOptionsHelp(specs);
