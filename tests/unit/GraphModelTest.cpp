@@ -103,6 +103,10 @@ TEST_P(GraphModelTest, GradientsMatchDoublePrecisionFiniteDifferences) {
   auto model = backend::CompiledModel::compile(std::move(graph), *jit_, test::ReferenceModel::kDropoutSeed, error);
   ASSERT_NE(model, nullptr) << error;
 
+  // A batch of no rows predicts no rows (every kernel's empty edge).
+  const runtime::Tensor& none = model->predict(runtime::Tensor({0, def.inputSize}));
+  EXPECT_EQ(none.shape(), (std::vector<int64_t>{0, def.outputSize()}));
+
   runtime::Tensor x({4, def.inputSize});
   for (int64_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(std::sin(2.3 * static_cast<double>(i) + 0.4));
   std::vector<int32_t> labels = c.classes == 3 ? std::vector<int32_t>{0, 2, 1, 2} : std::vector<int32_t>{1, 0, 0, 1};
