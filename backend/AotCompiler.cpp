@@ -215,6 +215,16 @@ private:
                         arguments);
         return;
       }
+      case GraphOp::Embedding:
+      case GraphOp::EmbeddingGrad: {
+        ir::TensorShape x = shape(node.operands[0]);
+        ir::TensorShape table = shape(node.op == GraphOp::Embedding ? node.operands[1] : node.results[0]);
+        const char* name = node.op == GraphOp::Embedding ? "nnc_rt_embedding" : "nnc_rt_embedding_backward";
+        b_.CreateCall(runtime(name, voidTy, {ptr, ptr, i64, i64, i64, i64, ptr}),
+                      {address(node.operands[0]), address(node.operands[1]), rows_, b_.getInt64(x[1]),
+                       b_.getInt64(table[0]), b_.getInt64(table[1]), address(node.results[0])});
+        return;
+      }
       case GraphOp::Dropout:
       case GraphOp::DropoutGrad: {
         ValueId in = node.operands[0], out = node.results[0];

@@ -11,6 +11,7 @@
 #include "runtime/CApi.h"
 #include "runtime/Conv2d.h"
 #include "runtime/Dropout.h"
+#include "runtime/Embedding.h"
 #include "runtime/Gemm.h"
 #include "runtime/Initializer.h"
 #include "runtime/Pool2d.h"
@@ -248,6 +249,12 @@ struct CompiledModel::Impl {
         else runtime::dropoutBackward(at(in), count, node.probability, key, at(out));
         break;
       }
+      case GraphOp::Embedding:
+        runtime::embeddingForward(at(in), at(node.operands[1]), embeddingShape(in, node.operands[1], ws.batch), at(out));
+        break;
+      case GraphOp::EmbeddingGrad:
+        runtime::embeddingBackward(at(in), at(node.operands[1]), embeddingShape(in, out, ws.batch), at(out));
+        break;
       case GraphOp::BatchNormGrad:
         runtime::batchNormBackward(at(in), at(node.operands[1]), at(node.operands[2]), batchNormShape(in, ws.batch),
                                    node.epsilon, at(out), at(node.results[1]), at(node.results[2]));
@@ -297,6 +304,12 @@ struct CompiledModel::Impl {
     const ir::TensorShape &x = graph.value(image).shape, &y = graph.value(output).shape;
     const ir::OpAttributes::Window& w = node.window;
     return {batch, x[1], x[2], x[3], y[1], w.kernel, w.stride, w.padding, w.dilation, w.groups};
+  }
+
+  // An embedding's shape: its indices x [N, L] and its table [V, D].
+  runtime::EmbeddingShape embeddingShape(ir::ValueId x, ir::ValueId table, int64_t batch) const {
+    const ir::TensorShape &indices = graph.value(x).shape, &w = graph.value(table).shape;
+    return {batch, indices[1], w[0], w[1]};
   }
 
   // A batchnorm's shape: channels, and positions per channel (H * W of an image).
@@ -363,6 +376,11 @@ struct CompiledModel::Impl {
         case GraphNode::Init::Xavier: runtime::initializeWeights(t, runtime::InitScheme::Xavier, random); break;
         case GraphNode::Init::Constant: t.fill(static_cast<float>(p.initialValue)); break;
         case GraphNode::Init::One: t.fill(1); break;
+        case GraphNode::Init::Normal: {
+          std::normal_distribution<double> normal(0.0, 1.0);
+          for (float& v : t.values()) v = static_cast<float>(normal(random));
+          break;
+        }
       }
     }
   }
@@ -475,7 +493,8 @@ std::vector<runtime::ParameterRef> CompiledModel::parameters() {
     runtime::ParameterRole role = runtime::ParameterRole::Weight;
     switch (impl_->plan.parameters[i].init) {
       case GraphNode::Init::He:
-      case GraphNode::Init::Xavier: role = runtime::ParameterRole::Weight; break;
+      case GraphNode::Init::Xavier:
+      case GraphNode::Init::Normal: role = runtime::ParameterRole::Weight; break;
       case GraphNode::Init::Zero:
       case GraphNode::Init::One: role = runtime::ParameterRole::Bias; break;
       case GraphNode::Init::Constant: role = runtime::ParameterRole::Activation; break;

@@ -102,7 +102,8 @@ runtime::TensorFilter modelTensors(const frontend::ModelDef& model) {
   // A formula of values owns the learnable parameters of what it calls ("g.beta").
   for (const frontend::ValueDef& value : model.values)
     if (!value.learnable.empty() || value.kind == frontend::ValueDef::Kind::LayerNorm ||
-        value.kind == frontend::ValueDef::Kind::Conv2d || value.kind == frontend::ValueDef::Kind::BatchNorm)
+        value.kind == frontend::ValueDef::Kind::Conv2d || value.kind == frontend::ValueDef::Kind::BatchNorm ||
+        value.kind == frontend::ValueDef::Kind::Embedding)
       prefixes.push_back(value.name + ".");
   return [prefixes](std::string_view name) {
     return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return name.starts_with(p); });

@@ -124,6 +124,18 @@ private:
       }
       case ValueDef::Kind::Reshape: return reshape(value, operands[0]);
       case ValueDef::Kind::BatchNorm: return batchNorm(value, operands[0]);
+      case ValueDef::Kind::Embedding: {
+        ir::GraphNode table = node(ir::GraphOp::Parameter, {});
+        table.name = value.name + ".weight";
+        table.init = ir::GraphNode::Init::Normal;
+        table.layer = value.name;
+        table.range = value.range;
+        ir::ValueId weight = graph_.result(graph_.add(std::move(table), {{value.vocabulary, value.dimension}}));
+        ir::GraphNode lookup = node(ir::GraphOp::Embedding, {operands[0], weight});
+        lookup.range = value.range;
+        lookup.layer = value.name;
+        return inferred(std::move(lookup));
+      }
       case ValueDef::Kind::Dropout: {
         ir::GraphNode drop = node(ir::GraphOp::Dropout, operands);
         drop.probability = value.probability;

@@ -348,6 +348,12 @@ private:
     if (!input) return std::nullopt;
     std::optional<ValueDef> value = checkImageOp(e, out_.values[*input], parameters_, source_, ctx_, diags_);
     if (!value) return std::nullopt;
+    if (value->kind == ValueDef::Kind::Embedding && dependsOnParameters(*input)) {
+      error(e.operands[0]->range, fmt::format("embedding reads indices from the data, but '{}' is computed from "
+                                              "trained parameters",
+                                              out_.values[*input].name));
+      return std::nullopt;
+    }
     value->name = nameOr(wanted, e);
     value->operands = {use(*input)};
     return add(std::move(*value));
@@ -535,7 +541,8 @@ private:
     for (size_t i = 0; i <= value; ++i) {
       const ValueDef& v = out_.values[i];
       depends[i] = v.kind == ValueDef::Kind::Dense || v.kind == ValueDef::Kind::Conv2d ||
-                   v.kind == ValueDef::Kind::LayerNorm || v.kind == ValueDef::Kind::BatchNorm || !v.learnable.empty();
+                   v.kind == ValueDef::Kind::LayerNorm || v.kind == ValueDef::Kind::BatchNorm ||
+                   v.kind == ValueDef::Kind::Embedding || !v.learnable.empty();
       for (size_t operand : v.operands) depends[i] = depends[i] || depends[operand];
     }
     return depends[value];

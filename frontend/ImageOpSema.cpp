@@ -32,6 +32,7 @@ const std::map<std::string, Signature>& signatures() {
       {"reshape", {{"channels", "height", "width"}, {}, "reshape(x, 1, 28, 28)"}},
       {"batchnorm", {{}, {"momentum", "eps"}, "batchnorm(x, momentum = 0.1)"}},
       {"dropout", {{}, {"p"}, "dropout(x, p = 0.5)"}},
+      {"embedding", {{"vocabulary", "dimension"}, {}, "embedding(x, 1000, 16)"}},
   };
   return table;
 }
@@ -49,6 +50,7 @@ public:
     if (call_.text == "reshape") return reshape(out);
     if (call_.text == "batchnorm") return batchNorm(out);
     if (call_.text == "dropout") return dropout(out);
+    if (call_.text == "embedding") return embedding(out, parameters);
     if (input_.image.empty()) {
       error(call_.operands[0]->range,
             fmt::format("'{}' reads an image [N, C, H, W], but '{}' is {}; declare the input as one (input x[1, 28, "
@@ -236,6 +238,31 @@ private:
     out.width = input_.width;
     out.image = input_.image;
     out.probability = *p;
+    return out;
+  }
+
+  // embedding(x, V, D): x's L features are indices into a table [V, D].
+  std::optional<ValueDef> embedding(ValueDef& out, double& parameters) {
+    if (!input_.image.empty()) {
+      error(call_.operands[0]->range, fmt::format("embedding reads indices [N, L], but '{}' is an image {}",
+                                                  input_.name, shapeText(input_)));
+      return std::nullopt;
+    }
+    std::optional<int64_t> vocabulary = argument("vocabulary", 0, 1), dimension = argument("dimension", 0, 1);
+    if (!vocabulary || !dimension) return std::nullopt;
+    double table = static_cast<double>(*vocabulary) * static_cast<double>(*dimension);
+    double width = static_cast<double>(input_.width) * static_cast<double>(*dimension);
+    if (table > static_cast<double>(kMaxParameters) || width > static_cast<double>(kMaxParameters)) {
+      error(call_.range, fmt::format("embedding's table of {} x {} (or its {} x {} outputs per sample) is more than nnc "
+                                     "allows, {} (2^31)",
+                                     *vocabulary, *dimension, input_.width, *dimension, kMaxParameters));
+      return std::nullopt;
+    }
+    parameters += table;
+    out.kind = ValueDef::Kind::Embedding;
+    out.vocabulary = *vocabulary;
+    out.dimension = *dimension;
+    out.width = input_.width * *dimension;
     return out;
   }
 

@@ -4,9 +4,10 @@
 //   max_pool2d(x, KERNEL, stride = KERNEL, padding = 0), avg_pool2d(...)
 //   global_avg_pool(x), flatten(x), reshape(x, CHANNELS, HEIGHT, WIDTH)
 //   batchnorm(x, momentum = 0.1, eps = 1e-5), dropout(x, p = 0.5)   (features or images)
+//   embedding(x, VOCABULARY, DIMENSION)   (x: indices [N, L] from the data)
 // as torch.nn.Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1) + flatten,
-// torch.flatten(x, 1), x.reshape(N, C, H, W), BatchNorm1d/2d and Dropout
-// define them.
+// torch.flatten(x, 1), x.reshape(N, C, H, W), BatchNorm1d/2d, Dropout and
+// Embedding (then flatten) define them.
 #include <optional>
 #include <string>
 

@@ -69,6 +69,7 @@ struct ValueDef {
     Reshape,    // operands[0]'s elements in this value's shape (flatten, reshape)
     BatchNorm,  // operands[0] normalised per channel (NAME.weight, NAME.bias; NAME.running_mean, NAME.running_var)
     Dropout,    // operands[0] with elements zeroed at `probability` while training
+    Embedding,  // the rows of NAME.weight [vocabulary, dimension] operands[0]'s indices select, side by side
   };
   Kind kind = Kind::Input;
   std::string name;
@@ -78,6 +79,7 @@ struct ValueDef {
   ir::OpAttributes::Window window;   // Conv2d, MaxPool2d, AvgPool2d
   double momentum = 0.1, epsilon = 1e-5;  // BatchNorm
   double probability = 0;                 // Dropout
+  int64_t vocabulary = 0, dimension = 0;  // Embedding
   std::vector<size_t> operands;      // indices of earlier values
   size_t layer = 0;                  // Dense
   int64_t firstColumn = 0;           // Input, Slice

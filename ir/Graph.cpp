@@ -236,7 +236,7 @@ std::string printGraph(const Graph& graph) {
     }
     std::string detail;
     if (node.op == GraphOp::Parameter) {
-      static const char* inits[] = {"zero", "he", "xavier", "constant", "one"};
+      static const char* inits[] = {"zero", "he", "xavier", "constant", "one", "normal"};
       detail = fmt::format(" \"{}\" init={}", node.name, inits[static_cast<int>(node.init)]);
       if (node.init == GraphNode::Init::Constant) detail += fmt::format("({})", node.initialValue);
       if (!node.trained) detail += " statistic";

@@ -153,7 +153,8 @@ struct OpAttributes {
   // Parameter: how to initialise it. Weights use He or Xavier by the layer's
   // activation; biases and normalisation shifts are zero, normalisation
   // scales one; activation parameters start at initialValue.
-  enum class Init { Zero, He, Xavier, Constant, One } init = Init::Zero;
+  // An embedding table is standard normal (torch's nn.Embedding).
+  enum class Init { Zero, He, Xavier, Constant, One, Normal } init = Init::Zero;
   double initialValue = 0;
   // Parameter: false for a statistic its op updates while training, which
   // no optimiser touches and no gradient reaches (batchnorm's running mean

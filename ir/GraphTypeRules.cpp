@@ -294,6 +294,28 @@ TypeResult batchNormGrad(const TypeQuery& q) {
   return a.results({x, q.operands[1], q.operands[1]});
 }
 
+// (x [N, L], w [V, D]) -> [N, L * D]
+TypeResult embedding(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType &x = q.operands[0], &w = q.operands[1];
+  if (x.element != ElementType::F32 || x.shape.size() != 2 || !batchSized(x.shape))
+    return a.problem(fmt::format("indices {} are not [N, L] of f32", typeText(x)));
+  if (w.element != ElementType::F32 || w.shape.size() != 2 || batchSized(w.shape))
+    return a.problem(fmt::format("table {} is not [V, D]", typeText(w)));
+  return a.result(f32({kBatch, x.shape[1] * w.shape[1]}));
+}
+
+// (x [N, L], dy [N, L * D]) -> dw [V, D], declared
+TypeResult embeddingGrad(const TypeQuery& q) {
+  Answer a(q);
+  const ValueType* dw = a.declaredOne();
+  if (!dw || dw->shape.size() != 2 || batchSized(dw->shape)) return a.problem("embedding_grad declares its [V, D] result");
+  const ValueType &x = q.operands[0], &dy = q.operands[1];
+  if (x.shape.size() != 2 || dy != f32({kBatch, x.shape[1] * dw->shape[1]}))
+    return a.problem(fmt::format("dy {} is not the lookup's of {} in {}", typeText(dy), typeText(x), typeText(*dw)));
+  return a.result(*dw);
+}
+
 // A batch of any shape -> the same (a mask of it applied)
 TypeResult dropout(const TypeQuery& q) {
   Answer a(q);

@@ -57,6 +57,7 @@ public:
         case GraphOp::LayerNorm: backwardLayerNorm(node, dy); break;
         case GraphOp::BatchNorm: backwardBatchNorm(node, dy); break;
         case GraphOp::Dropout: backwardDropout(node, dy); break;
+        case GraphOp::Embedding: backwardEmbedding(node, dy); break;
         case GraphOp::Conv2d: backwardConv2d(node, dy); break;
         case GraphOp::MaxPool2d: backwardMaxPool2d(node, dy); break;
         case GraphOp::AvgPool2d: backwardAvgPool2d(node, dy); break;
@@ -78,6 +79,7 @@ public:
         case GraphOp::LayerNormGrad:
         case GraphOp::BatchNormGrad:
         case GraphOp::DropoutGrad:
+        case GraphOp::EmbeddingGrad:
         case GraphOp::Conv2dInputGrad:
         case GraphOp::Conv2dWeightGrad:
         case GraphOp::MaxPool2dGrad:
@@ -193,6 +195,13 @@ private:
     if (needsGradient(x)) addGradient(x, g_.result(index, 0));
     addGradient(gamma, g_.result(index, 1));
     addGradient(beta, g_.result(index, 2));
+  }
+
+  // y = w[x] row by row:  dw[v] = the sum of dy over the lookups of v. The
+  // indices are data (the frontend refuses computed ones): no gradient.
+  void backwardEmbedding(const GraphNode& node, ValueId dy) {
+    ValueId x = node.operands[0], w = node.operands[1];
+    addGradient(w, add(make(GraphOp::EmbeddingGrad, {x, dy}, node), g_.value(w).shape));
   }
 
   // y = x * mask / (1 - p):  dx = dy * mask / (1 - p), the mask found

@@ -137,6 +137,8 @@ private:
       // counted as a break (as layernorm), not as a step of a chain.
       case ir::GraphOp::BatchNorm:
       case ir::GraphOp::BatchNormGrad:
+      case ir::GraphOp::Embedding:  // a lookup of data, not a function of values
+      case ir::GraphOp::EmbeddingGrad:
       case ir::GraphOp::Dropout:  // the identity at inference, a random mask in training
       case ir::GraphOp::DropoutGrad:
       // A convolution is affine, but not a dense layer this lint counts

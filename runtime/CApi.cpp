@@ -6,6 +6,7 @@
 #include "runtime/BatchNorm.h"
 #include "runtime/Conv2d.h"
 #include "runtime/Dropout.h"
+#include "runtime/Embedding.h"
 #include "runtime/Gemm.h"
 #include "runtime/LayerNorm.h"
 #include "runtime/Loss.h"
@@ -70,6 +71,16 @@ void nnc_rt_batchnorm_backward(const float* x, const float* gamma, const float* 
 
 void nnc_rt_dropout(const float* x, int64_t count, double p, uint64_t seed, uint64_t step, uint64_t stream, float* y) {
   nnc::runtime::dropoutForward(x, count, p, nnc::runtime::dropoutKey(seed, step, stream), y);
+}
+
+void nnc_rt_embedding(const float* x, const float* w, int64_t rows, int64_t indices, int64_t vocabulary,
+                      int64_t dimension, float* y) {
+  nnc::runtime::embeddingForward(x, w, {rows, indices, vocabulary, dimension}, y);
+}
+
+void nnc_rt_embedding_backward(const float* x, const float* dy, int64_t rows, int64_t indices, int64_t vocabulary,
+                               int64_t dimension, float* dw) {
+  nnc::runtime::embeddingBackward(x, dy, {rows, indices, vocabulary, dimension}, dw);
 }
 
 void nnc_rt_conv2d(const float* x, const float* w, const float* b, int64_t batch, int64_t channels, int64_t height,

@@ -45,6 +45,13 @@ void nnc_rt_batchnorm_backward(const float* x, const float* gamma, const float* 
  * kept with probability 1 - p and scaled by 1 / (1 - p), or zeroed, by a
  * hash of (seed, step, stream, element); its gradient uses the same mask. */
 void nnc_rt_dropout(const float* x, int64_t count, double p, uint64_t seed, uint64_t step, uint64_t stream, float* y);
+/* Embedding lookup (runtime/Embedding.h): x [rows, indices] of whole
+ * numbers in [0, vocabulary), w [vocabulary, dimension], y [rows, indices *
+ * dimension]; and the table's gradient dw (overwritten). */
+void nnc_rt_embedding(const float* x, const float* w, int64_t rows, int64_t indices, int64_t vocabulary,
+                      int64_t dimension, float* y);
+void nnc_rt_embedding_backward(const float* x, const float* dy, int64_t rows, int64_t indices, int64_t vocabulary,
+                               int64_t dimension, float* dw);
 /* Convolutions and pools over NCHW images (runtime/Conv2d.h, Pool2d.h):
  * x is [batch, channels, height, width]; a convolution's w is
  * [out_channels, channels / groups, kernel, kernel] and b [out_channels]. */

@@ -21,6 +21,7 @@ struct GraphCase {
   const char* name;
   const char* model;  // the model's body; the input is x[3] unless it says otherwise
   int64_t classes;    // 0: real-valued targets, as many as the model declares
+  int64_t indices = 0;  // > 0: the inputs are whole numbers below it (an embedding's)
 };
 
 const GraphCase kCases[] = {
@@ -73,6 +74,8 @@ const GraphCase kCases[] = {
     {"dropout of features and of images", "input x[1, 4, 4]; c = dropout(relu(conv2d(x, 3, 3, padding = 1)), p = 0.3); "
                                           "h = dropout(dense(flatten(c), 6, tanh)); out = dense(h, 3); "
                                           "loss cross_entropy(out);", 3},
+    {"embedding of indices", "input x[3]; e = embedding(x, 5, 4); h = dense(e, 6, tanh) + dense(e, 6); "
+                             "out = dense(concat(h, e), 3); loss cross_entropy(out);", 3, 5},
     {"shared layer", "input a[3]; input b[3]; layer enc = dense(4, prelu); y = enc(a) - enc(b); "
                      "z = enc(dense(y, 3)); out = dense(concat(y, z), 3); loss cross_entropy(out);", 3},
 };
@@ -108,7 +111,9 @@ TEST_P(GraphModelTest, GradientsMatchDoublePrecisionFiniteDifferences) {
   EXPECT_EQ(none.shape(), (std::vector<int64_t>{0, def.outputSize()}));
 
   runtime::Tensor x({4, def.inputSize});
-  for (int64_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(std::sin(2.3 * static_cast<double>(i) + 0.4));
+  for (int64_t i = 0; i < x.size(); ++i)
+    x[i] = c.indices ? static_cast<float>((i * 7 + 3) % c.indices)  // repeats: a row gets several gradients
+                     : static_cast<float>(std::sin(2.3 * static_cast<double>(i) + 0.4));
   std::vector<int32_t> labels = c.classes == 3 ? std::vector<int32_t>{0, 2, 1, 2} : std::vector<int32_t>{1, 0, 0, 1};
   if (def.targetSize > 0) {
     // Targets in [0, 1] (the bce losses need them there), some far off so

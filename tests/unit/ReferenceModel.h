@@ -99,6 +99,20 @@ public:
         }
         case ir::GraphOp::BatchNorm: values[node.results[0]] = batchNorm(node, values); break;
         case ir::GraphOp::Dropout: values[node.results[0]] = dropout(node, values.at(node.operands[0])); break;
+        case ir::GraphOp::Embedding: {
+          const Matrix& table = values.at(node.operands[1]);  // [V][D]
+          Matrix out;
+          for (const std::vector<double>& indices : values.at(node.operands[0])) {
+            std::vector<double> row;
+            for (double index : indices) {
+              const std::vector<double>& selected = table[static_cast<size_t>(index)];
+              row.insert(row.end(), selected.begin(), selected.end());
+            }
+            out.push_back(std::move(row));
+          }
+          values[node.results[0]] = out;
+          break;
+        }
         case ir::GraphOp::Conv2d: values[node.results[0]] = conv2d(node, values); break;
         case ir::GraphOp::MaxPool2d:
         case ir::GraphOp::AvgPool2d: values[node.results[0]] = pool2d(node, values.at(node.operands[0])); break;
@@ -112,6 +126,7 @@ public:
         case ir::GraphOp::LayerNormGrad:
         case ir::GraphOp::BatchNormGrad:
         case ir::GraphOp::DropoutGrad:
+        case ir::GraphOp::EmbeddingGrad:
         case ir::GraphOp::Conv2dInputGrad:
         case ir::GraphOp::Conv2dWeightGrad:
         case ir::GraphOp::MaxPool2dGrad:
