@@ -131,6 +131,13 @@ private:
                                     b_.getInt64(0), name);
   }
 
+  // A void runtime function (runtime/CApi.h) of these arguments' types.
+  void callRuntime(const char* name, const std::vector<llvm::Value*>& arguments) {
+    std::vector<llvm::Type*> types;
+    for (llvm::Value* a : arguments) types.push_back(a->getType());
+    b_.CreateCall(runtime(name, b_.getVoidTy(), types), arguments);
+  }
+
   llvm::FunctionCallee runtime(const char* name, llvm::Type* result, std::vector<llvm::Type*> arguments) {
     return module_.getOrInsertFunction(name, llvm::FunctionType::get(result, arguments, false));
   }
@@ -260,9 +267,7 @@ private:
           arguments.insert(arguments.end(), {llvm::ConstantFP::get(f64, node.momentum), none, none});
         }
         for (ValueId r : node.results) arguments.push_back(address(r));
-        std::vector<llvm::Type*> types;
-        for (llvm::Value* v : arguments) types.push_back(v->getType());
-        b_.CreateCall(runtime(name, voidTy, types), arguments);
+        callRuntime(name, arguments);
         return;
       }
       case GraphOp::Conv2d:
@@ -276,17 +281,14 @@ private:
         const ir::OpAttributes::Window& w = node.window;
         std::vector<llvm::Value*> arguments;
         for (ValueId operand : node.operands) arguments.push_back(address(operand));
-        for (llvm::Value* d : std::initializer_list<llvm::Value*>{rows_, b_.getInt64(x[1]), b_.getInt64(x[2]), b_.getInt64(x[3]), b_.getInt64(y[1]),
-                               b_.getInt64(w.kernel), b_.getInt64(w.stride), b_.getInt64(w.padding),
-                               b_.getInt64(w.dilation), b_.getInt64(w.groups)})
-          arguments.push_back(d);
+        arguments.push_back(rows_);
+        for (int64_t d : {x[1], x[2], x[3], y[1], w.kernel, w.stride, w.padding, w.dilation, w.groups})
+          arguments.push_back(b_.getInt64(d));
         for (ValueId r : node.results) arguments.push_back(address(r));
         const char* name = node.op == GraphOp::Conv2d ? "nnc_rt_conv2d"
                            : inputGrad                ? "nnc_rt_conv2d_backward_input"
                                                       : "nnc_rt_conv2d_backward_weights";
-        std::vector<llvm::Type*> types;
-        for (llvm::Value* a : arguments) types.push_back(a->getType());
-        b_.CreateCall(runtime(name, voidTy, types), arguments);
+        callRuntime(name, arguments);
         return;
       }
       case GraphOp::MaxPool2d:
@@ -297,17 +299,14 @@ private:
         const ir::OpAttributes::Window& w = node.window;
         std::vector<llvm::Value*> arguments;
         for (ValueId operand : node.operands) arguments.push_back(address(operand));
-        for (llvm::Value* d : std::initializer_list<llvm::Value*>{rows_, b_.getInt64(x[1]), b_.getInt64(x[2]), b_.getInt64(x[3]), b_.getInt64(w.kernel),
-                               b_.getInt64(w.stride), b_.getInt64(w.padding)})
-          arguments.push_back(d);
+        arguments.push_back(rows_);
+        for (int64_t d : {x[1], x[2], x[3], w.kernel, w.stride, w.padding}) arguments.push_back(b_.getInt64(d));
         arguments.push_back(address(node.results[0]));
         const char* name = node.op == GraphOp::MaxPool2d       ? "nnc_rt_max_pool2d"
                            : node.op == GraphOp::MaxPool2dGrad ? "nnc_rt_max_pool2d_backward"
                            : node.op == GraphOp::AvgPool2d     ? "nnc_rt_avg_pool2d"
                                                                : "nnc_rt_avg_pool2d_backward";
-        std::vector<llvm::Type*> types;
-        for (llvm::Value* a : arguments) types.push_back(a->getType());
-        b_.CreateCall(runtime(name, voidTy, types), arguments);
+        callRuntime(name, arguments);
         return;
       }
       case GraphOp::Reshape: {

@@ -250,7 +250,8 @@ struct CompiledModel::Impl {
         break;
       }
       case GraphOp::Embedding:
-        runtime::embeddingForward(at(in), at(node.operands[1]), embeddingShape(in, node.operands[1], ws.batch), at(out));
+        runtime::embeddingForward(at(in), at(node.operands[1]), embeddingShape(in, node.operands[1], ws.batch),
+                                  at(out));
         break;
       case GraphOp::EmbeddingGrad:
         runtime::embeddingBackward(at(in), at(node.operands[1]), embeddingShape(in, out, ws.batch), at(out));
@@ -263,9 +264,10 @@ struct CompiledModel::Impl {
       case GraphOp::Conv2dInputGrad:
       case GraphOp::Conv2dWeightGrad: {
         runtime::Conv2dShape s = convShape(node, ws.batch);
-        if (node.op == GraphOp::Conv2d) runtime::conv2dForward(at(in), at(node.operands[1]), at(node.operands[2]), s, at(out));
-        else if (node.op == GraphOp::Conv2dInputGrad) runtime::conv2dBackwardInput(at(in), at(node.operands[1]), s, at(out));
-        else runtime::conv2dBackwardWeights(at(in), at(node.operands[1]), s, at(out), at(node.results[1]));
+        const float* second = at(node.operands[1]);
+        if (node.op == GraphOp::Conv2d) runtime::conv2dForward(at(in), second, at(node.operands[2]), s, at(out));
+        else if (node.op == GraphOp::Conv2dInputGrad) runtime::conv2dBackwardInput(at(in), second, s, at(out));
+        else runtime::conv2dBackwardWeights(at(in), second, s, at(out), at(node.results[1]));
         break;
       }
       case GraphOp::MaxPool2d: runtime::maxPool2dForward(at(in), poolShape(node, in, ws.batch), at(out)); break;
@@ -300,7 +302,9 @@ struct CompiledModel::Impl {
   // its input gradient), its weight the [O, C/groups, k, k] operand or result.
   runtime::Conv2dShape convShape(const GraphNode& node, int64_t batch) const {
     ir::ValueId image = node.op == GraphOp::Conv2dInputGrad ? node.results[0] : node.operands[0];
-    ir::ValueId output = node.op == GraphOp::Conv2d ? node.results[0] : node.operands[node.op == GraphOp::Conv2dInputGrad ? 0 : 1];
+    ir::ValueId output = node.op == GraphOp::Conv2d            ? node.results[0]
+                         : node.op == GraphOp::Conv2dInputGrad ? node.operands[0]
+                                                               : node.operands[1];
     const ir::TensorShape &x = graph.value(image).shape, &y = graph.value(output).shape;
     const ir::OpAttributes::Window& w = node.window;
     return {batch, x[1], x[2], x[3], y[1], w.kernel, w.stride, w.padding, w.dilation, w.groups};

@@ -39,7 +39,8 @@ std::string weightsProblem(const runtime::Checkpoint& checkpoint, const std::str
 
 // The tensors of a checkpoint that can be `model`'s weights: named after one
 // of its layers ("fc1.weight", "fc1.swish.beta"), of its formula values
-// with learnable parameters ("g.beta") or of its layernorm, conv2d and batchnorm values ("n.weight", "bn.running_mean"). Others (another model's,
+// with learnable parameters ("g.beta") or of its layernorm, conv2d,
+// batchnorm and embedding values ("n.weight", "bn.running_mean"). Others (another model's,
 // a huge unrelated one) are not read into memory.
 runtime::TensorFilter modelTensors(const frontend::ModelDef& model);
 

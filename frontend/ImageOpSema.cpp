@@ -24,7 +24,8 @@ struct Signature {
 
 const std::map<std::string, Signature>& signatures() {
   static const std::map<std::string, Signature> table = {
-      {"conv2d", {{"channels", "kernel"}, {"stride", "padding", "dilation", "groups"}, "conv2d(x, 16, 3, padding = 1)"}},
+      {"conv2d",
+       {{"channels", "kernel"}, {"stride", "padding", "dilation", "groups"}, "conv2d(x, 16, 3, padding = 1)"}},
       {"max_pool2d", {{"kernel"}, {"stride", "padding"}, "max_pool2d(x, 2)"}},
       {"avg_pool2d", {{"kernel"}, {"stride", "padding"}, "avg_pool2d(x, 2)"}},
       {"global_avg_pool", {{}, {}, "global_avg_pool(x)"}},
@@ -146,7 +147,8 @@ private:
         } else if (i - 1 < positional.size()) {
           given_[positional[i - 1]] = i;
         } else {
-          error(call_.operands[i]->range, fmt::format("'{}' takes {}; e.g. {}", call_.text, takes(), signature_.example));
+          error(call_.operands[i]->range,
+                fmt::format("'{}' takes {}; e.g. {}", call_.text, takes(), signature_.example));
           ok = false;
         }
         continue;
@@ -253,8 +255,8 @@ private:
     double table = static_cast<double>(*vocabulary) * static_cast<double>(*dimension);
     double width = static_cast<double>(input_.width) * static_cast<double>(*dimension);
     if (table > static_cast<double>(kMaxParameters) || width > static_cast<double>(kMaxParameters)) {
-      error(call_.range, fmt::format("embedding's table of {} x {} (or its {} x {} outputs per sample) is more than nnc "
-                                     "allows, {} (2^31)",
+      error(call_.range, fmt::format("embedding's table of {} x {} (or its {} x {} outputs per sample) is more "
+                                     "than nnc allows, {} (2^31)",
                                      *vocabulary, *dimension, input_.width, *dimension, kMaxParameters));
       return std::nullopt;
     }

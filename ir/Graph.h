@@ -135,7 +135,7 @@ struct OpAttributes {
   bool transposeA = false, transposeB = false;  // MatMul
   int64_t firstColumn = 0;                      // Slice, PadColumns: where the slice starts
   LossKind loss = LossKind::CrossEntropy;       // Loss, LossGrad
-  double epsilon = 1e-5;                        // LayerNorm, BatchNorm and their gradients: added to the variance (torch's eps)
+  double epsilon = 1e-5;                        // LayerNorm, BatchNorm and their gradients: added to the variance
   double momentum = 0.1;                        // BatchNorm: how far a training step moves the running statistics
   double probability = 0;                       // Dropout, DropoutGrad: of zeroing an element
   uint64_t stream = 0;                          // Dropout, DropoutGrad: which of the model's dropouts (its masks' key)

@@ -54,8 +54,8 @@ public:
         case GraphOp::AddBias: backwardAddBias(node, dy); break;
         case GraphOp::Map: backwardMap(node, dys); break;
         case GraphOp::Softmax: backwardSoftmax(node, dy); break;
-        case GraphOp::LayerNorm: backwardLayerNorm(node, dy); break;
-        case GraphOp::BatchNorm: backwardBatchNorm(node, dy); break;
+        case GraphOp::LayerNorm: backwardNormalisation(node, dy, GraphOp::LayerNormGrad); break;
+        case GraphOp::BatchNorm: backwardNormalisation(node, dy, GraphOp::BatchNormGrad); break;
         case GraphOp::Dropout: backwardDropout(node, dy); break;
         case GraphOp::Embedding: backwardEmbedding(node, dy); break;
         case GraphOp::Conv2d: backwardConv2d(node, dy); break;
@@ -172,24 +172,14 @@ private:
     addGradient(node.operands[0], inferred(std::move(back)));
   }
 
-  // y = gamma * xhat + beta per row:  one backward step gives dx, dgamma
-  // and dbeta (runtime/LayerNorm.h has the formulas), from the saved x.
-  void backwardLayerNorm(const GraphNode& node, ValueId dy) {
+  // y = gamma * xhat + beta, normalised per row (layer_norm) or per
+  // channel by the batch's statistics (batch_norm, the training step's):
+  // one backward step `gradOp` gives dx, dgamma and dbeta from the saved x
+  // (runtime/LayerNorm.h, BatchNorm.h have the formulas). A batchnorm's
+  // running statistics get no gradient.
+  void backwardNormalisation(const GraphNode& node, ValueId dy, GraphOp gradOp) {
     ValueId x = node.operands[0], gamma = node.operands[1], beta = node.operands[2];
-    GraphNode back = make(GraphOp::LayerNormGrad, {x, gamma, dy}, node);
-    back.epsilon = node.epsilon;
-    size_t index = g_.add(std::move(back));
-    if (needsGradient(x)) addGradient(x, g_.result(index, 0));
-    addGradient(gamma, g_.result(index, 1));
-    addGradient(beta, g_.result(index, 2));
-  }
-
-  // y = gamma * xhat + beta per channel, with the batch's statistics (the
-  // training step's): one step gives dx, dgamma and dbeta from the saved x
-  // (runtime/BatchNorm.h). The running statistics get no gradient.
-  void backwardBatchNorm(const GraphNode& node, ValueId dy) {
-    ValueId x = node.operands[0], gamma = node.operands[1], beta = node.operands[2];
-    GraphNode back = make(GraphOp::BatchNormGrad, {x, gamma, dy}, node);
+    GraphNode back = make(gradOp, {x, gamma, dy}, node);
     back.epsilon = node.epsilon;
     size_t index = g_.add(std::move(back));
     if (needsGradient(x)) addGradient(x, g_.result(index, 0));
