@@ -115,6 +115,13 @@ private:
       // Linear in the image: a mean of each window, the same elements reshaped.
       case ir::GraphOp::AvgPool2d:
       case ir::GraphOp::Reshape: origin = originOf(node.operands[0]); break;
+      // A scale and shift per channel at inference (normalisation adds no
+      // non-linearity): a step of the chain, with its reason.
+      case ir::GraphOp::BatchNorm:
+        origin = originOf(node.operands[0]);
+        origin->reasons.push_back(fmt::format("'{}' is a batchnorm, a scale and shift per channel when predicting",
+                                              node.layer));
+        break;
       case ir::GraphOp::Map:
         if (auto layer = activationOf_.find(&node); layer != activationOf_.end()) {
           std::string reason = affineReason(graph_, layers_[layer->second]);
@@ -133,9 +140,6 @@ private:
       case ir::GraphOp::Softmax:
       case ir::GraphOp::LayerNorm:    // divides by each row's deviation
       case ir::GraphOp::LayerNormGrad:
-      // Affine at inference, but by the batch's statistics while training:
-      // counted as a break (as layernorm), not as a step of a chain.
-      case ir::GraphOp::BatchNorm:
       case ir::GraphOp::BatchNormGrad:
       case ir::GraphOp::Embedding:  // a lookup of data, not a function of values
       case ir::GraphOp::EmbeddingGrad:
