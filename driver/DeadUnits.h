@@ -2,7 +2,9 @@
 // -Wdead-units: the training-time warning about relu units that stopped
 // learning. A unit is dead in an epoch when its activation had slope 0 for
 // every training sample: it received no gradient, so nothing in that epoch
-// could change its weights and bring it back.
+// could change its weights and bring it back. A convolution's unit is a
+// channel (a1 = relu(conv1)): dead when it was 0 at every position of every
+// sample.
 #include <set>
 #include <string>
 #include <utility>
@@ -38,7 +40,10 @@ public:
 
 private:
   struct Watched {
-    const frontend::LayerDef* layer;
+    std::string name;
+    SourceRange range;
+    int64_t layerUnits = 0;                           // the layer's units (a convolution's channels)
+    int64_t positions = 1;                            // outputs per unit: a channel's height x width
     std::vector<std::pair<int64_t, int64_t>> ranges;  // [first unit, count] of activations that can die
     int64_t units = 0;                                // their total
   };

@@ -145,7 +145,15 @@ private:
         return inferred(std::move(drop));
       }
       case ValueDef::Kind::Dense: return dense(model_.layers[value.layer], operands[0]);
-      case ValueDef::Kind::Formula: return formula(value, operands);
+      case ValueDef::Kind::Formula: {
+        ir::ValueId y = formula(value, operands);
+        // An activation of a convolution: its channels are units the dead-unit monitor watches.
+        const ValueDef& operand = model_.values[value.operands[0]];
+        if (value.operands.size() == 1 && operand.kind == ValueDef::Kind::Conv2d)
+          graph_.layerApplications.push_back({value.name, ids_[operand.operands[0]], operands[0], y,
+                                              ir::Graph::LayerApplication::Kind::Convolution});
+        return y;
+      }
       case ValueDef::Kind::Concat: return inferred(node(ir::GraphOp::Concat, operands));
       case ValueDef::Kind::Slice: {
         ir::GraphNode slice = node(ir::GraphOp::Slice, operands);

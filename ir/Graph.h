@@ -267,10 +267,13 @@ public:
   // monitor and the reports read layers here, not by rediscovering them,
   // wherever passes moved their values (a fused loop may compute an output
   // as a second result); an application whose values were removed (folded
-  // layers) is dropped.
+  // layers) is dropped. An activation of a convolution (a1 = relu(conv1))
+  // is recorded too, as a layer of channels, for the dead-unit monitor and
+  // the reports; the lints of dense layers pass over it.
   struct LayerApplication {
     std::string layer;
     ValueId input = -1, product = -1, output = -1;
+    enum class Kind { Dense, Convolution } kind = Kind::Dense;
   };
   std::vector<LayerApplication> layerApplications;
   // The output of the layer's last application; -1 if it has none.

@@ -13,6 +13,7 @@ std::vector<DenseLayer> denseLayers(const ir::Graph& graph) {
   };
   std::vector<DenseLayer> layers;
   for (const ir::Graph::LayerApplication& application : graph.layerApplications) {
+    if (application.kind != ir::Graph::LayerApplication::Kind::Dense) continue;
     DenseLayer layer;
     layer.name = application.layer;
     layer.range = producer(application.product).range;
