@@ -375,9 +375,9 @@ private:
       for (const ir::MapSegment::ColumnSum& sum : segment.columnSums) {
         ValueId result = node.results[static_cast<size_t>(sum.result)];
         llvm::Value* target;
-        if (ir::elementsPerBatchRow(graph_.value(result).shape) == 1) {
+        if (sum.total) {
           target = b_.CreateAlloca(b_.getFloatTy(), b_.getInt64(segment.columns));
-          totals.push_back({target, address(result)});
+          totals.push_back({target, floats(address(result), sum.firstElement)});
         } else {
           target = floats(address(result), sum.firstElement);
         }

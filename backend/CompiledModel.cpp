@@ -358,10 +358,10 @@ struct CompiledModel::Impl {
         const ir::MapSegment::ColumnSum& sum = segment.columnSums[c];
         ir::ValueId result = node.results[static_cast<size_t>(sum.result)];
         float* gradient = at(ws, result);
-        if (graph.value(result).shape == ir::TensorShape{1}) {
+        if (sum.total) {
           double total = 0;
           for (float v : sums[c].values()) total += v;
-          gradient[0] = static_cast<float>(total);
+          gradient[sum.firstElement] = static_cast<float>(total);
         } else {
           std::copy(sums[c].data(), sums[c].data() + sums[c].size(), gradient + sum.firstElement);
         }

@@ -92,6 +92,7 @@ struct ValueDecl {
   std::string name;
   SourceRange nameRange;
   ExprPtr value;
+  std::optional<SourceRange> perUnit;  // `NAME = f(v), per_unit;`: learnable parameters per unit (an image's channel)
 };
 
 // loss KIND; (a stack's output), loss KIND(VALUE); or loss KIND(VALUE, TARGET);

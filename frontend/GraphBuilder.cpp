@@ -1,5 +1,6 @@
 #include "frontend/GraphBuilder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -323,12 +324,17 @@ private:
   }
 
   // An elementwise formula of values: one Map over all their columns, its
-  // learnable parameters named after the value ("y.a").
+  // learnable parameters named after the value ("y.a"). A parameter per
+  // unit (`per_unit`) has one element per feature, read per column, or one
+  // per channel of an image: then the Map has a segment per channel, each
+  // reading its channel's element as a scalar (torch's PReLU(C)).
   ir::ValueId formula(const ValueDef& value, const std::vector<ir::ValueId>& operands) {
     ir::GraphNode map = node(ir::GraphOp::Map, operands);
     map.range = value.range;
     map.layer = value.name;
-    ir::MapSegment segment = mapSegment(0, value.width, value.name, value.range, value.vars, value.formula);
+    const bool channels = !value.image.empty();
+    const int64_t units = channels ? value.image[0] : value.width, perUnit = value.width / units;
+    std::vector<std::pair<const LearnableParameter*, ir::ValueId>> parameters;
     for (const LearnableParameter& p : value.learnable) {
       ir::GraphNode parameterNode = node(ir::GraphOp::Parameter, {});
       parameterNode.name = value.name + "." + p.name;
@@ -336,9 +342,18 @@ private:
       parameterNode.initialValue = p.initialValue;
       parameterNode.layer = value.name;
       parameterNode.range = value.range;
-      segment.params.push_back({p.name, graph_.result(graph_.add(std::move(parameterNode), {{1}})), false});
+      parameters.emplace_back(&p, graph_.result(graph_.add(std::move(parameterNode), {{p.perUnit ? units : 1}})));
     }
-    map.segments.push_back(std::move(segment));
+    bool perChannel = channels && std::any_of(value.learnable.begin(), value.learnable.end(),
+                                              [](const LearnableParameter& p) { return p.perUnit; });
+    for (int64_t c = 0; c < (perChannel ? units : 1); ++c) {
+      ir::MapSegment segment = perChannel
+                                   ? mapSegment(c * perUnit, perUnit, value.name, value.range, value.vars, value.formula)
+                                   : mapSegment(0, value.width, value.name, value.range, value.vars, value.formula);
+      for (auto [p, id] : parameters)
+        segment.params.push_back({p->name, id, p->perUnit && !channels, p->perUnit && channels ? c : 0});
+      map.segments.push_back(std::move(segment));
+    }
     return add(std::move(map), value.shape());
   }
 

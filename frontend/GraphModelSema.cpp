@@ -36,6 +36,11 @@ public:
       statement_ = i;
       std::optional<size_t> index = valueOf(*value.value, value.name, value.nameRange);
       if (index) defined_[value.name] = *index;
+      if (index && value.perUnit && (out_.values[*index].name != value.name || out_.values[*index].learnable.empty()))
+        error(*value.perUnit, fmt::format("'per_unit' gives each unit of '{}' its own learnable parameters, but its "
+                                          "formula has none (an activation with a learnable parameter: '{} = "
+                                          "prelu(v), per_unit;')",
+                                          value.name, value.name));
     }
     if (loss) checkLossValue(*loss);
     if (diags_.errorCount() != errorsBefore) return false;
@@ -459,8 +464,13 @@ private:
     value.image = out_.values[operands[0]].image;
     for (size_t operand : operands) value.vars.push_back(out_.values[operand].name);
     value.formula = result.expr;
-    for (const ParameterDef& p : result.liftedParameters) value.learnable.push_back({p.name, p.defaultValue, false});
-    parameters_ += static_cast<double>(value.learnable.size());
+    // `NAME = f(v), per_unit;`: the statement's own formula learns one of
+    // each parameter per unit (an image's channel, else a feature).
+    const ast::ValueDecl& statement = decl_.values[statement_];
+    bool perUnit = statement.perUnit && name == statement.name;
+    for (const ParameterDef& p : result.liftedParameters) value.learnable.push_back({p.name, p.defaultValue, perUnit});
+    double units = perUnit ? static_cast<double>(value.image.empty() ? value.width : value.image[0]) : 1;
+    parameters_ += units * static_cast<double>(value.learnable.size());
     return add(std::move(value));
   }
 

@@ -346,7 +346,7 @@ public:
   //           | 'target' name=ident '[' size=signedNumber ']' ';'                    # targetItem
   //           | 'dense' name=ident '(' units=signedNumber (',' layerOption)* ')' ';'  # denseItem
   //           | 'loss' name=ident ('(' value=ident (',' target=ident)? ')')? ';'     # lossItem
-  //           | name=ident '=' value=expr ';'                                        # valueItem
+  //           | name=ident '=' value=expr (',' perUnit=PER_UNIT)? ';'                 # valueItem
   //           | 'layer' name=ident '=' DENSE '(' units=signedNumber (',' layerOption)* ')' ';'  # layerItem
   ast::ModelDecl model(grammar::NNParser::ModelDeclContext* ctx) {
     ast::ModelDecl out;
@@ -368,7 +368,8 @@ public:
       else if (auto* shared = dynamic_cast<grammar::NNParser::LayerItemContext*>(item))
         out.sharedLayers.push_back(layer(shared->name, shared->units, shared->layerOption()));
       else if (auto* value = dynamic_cast<grammar::NNParser::ValueItemContext*>(item))
-        out.values.push_back({value->name->getText(), rangeOf(source_, value->name->getStart()), expr(value->value)});
+        out.values.push_back({value->name->getText(), rangeOf(source_, value->name->getStart()), expr(value->value),
+                              value->perUnit ? std::optional(rangeOf(source_, value->perUnit)) : std::nullopt});
       else if (auto* loss = dynamic_cast<grammar::NNParser::LossItemContext*>(item))
         out.losses.push_back({loss->name->getText(), rangeOf(source_, loss->name->getStart()),
                               loss->value ? loss->value->getText() : "",

@@ -37,7 +37,7 @@ modelItem
   | 'target' name=ident '[' size=signedNumber ']' ';'                    # targetItem
   | 'dense' name=ident '(' units=signedNumber (',' layerOption)* ')' ';'  # denseItem
   | 'loss' name=ident ('(' value=ident (',' target=ident)? ')')? ';'     # lossItem
-  | name=ident '=' value=expr ';'                                        # valueItem
+  | name=ident '=' value=expr (',' perUnit=PER_UNIT)? ';'                 # valueItem
   | 'layer' name=ident '=' DENSE '(' units=signedNumber (',' layerOption)* ')' ';'  # layerItem
   ;
 

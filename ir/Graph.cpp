@@ -271,13 +271,15 @@ std::string printGraph(const Graph& graph) {
                          fmt::join(segment.inputVars, ", "));
       for (const MapSegment::Param& p : segment.params)
         out += fmt::format(", {} = %{}{}{}", p.var, p.value,
-                           p.firstElement ? fmt::format("[{}:]", p.firstElement) : "", p.perColumn ? " per column" : "");
+                           p.firstElement ? fmt::format("[{}{}]", p.firstElement, p.perColumn ? ":" : "") : "",
+                           p.perColumn ? " per column" : "");
       out += ")\n";
       for (size_t k = 0; k < segment.outputs.size(); ++k)
         out += fmt::format("      out{} = {}\n", k, print(segment.outputs[k]));
       for (const MapSegment::ColumnSum& sum : segment.columnSums)
-        out += fmt::format("      sum into out{}{} += {}\n", sum.result,
-                           sum.firstElement ? fmt::format("[{}:]", sum.firstElement) : "", print(sum.formula));
+        out += fmt::format("      {} into out{}{} += {}\n", sum.total ? "total" : "sum", sum.result,
+                           sum.firstElement ? fmt::format("[{}{}]", sum.firstElement, sum.total ? "" : ":") : "",
+                           print(sum.formula));
     }
   }
   return out;

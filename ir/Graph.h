@@ -107,20 +107,22 @@ struct MapSegment {
   std::vector<std::string> inputVars;   // the Var each Map operand binds, in operand order
   struct Param {
     std::string var;                    // the Var in the formulas
-    ValueId value;                      // [1], or one element per column (per column)
+    ValueId value;                      // one element per column (per column), or one the segment reads as a scalar
     bool perColumn = false;
-    int64_t firstElement = 0;           // per column: the element of this segment's first column
+    int64_t firstElement = 0;           // per column: the element of this segment's first column; else the scalar
     auto operator<=>(const Param&) const = default;
   };
   std::vector<Param> params;
   std::vector<ExprRef> outputs;         // one per Map result of shape [N, U]
   // Sums over the rows (parameter gradients), written into a Map result:
-  // per column at [firstElement, firstElement + columns), or, if the result
-  // has one element, the total over all the segment's columns.
+  // per column at [firstElement, firstElement + columns), or, for a `total`
+  // (the gradient of a parameter the segment reads as one scalar), the
+  // total over all the segment's columns at firstElement.
   struct ColumnSum {
     ExprRef formula;
     int result;                         // which Map result
     int64_t firstElement = 0;
+    bool total = false;
     auto operator<=>(const ColumnSum&) const = default;
   };
   std::vector<ColumnSum> columnSums;

@@ -375,14 +375,15 @@ TypeResult map(const TypeQuery& q) {
                                      typeText(q.operands[0])));
     for (const MapSegment::Param& p : segment.params) {
       int64_t size = elementsPerBatchRow(q.graph.value(p.value).shape);
-      if (p.perColumn ? p.firstElement + segment.columns > size : size != 1)
+      if (p.firstElement < 0 || (p.perColumn ? p.firstElement + segment.columns > size : p.firstElement >= size))
         return a.problem(fmt::format("parameter {} has {} elements", p.var, size));
     }
     for (const MapSegment::ColumnSum& sum : segment.columnSums) {
       if (sum.result < 0 || static_cast<size_t>(sum.result) >= q.declared.size())
         return a.problem(fmt::format("a column sum writes result {}", sum.result));
       int64_t size = elementsPerBatchRow(q.declared[static_cast<size_t>(sum.result)].shape);
-      if (size != 1 && sum.firstElement + segment.columns > size) return a.problem("a column sum overruns its result");
+      if (sum.firstElement < 0 || (sum.total ? sum.firstElement >= size : sum.firstElement + segment.columns > size))
+        return a.problem("a column sum overruns its result");
     }
   }
   return a.results(q.declared);

@@ -318,7 +318,7 @@ private:
       segment.params = forward.params;
       for (size_t i : computed) segment.outputs.push_back(chain(forward, forward.inputVars[i]));
       for (const ir::MapSegment::Param& p : forward.params)
-        segment.columnSums.push_back({chain(forward, p.var), resultFor(p.value), p.perColumn ? p.firstElement : 0});
+        segment.columnSums.push_back({chain(forward, p.var), resultFor(p.value), p.firstElement, !p.perColumn});
       back.segments.push_back(std::move(segment));
     }
     size_t index = g_.add(std::move(back), shapes);

@@ -57,7 +57,8 @@ std::optional<std::pair<Vector, Vector>> affineCoefficients(const ir::Graph& gra
       for (const ir::MapSegment::Param& p : segment.params) {
         const std::string& name = graph.nodes()[static_cast<size_t>(graph.value(p.value).producer)].name;
         const TrainedParameter& value = trained.at(name);
-        parameters.emplace_back(p.var, value.values[static_cast<size_t>(p.perColumn ? p.firstElement + column : 0)]);
+        parameters.emplace_back(p.var, value.values[static_cast<size_t>(p.perColumn ? p.firstElement + column
+                                                                                  : p.firstElement)]);
       }
       analysis::ActivationFacts facts(graph.exprs(), segment.outputs[0], segment.inputVars[0], parameters);
       if (!facts.affine() || facts.zeroDerivative()) return std::nullopt;

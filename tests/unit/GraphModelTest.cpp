@@ -76,6 +76,9 @@ const GraphCase kCases[] = {
                                           "loss cross_entropy(out);", 3},
     {"embedding of indices", "input x[3]; e = embedding(x, 5, 4); h = dense(e, 6, tanh) + dense(e, 6); "
                              "out = dense(concat(h, e), 3); loss cross_entropy(out);", 3, 5},
+    {"learnable parameters per channel and per feature",
+     "input x[2, 4, 4]; c = conv2d(x, 3, 3, padding = 1); g = prelu(c) + swish(c), per_unit; "
+     "h = dense(flatten(g), 5); y = prelu(h), per_unit; out = dense(y, 3); loss cross_entropy(out);", 3},
     {"shared layer", "input a[3]; input b[3]; layer enc = dense(4, prelu); y = enc(a) - enc(b); "
                      "z = enc(dense(y, 3)); out = dense(concat(y, z), 3); loss cross_entropy(out);", 3},
 };

@@ -266,7 +266,7 @@ private:
           std::vector<double> inputs;
           for (ir::ValueId operand : node.operands) inputs.push_back(values.at(operand)[r][column]);
           for (const ir::MapSegment::Param& p : segment.params)
-            inputs.push_back(values.at(p.value)[0][p.perColumn ? static_cast<size_t>(c) : 0]);
+            inputs.push_back(values.at(p.value)[0][static_cast<size_t>(p.perColumn ? c : p.firstElement)]);
           out[r][column] = f.run1(inputs);
         }
       }
