@@ -126,12 +126,8 @@ private:
       case ValueDef::Kind::Reshape: return reshape(value, operands[0]);
       case ValueDef::Kind::BatchNorm: return batchNorm(value, operands[0]);
       case ValueDef::Kind::Embedding: {
-        ir::GraphNode table = node(ir::GraphOp::Parameter, {});
-        table.name = value.name + ".weight";
-        table.init = ir::GraphNode::Init::Normal;
-        table.layer = value.name;
-        table.range = value.range;
-        ir::ValueId weight = graph_.result(graph_.add(std::move(table), {{value.vocabulary, value.dimension}}));
+        ir::ValueId weight =
+            parameterOf(value, "weight", {value.vocabulary, value.dimension}, ir::GraphNode::Init::Normal);
         ir::GraphNode lookup = node(ir::GraphOp::Embedding, {operands[0], weight});
         lookup.range = value.range;
         lookup.layer = value.name;
@@ -244,19 +240,25 @@ private:
     return z;
   }
 
+  // A parameter of a value's op, named after the value as torch names a
+  // module's ("n.weight", "bn.running_mean"); `trained` false for a
+  // statistic its op updates.
+  ir::ValueId parameterOf(const ValueDef& value, const char* suffix, ir::TensorShape shape, ir::GraphNode::Init init,
+                          bool trained = true) {
+    ir::GraphNode p = node(ir::GraphOp::Parameter, {});
+    p.name = value.name + "." + suffix;
+    p.init = init;
+    p.trained = trained;
+    p.layer = value.name;
+    p.range = value.range;
+    return graph_.result(graph_.add(std::move(p), {std::move(shape)}));
+  }
+
   // torch.nn.LayerNorm(F) on the value: its scale and shift are parameters
   // named after it, as torch names a LayerNorm module's ("n.weight", "n.bias").
   ir::ValueId layerNorm(const ValueDef& value, ir::ValueId x) {
-    auto parameterOf = [&](const char* suffix, ir::GraphNode::Init init) {
-      ir::GraphNode p = node(ir::GraphOp::Parameter, {});
-      p.name = value.name + "." + suffix;
-      p.init = init;
-      p.layer = value.name;
-      p.range = value.range;
-      return graph_.result(graph_.add(std::move(p), {{value.width}}));
-    };
-    ir::ValueId gamma = parameterOf("weight", ir::GraphNode::Init::One);
-    ir::ValueId beta = parameterOf("bias", ir::GraphNode::Init::Zero);
+    ir::ValueId gamma = parameterOf(value, "weight", {value.width}, ir::GraphNode::Init::One);
+    ir::ValueId beta = parameterOf(value, "bias", {value.width}, ir::GraphNode::Init::Zero);
     ir::GraphNode norm = node(ir::GraphOp::LayerNorm, {x, gamma, beta});
     norm.range = value.range;
     norm.layer = value.name;
@@ -269,19 +271,11 @@ private:
   // training step updates and no optimiser trains.
   ir::ValueId batchNorm(const ValueDef& value, ir::ValueId x) {
     int64_t channels = graph_.value(x).shape[1];
-    auto parameterOf = [&](const char* suffix, ir::GraphNode::Init init, bool trained) {
-      ir::GraphNode p = node(ir::GraphOp::Parameter, {});
-      p.name = value.name + "." + suffix;
-      p.init = init;
-      p.trained = trained;
-      p.layer = value.name;
-      p.range = value.range;
-      return graph_.result(graph_.add(std::move(p), {{channels}}));
-    };
-    std::vector<ir::ValueId> operands = {x, parameterOf("weight", ir::GraphNode::Init::One, true),
-                                         parameterOf("bias", ir::GraphNode::Init::Zero, true),
-                                         parameterOf("running_mean", ir::GraphNode::Init::Zero, false),
-                                         parameterOf("running_var", ir::GraphNode::Init::One, false)};
+    using Init = ir::GraphNode::Init;
+    std::vector<ir::ValueId> operands = {x, parameterOf(value, "weight", {channels}, Init::One),
+                                         parameterOf(value, "bias", {channels}, Init::Zero),
+                                         parameterOf(value, "running_mean", {channels}, Init::Zero, false),
+                                         parameterOf(value, "running_var", {channels}, Init::One, false)};
     ir::GraphNode norm = node(ir::GraphOp::BatchNorm, operands);
     norm.epsilon = value.epsilon;
     norm.momentum = value.momentum;
@@ -305,17 +299,9 @@ private:
   ir::ValueId conv2d(const ValueDef& value, ir::ValueId x) {
     const ir::OpAttributes::Window& w = value.window;
     int64_t inputChannels = graph_.value(x).shape[1];
-    auto parameterOf = [&](const char* suffix, ir::TensorShape shape, ir::GraphNode::Init init) {
-      ir::GraphNode p = node(ir::GraphOp::Parameter, {});
-      p.name = value.name + "." + suffix;
-      p.init = init;
-      p.layer = value.name;
-      p.range = value.range;
-      return graph_.result(graph_.add(std::move(p), {std::move(shape)}));
-    };
-    ir::ValueId weight = parameterOf("weight", {value.image[0], inputChannels / w.groups, w.kernel, w.kernel},
+    ir::ValueId weight = parameterOf(value, "weight", {value.image[0], inputChannels / w.groups, w.kernel, w.kernel},
                                      ir::GraphNode::Init::He);
-    ir::ValueId bias = parameterOf("bias", {value.image[0]}, ir::GraphNode::Init::Zero);
+    ir::ValueId bias = parameterOf(value, "bias", {value.image[0]}, ir::GraphNode::Init::Zero);
     ir::GraphNode conv = node(ir::GraphOp::Conv2d, {x, weight, bias});
     conv.window = w;
     conv.range = value.range;
@@ -347,9 +333,8 @@ private:
     bool perChannel = channels && std::any_of(value.learnable.begin(), value.learnable.end(),
                                               [](const LearnableParameter& p) { return p.perUnit; });
     for (int64_t c = 0; c < (perChannel ? units : 1); ++c) {
-      ir::MapSegment segment = perChannel
-                                   ? mapSegment(c * perUnit, perUnit, value.name, value.range, value.vars, value.formula)
-                                   : mapSegment(0, value.width, value.name, value.range, value.vars, value.formula);
+      int64_t first = perChannel ? c * perUnit : 0, columns = perChannel ? perUnit : value.width;
+      ir::MapSegment segment = mapSegment(first, columns, value.name, value.range, value.vars, value.formula);
       for (auto [p, id] : parameters)
         segment.params.push_back({p->name, id, p->perUnit && !channels, p->perUnit && channels ? c : 0});
       map.segments.push_back(std::move(segment));
