@@ -8,7 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "frontend/DenseLayerSema.h"
-#include "frontend/ImageOpSema.h"
+#include "frontend/TensorOpSema.h"
 #include "frontend/Sema.h"
 #include "support/Spelling.h"
 
@@ -231,7 +231,7 @@ private:
   }
 
   static bool isGraphOp(const std::string& name) {
-    return name == "concat" || name == "slice" || name == "softmax" || name == "layernorm" || isImageOp(name);
+    return name == "concat" || name == "slice" || name == "softmax" || name == "layernorm" || isTensorOp(name);
   }
 
   bool isModelName(const std::string& name) const {
@@ -343,15 +343,15 @@ private:
     return false;
   }
 
-  // conv2d(x, ...), max_pool2d(x, ...), flatten(x), ... (frontend/ImageOpSema.h)
-  std::optional<size_t> imageOp(const ast::Expr& e, const std::string& wanted) {
+  // conv2d(x, ...), max_pool2d(x, ...), flatten(x), ... (frontend/TensorOpSema.h)
+  std::optional<size_t> tensorOp(const ast::Expr& e, const std::string& wanted) {
     if (e.operands.empty() || !e.argumentNames[0].empty()) {
       error(e.range, fmt::format("'{}' reads a value first, e.g. {}(x, ...)", e.text, e.text));
       return std::nullopt;
     }
     std::optional<size_t> input = valueOf(*e.operands[0], "", e.operands[0]->range);
     if (!input) return std::nullopt;
-    std::optional<ValueDef> value = checkImageOp(e, out_.values[*input], parameters_, source_, ctx_, diags_);
+    std::optional<ValueDef> value = checkTensorOp(e, out_.values[*input], parameters_, source_, ctx_, diags_);
     if (!value) return std::nullopt;
     if (value->kind == ValueDef::Kind::Embedding && dependsOnParameters(*input)) {
       error(e.operands[0]->range, fmt::format("embedding reads indices from the data, but '{}' is computed from "
@@ -366,7 +366,7 @@ private:
 
   // concat(a, b, ...), slice(v, first, end), softmax(v), layernorm(v)
   std::optional<size_t> graphOp(const ast::Expr& e, const std::string& wanted) {
-    if (isImageOp(e.text)) return imageOp(e, wanted);
+    if (isTensorOp(e.text)) return tensorOp(e, wanted);
     for (size_t i = 0; i < e.argumentNames.size(); ++i)
       if (!e.argumentNames[i].empty()) {
         error(e.argumentNameRanges[i], fmt::format("'{}' takes no named arguments", e.text));

@@ -42,11 +42,8 @@ std::optional<Foldable> foldableInput(const ir::Graph& graph, ir::ValueId x) {
 }  // namespace
 
 bool foldBatchNorm(ir::Graph& graph, PassContext& context) {
-  TrainedParameters* trained = context.trainedParameters();
-  if (!trained) {
-    context.diags().error("fold-batchnorm needs trained parameters: use it through nnc predict --fold-linear");
-    return false;
-  }
+  TrainedParameters* trained = context.requireTrainedParameters("fold-batchnorm");
+  if (!trained) return false;
   std::vector<std::vector<size_t>> readers = graph.readers();
   size_t folded = 0;
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
@@ -74,18 +71,8 @@ bool foldBatchNorm(ir::Graph& graph, PassContext& context) {
       for (size_t i = 0; i < perChannel; ++i) weight.values.push_back(static_cast<float>(s * w->values[o * perChannel + i]));
       bias.values.push_back(static_cast<float>(s * (static_cast<double>(b->values[o]) - mean->values[o]) + beta->values[o]));
     }
-    auto parameter = [&](const std::string& parameterName, TrainedParameter value) {
-      ir::GraphNode p;
-      p.op = ir::GraphOp::Parameter;
-      p.name = parameterName;
-      p.layer = name;
-      p.range = norm.range;
-      ir::TensorShape shape = value.shape;
-      (*trained)[parameterName] = std::move(value);
-      return graph.result(graph.add(std::move(p), {std::move(shape)}));
-    };
-    ir::ValueId newWeight = parameter(name + ".weight", std::move(weight));
-    ir::ValueId newBias = parameter(name + ".bias", std::move(bias));
+    ir::ValueId newWeight = addFoldedParameter(graph, *trained, name + ".weight", name, norm.range, std::move(weight));
+    ir::ValueId newBias = addFoldedParameter(graph, *trained, name + ".bias", name, norm.range, std::move(bias));
     if (layer->node == layer->product) {  // conv2d
       graph.mutableNode(layer->node).operands[1] = newWeight;
       graph.mutableNode(layer->node).operands[2] = newBias;

@@ -127,20 +127,9 @@ void applyFold(ir::Graph& graph, const Fold& fold, TrainedParameters& trained) {
   const FoldableLayer& first = fold.run.front();
   const FoldableLayer& last = fold.run.back();
   const std::string& name = fold.name;
-  trained[name + ".weight"] = fold.weight;
-  trained[name + ".bias"] = fold.bias;
-
-  auto parameter = [&](const std::string& parameterName, ir::TensorShape shape) {
-    ir::GraphNode p;
-    p.op = ir::GraphOp::Parameter;
-    p.name = parameterName;
-    p.layer = name;
-    p.range = first.layer->range;
-    return graph.result(graph.add(std::move(p), {std::move(shape)}));
-  };
   ir::ValueId x = graph.nodes()[first.matmul].operands[0];
-  ir::ValueId newWeight = parameter(name + ".weight", fold.weight.shape);
-  ir::ValueId newBias = parameter(name + ".bias", fold.bias.shape);
+  ir::ValueId newWeight = addFoldedParameter(graph, trained, name + ".weight", name, first.layer->range, fold.weight);
+  ir::ValueId newBias = addFoldedParameter(graph, trained, name + ".bias", name, first.layer->range, fold.bias);
   ir::GraphNode& product = graph.mutableNode(last.matmul);
   product.operands = {x, newWeight};
   product.layer = name;
@@ -152,11 +141,8 @@ void applyFold(ir::Graph& graph, const Fold& fold, TrainedParameters& trained) {
 }  // namespace
 
 bool foldLinear(ir::Graph& graph, PassContext& context) {
-  TrainedParameters* trained = context.trainedParameters();
-  if (!trained) {
-    context.diags().error("fold-linear needs trained parameters: use it through nnc predict --fold-linear");
-    return false;
-  }
+  TrainedParameters* trained = context.requireTrainedParameters("fold-linear");
+  if (!trained) return false;
   // Weights that do not match the model are reported when they are loaded.
   for (const ir::GraphNode& node : graph.nodes()) {
     if (node.op != ir::GraphOp::Parameter) continue;

@@ -54,6 +54,8 @@ public:
   // null otherwise. Passes may add parameters they create.
   TrainedParameters* trainedParameters() const { return trained_; }
   void setTrainedParameters(TrainedParameters* trained) { trained_ = trained; }
+  // The trained values, or null after reporting that `pass` needs them.
+  TrainedParameters* requireTrainedParameters(std::string_view pass);
 
   // Statistics (--stats): `what` the running pass did, `count` times.
   void count(std::string_view what, int64_t count = 1);
@@ -69,6 +71,12 @@ private:
   std::string currentPass_;
   std::map<std::string, std::map<std::string, int64_t>> statistics_;
 };
+
+// A parameter a fold makes from trained ones (fold-linear, fold-batchnorm):
+// a Parameter node `name` of `layer` at `range`, its values recorded in
+// `trained` so that inference loads them like the saved ones.
+ir::ValueId addFoldedParameter(ir::Graph& graph, TrainedParameters& trained, const std::string& name,
+                               const std::string& layer, SourceRange range, TrainedParameter value);
 
 using PassFunction = bool (*)(ir::Graph&, PassContext&);
 

@@ -26,6 +26,24 @@ const PassInfo* findPass(std::string_view name) {
   return nullptr;
 }
 
+TrainedParameters* PassContext::requireTrainedParameters(std::string_view pass) {
+  if (!trained_)
+    diags_.error(fmt::format("{} needs trained parameters: use it through nnc predict --fold-linear", pass));
+  return trained_;
+}
+
+ir::ValueId addFoldedParameter(ir::Graph& graph, TrainedParameters& trained, const std::string& name,
+                               const std::string& layer, SourceRange range, TrainedParameter value) {
+  ir::GraphNode p;
+  p.op = ir::GraphOp::Parameter;
+  p.name = name;
+  p.layer = layer;
+  p.range = range;
+  ir::TensorShape shape = value.shape;
+  trained[name] = std::move(value);
+  return graph.result(graph.add(std::move(p), {std::move(shape)}));
+}
+
 bool PassContext::lintEnabled(std::string_view lint) const {
   return !lints_.silent && !lints_.disabled.count(std::string(lint));
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The checks of a model's image operations, called on a value:
+// The checks of a model's tensor operations that take sizes and settings, called on a value:
 //   conv2d(x, CHANNELS, KERNEL, stride = 1, padding = 0, dilation = 1, groups = 1)
 //   max_pool2d(x, KERNEL, stride = KERNEL, padding = 0), avg_pool2d(...)
 //   global_avg_pool(x), flatten(x), reshape(x, CHANNELS, HEIGHT, WIDTH)
@@ -17,13 +17,13 @@
 
 namespace nnc::frontend {
 
-bool isImageOp(const std::string& name);
+bool isTensorOp(const std::string& name);
 
 // What `call` makes of `input` (its first argument, already checked): the
 // value's kind, width, image shape and window, without its name and
 // operands; its parameters are added to `parameters`. Empty after
 // reporting why not.
-std::optional<ValueDef> checkImageOp(const ast::Expr& call, const ValueDef& input, double& parameters,
+std::optional<ValueDef> checkTensorOp(const ast::Expr& call, const ValueDef& input, double& parameters,
                                      const SourceBuffer& source, ir::ExprContext& ctx, Diagnostics& diags);
 
 // "[N, 8, 14, 14]" or "[N, 256]"

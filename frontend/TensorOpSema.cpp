@@ -1,4 +1,4 @@
-#include "frontend/ImageOpSema.h"
+#include "frontend/TensorOpSema.h"
 
 #include <cmath>
 #include <map>
@@ -38,9 +38,9 @@ const std::map<std::string, Signature>& signatures() {
   return table;
 }
 
-class ImageOpChecker {
+class TensorOpChecker {
 public:
-  ImageOpChecker(const ast::Expr& call, const ValueDef& input, const SourceBuffer& source, ir::ExprContext& ctx,
+  TensorOpChecker(const ast::Expr& call, const ValueDef& input, const SourceBuffer& source, ir::ExprContext& ctx,
                  Diagnostics& diags)
       : call_(call), input_(input), source_(source), ctx_(ctx), diags_(diags), signature_(signatures().at(call.text)) {}
 
@@ -304,11 +304,11 @@ private:
 
 }  // namespace
 
-bool isImageOp(const std::string& name) { return signatures().count(name) > 0; }
+bool isTensorOp(const std::string& name) { return signatures().count(name) > 0; }
 
-std::optional<ValueDef> checkImageOp(const ast::Expr& call, const ValueDef& input, double& parameters,
+std::optional<ValueDef> checkTensorOp(const ast::Expr& call, const ValueDef& input, double& parameters,
                                      const SourceBuffer& source, ir::ExprContext& ctx, Diagnostics& diags) {
-  return ImageOpChecker(call, input, source, ctx, diags).run(parameters);
+  return TensorOpChecker(call, input, source, ctx, diags).run(parameters);
 }
 
 std::string shapeText(const ValueDef& value) {
