@@ -334,7 +334,8 @@ private:
                                               [](const LearnableParameter& p) { return p.perUnit; });
     for (int64_t c = 0; c < (perChannel ? units : 1); ++c) {
       int64_t first = perChannel ? c * perUnit : 0, columns = perChannel ? perUnit : value.width;
-      ir::MapSegment segment = mapSegment(first, columns, value.name, value.range, value.vars, value.formula);
+      ir::MapSegment segment = mapSegment(first, columns, value.activation.empty() ? value.name : value.activation,
+                                          value.range, value.vars, value.formula);
       for (auto [p, id] : parameters)
         segment.params.push_back({p->name, id, p->perUnit && !channels, p->perUnit && channels ? c : 0});
       map.segments.push_back(std::move(segment));

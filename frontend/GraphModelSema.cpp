@@ -1,5 +1,6 @@
 #include "frontend/GraphModelSema.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -464,6 +465,12 @@ private:
     value.image = out_.values[operands[0]].image;
     for (size_t operand : operands) value.vars.push_back(out_.values[operand].name);
     value.formula = result.expr;
+    // One call of a declared activation on values: exporters name the
+    // formula after it (an ONNX function `prelu`).
+    bool oneCall = e.kind == ast::Expr::Kind::Call && scope_.activations.activation(e.text) &&
+                   std::all_of(e.operands.begin(), e.operands.end(),
+                               [&](const ast::ExprPtr& argument) { return leaves.count(argument.get()) > 0; });
+    if (oneCall) value.activation = e.text;
     // `NAME = f(v), per_unit;`: the statement's own formula learns one of
     // each parameter per unit (an image's channel, else a feature).
     const ast::ValueDecl& statement = decl_.values[statement_];

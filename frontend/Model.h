@@ -85,6 +85,7 @@ struct ValueDef {
   int64_t firstColumn = 0;           // Input, Slice
   ir::ExprRef formula = nullptr;     // Formula
   std::vector<std::string> vars;     // Formula: the Var of each operand
+  std::string activation;            // Formula: the activation it is one call of (`prelu(conv1)`), else empty
   std::vector<LearnableParameter> learnable;  // Formula: parameters of the activations it calls
 
   // [N, width], or [N, C, H, W] for an image

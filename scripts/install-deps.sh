@@ -7,7 +7,7 @@ PACKAGES="
   llvm-19-dev llvm-19-tools
   antlr4 libantlr4-runtime-dev openjdk-17-jre-headless
   libeigen3-dev libopenblas-pthread-dev libfmt-dev libgtest-dev zlib1g-dev nlohmann-json3-dev
-  libedit-dev pkg-config
+  libedit-dev pkg-config libonnx-dev libprotobuf-dev python3-venv
   python3 dataset-fashion-mnist
 "
 SUDO=""

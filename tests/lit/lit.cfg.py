@@ -41,3 +41,10 @@ if subprocess.call(as_user.split() + [config.nnc_binary, "grad", "x"],
 # the tests that build one say `UNSUPPORTED: sanitizers`.
 if "-fsanitize" in config.cxx_flags:
     config.available_features.add("sanitizers")
+# ONNX Runtime, for the export tests, lives in the virtual environment
+# scripts/interop-venv.sh makes (scripts/test.sh runs it): tests that need
+# it say `REQUIRES: onnxruntime` and run `%interop_python`.
+config.substitutions.append(("%interop_python", config.interop_python))
+if os.path.exists(config.interop_python) and subprocess.call(
+        [config.interop_python, "-c", "import onnxruntime"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+    config.available_features.add("onnxruntime")

@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {{"grad", nnc::cli::runGrad},
                                  {"predict", nnc::cli::runPredict},
                                  {"evaluate", nnc::cli::runEvaluate},
                                  {"backprop", nnc::cli::runBackprop},
+                                 {"export", nnc::cli::runExport},
                                  {"check", nnc::cli::runCheck},
                                  {"plot", nnc::cli::runPlot},
                                  {"repl", nnc::cli::runRepl}};

@@ -6,8 +6,8 @@
 
 namespace nnc::cli {
 
-constexpr std::array<std::string_view, 11> kCommandNames = {"grad",    "eval",     "train",    "sweep",
+constexpr std::array<std::string_view, 12> kCommandNames = {"grad",    "eval",     "train",    "sweep",
                                                             "compile", "predict",  "evaluate", "backprop",
-                                                            "check",   "plot",     "repl"};
+                                                            "export",  "check",    "plot",     "repl"};
 
 }  // namespace nnc::cli

@@ -17,6 +17,7 @@ int runCompile(const Args& args, std::ostream& out, std::ostream& err);
 int runPredict(const Args& args, std::ostream& out, std::ostream& err);
 int runEvaluate(const Args& args, std::ostream& out, std::ostream& err);
 int runBackprop(const Args& args, std::ostream& out, std::ostream& err);
+int runExport(const Args& args, std::ostream& out, std::ostream& err);
 int runCheck(const Args& args, std::ostream& out, std::ostream& err);
 int runPlot(const Args& args, std::ostream& out, std::ostream& err);
 int runRepl(const Args& args, std::ostream& out, std::ostream& err);
