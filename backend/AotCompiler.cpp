@@ -7,20 +7,11 @@
 
 #include <fmt/format.h>
 #include <llvm/IR/IRBuilder.h>
-#include <llvm/IR/LegacyPassManager.h>
-#include <llvm/IR/Verifier.h>
-#include <llvm/MC/MCSubtargetInfo.h>
-#include <llvm/MC/TargetRegistry.h>
-#include <llvm/Support/TargetSelect.h>
-#include <llvm/Support/raw_ostream.h>
-#include <llvm/Target/TargetMachine.h>
-#include <llvm/TargetParser/Host.h>
 
+#include "backend/AotObject.h"
 #include "backend/ExecutionPlan.h"
 #include "backend/FormulaJIT.h"
 #include "backend/Lowering.h"
-#include "backend/ModuleOptimizer.h"
-#include "backend/StableForms.h"
 
 namespace nnc::backend {
 
@@ -469,59 +460,19 @@ AotResult compileAheadOfTime(const ir::Graph& graph, const AotOptions& options) 
   std::optional<ExecutionPlan> plan = planExecution(graph, result.error);
   if (!plan) return result;
   if (result.error = firstUnsupported(AotTarget(options.backward), graph, *plan); !result.error.empty()) return result;
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  std::string triple = llvm::sys::getDefaultTargetTriple();
-  std::string lookupError;
-  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, lookupError);
-  if (!target) {
-    result.error = "cannot target " + triple + ": " + lookupError;
-    return result;
-  }
-  bool host = options.targetCpu.empty();
-  std::string cpu = host ? llvm::sys::getHostCPUName().str() : options.targetCpu;
-  if (!host) {
-    std::unique_ptr<llvm::MCSubtargetInfo> subtarget(target->createMCSubtargetInfo(triple, "", ""));
-    if (!subtarget || !subtarget->isCPUStringValid(cpu)) {
-      result.error = fmt::format("unknown --target-cpu '{}' (e.g. x86-64, x86-64-v3, znver4, skylake-avx512)", cpu);
-      return result;
-    }
-  }
-  llvm::StringMap<bool> features = host ? llvm::sys::getHostCPUFeatures() : llvm::StringMap<bool>();
-  std::string featureString;
-  for (const auto& feature : features) featureString += (feature.second ? ",+" : ",-") + feature.first().str();
-  if (!featureString.empty()) featureString.erase(0, 1);
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, cpu, featureString, llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
-      llvm::CodeGenOptLevel::Aggressive));
-  if (!machine) {
-    result.error = "cannot create a target machine for CPU '" + cpu + "'";
-    return result;
-  }
-  if (!host) {
-    // The vector math variants the vectoriser may call depend on these.
-    for (const char* feature : {"avx", "avx2", "avx512f"})
-      features[feature] = machine->getMCSubtargetInfo()->checkFeatures(std::string("+") + feature);
-  }
-
+  std::optional<AotMachine> machine = aotMachine(options.targetCpu, result.error);
+  if (!machine) return result;
   llvm::LLVMContext context;
-  llvm::Module module(options.prefix, context);
-  module.setTargetTriple(triple);
-  module.setDataLayout(machine->createDataLayout());
+  std::unique_ptr<llvm::Module> owned = aotModule(options.prefix, context, *machine);
+  llvm::Module& module = *owned;
 
   // The plan's kernels, internal to the object.
   std::vector<llvm::Function*> kernels;
   for (const PlannedKernel& planned : plan->kernels) {
-    ir::ExprContext formulas;
-    KernelSpec spec = planned.spec;
-    for (ir::ExprRef& output : spec.outputs) output = stableForms(formulas, ir::copyInto(formulas, output));
-    for (ir::ExprRef& sum : spec.columnSums) sum = stableForms(formulas, ir::copyInto(formulas, sum));
-    if (std::string problem = unboundVariableProblem(spec); !problem.empty()) {
-      result.error = problem;
-      return result;
-    }
-    llvm::Function* kernel =
-        lowerKernel(module, spec, fmt::format("{}_kernel_{}_{}", options.prefix, planned.node, planned.segment));
+    llvm::Function* kernel = lowerAotKernel(
+        module, planned.spec, fmt::format("{}_kernel_{}_{}", options.prefix, planned.node, planned.segment),
+        result.error);
+    if (!kernel) return result;
     kernel->setLinkage(llvm::Function::InternalLinkage);
     kernels.push_back(kernel);
   }
@@ -538,36 +489,7 @@ AotResult compileAheadOfTime(const ir::Graph& graph, const AotOptions& options) 
                                              options.prefix + "_trained_parameters");
     trained->setAlignment(llvm::Align(kPlanAlignFloats * sizeof(float)));
   }
-  for (llvm::Function& f : module) {
-    if (f.isDeclaration()) continue;
-    f.addFnAttr("target-cpu", cpu);
-    if (!featureString.empty()) f.addFnAttr("target-features", featureString);
-  }
-  std::string verifierOutput;
-  llvm::raw_string_ostream verifierStream(verifierOutput);
-  if (llvm::verifyModule(module, &verifierStream)) {
-    result.error = "internal error: invalid LLVM IR for the model: " + verifierOutput;
-    return result;
-  }
-  optimizeModule(module, *machine, features);
-
-  llvm::raw_string_ostream out(result.output);
-  if (options.format == AotOptions::Format::LLVM) {
-    module.print(out, nullptr);
-  } else {
-    llvm::SmallString<0> bytes;
-    llvm::raw_svector_ostream stream(bytes);
-    llvm::legacy::PassManager codegen;
-    auto kind = options.format == AotOptions::Format::Object ? llvm::CodeGenFileType::ObjectFile
-                                                             : llvm::CodeGenFileType::AssemblyFile;
-    if (machine->addPassesToEmitFile(codegen, stream, nullptr, kind)) {
-      result.error = "internal error: the target cannot emit this file type";
-      return result;
-    }
-    codegen.run(module);
-    out << bytes.str();
-  }
-  out.flush();
+  if (!emitModule(module, *machine, options.format, result.output, result.error)) return result;
   result.header = header(graph, *plan, options);
   return result;
 }

@@ -7,16 +7,20 @@
 #include <utility>
 #include <vector>
 
+#include "backend/FormulaJIT.h"
 #include "ir/Graph.h"
 
 namespace nnc::backend {
+
+enum class AotFormat { Object, LLVM, Assembly };
 
 struct AotOptions {
   std::string prefix;       // C identifier the functions start with: PREFIX_forward
   std::string source;       // for the header's comment: "examples/xor_ncu.nn, model xor_ncu"
   std::string targetCpu;    // "" for this machine; else an LLVM CPU name (x86-64-v3, znver4, ...)
   bool backward = false;    // also PREFIX_backward: loss and every parameter's gradient
-  enum class Format { Object, LLVM, Assembly } format = Format::Object;
+  using Format = AotFormat;
+  Format format = Format::Object;
   // Trained values, by parameter name, to embed as PREFIX_trained_parameters; empty: none.
   std::vector<std::pair<std::string, std::vector<float>>> trainedParameters;
 };
@@ -29,5 +33,13 @@ struct AotResult {
 
 // `graph` has its backward part (autodiff) when options.backward is set.
 AotResult compileAheadOfTime(const ir::Graph& graph, const AotOptions& options);
+
+// An object of standalone kernels with external linkage, each
+// `void NAME(i64 rows, i64 cols, i64 stride, ptr inputs, ptr params, ptr
+// outputs, ptr columnSums)` as FormulaJIT.h describes (column sums are
+// added to what the arrays hold), for `targetCpu` ("": this machine).
+// Empty, with `error`, on failure.
+std::string compileKernels(const std::vector<std::pair<std::string, KernelSpec>>& kernels,
+                           const std::string& targetCpu, AotFormat format, std::string& error);
 
 }  // namespace nnc::backend
