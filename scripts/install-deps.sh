@@ -1,5 +1,8 @@
 #!/bin/sh
-# Installs exactly the Debian 12 packages nnc needs to build and test.
+# Installs exactly the Debian 12 packages nnc needs to build and run.
+# `install-deps.sh tests` adds what only the tests need: PyTorch with its
+# C++ headers, ninja and Python's headers, to build and check the
+# operators `nnc torch` generates.
 # Idempotent: apt-get skips what is already installed.
 set -eu
 PACKAGES="
@@ -10,6 +13,9 @@ PACKAGES="
   libedit-dev pkg-config libonnx-dev libprotobuf-dev python3-venv
   python3 dataset-fashion-mnist
 "
+if [ "${1:-}" = tests ]; then
+  PACKAGES="$PACKAGES python3-torch libtorch-dev python3-dev ninja-build"
+fi
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 missing=""

@@ -48,3 +48,14 @@ config.substitutions.append(("%interop_python", config.interop_python))
 if os.path.exists(config.interop_python) and subprocess.call(
         [config.interop_python, "-c", "import onnxruntime"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("onnxruntime")
+# PyTorch with its C++ headers (Debian's python3-torch and libtorch-dev,
+# which scripts/install-deps.sh installs for the tests), for the operators
+# nnc torch generates: tests that need it say `REQUIRES: torch` and run
+# `%torch_python`.
+torch_python = "/usr/bin/python3"
+config.substitutions.append(("%torch_python", torch_python))
+probe = ("import os, torch.utils.cpp_extension as c; "
+         "assert any(os.path.exists(os.path.join(p, 'torch', 'library.h')) for p in c.include_paths())")
+if os.path.exists(torch_python) and subprocess.call([torch_python, "-c", probe], stdout=subprocess.DEVNULL,
+                                                    stderr=subprocess.DEVNULL) == 0:
+    config.available_features.add("torch")

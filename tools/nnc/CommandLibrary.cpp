@@ -29,6 +29,7 @@ constexpr Command kCommands[] = {{"grad", nnc::cli::runGrad},
                                  {"evaluate", nnc::cli::runEvaluate},
                                  {"backprop", nnc::cli::runBackprop},
                                  {"export", nnc::cli::runExport},
+                                 {"torch", nnc::cli::runTorch},
                                  {"check", nnc::cli::runCheck},
                                  {"plot", nnc::cli::runPlot},
                                  {"repl", nnc::cli::runRepl}};

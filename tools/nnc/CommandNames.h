@@ -6,8 +6,9 @@
 
 namespace nnc::cli {
 
-constexpr std::array<std::string_view, 12> kCommandNames = {"grad",    "eval",     "train",    "sweep",
+constexpr std::array<std::string_view, 13> kCommandNames = {"grad",    "eval",     "train",    "sweep",
                                                             "compile", "predict",  "evaluate", "backprop",
-                                                            "export",  "check",    "plot",     "repl"};
+                                                            "export",  "torch",    "check",    "plot",
+                                                            "repl"};
 
 }  // namespace nnc::cli

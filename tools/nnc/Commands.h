@@ -18,6 +18,7 @@ int runPredict(const Args& args, std::ostream& out, std::ostream& err);
 int runEvaluate(const Args& args, std::ostream& out, std::ostream& err);
 int runBackprop(const Args& args, std::ostream& out, std::ostream& err);
 int runExport(const Args& args, std::ostream& out, std::ostream& err);
+int runTorch(const Args& args, std::ostream& out, std::ostream& err);
 int runCheck(const Args& args, std::ostream& out, std::ostream& err);
 int runPlot(const Args& args, std::ostream& out, std::ostream& err);
 int runRepl(const Args& args, std::ostream& out, std::ostream& err);

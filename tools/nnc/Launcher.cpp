@@ -33,6 +33,7 @@ const char* kHelp =
     "  evaluate loss and metrics of trained weights on a data set (confusion matrix for classes)\n"
     "  backprop loss and parameter gradients for one batch (checks against other frameworks)\n"
     "  export  write a model as ONNX, with its trained weights, for ONNX Runtime\n"
+    "  torch   write activations as PyTorch operators (a C++ extension and nn.Modules)\n"
     "  plot    draw activations and their derivatives as an SVG chart\n"
     "  repl    define activations, evaluate, differentiate and plot them interactively\n"
     "\n"
