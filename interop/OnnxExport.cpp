@@ -90,7 +90,7 @@ private:
   ValueId prediction_;
   std::string predictionName_;
   std::set<std::string> unclaimedParameters_;  // parameter names no initializer has taken yet
-  std::set<size_t> fusedIntoGemm_;           // matmuls whose bias addition exports them
+  std::set<ValueId> fusedIntoGemm_;          // products their bias addition exports, as one Gemm
   std::map<std::string, std::string> functionBodies_;  // a function's serialised body -> its name
 };
 

@@ -11,7 +11,8 @@ the installed PyTorch), and checks, printing one line per check:
   torch ops (and torch's own op where it has one);
 - a two-process DistributedDataParallel step (gloo, loopback) gives the
   parameters one process gets from the combined batch;
-- the autograd graph saves only the operator's operands.
+- the autograd graph saves only the operator's operands;
+- no rows, a transposed input, NaN and infinities.
 Exits non-zero if any check fails.
 """
 import math
@@ -135,6 +136,26 @@ def check_composed(ops):
             report(close, f"{name} float32 against torch's {NATIVE[name].__name__}")
 
 
+def check_edges(ops):
+    """No rows, a transposed (non-contiguous) input, and a non-finite one."""
+    library, op = ops["swish"]
+    module = module_of(library, "swish", 5)
+    empty = torch.zeros(0, 5, requires_grad=True)
+    y = module(empty)
+    y.sum().backward()
+    report(y.shape == (0, 5) and empty.grad.shape == (0, 5) and module.beta.grad.abs().sum().item() == 0,
+           "swish of no rows gives no rows and zero parameter gradients")
+    x = torch.randn(5, 7).t().requires_grad_()
+    ours = op(x, module.beta)
+    theirs = swish(x, module.beta)
+    report(torch.allclose(ours, theirs, rtol=1e-6, atol=1e-7), "swish of a transposed input")
+    special = torch.tensor([[float("nan"), float("inf"), -float("inf"), 0.0, 88.0]])
+    got = op(special, torch.ones(5))
+    want = swish(special, torch.ones(5))
+    report(torch.equal(torch.isnan(got), torch.isnan(want)) and torch.allclose(got.nan_to_num(), want.nan_to_num()),
+           "swish of NaN, infinities, 0 and 88 as the composed formula")
+
+
 def check_saved(ops):
     """Autograd keeps the operands, nothing the activation computed."""
     library, op = ops["swish"]
@@ -192,6 +213,7 @@ def main():
     ops = generate(nnc, source, work)
     check_gradients(ops)
     check_composed(ops)
+    check_edges(ops)
     check_saved(ops)
     check_ddp(work)
     sys.exit(1 if failures else 0)

@@ -23,9 +23,8 @@ const char* kUsage =
 
 int runCheck(const Args& args, std::ostream& out, std::ostream& err) {
   Diagnostics diags;
-  std::vector<OptionSpec> specs{{"W", "error|no-NAME", "-Werror: warnings are errors; -Wno-NAME silences one", true},
-                                {"w", "", "no warnings"},
-                                {"help", "", "show this help"}};
+  std::vector<OptionSpec> specs = warningOptions();
+  specs.push_back({"help", "", "show this help"});
   auto options = parseOptions("check", specs, args, diags);
   if (options && options->has("help")) {
     out << kUsage << formatOptionsHelp(specs);

@@ -9,15 +9,22 @@
 
 namespace nnc::cli {
 
-std::vector<OptionSpec> compilerOptions() {
+std::vector<OptionSpec> warningOptions() {
   return {
+      {"W", "error|no-NAME", "-Werror: warnings are errors; -Wno-NAME silences one warning", true},
+      {"w", "", "no warnings"},
+  };
+}
+
+std::vector<OptionSpec> compilerOptions() {
+  std::vector<OptionSpec> specs{
       {"O", "LEVEL", "optimisation level 0-3 (default 2): which passes run; the last given counts", true},
       {"passes", "A,B,...", "run exactly these passes, in this order (see nnc compile --list-passes)"},
       {"print-after", "PASS", "print the graph after PASS (or 'all'); repeatable", true},
       {"stats", "", "count what each pass did"},
-      {"W", "error|no-NAME", "-Werror: warnings are errors; -Wno-NAME silences one warning", true},
-      {"w", "", "no warnings"},
   };
+  for (OptionSpec& spec : warningOptions()) specs.push_back(std::move(spec));
+  return specs;
 }
 
 std::optional<driver::CompilerSettings> parseCompilerFlags(const ParsedOptions& options, Diagnostics& diags,

@@ -11,6 +11,9 @@
 namespace nnc::cli {
 
 std::vector<OptionSpec> compilerOptions();
+// The warning flags alone (-Werror, -Wno-NAME, -w), for the commands that
+// run the lints but no pass pipeline (check, export).
+std::vector<OptionSpec> warningOptions();
 
 // Reads the flags of compilerOptions(); nullopt (with errors) if one is bad.
 std::optional<driver::CompilerSettings> parseCompilerFlags(const ParsedOptions& options, Diagnostics& diags,

@@ -37,12 +37,11 @@ int runExport(const Args& args, std::ostream& out, std::ostream& err) {
       {"weights", "W.safetensors", "the trained parameters (default: the initial ones)"},
       {"seed", "N", "without --weights: the seed that draws the initial parameters (default: the train declaration's)"},
       {"model", "NAME", "which model of the file (default: its only one)"},
-      {"onnx-functions", "", "each activation as an ONNX function (domain nnc) rather than inlined ops"},
-      // The graph is exported as built (ONNX Runtime optimises it): of the
-      // compiler flags, only the lints' apply.
-      {"W", "error|no-NAME", "-Werror: warnings are errors; -Wno-NAME silences one", true},
-      {"w", "", "no warnings"},
-      {"help", "", "show this help"}};
+      {"onnx-functions", "", "each activation as an ONNX function (domain nnc) rather than inlined ops"}};
+  // The graph is exported as built (ONNX Runtime optimises it): of the
+  // compiler flags, only the lints' apply.
+  for (OptionSpec& spec : warningOptions()) specs.push_back(std::move(spec));
+  specs.push_back({"help", "", "show this help"});
   auto options = parseOptions("export", specs, args, diags);
   if (options && options->has("help")) {
     out << kUsage << formatOptionsHelp(specs);
