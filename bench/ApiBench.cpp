@@ -3,9 +3,10 @@
 //   compile_ms:  Model::compileFile of the model (parse, checks, passes with
 //                autodiff, JIT of the forward and backward loops), the
 //                first call in the process and the median of the next ones;
-//   predict_us:  Model::predict of one sample, median of 100 * runs single calls.
+//   predict_us:  Model::predict of one sample (or of --batch samples), median
+//                of 100 * runs single calls.
 //
-//   nnc_api_bench [--model F.nn] [--runs R]
+//   nnc_api_bench [--model F.nn] [--runs R] [--batch B]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -32,13 +33,14 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 
 int main(int argc, char** argv) {
   std::string path = NNC_EXAMPLES_DIR "/fashion_mlp.nn";
-  int runs = 11;
+  int runs = 11, batch = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string arg = argv[i];
     if (arg == "--model") path = argv[i + 1];
     else if (arg == "--runs") runs = std::max(1, std::atoi(argv[i + 1]));
+    else if (arg == "--batch") batch = std::max(1, std::atoi(argv[i + 1]));
     else {
-      std::fputs("usage: nnc_api_bench [--model F.nn] [--runs R]\n", stderr);
+      std::fputs("usage: nnc_api_bench [--model F.nn] [--runs R] [--batch B]\n", stderr);
       return 2;
     }
   }
@@ -58,7 +60,8 @@ int main(int argc, char** argv) {
   }
 
   nnc::Model& model = *compiled.model;
-  std::vector<float> input(static_cast<size_t>(model.inputSize())), output(static_cast<size_t>(model.outputSize()));
+  std::vector<float> input(static_cast<size_t>(batch * model.inputSize())),
+      output(static_cast<size_t>(batch * model.outputSize()));
   std::mt19937 random(1);
   std::uniform_real_distribution<float> pixel(0, 1);
   for (float& v : input) v = pixel(random);
@@ -70,8 +73,8 @@ int main(int argc, char** argv) {
     if (!model.predict(input, output)) return 1;
     if (i >= 100) latencies.push_back(secondsSince(start));  // after 100 warm-up calls
   }
-  std::printf("{\"model\": \"%s\", \"runs\": %d, \"first_compile_ms\": %.2f, \"compile_ms\": %.2f, "
+  std::printf("{\"model\": \"%s\", \"runs\": %d, \"batch\": %d, \"first_compile_ms\": %.2f, \"compile_ms\": %.2f, "
               "\"predict_us\": %.3f}\n",
-              model.name().c_str(), runs, firstCompile * 1e3, median(compiles) * 1e3, median(latencies) * 1e6);
+              model.name().c_str(), runs, batch, firstCompile * 1e3, median(compiles) * 1e3, median(latencies) * 1e6);
   return 0;
 }

@@ -1,0 +1,242 @@
+"""The peers' side of bench/peers.py: PyTorch 2.x (eager and torch.compile),
+JAX (jax.jit) and ONNX Runtime on nnc's workloads. Runs under the peers'
+virtual environment (bench/peers.py --setup makes it) and prints one JSON
+object; a peer that is not installed is reported as missing.
+
+usage: peer_bench.py activations [--rows R] [--columns C] [--runs N]
+       peer_bench.py compile
+       peer_bench.py inference --onnx M.onnx [--runs N]
+"""
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+
+ACTIVATIONS = ["swish", "gelu", "mish", "elu", "ncu", "swish_beta"]
+# torch.compile's modes the probe tries; the faster one counts.
+COMPILE_MODES = ["default", "max-autotune-no-cudagraphs"]
+
+
+def median_ms(step, runs, warmup=2):
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def timed_ms(call):
+    start = time.perf_counter()
+    call()
+    return (time.perf_counter() - start) * 1e3
+
+
+def installed(module):
+    try:
+        __import__(module)
+        return True
+    except ImportError:
+        return False
+
+
+# The activations of nnc_perf_bench, in each framework's ops.
+def torch_formula(name):
+    import torch
+    import torch.nn.functional as F
+    return {
+        "swish": lambda x, beta: x * torch.sigmoid(x),
+        "gelu": lambda x, beta: 0.5 * x * (1 + torch.erf(x / math.sqrt(2))),
+        "mish": lambda x, beta: x * torch.tanh(F.softplus(x)),
+        "elu": lambda x, beta: torch.where(x > 0, x, torch.exp(x) - 1),
+        "ncu": lambda x, beta: x - x ** 3,
+        "swish_beta": lambda x, beta: x * torch.sigmoid(beta * x),
+    }[name]
+
+
+def jax_formula(name):
+    import jax
+    import jax.numpy as jnp
+    return {
+        "swish": lambda x, beta: x * jax.nn.sigmoid(x),
+        "gelu": lambda x, beta: 0.5 * x * (1 + jax.scipy.special.erf(x / math.sqrt(2))),
+        "mish": lambda x, beta: x * jnp.tanh(jax.nn.softplus(x)),
+        "elu": lambda x, beta: jnp.where(x > 0, x, jnp.exp(x) - 1),
+        "ncu": lambda x, beta: x - x ** 3,
+        "swish_beta": lambda x, beta: x * jax.nn.sigmoid(beta * x),
+    }[name]
+
+
+def torch_activations(args):
+    import torch
+    torch.manual_seed(42)
+    x = (torch.randn(args.rows, args.columns) * 2).requires_grad_()
+    dy = torch.randn(args.rows, args.columns)
+    beta = torch.tensor(1.0, requires_grad=True)
+    results = {}
+    for name in ACTIVATIONS:
+        formula = torch_formula(name)
+
+        def stepper(f):
+            def step():
+                x.grad = None
+                beta.grad = None
+                f(x, beta).backward(dy)
+            return step
+
+        row = {"eager_ms": median_ms(stepper(formula), args.runs)}
+        best = None
+        for mode in COMPILE_MODES:
+            torch._dynamo.reset()
+            compiled = torch.compile(formula, mode=mode)
+            first = timed_ms(stepper(compiled))
+            ms = median_ms(stepper(compiled), args.runs)
+            if best is None or ms < best["ms"]:
+                best = {"mode": mode, "ms": ms, "first_call_ms": first}
+        row["compile"] = best
+        results[name] = row
+    return {"version": torch.__version__, "threads": torch.get_num_threads(), "activations": results}
+
+
+def jax_activations(args):
+    import jax
+    import jax.numpy as jnp
+    key = jax.random.PRNGKey(42)
+    x = jax.random.normal(key, (args.rows, args.columns), jnp.float32) * 2
+    dy = jax.random.normal(jax.random.PRNGKey(1), (args.rows, args.columns), jnp.float32)
+    beta = jnp.float32(1.0)
+    results = {}
+    for name in ACTIVATIONS:
+        formula = jax_formula(name)
+
+        # Forward and backward in one compiled function: the output and the
+        # gradients of x and beta given dy.
+        @jax.jit
+        def step(x, beta, dy, formula=formula):
+            y, vjp = jax.vjp(formula, x, beta)
+            dx, dbeta = vjp(dy)
+            return y, dx, dbeta
+
+        first = timed_ms(lambda: jax.block_until_ready(step(x, beta, dy)))
+        ms = median_ms(lambda: jax.block_until_ready(step(x, beta, dy)), args.runs)
+        results[name] = {"ms": ms, "first_call_ms": first}
+    return {"version": jax.__version__, "activations": results}
+
+
+def activations(args):
+    out = {}
+    out["torch"] = torch_activations(args) if installed("torch") else {"missing": True}
+    out["jax"] = jax_activations(args) if installed("jax") else {"missing": True}
+    return out
+
+
+# examples/fashion_mlp.nn: 784-256 relu, 128 swish (learnable beta), 10; cross entropy; one SGD step.
+def torch_mlp():
+    import torch
+
+    class Swish(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.beta = torch.nn.Parameter(torch.tensor(1.0))
+
+        def forward(self, x):
+            return x * torch.sigmoid(self.beta * x)
+
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), Swish(),
+                               torch.nn.Linear(128, 10))
+
+
+def compile_latency(args):
+    """The first call of a training step (forward, loss, backward, update)
+    of the same MLP: torch.compile and jax.jit, each in a fresh process."""
+    out = {}
+    if installed("torch"):
+        import torch
+        import torch.nn.functional as F
+        model = torch_mlp()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        x, y = torch.rand(128, 784), torch.randint(0, 10, (128,))
+
+        @torch.compile
+        def step(x, y):
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            return loss
+
+        first = timed_ms(lambda: (step(x, y), optimizer.step()))
+        out["torch_compile_first_call_ms"] = first
+        out["torch_compile_next_call_ms"] = median_ms(lambda: (step(x, y), optimizer.step()), 5)
+    if installed("jax"):
+        import jax
+        import jax.numpy as jnp
+        keys = jax.random.split(jax.random.PRNGKey(0), 3)
+        sizes = [(784, 256), (256, 128), (128, 10)]
+        params = [(jax.random.normal(k, s) * math.sqrt(2 / s[0]), jnp.zeros(s[1])) for k, s in zip(keys, sizes)]
+        params.append(jnp.float32(1.0))
+
+        def loss(params, x, y):
+            (w1, b1), (w2, b2), (w3, b3), beta = params
+            h = jax.nn.relu(x @ w1 + b1)
+            z = h @ w2 + b2
+            g = z * jax.nn.sigmoid(beta * z)
+            logits = g @ w3 + b3
+            return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], axis=1))
+
+        @jax.jit
+        def step(params, x, y):
+            value, grads = jax.value_and_grad(loss)(params, x, y)
+            return value, jax.tree_util.tree_map(lambda p, g: p - 0.01 * g, params, grads)
+
+        x = jax.random.uniform(keys[0], (128, 784))
+        y = jax.random.randint(keys[1], (128,), 0, 10)
+        out["jax_jit_first_call_ms"] = timed_ms(lambda: jax.block_until_ready(step(params, x, y)))
+        out["jax_jit_next_call_ms"] = median_ms(lambda: jax.block_until_ready(step(params, x, y)), 5)
+    return out
+
+
+def inference(args):
+    """One sample and a batch of 64 through the MLP: ONNX Runtime on the
+    model nnc exported, torch eager and torch.compile; medians of single calls."""
+    import numpy as np
+    out = {}
+    for batch in (1, 64):
+        x = np.random.default_rng(1).uniform(0, 1, (batch, 784)).astype(np.float32)
+        row = {}
+        if installed("onnxruntime"):
+            import onnxruntime as ort
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            session = ort.InferenceSession(args.onnx, options, providers=["CPUExecutionProvider"])
+            name = session.get_inputs()[0].name
+            row["onnxruntime_us"] = median_ms(lambda: session.run(None, {name: x}), 100 * args.runs, 100) * 1e3
+        if installed("torch"):
+            import torch
+            model = torch_mlp().eval()
+            t = torch.from_numpy(x)
+            with torch.inference_mode():
+                row["torch_eager_us"] = median_ms(lambda: model(t), 100 * args.runs, 100) * 1e3
+                compiled = torch.compile(model)
+                row["torch_compile_us"] = median_ms(lambda: compiled(t), 100 * args.runs, 100) * 1e3
+        out[str(batch)] = row
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workload", choices=["activations", "compile", "inference"])
+    parser.add_argument("--rows", type=int, default=4096)
+    parser.add_argument("--columns", type=int, default=4096)
+    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--onnx", default=None)
+    args = parser.parse_args()
+    result = {"activations": activations, "compile": compile_latency, "inference": inference}[args.workload](args)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
