@@ -6,6 +6,7 @@ object; a peer that is not installed is reported as missing.
 usage: peer_bench.py activations [--rows R] [--columns C] [--runs N]
        peer_bench.py compile
        peer_bench.py inference --onnx M.onnx [--runs N]
+       peer_bench.py train-jax [--model mlp|cnn] [--epochs E] [--batch B]
 """
 import argparse
 import json
@@ -226,15 +227,123 @@ def inference(args):
     return out
 
 
+FASHION = "/usr/share/datasets/fashion-mnist/"
+
+
+def read_idx(images, labels):
+    import gzip
+    import numpy as np
+    with gzip.open(FASHION + images) as f:
+        pixels = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
+    with gzip.open(FASHION + labels) as f:
+        classes = np.frombuffer(f.read(), np.uint8, offset=8)
+    return pixels.astype(np.float32) / 255.0, classes.astype(np.int32)
+
+
+def jax_networks():
+    """examples/fashion_mlp.nn and fashion_cnn.nn in JAX, with nnc's
+    initialisation (He normal for the relu and swish layers and the
+    convolutions, fan_in C*k*k; Xavier uniform for the output; zero biases)."""
+    import jax
+    import jax.numpy as jnp
+
+    def he(key, shape, fan_in):
+        return jax.random.normal(key, shape) * math.sqrt(2.0 / fan_in)
+
+    def xavier(key, fan_in, fan_out):
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
+        return jax.random.uniform(key, (fan_in, fan_out), minval=-limit, maxval=limit)
+
+    def mlp_init(key):
+        k = jax.random.split(key, 3)
+        return {"fc1": (he(k[0], (784, 256), 784), jnp.zeros(256)), "fc2": (he(k[1], (256, 128), 256), jnp.zeros(128)),
+                "beta": jnp.float32(1.0), "out": (xavier(k[2], 128, 10), jnp.zeros(10))}
+
+    def mlp(p, x):
+        h = jax.nn.relu(x @ p["fc1"][0] + p["fc1"][1])
+        z = h @ p["fc2"][0] + p["fc2"][1]
+        return (z * jax.nn.sigmoid(p["beta"] * z)) @ p["out"][0] + p["out"][1]
+
+    def cnn_init(key):
+        k = jax.random.split(key, 4)
+        return {"conv1": (he(k[0], (16, 1, 3, 3), 9), jnp.zeros(16)), "conv2": (he(k[1], (32, 16, 3, 3), 144),
+                                                                             jnp.zeros(32)),
+                "fc": (he(k[2], (1568, 128), 1568), jnp.zeros(128)), "out": (xavier(k[3], 128, 10), jnp.zeros(10))}
+
+    def conv_relu_pool(x, w, b):
+        y = jax.lax.conv_general_dilated(x, w, (1, 1), ((1, 1), (1, 1)), dimension_numbers=("NCHW", "OIHW", "NCHW"))
+        y = jax.nn.relu(y + b[None, :, None, None])
+        return jax.lax.reduce_window(y, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+
+    def cnn(p, x):
+        h = conv_relu_pool(x.reshape(-1, 1, 28, 28), *p["conv1"])
+        h = conv_relu_pool(h, *p["conv2"]).reshape(x.shape[0], -1)
+        h = jax.nn.relu(h @ p["fc"][0] + p["fc"][1])
+        return h @ p["out"][0] + p["out"][1]
+
+    return {"mlp": (mlp_init, mlp), "cnn": (cnn_init, cnn)}
+
+
+def jax_train(args):
+    """Adam (lr 1e-3), batch --batch, --epochs epochs over Fashion-MNIST,
+    shuffled each epoch; the first step (jit's compilation) runs before the
+    timed epochs, on copies."""
+    if not (installed("jax") and installed("optax")):
+        return {"missing": True}
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import optax
+    train_x, train_y = read_idx("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
+    test_x, test_y = read_idx("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+    init, forward = jax_networks()[args.model]
+    params = init(jax.random.PRNGKey(1))
+    optimizer = optax.adam(1e-3)
+    state = optimizer.init(params)
+
+    def loss(params, x, y):
+        logits = forward(params, x)
+        return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], axis=1))
+
+    @jax.jit
+    def step(params, state, x, y):
+        grads = jax.grad(loss)(params, x, y)
+        updates, state = optimizer.update(grads, state, params)
+        return optax.apply_updates(params, updates), state
+
+    compile_seconds = timed_ms(lambda: jax.block_until_ready(step(params, state, train_x[:args.batch],
+                                                                  train_y[:args.batch]))) / 1e3
+    rng = np.random.default_rng(1)
+    seconds, samples = 0.0, 0
+    for _ in range(args.epochs):
+        order = rng.permutation(len(train_x))
+        start = time.perf_counter()
+        for first in range(0, len(train_x) - args.batch + 1, args.batch):
+            batch = order[first:first + args.batch]
+            params, state = step(params, state, train_x[batch], train_y[batch])
+            samples += len(batch)
+        jax.block_until_ready(params)
+        seconds += time.perf_counter() - start
+    predict = jax.jit(forward)
+    correct = sum(int((np.asarray(predict(params, test_x[i:i + 1000])).argmax(1) == test_y[i:i + 1000]).sum())
+                  for i in range(0, len(test_x), 1000))
+    return {"version": jax.__version__, "compile_seconds": compile_seconds, "seconds": seconds, "samples": samples,
+            "samples_per_second": samples / seconds, "test_accuracy": correct / len(test_x)}
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["activations", "compile", "inference"])
+    parser.add_argument("workload", choices=["activations", "compile", "inference", "train-jax"])
     parser.add_argument("--rows", type=int, default=4096)
     parser.add_argument("--columns", type=int, default=4096)
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--onnx", default=None)
+    parser.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=128)
     args = parser.parse_args()
-    result = {"activations": activations, "compile": compile_latency, "inference": inference}[args.workload](args)
+    result = {"activations": activations, "compile": compile_latency, "inference": inference,
+              "train-jax": jax_train}[args.workload](args)
     print(json.dumps(result))
 
 

@@ -23,6 +23,10 @@ Workloads (medians of --runs):
 - inference of the same MLP, one sample and a batch of 64: nnc's predict
   against ONNX Runtime on the model `nnc export` wrote, torch eager and
   torch.compile (median of single calls).
+- training examples/fashion_mlp.nn (--epochs) and fashion_cnn.nn
+  (--cnn-epochs) on Fashion-MNIST, batch 128, Adam: `nnc train` against
+  torch eager, torch.compile (bench/torch_bench.py --compile) and JAX with
+  optax (peer_bench.py train-jax), the same networks and initialisation.
 """
 import argparse
 import json
@@ -34,9 +38,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import git_commit, log, machine, run_json  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PINS = ["torch==2.15.0", "jax==0.10.2", "jaxlib==0.10.2", "onnxruntime==1.23.2", "numpy==2.3.5"]
+PINS = ["torch==2.15.0", "jax==0.10.2", "jaxlib==0.10.2", "optax==0.2.8", "onnxruntime==1.23.2", "numpy==2.3.5"]
 # Targets of issue 17 (ratios in one run).
 ACTIVATION_TARGET, BOUND_TARGET, INFERENCE_TARGET, COMPILE_TARGET = 2.0, 1.15, 3.0, 10.0
+# The multiply-adds of a training step of examples/fashion_cnn.nn, per sample (bench/README.md).
+CNN_FLOPS_PER_SAMPLE = 7.08e6
 
 
 def setup(venv):
@@ -118,6 +124,39 @@ def inference_table(api, peers):
     return lines
 
 
+def nnc_train(nnc, model, epochs, work):
+    metrics = os.path.join(work, "nnc-train.json")
+    command = [nnc, "train", model, "--epochs", str(epochs), "--metrics-json", metrics, "-w"]
+    log("  $ " + " ".join(command))
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    with open(metrics) as f:
+        return json.load(f)
+
+
+def peer_train(venv, model, epochs, steps):
+    """torch eager, torch.compile and JAX/optax on the same network."""
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        return {}
+    torch_bench = [python, os.path.join(ROOT, "bench", "torch_bench.py"), "train", "--model", model, "--epochs",
+                   str(epochs), "--threads", str(os.cpu_count())] + (["--steps", str(steps)] if steps else [])
+    return {"torch eager": run_json(torch_bench), "torch.compile": run_json(torch_bench + ["--compile", "default"]),
+            "jax.jit": peer(venv, "train-jax", "--model", model, "--epochs", str(epochs))}
+
+
+def training_table(name, nnc, peers, flops_per_sample, peak_gflops, target):
+    ran = {peer_name: r for peer_name, r in peers.items() if r and not r.get("missing")}
+    best = max((r["samples_per_second"] for r in ran.values()), default=None)
+    r = ratio(nnc["samples_per_second"], best)
+    gflops = nnc["samples_per_second"] * flops_per_sample / 1e9
+    lines = [f"| {name} | nnc | {nnc['samples_per_second']:.0f} | {nnc['test_accuracy']:.4f} | "
+             f"{gflops:.1f} ({gflops / peak_gflops:.0%}) | {text(r, '.2f', 'x')}{mark(r and r >= target)} |"]
+    for peer_name, p in ran.items():
+        lines.append(f"| {name} | {peer_name} | {p['samples_per_second']:.0f} | {p['test_accuracy']:.4f} | "
+                     f"{p['samples_per_second'] * flops_per_sample / 1e9:.1f} | |")
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -126,6 +165,8 @@ def main():
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks that everything runs")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--epochs", type=int, default=5, help="MLP training epochs, for each")
+    parser.add_argument("--cnn-epochs", type=int, default=2, help="CNN training epochs, for each")
     args = parser.parse_args()
     venv = args.venv or os.path.join(args.build, "peers-venv")
     if args.setup:
@@ -151,16 +192,36 @@ def main():
     subprocess.run([os.path.join(bin_dir, "nnc"), "export", model, "-w", "-o", onnx], check=True)
     peer_inference = peer(venv, "inference", "--onnx", onnx, "--runs", str(runs))
 
+    gemm = run_json([os.path.join(bin_dir, "nnc_perf_bench"), "gemm", "--runs", str(runs)])
+    epochs, cnn_epochs, steps = (1, 1, 20) if args.smoke else (args.epochs, args.cnn_epochs, 0)
+    train = {"mlp": (nnc_train(os.path.join(bin_dir, "nnc"), model, epochs, work),
+                     {} if args.smoke else peer_train(venv, "mlp", epochs, steps))}
+    if not args.smoke:  # (a CNN epoch is minutes for some peers)
+        train["cnn"] = (nnc_train(os.path.join(bin_dir, "nnc"), os.path.join(ROOT, "examples", "fashion_cnn.nn"),
+                                  cnn_epochs, work), peer_train(venv, "cnn", cnn_epochs, steps))
+
     m = machine()
     lines = [f"{m['cpu']}, {m['cores']} cores, load {m['load_average']:.1f} at the start; nnc {git_commit()}.", ""]
     lines += activation_table(nnc_act, stream, peer_act) + [""]
     lines += compile_table(api[1], peer_compile) + [""]
-    lines += inference_table(api, peer_inference)
+    lines += inference_table(api, peer_inference) + [""]
+    lines += [f"Training on Fashion-MNIST, batch 128, Adam (lr 1e-3), the same networks and initialisation "
+              f"({epochs} epochs of the MLP" + (f", {cnn_epochs} of the CNN" if "cnn" in train else "") +
+              f"; samples/s of the training time, compilation "
+              f"excluded), GFLOP/s of the step's multiply-adds against the SGEMM peak "
+              f"({gemm['peak_gflops']:.0f} GFLOP/s on {gemm['threads']} threads).", "",
+              "| model | framework | samples/s | test accuracy | GFLOP/s | nnc / best peer (≥1.5x MLP, ≥1.3x CNN) |",
+              "|---|---|---|---|---|---|"]
+    mlp_flops = gemm["step_flops"] / gemm["batch"]
+    lines += training_table("MLP", train["mlp"][0], train["mlp"][1], mlp_flops, gemm["peak_gflops"], 1.5)
+    if "cnn" in train:
+        lines += training_table("CNN", train["cnn"][0], train["cnn"][1], CNN_FLOPS_PER_SAMPLE, gemm["peak_gflops"], 1.3)
     print("\n".join(lines))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": m, "stream": stream, "nnc_activations": nnc_act, "peer_activations": peer_act,
-                       "nnc_api": api, "peer_compile": peer_compile, "peer_inference": peer_inference}, f, indent=1)
+                       "nnc_api": api, "peer_compile": peer_compile, "peer_inference": peer_inference, "gemm": gemm,
+                       "train": train}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Thread counts, the OpenBLAS variant and OPENBLAS_CORETYPE are chosen by run.py, 
 script once per setting (OpenBLAS reads its environment when it loads).
 """
 import argparse
+import copy
 import gzip
 import json
 import math
@@ -143,6 +144,18 @@ def bench_train(args):
     train_x, train_y = read_idx(FASHION + "train-images-idx3-ubyte.gz", FASHION + "train-labels-idx1-ubyte.gz")
     test_x, test_y = read_idx(FASHION + "t10k-images-idx3-ubyte.gz", FASHION + "t10k-labels-idx1-ubyte.gz")
     model = fashion_cnn() if args.model == "cnn" else fashion_mlp()
+    result = {}
+    if args.compile:
+        # torch.compile (PyTorch 2.x): the first step compiles; it runs once
+        # before the timed epochs, from which the weights start again.
+        plain, initial = model, copy.deepcopy(model.state_dict())
+        model = torch.compile(plain, mode=args.compile)
+        warm_up = torch.optim.Adam(model.parameters(), lr=1e-3)
+        start = time.perf_counter()
+        F.cross_entropy(model(train_x[:args.batch]), train_y[:args.batch]).backward()
+        warm_up.step()
+        result["compile_seconds"] = time.perf_counter() - start
+        plain.load_state_dict(initial)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     seconds, samples = 0.0, 0
     for _ in range(args.epochs):
@@ -158,7 +171,7 @@ def bench_train(args):
             optimizer.step()
             samples += len(batch)
         seconds += time.perf_counter() - start
-    result = {"seconds": seconds, "samples": samples, "samples_per_second": samples / seconds}
+    result.update({"seconds": seconds, "samples": samples, "samples_per_second": samples / seconds})
     result["test_accuracy"] = accuracy(model, test_x, test_y)
     return result
 
@@ -217,6 +230,8 @@ def main():
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--steps", type=int, default=0, help="stop each epoch after this many steps (probes)")
     parser.add_argument("--model", choices=["mlp", "cnn"], default="mlp", help="train: examples/fashion_mlp.nn or fashion_cnn.nn")
+    parser.add_argument("--compile", default=None, metavar="MODE",
+                        help="train: the model under torch.compile in this mode (PyTorch 2.x)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     bench = {"activations": bench_activations, "train": bench_train, "predict": bench_predict, "memory": bench_memory}
