@@ -88,13 +88,9 @@ std::vector<std::string> operandNames(const ExportedActivation& a) {
   return names;
 }
 
-// The C++ of one activation: its kernels' declarations and table, the CPU
-// operators (forward, backward) and the autograd function that saves only
-// the operands.
-std::string cppOf(const std::string& extension, const ExportedActivation& a) {
-  const std::string& act = a.def->name;
-  std::string out;
-  out += "extern \"C\" {\n";
+// The extern "C" declarations of an activation's kernels and their table.
+std::string kernelTable(const std::string& extension, const ExportedActivation& a) {
+  std::string out = "extern \"C\" {\n";
   std::set<std::string> declared;
   for (backend::ElementType type : {backend::ElementType::F32, backend::ElementType::F64})
     for (bool backward : {false, true})
@@ -109,29 +105,41 @@ std::string cppOf(const std::string& extension, const ExportedActivation& a) {
     return fmt::format("{{{}, {}}}", kernelName(extension, a, backward, type, false),
                        kernelName(extension, a, backward, type, true));
   };
+  const std::string& act = a.def->name;
   out += fmt::format("const nnc_torch::Activation {}_kernels{{\"{}\", {}, {}, {}, {}, {}, {}}};\n\n", act, act,
                      a.inputs.size(), a.learnable.size(), kernels(false, backend::ElementType::F32),
                      kernels(true, backend::ElementType::F32), kernels(false, backend::ElementType::F64),
                      kernels(true, backend::ElementType::F64));
-  std::vector<std::string> operands = operandNames(a), parameters, declarations;
-  for (const std::string& name : operands) declarations.push_back("const at::Tensor& " + name);
-  std::vector<std::string> inputList(operands.begin(), operands.begin() + static_cast<long>(a.inputs.size()));
-  std::vector<std::string> paramList(operands.begin() + static_cast<long>(a.inputs.size()), operands.end());
-  std::string call = fmt::format("{}_kernels, {{{}}}, {{{}}}", act, fmt::join(inputList, ", "), fmt::join(paramList, ", "));
-  std::string results = operands.size() == 1 ? "at::Tensor" : fmt::format("std::tuple<{}>", fmt::join(std::vector<std::string>(operands.size(), "at::Tensor"), ", "));
-  std::vector<std::string> picks;
-  for (size_t i = 0; i < operands.size(); ++i) picks.push_back(fmt::format("g[{}]", i));
-  out += fmt::format("at::Tensor {}_cpu({}) {{ return nnc_torch::forward({}); }}\n\n", act,
-                     fmt::join(declarations, ", "), call);
-  out += fmt::format("{} {}_backward_cpu({}, const at::Tensor& grad) {{\n"
-                     "  std::vector<at::Tensor> g = nnc_torch::backward({}, grad);\n"
-                     "  return {{{}}};\n}}\n\n",
-                     results, act, fmt::join(declarations, ", "), call, fmt::join(picks, ", "));
-  std::vector<std::string> saved;
-  for (size_t i = 0; i < operands.size(); ++i) saved.push_back(fmt::format("saved[{}]", i));
-  std::vector<std::string> savedInputs(saved.begin(), saved.begin() + static_cast<long>(a.inputs.size()));
-  std::vector<std::string> savedParams(saved.begin() + static_cast<long>(a.inputs.size()), saved.end());
-  out += fmt::format(
+  return out;
+}
+
+// `names` split into the activation's inputs and its parameters, each as
+// the braced list nnc_torch::forward and backward take.
+std::pair<std::string, std::string> bracedOperands(const ExportedActivation& a, const std::vector<std::string>& names) {
+  auto firstParameter = names.begin() + static_cast<long>(a.inputs.size());
+  return {fmt::format("{{{}}}", fmt::join(names.begin(), firstParameter, ", ")),
+          fmt::format("{{{}}}", fmt::join(firstParameter, names.end(), ", "))};
+}
+
+// The CPU operators (forward, backward) and the autograd function that
+// saves only the operands.
+std::string operators(const ExportedActivation& a) {
+  const std::string& act = a.def->name;
+  std::vector<std::string> operands = operandNames(a), declarations, saved, picks;
+  for (size_t i = 0; i < operands.size(); ++i) {
+    declarations.push_back("const at::Tensor& " + operands[i]);
+    saved.push_back(fmt::format("saved[{}]", i));
+    picks.push_back(fmt::format("g[{}]", i));
+  }
+  auto [inputs, params] = bracedOperands(a, operands);
+  auto [savedInputs, savedParams] = bracedOperands(a, saved);
+  std::vector<std::string> tensors(operands.size(), "at::Tensor");
+  std::string results = tensors.size() == 1 ? "at::Tensor" : fmt::format("std::tuple<{}>", fmt::join(tensors, ", "));
+  return fmt::format(
+      "at::Tensor {act}_cpu({decl}) {{ return nnc_torch::forward({act}_kernels, {in}, {par}); }}\n\n"
+      "{results} {act}_backward_cpu({decl}, const at::Tensor& grad) {{\n"
+      "  std::vector<at::Tensor> g = nnc_torch::backward({act}_kernels, {in}, {par}, grad);\n"
+      "  return {{{picks}}};\n}}\n\n"
       "struct {act}_function : torch::autograd::Function<{act}_function> {{\n"
       "  static at::Tensor forward(torch::autograd::AutogradContext* ctx, {decl}) {{\n"
       "    ctx->save_for_backward({{{ops}}});  // the operands only: backward recomputes the activation\n"
@@ -140,14 +148,14 @@ std::string cppOf(const std::string& extension, const ExportedActivation& a) {
       "  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,\n"
       "                                                 torch::autograd::variable_list grads) {{\n"
       "    torch::autograd::variable_list saved = ctx->get_saved_variables();\n"
-      "    return nnc_torch::backward({act}_kernels, {{{si}}}, {{{sp}}}, grads[0]);\n"
+      "    return nnc_torch::backward({act}_kernels, {si}, {sp}, grads[0]);\n"
       "  }}\n"
       "}};\n\n"
-      "at::Tensor {act}_autograd({decl}) {{ return {act}_function::apply({ops}); }}\n\n",
-      fmt::arg("act", act), fmt::arg("decl", fmt::join(declarations, ", ")), fmt::arg("ops", fmt::join(operands, ", ")),
-      fmt::arg("si", fmt::join(savedInputs, ", ")), fmt::arg("sp", fmt::join(savedParams, ", ")));
-  out += "}  // namespace\n\n";
-  return out;
+      "at::Tensor {act}_autograd({decl}) {{ return {act}_function::apply({ops}); }}\n\n"
+      "}}  // namespace\n\n",
+      fmt::arg("act", act), fmt::arg("decl", fmt::join(declarations, ", ")), fmt::arg("in", inputs),
+      fmt::arg("par", params), fmt::arg("results", results), fmt::arg("picks", fmt::join(picks, ", ")),
+      fmt::arg("ops", fmt::join(operands, ", ")), fmt::arg("si", savedInputs), fmt::arg("sp", savedParams));
 }
 
 std::string schemaOf(const ExportedActivation& a, bool backward) {
@@ -165,7 +173,7 @@ std::string cppSource(const std::string& extension, const std::vector<ExportedAc
       "// the kernels are in {}_kernels.o, compiled ahead of time by nnc.\n"
       "#include \"nnc_torch_ops.h\"\n\n",
       extension, extension, extension);
-  for (const ExportedActivation& a : activations) out += cppOf(extension, a);
+  for (const ExportedActivation& a : activations) out += kernelTable(extension, a) + operators(a);
   out += fmt::format("TORCH_LIBRARY({}, m) {{\n", extension);
   for (const ExportedActivation& a : activations)
     out += fmt::format("  m.def(\"{}\");\n  m.def(\"{}\");\n", schemaOf(a, false), schemaOf(a, true));
