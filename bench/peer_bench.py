@@ -11,30 +11,14 @@ usage: peer_bench.py activations [--rows R] [--columns C] [--runs N]
 import argparse
 import json
 import math
-import statistics
 import sys
 import time
+
+from timing import median_ms, timed_ms
 
 ACTIVATIONS = ["swish", "gelu", "mish", "elu", "ncu", "swish_beta"]
 # torch.compile's modes the probe tries; the faster one counts.
 COMPILE_MODES = ["default", "max-autotune-no-cudagraphs"]
-
-
-def median_ms(step, runs, warmup=2):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
-
-
-def timed_ms(call):
-    start = time.perf_counter()
-    call()
-    return (time.perf_counter() - start) * 1e3
 
 
 def installed(module):
@@ -45,18 +29,11 @@ def installed(module):
         return False
 
 
-# The activations of nnc_perf_bench, in each framework's ops.
+# The activations of nnc_perf_bench: torch's as torch_bench.py composes
+# them, JAX's in its ops.
 def torch_formula(name):
-    import torch
-    import torch.nn.functional as F
-    return {
-        "swish": lambda x, beta: x * torch.sigmoid(x),
-        "gelu": lambda x, beta: 0.5 * x * (1 + torch.erf(x / math.sqrt(2))),
-        "mish": lambda x, beta: x * torch.tanh(F.softplus(x)),
-        "elu": lambda x, beta: torch.where(x > 0, x, torch.exp(x) - 1),
-        "ncu": lambda x, beta: x - x ** 3,
-        "swish_beta": lambda x, beta: x * torch.sigmoid(beta * x),
-    }[name]
+    from torch_bench import composed
+    return lambda x, beta: composed(name, x, beta)
 
 
 def jax_formula(name):

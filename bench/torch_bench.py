@@ -24,6 +24,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from timing import median_ms
+
 FASHION = "/usr/share/datasets/fashion-mnist/"
 
 
@@ -47,17 +49,6 @@ def composed(name, x, beta):
 
 NATIVE = {"swish": F.silu, "gelu": F.gelu, "mish": F.mish, "elu": F.elu}
 ACTIVATIONS = ["swish", "gelu", "mish", "elu", "ncu", "swish_beta"]
-
-
-def median_ms(step, runs, warmup=2):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
 
 
 def bench_activations(args):
