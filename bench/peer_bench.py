@@ -30,12 +30,7 @@ def installed(module):
 
 
 # The activations of nnc_perf_bench: torch's as torch_bench.py composes
-# them, JAX's in its ops.
-def torch_formula(name):
-    from torch_bench import composed
-    return lambda x, beta: composed(name, x, beta)
-
-
+# them (it runs them eager too), JAX's in its ops.
 def jax_formula(name):
     import jax
     import jax.numpy as jnp
@@ -51,20 +46,15 @@ def jax_formula(name):
 
 def torch_activations(args):
     import torch
-    torch.manual_seed(42)
-    x = (torch.randn(args.rows, args.columns) * 2).requires_grad_()
-    dy = torch.randn(args.rows, args.columns)
-    beta = torch.tensor(1.0, requires_grad=True)
+    from torch_bench import activation_operands, activation_step, composed
+    x, dy, beta = activation_operands(args.rows, args.columns)
     results = {}
     for name in ACTIVATIONS:
-        formula = torch_formula(name)
+        def formula(t, b, name=name):
+            return composed(name, t, b)
 
         def stepper(f):
-            def step():
-                x.grad = None
-                beta.grad = None
-                f(x, beta).backward(dy)
-            return step
+            return activation_step(f, x, dy, beta)
 
         row = {"eager_ms": median_ms(stepper(formula), args.runs)}
         best = None
@@ -112,21 +102,12 @@ def activations(args):
     return out
 
 
-# examples/fashion_mlp.nn: 784-256 relu, 128 swish (learnable beta), 10; cross entropy; one SGD step.
 def torch_mlp():
+    """examples/fashion_mlp.nn in torch, as torch_bench.py builds it."""
     import torch
-
-    class Swish(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.beta = torch.nn.Parameter(torch.tensor(1.0))
-
-        def forward(self, x):
-            return x * torch.sigmoid(self.beta * x)
-
+    from torch_bench import fashion_mlp
     torch.manual_seed(0)
-    return torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), Swish(),
-                               torch.nn.Linear(128, 10))
+    return fashion_mlp()
 
 
 def compile_latency(args):

@@ -51,26 +51,30 @@ NATIVE = {"swish": F.silu, "gelu": F.gelu, "mish": F.mish, "elu": F.elu}
 ACTIVATIONS = ["swish", "gelu", "mish", "elu", "ncu", "swish_beta"]
 
 
-def bench_activations(args):
+def activation_operands(rows, columns):
+    """x, dy and a learnable beta, as nnc_perf_bench draws them."""
     torch.manual_seed(42)
-    x = (torch.randn(args.rows, args.columns) * 2).requires_grad_()
-    dy = torch.randn(args.rows, args.columns)
-    beta = torch.tensor(1.0, requires_grad=True)
+    x = (torch.randn(rows, columns) * 2).requires_grad_()
+    return x, torch.randn(rows, columns), torch.tensor(1.0, requires_grad=True)
+
+
+def activation_step(f, x, dy, beta):
+    """Forward and backward of f(x, beta); the gradients are dropped first so
+    that backward writes them rather than adding to them."""
+    def step():
+        x.grad = None
+        beta.grad = None
+        f(x, beta).backward(dy)
+    return step
+
+
+def bench_activations(args):
+    x, dy, beta = activation_operands(args.rows, args.columns)
     results = {}
     for name in ACTIVATIONS:
-        row = {}
-        for variant, f in (("composed", lambda t: composed(name, t, beta)), ("native", NATIVE.get(name))):
-            if f is None:
-                continue
-
-            # Forward and backward; the gradients are dropped first so that
-            # backward writes them rather than adding to them.
-            def step():
-                x.grad = None
-                beta.grad = None
-                f(x).backward(dy)
-
-            row[variant] = median_ms(step, args.runs)
+        row = {"composed": median_ms(activation_step(lambda t, b: composed(name, t, b), x, dy, beta), args.runs)}
+        if name in NATIVE:
+            row["native"] = median_ms(activation_step(lambda t, b: NATIVE[name](t), x, dy, beta), args.runs)
         results[name] = row
     return {"activations": results}
 
