@@ -43,7 +43,7 @@ public:
   Exporter(const ir::Graph& graph, const ParameterValues& parameters, const OnnxExportOptions& options,
            const SourceBuffer* source, Diagnostics& diags)
       : graph_(graph), parameters_(parameters), options_(options), source_(source), diags_(diags),
-        nodes_(*model_.mutable_graph()->mutable_node()), tensors_(graph.numValues()), readers_(graph.readers()) {}
+        nodes_(*model_.mutable_graph()->mutable_node()), tensors_(graph.numValues()) {}
 
   std::optional<onnx::ModelProto> run();
 
@@ -75,8 +75,9 @@ private:
   std::vector<std::string> lowerRun(const Run& run, const std::vector<std::string>& operands,
                                     const std::vector<std::string>& parameters, const std::vector<std::string>& names);
   std::string runParameter(const Run& run, size_t param, bool wholeRows, const TensorShape& shape);
-  std::string callFunction(const ir::MapSegment& segment, std::vector<std::string> inputs,
-                           const std::vector<std::string>& names);
+  // The call's outputs, named `names`.
+  std::vector<std::string> callFunction(const ir::MapSegment& segment, std::vector<std::string> inputs,
+                                        const std::vector<std::string>& names);
 
   const ir::Graph& graph_;
   const ParameterValues& parameters_;
@@ -86,7 +87,6 @@ private:
   onnx::ModelProto model_;
   OnnxNodeList nodes_;
   std::vector<std::string> tensors_;
-  std::vector<std::vector<size_t>> readers_;
   ValueId prediction_;
   std::string predictionName_;
   std::set<std::string> unclaimedParameters_;  // parameter names no initializer has taken yet
@@ -101,6 +101,17 @@ struct Exporter::Run {
   std::vector<const ir::MapSegment*> segments;
   int64_t firstColumn = 0, columns = 0;
 };
+
+// `value`, the lowered `formula` of `segment`, in `operand`'s shape: a
+// formula of constants and parameters alone (no input of the segment) is
+// expanded to it.
+std::string shapedLike(OnnxNodeList& nodes, const ir::MapSegment& segment, ir::ExprRef formula, std::string value,
+                       const std::string& operand) {
+  bool readsAnInput = std::any_of(segment.inputVars.begin(), segment.inputVars.end(),
+                                  [&](const std::string& var) { return ir::dependsOn(formula, var); });
+  if (readsAnInput) return value;
+  return OnnxNodeList::output(nodes.add("Expand", {value, OnnxNodeList::output(nodes.add("Shape", {operand}))}));
+}
 
 bool sameFormulas(const ir::MapSegment& a, const ir::MapSegment& b) {
   if (a.outputs != b.outputs || a.inputVars != b.inputVars || a.params.size() != b.params.size()) return false;
@@ -266,8 +277,8 @@ std::string Exporter::runParameter(const Run& run, size_t param, bool wholeRows,
 
 // A run's formulas as a call of a function in the nnc domain, named after
 // the activation; the same body is one function however often it is used.
-std::string Exporter::callFunction(const ir::MapSegment& segment, std::vector<std::string> inputs,
-                                   const std::vector<std::string>& names) {
+std::vector<std::string> Exporter::callFunction(const ir::MapSegment& segment, std::vector<std::string> inputs,
+                                                const std::vector<std::string>& names) {
   onnx::FunctionProto function;
   function.set_domain(kFunctionDomain);
   onnx::OperatorSetIdProto& opset = *function.add_opset_import();
@@ -288,14 +299,10 @@ std::string Exporter::callFunction(const ir::MapSegment& segment, std::vector<st
   }
   FormulaLowering lowering(body, formals);
   for (size_t k = 0; k < segment.outputs.size(); ++k) {
-    std::string value = lowering.lower(segment.outputs[k]);
-    bool readsAnInput = std::any_of(segment.inputVars.begin(), segment.inputVars.end(),
-                                    [&](const std::string& var) { return ir::dependsOn(segment.outputs[k], var); });
-    // A function's output is a node's: an input passed through is copied,
-    // and a value that no input shapes takes the first input's shape.
-    if (!readsAnInput)
-      value = OnnxNodeList::output(body.add("Expand", {value, OnnxNodeList::output(body.add("Shape", {function.input(0)}))}));
-    else if (formals.count(value) || std::find(function.input().begin(), function.input().end(), value) != function.input().end())
+    std::string value = shapedLike(body, segment, segment.outputs[k], lowering.lower(segment.outputs[k]),
+                                   function.input(0));
+    // A function's output is a node's: an input passed through is copied.
+    if (std::find(function.input().begin(), function.input().end(), value) != function.input().end())
       value = OnnxNodeList::output(body.add("Identity", {value}));
     function.add_output(value);
   }
@@ -314,7 +321,7 @@ std::string Exporter::callFunction(const ir::MapSegment& segment, std::vector<st
   onnx::NodeProto& call = nodes_.add(it->second, inputs, names[0]);
   call.set_domain(kFunctionDomain);
   for (size_t k = 1; k < names.size(); ++k) call.add_output(names[k]);
-  return OnnxNodeList::output(call);
+  return names;
 }
 
 std::vector<std::string> Exporter::lowerRun(const Run& run, const std::vector<std::string>& operands,
@@ -325,9 +332,7 @@ std::vector<std::string> Exporter::lowerRun(const Run& run, const std::vector<st
   if (options_.functions) {
     std::vector<std::string> inputs = operands;
     inputs.insert(inputs.end(), parameters.begin(), parameters.end());
-    callFunction(segment, inputs, names);
-    const onnx::NodeProto& call = *onnxGraph().node().rbegin();
-    return {call.output().begin(), call.output().end()};
+    return callFunction(segment, inputs, names);
   }
   std::map<std::string, std::string> tensors;
   for (size_t i = 0; i < segment.inputVars.size(); ++i) tensors[segment.inputVars[i]] = operands[i];
@@ -335,12 +340,7 @@ std::vector<std::string> Exporter::lowerRun(const Run& run, const std::vector<st
   FormulaLowering lowering(nodes_, tensors);
   for (size_t k = 0; k < segment.outputs.size(); ++k) {
     ir::ExprRef formula = segment.outputs[k];
-    std::string value = lowering.lower(formula, names[k]);
-    bool readsAnInput = std::any_of(segment.inputVars.begin(), segment.inputVars.end(),
-                                    [&](const std::string& var) { return ir::dependsOn(formula, var); });
-    if (!readsAnInput)  // a constant or parameters only: the operands' shape
-      value = OnnxNodeList::output(nodes_.add("Expand", {value, OnnxNodeList::output(nodes_.add("Shape", {operands[0]}))}));
-    outputs.push_back(value);
+    outputs.push_back(shapedLike(nodes_, segment, formula, lowering.lower(formula, names[k]), operands[0]));
   }
   return outputs;
 }
@@ -498,12 +498,13 @@ std::optional<onnx::ModelProto> Exporter::run() {
     unclaimedParameters_.insert(name);
   }
   // A product only a bias addition reads is one Gemm with it.
+  std::vector<std::vector<size_t>> readers = graph_.readers();
   for (size_t n = 0; n < graph_.nodes().size(); ++n) {
     const GraphNode& node = graph_.nodes()[n];
     if (node.op != GraphOp::AddBias || !needed[n]) continue;
     ValueId product = node.operands[0];
     const GraphNode& producer = graph_.nodes()[static_cast<size_t>(graph_.value(product).producer)];
-    if (producer.op == GraphOp::MatMul && readers_[product].size() == 1 && shapeOf(product).size() == 2)
+    if (producer.op == GraphOp::MatMul && readers[product].size() == 1 && shapeOf(product).size() == 2)
       fusedIntoGemm_.insert(product);
   }
   // A prediction that is itself no part of a forward graph is the error

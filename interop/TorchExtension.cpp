@@ -2,7 +2,7 @@
 
 #include <cctype>
 #include <cmath>
-#include <set>
+#include <algorithm>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -67,6 +67,25 @@ std::string kernelName(const std::string& extension, const ExportedActivation& a
                      unit ? "unit" : "layer");
 }
 
+// Every kernel of an activation, once each (one without parameters has
+// one kernel for both layouts).
+struct KernelVariant {
+  std::string name;
+  bool backward, perUnit;
+  backend::ElementType type;
+};
+std::vector<KernelVariant> kernelVariants(const std::string& extension, const ExportedActivation& a) {
+  std::vector<KernelVariant> variants;
+  for (backend::ElementType type : {backend::ElementType::F32, backend::ElementType::F64})
+    for (bool backward : {false, true})
+      for (bool perUnit : {false, true}) {
+        std::string name = kernelName(extension, a, backward, type, perUnit);
+        bool seen = std::any_of(variants.begin(), variants.end(), [&](const KernelVariant& v) { return v.name == name; });
+        if (!seen) variants.push_back({name, backward, perUnit, type});
+      }
+  return variants;
+}
+
 backend::KernelSpec kernelSpec(const ExportedActivation& a, bool backward, backend::ElementType type, bool perUnit) {
   backend::KernelSpec spec;
   spec.type = type;
@@ -91,15 +110,9 @@ std::vector<std::string> operandNames(const ExportedActivation& a) {
 // The extern "C" declarations of an activation's kernels and their table.
 std::string kernelTable(const std::string& extension, const ExportedActivation& a) {
   std::string out = "extern \"C\" {\n";
-  std::set<std::string> declared;
-  for (backend::ElementType type : {backend::ElementType::F32, backend::ElementType::F64})
-    for (bool backward : {false, true})
-      for (bool perUnit : {false, true}) {
-        std::string name = kernelName(extension, a, backward, type, perUnit);
-        if (!declared.insert(name).second) continue;
-        out += fmt::format("void {}(int64_t, int64_t, int64_t, const {t}* const*, const {t}* const*, {t}* const*, "
-                           "{t}* const*);\n", name, fmt::arg("t", cType(type)));
-      }
+  for (const KernelVariant& v : kernelVariants(extension, a))
+    out += fmt::format("void {}(int64_t, int64_t, int64_t, const {t}* const*, const {t}* const*, {t}* const*, "
+                       "{t}* const*);\n", v.name, fmt::arg("t", cType(v.type)));
   out += "}\n\nnamespace {\n\n";
   auto kernels = [&](bool backward, backend::ElementType type) {
     return fmt::format("{{{}, {}}}", kernelName(extension, a, backward, type, false),
@@ -279,14 +292,9 @@ std::optional<TorchExtension> generateTorchExtension(const TorchExtensionRequest
     if (std::optional<ExportedActivation> a = prepare(ctx, *def, diags)) activations.push_back(std::move(*a));
   if (diags.hasErrors()) return std::nullopt;
   std::vector<std::pair<std::string, backend::KernelSpec>> kernels;
-  std::set<std::string> named;
   for (const ExportedActivation& a : activations)
-    for (backend::ElementType type : {backend::ElementType::F32, backend::ElementType::F64})
-      for (bool backward : {false, true})
-        for (bool perUnit : {false, true}) {
-          std::string name = kernelName(request.name, a, backward, type, perUnit);
-          if (named.insert(name).second) kernels.emplace_back(name, kernelSpec(a, backward, type, perUnit));
-        }
+    for (const KernelVariant& v : kernelVariants(request.name, a))
+      kernels.emplace_back(v.name, kernelSpec(a, v.backward, v.type, v.perUnit));
   std::string error;
   std::string object = backend::compileKernels(kernels, request.targetCpu, backend::AotFormat::Object, error);
   if (!error.empty()) {
