@@ -144,7 +144,8 @@ private:
       case GraphOp::Parameter: return;
       case GraphOp::MatMul: {
         ir::TensorShape a = shape(node.operands[0]), w = shape(node.operands[1]);
-        b_.CreateCall(runtime("nnc_rt_matmul", voidTy, {ptr, i64, i64, i32, ptr, i64, i64, i32, ptr}),
+        const char* name = training_ ? "nnc_rt_matmul" : "nnc_rt_matmul_inference";  // as CompiledModel's
+        b_.CreateCall(runtime(name, voidTy, {ptr, i64, i64, i32, ptr, i64, i64, i32, ptr}),
                       {address(node.operands[0]), dim(a[0]), dim(a[1]), b_.getInt32(node.transposeA),
                        address(node.operands[1]), dim(w[0]), dim(w[1]), b_.getInt32(node.transposeB),
                        address(node.results[0])});

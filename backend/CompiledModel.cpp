@@ -204,10 +204,10 @@ struct CompiledModel::Impl {
       case GraphOp::Parameter: break;
       case GraphOp::MatMul: {
         ir::ValueId b = node.operands[1];
-        runtime::gemm({at(in), rows(in), columns(in)},
-                      node.transposeA ? runtime::Transpose::Yes : runtime::Transpose::No, {at(b), rows(b), columns(b)},
-                      node.transposeB ? runtime::Transpose::Yes : runtime::Transpose::No, at(out), rows(out),
-                      columns(out));
+        // Inference multiplies in a fixed order (runtime/CApi.h says why),
+        // as the AOT object's forward function does.
+        auto matmul = ws.training ? nnc_rt_matmul : nnc_rt_matmul_inference;
+        matmul(at(in), rows(in), columns(in), node.transposeA, at(b), rows(b), columns(b), node.transposeB, at(out));
         break;
       }
       case GraphOp::AddBias: runtime::addRowBias(at(in), at(node.operands[1]), rows(in), columns(in), at(out)); break;

@@ -7,6 +7,7 @@
 #include "runtime/Conv2d.h"
 #include "runtime/Dropout.h"
 #include "runtime/Embedding.h"
+#include "runtime/FixedOrderGemm.h"
 #include "runtime/Gemm.h"
 #include "runtime/LayerNorm.h"
 #include "runtime/Loss.h"
@@ -22,6 +23,15 @@ void nnc_rt_matmul(const float* a, int64_t a_rows, int64_t a_cols, int32_t trans
   int64_t rows = transpose_a ? a_cols : a_rows, cols = transpose_b ? b_rows : b_cols;
   nnc::runtime::gemm({a, a_rows, a_cols}, transpose_a ? Transpose::Yes : Transpose::No, {b, b_rows, b_cols},
                      transpose_b ? Transpose::Yes : Transpose::No, c, rows, cols);
+}
+
+void nnc_rt_matmul_inference(const float* a, int64_t a_rows, int64_t a_cols, int32_t transpose_a, const float* b,
+                             int64_t b_rows, int64_t b_cols, int32_t transpose_b, float* c) {
+  if (transpose_a || !transpose_b) {
+    nnc_rt_matmul(a, a_rows, a_cols, transpose_a, b, b_rows, b_cols, transpose_b, c);
+    return;
+  }
+  nnc::runtime::gemmFixedOrder(a, b, c, a_rows, b_rows, a_cols);
 }
 
 void nnc_rt_add_bias(const float* in, const float* bias, int64_t rows, int64_t cols, float* out) {

@@ -15,6 +15,12 @@ extern "C" {
  * op(), which transposes when its flag is non-zero. */
 void nnc_rt_matmul(const float* a, int64_t a_rows, int64_t a_cols, int32_t transpose_a, const float* b,
                    int64_t b_rows, int64_t b_cols, int32_t transpose_b, float* c);
+/* The same at inference: a * b^T (a dense layer's input by its [out, in]
+ * weights) in a fixed order of operations per element, so that a sample's
+ * row is the same bits in any batch, on any thread count and CPU
+ * (runtime/FixedOrderGemm.h); other transpositions as nnc_rt_matmul. */
+void nnc_rt_matmul_inference(const float* a, int64_t a_rows, int64_t a_cols, int32_t transpose_a, const float* b,
+                             int64_t b_rows, int64_t b_cols, int32_t transpose_b, float* c);
 /* out[r, c] = in[r, c] + bias[c] */
 void nnc_rt_add_bias(const float* in, const float* bias, int64_t rows, int64_t cols, float* out);
 /* out[c] = sum over rows of in[r, c] */
