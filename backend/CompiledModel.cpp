@@ -419,13 +419,18 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
     impl->parameters.emplace_back(runtime::Shape(parameter.shape));
     impl->gradients.emplace_back(runtime::Shape(parameter.shape));
   }
-  for (const PlannedKernel& planned : p.kernels) {
-    KernelResult compiled = jit.compile(planned.spec);
-    if (!compiled.kernel) {
-      error = compiled.error;
+  std::vector<KernelSpec> specs;
+  for (const PlannedKernel& planned : p.kernels) specs.push_back(planned.spec);
+  std::vector<KernelResult> compiled = jit.compile(specs);
+  for (size_t k = 0; k < compiled.size(); ++k) {
+    if (!compiled[k].kernel) {
+      error = compiled[k].error;
       return nullptr;
     }
-    impl->kernels.push_back(std::move(compiled.kernel));
+  }
+  for (size_t k = 0; k < compiled.size(); ++k) {
+    const PlannedKernel& planned = p.kernels[k];
+    impl->kernels.push_back(std::move(compiled[k].kernel));
     const GraphNode& node = g.nodes()[planned.node];
     const ir::MapSegment& segment = node.segments[planned.segment];
     Scratch& scratch = impl->own.scratches.emplace_back();

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
@@ -22,6 +23,7 @@
 #include "backend/ModuleOptimizer.h"
 #include "backend/StableForms.h"
 #include "backend/VectorLibrary.h"
+#include "runtime/Parallel.h"
 
 namespace nnc::backend {
 
@@ -41,10 +43,13 @@ void initializeLLVM() {
 
 struct FormulaJIT::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
+  // The host's, for a target machine per kernel build.
+  llvm::orc::JITTargetMachineBuilder machineBuilder{llvm::Triple()};
+  llvm::DataLayout dataLayout{""};
   std::unique_ptr<llvm::TargetMachine> targetMachine;
   llvm::StringMap<bool> cpuFeatures;
   std::string featureString;
-  std::mutex mutex;  // one compilation at a time; compiled kernels are callable from any thread
+  std::mutex mutex;  // one compile() at a time; compiled kernels are callable from any thread
   int kernelCount = 0;
 };
 
@@ -75,6 +80,8 @@ std::unique_ptr<FormulaJIT> FormulaJIT::create(std::string& error) {
     return nullptr;
   }
   impl->jit = std::move(*jit);
+  impl->machineBuilder = *machineBuilder;
+  impl->dataLayout = impl->jit->getDataLayout();
   char prefix = impl->jit->getDataLayout().getGlobalPrefix();
   auto& dylib = impl->jit->getMainJITDylib();
   // Scalar libm (loop remainders) from the process, vector variants from libmvec.
@@ -96,56 +103,100 @@ std::unique_ptr<FormulaJIT> FormulaJIT::create(std::string& error) {
 
 std::string FormulaJIT::cpuName() const { return impl_->targetMachine->getTargetCPU().str(); }
 
-KernelResult FormulaJIT::compile(const KernelSpec& spec) {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  KernelResult result;
-  std::string name = "nnc_kernel_" + std::to_string(impl_->kernelCount++);
-  auto context = std::make_unique<llvm::LLVMContext>();
-  auto module = std::make_unique<llvm::Module>(name, *context);
-  module->setDataLayout(impl_->jit->getDataLayout());
-  module->setTargetTriple(impl_->targetMachine->getTargetTriple().str());
+KernelResult FormulaJIT::compile(const KernelSpec& spec) { return std::move(compile(std::vector<KernelSpec>{spec})[0]); }
 
-  // The kernel's formulas, in a context of its own, in their stable forms.
+// One kernel on its way through LLVM. Everything from lowering to the object
+// file runs on any thread: the module has an LLVM context of its own, and
+// the formulas an ExprContext of their own (neither may be shared between
+// threads).
+struct FormulaJIT::KernelBuild {
+  std::string name;
   ir::ExprContext formulas;
-  KernelSpec stable = spec;
-  for (ir::ExprRef& output : stable.outputs) output = stableForms(formulas, ir::copyInto(formulas, output));
-  for (ir::ExprRef& sum : stable.columnSums) sum = stableForms(formulas, ir::copyInto(formulas, sum));
-  if (std::string problem = unboundVariableProblem(stable); !problem.empty()) {
-    result.error = problem;
-    return result;
+  KernelSpec stable;  // the spec's formulas in their stable forms, in `formulas`
+  std::string error;
+  std::string llvmIR;
+  std::unique_ptr<llvm::MemoryBuffer> object;
+};
+
+// Lowers, optimises and compiles `build` to an object file, with a target
+// machine of its own (a TargetMachine is not safe to share between threads).
+void FormulaJIT::buildObject(KernelBuild& build) const {
+  auto targetMachine = impl_->machineBuilder.createTargetMachine();
+  if (!targetMachine) {
+    build.error = "cannot create a target machine: " + message(targetMachine.takeError());
+    return;
   }
-  lowerKernel(*module, stable, name);
-  for (llvm::Function& f : *module) {
+  llvm::LLVMContext context;
+  llvm::Module module(build.name, context);
+  module.setDataLayout(impl_->dataLayout);
+  module.setTargetTriple((*targetMachine)->getTargetTriple().str());
+  lowerKernel(module, build.stable, build.name);
+  for (llvm::Function& f : module) {
     if (f.isDeclaration()) continue;
-    f.addFnAttr("target-cpu", impl_->targetMachine->getTargetCPU());
+    f.addFnAttr("target-cpu", (*targetMachine)->getTargetCPU());
     f.addFnAttr("target-features", impl_->featureString);
   }
   std::string verifierOutput;
   llvm::raw_string_ostream verifierStream(verifierOutput);
-  if (llvm::verifyModule(*module, &verifierStream)) {
-    result.error = "internal error: invalid LLVM IR for a formula: " + verifierOutput;
-    return result;
+  if (llvm::verifyModule(module, &verifierStream)) {
+    build.error = "internal error: invalid LLVM IR for a formula: " + verifierOutput;
+    return;
   }
-  optimizeModule(*module, *impl_->targetMachine, impl_->cpuFeatures);
+  optimizeModule(module, **targetMachine, impl_->cpuFeatures);
+  llvm::raw_string_ostream irStream(build.llvmIR);
+  module.print(irStream, nullptr);
+  auto object = llvm::orc::SimpleCompiler(**targetMachine)(module);
+  if (!object) {
+    build.error = "cannot compile a formula: " + message(object.takeError());
+    return;
+  }
+  build.object = std::move(*object);
+}
 
-  auto kernel = std::make_unique<Kernel>();
-  kernel->type_ = spec.type;
-  kernel->arity_ = {spec.inputs.size(), spec.parameters.size(), spec.outputs.size(), spec.columnSums.size()};
-  llvm::raw_string_ostream irStream(kernel->llvmIR_);
-  module->print(irStream, nullptr);
-
-  if (auto error = impl_->jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context)))) {
-    result.error = "cannot compile a formula: " + message(std::move(error));
-    return result;
+// LLVM's optimisation and code generation are most of a model's compile
+// time (~15 ms a kernel here), and kernels are independent: they are built
+// on the thread pool, then linked into the JIT one by one.
+std::vector<KernelResult> FormulaJIT::compile(const std::vector<KernelSpec>& specs) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::vector<std::unique_ptr<KernelBuild>> builds;
+  std::vector<KernelResult> results(specs.size());
+  for (const KernelSpec& spec : specs) {
+    auto& build = *builds.emplace_back(std::make_unique<KernelBuild>());
+    build.name = "nnc_kernel_" + std::to_string(impl_->kernelCount++);
+    build.stable = spec;
+    for (ir::ExprRef& output : build.stable.outputs)
+      output = stableForms(build.formulas, ir::copyInto(build.formulas, output));
+    for (ir::ExprRef& sum : build.stable.columnSums) sum = stableForms(build.formulas, ir::copyInto(build.formulas, sum));
+    build.error = unboundVariableProblem(build.stable);
   }
-  auto symbol = impl_->jit->lookup(name);
-  if (!symbol) {
-    result.error = "cannot link a formula: " + message(symbol.takeError());
-    return result;
+  runtime::parallelFor(static_cast<int64_t>(builds.size()), [&](int64_t i) {
+    KernelBuild& build = *builds[static_cast<size_t>(i)];
+    if (build.error.empty()) buildObject(build);
+  });
+  for (size_t i = 0; i < specs.size(); ++i) {
+    KernelBuild& build = *builds[i];
+    if (!build.error.empty()) {
+      results[i].error = build.error;
+      continue;
+    }
+    if (auto error = impl_->jit->addObjectFile(std::move(build.object))) {
+      results[i].error = "cannot load a compiled formula: " + message(std::move(error));
+      continue;
+    }
+    auto symbol = impl_->jit->lookup(build.name);
+    if (!symbol) {
+      results[i].error = "cannot link a formula: " + message(symbol.takeError());
+      continue;
+    }
+    auto kernel = std::make_unique<Kernel>();
+    kernel->type_ = specs[i].type;
+    kernel->arity_ = {specs[i].inputs.size(), specs[i].parameters.size(), specs[i].outputs.size(),
+                      specs[i].columnSums.size()};
+    kernel->llvmIR_ = std::move(build.llvmIR);
+    kernel->address_ = symbol->getValue();
+    results[i].kernel = std::move(kernel);
   }
-  kernel->address_ = symbol->getValue();
-  result.kernel = std::move(kernel);
-  return result;
+  return results;
 }
 
 std::string FormulaJIT::assembly(const std::string& llvmIR, std::string& error) const {

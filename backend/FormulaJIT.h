@@ -87,6 +87,9 @@ public:
 
   // Lowers, optimises (O3, vectorising for the host) and compiles.
   KernelResult compile(const KernelSpec& spec);
+  // The same for several kernels, built in parallel on the thread pool
+  // (runtime/Parallel.h); a result per spec, in order.
+  std::vector<KernelResult> compile(const std::vector<KernelSpec>& specs);
   // Host CPU name, e.g. "znver4".
   std::string cpuName() const;
   // The host assembly for a kernel's optimised LLVM IR (Kernel::llvmIR),
@@ -95,7 +98,9 @@ public:
 
 private:
   struct Impl;
+  struct KernelBuild;
   explicit FormulaJIT(std::unique_ptr<Impl> impl);
+  void buildObject(KernelBuild& build) const;
   std::unique_ptr<Impl> impl_;
 };
 

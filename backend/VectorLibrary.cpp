@@ -1,6 +1,7 @@
 #include "backend/VectorLibrary.h"
 
-#include <deque>
+#include <string>
+#include <vector>
 
 #include "ir/Expr.h"
 
@@ -30,27 +31,42 @@ std::vector<MathFunction> mathFunctions() {
   return functions;
 }
 
+// Every variant for every ISA, built once (thread-safe static
+// initialisation: kernels are optimised on several threads at once).
+// VecDesc holds StringRefs, so the names live for the process.
+struct Variant {
+  const char* feature;
+  std::string scalar, vector, abiPrefix;
+  unsigned lanes;
+};
+
+const std::vector<Variant>& allVariants() {
+  static const std::vector<Variant> variants = [] {
+    std::vector<Variant> all;
+    for (const Isa& isa : kIsas) {
+      for (const MathFunction& f : mathFunctions()) {
+        for (bool single : {true, false}) {
+          unsigned lanes = isa.bits / (single ? 32 : 64);
+          std::string scalar = f.name + (single ? "f" : "");
+          std::string parameters(f.arity, 'v');
+          all.push_back({isa.feature, scalar,
+                         "_ZGV" + std::string(1, isa.letter) + "N" + std::to_string(lanes) + parameters + "_" + scalar,
+                         "_ZGV_LLVM_N" + std::to_string(lanes) + parameters, lanes});
+        }
+      }
+    }
+    return all;
+  }();
+  return variants;
+}
+
 }  // namespace
 
 void addLibmvecMappings(llvm::TargetLibraryInfoImpl& tli, const llvm::StringMap<bool>& cpuFeatures) {
-  // VecDesc holds StringRefs: the strings must outlive the TLI, so they
-  // live for the process (a few hundred bytes).
-  static std::deque<std::string> names;
   std::vector<llvm::VecDesc> descriptions;
-  for (const Isa& isa : kIsas) {
-    if (isa.feature[0] != '\0' && !cpuFeatures.lookup(isa.feature)) continue;
-    for (const MathFunction& f : mathFunctions()) {
-      for (bool single : {true, false}) {
-        unsigned lanes = isa.bits / (single ? 32 : 64);
-        std::string scalar = f.name + (single ? "f" : "");
-        std::string parameters(f.arity, 'v');
-        const std::string& scalarName = names.emplace_back(scalar);
-        const std::string& vectorName =
-            names.emplace_back("_ZGV" + std::string(1, isa.letter) + "N" + std::to_string(lanes) + parameters + "_" + scalar);
-        const std::string& abiPrefix = names.emplace_back("_ZGV_LLVM_N" + std::to_string(lanes) + parameters);
-        descriptions.emplace_back(scalarName, vectorName, llvm::ElementCount::getFixed(lanes), false, abiPrefix);
-      }
-    }
+  for (const Variant& v : allVariants()) {
+    if (v.feature[0] != '\0' && !cpuFeatures.lookup(v.feature)) continue;
+    descriptions.emplace_back(v.scalar, v.vector, llvm::ElementCount::getFixed(v.lanes), false, v.abiPrefix);
   }
   tli.addVectorizableFunctions(descriptions);
 }

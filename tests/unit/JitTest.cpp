@@ -275,6 +275,42 @@ TEST_F(JitTest, BlockKernelComputesALayersBackwardWithPerUnitParameters) {
   for (int64_t c = 0; c < cols; ++c) EXPECT_NEAR(sums[c], expectedSums[c], 1e-12) << "column " << c;
 }
 
+// Several kernels compiled in one call are built on the pool's threads: each
+// result is its own spec's kernel (the same bits as compiled alone), and a
+// spec that fails reports its error without taking the others with it.
+TEST_F(JitTest, KernelsCompiledTogetherAreEachTheirOwn) {
+  runtime::setThreadCount(2);
+  ir::ExprContext ctx;
+  const char* formulas[] = {"x * x", "exp(x)", "tanh(x) + y", "sigmoid(x)", "erf(x)", "softplus(x)"};
+  std::vector<KernelSpec> specs;
+  for (const char* f : formulas) specs.push_back({{test::parseExpr(ctx, f)}, {"x"}, {}, ElementType::F32, {}});
+  specs[5].type = ElementType::F64;
+  std::vector<KernelResult> together = jit_->compile(specs);
+  runtime::setThreadCount(runtime::coreCount());
+  ASSERT_EQ(together.size(), specs.size());
+  EXPECT_EQ(together[2].kernel, nullptr);
+  EXPECT_EQ(together[2].error,
+            "internal error: a compiled formula reads 'y', which is neither an input nor a parameter");
+  std::vector<double> points = samplePoints();
+  for (size_t k : {0u, 1u, 3u, 4u, 5u}) {
+    ASSERT_NE(together[k].kernel, nullptr) << formulas[k] << ": " << together[k].error;
+    KernelResult alone = jit_->compile(specs[k]);
+    ASSERT_NE(alone.kernel, nullptr) << alone.error;
+    if (specs[k].type == ElementType::F64) {
+      EXPECT_EQ(runKernel<double>(*together[k].kernel, points, {}, 1), runKernel<double>(*alone.kernel, points, {}, 1));
+      continue;
+    }
+    std::vector<float> found = runKernel<float>(*together[k].kernel, points, {}, 1)[0];
+    EXPECT_EQ(found, runKernel<float>(*alone.kernel, points, {}, 1)[0]) << formulas[k];
+    ir::Interpreter oracle(specs[k].outputs, {"x"});
+    std::vector<double> expected(1);
+    for (size_t i = 0; i < points.size(); i += 97) {
+      oracle.run(std::vector<double>{static_cast<float>(points[i])}, expected);
+      EXPECT_NEAR(found[i], expected[0], 2e-6 * std::max(1.0, std::abs(expected[0]))) << formulas[k] << " at " << points[i];
+    }
+  }
+}
+
 // runParallel cuts a block into row chunks shared by the pool's threads: the
 // outputs are kernel.run's, and the column sums (added chunk by chunk) are
 // the same bits whatever the number of threads.
