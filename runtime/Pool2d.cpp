@@ -1,6 +1,8 @@
 #include "runtime/Pool2d.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <limits>
 #include <type_traits>
 
@@ -130,8 +132,95 @@ void maxPool2dForward(const float* x, const Pool2dShape& s, float* y) {
   });
 }
 
+namespace {
+
+// The max pool's gradient where the windows tile the image (stride equal
+// to the kernel, no padding: max_pool2d(x, 2)), so each input element lies
+// in at most one window: each window writes its own K x K block of dx (dy
+// at its first maximum, 0 elsewhere), and only the rows and columns past
+// the last window are zeroed apart. Each plane is written while it is in
+// cache, where zeroing the whole of dx first and adding into it took 5x
+// the forward pass's time.
+template <int K>
+void maxPool2dBackwardTiled(const float* x, const float* dy, const Pool2dShape& s, float* dx) {
+  const int64_t k = K ? K : s.kernel, planeSize = s.height * s.width;
+  const int64_t outH = s.outHeight(), outW = s.outWidth(), planes = s.batch * s.channels;
+  const int64_t pieces = std::clamp<int64_t>(planes, 1, 4 * coreCount());
+  parallelFor(pieces, [&](int64_t piece) {
+    for (int64_t plane = planes * piece / pieces; plane < planes * (piece + 1) / pieces; ++plane) {
+      const float* in = x + plane * planeSize;
+      const float* gradOut = dy + plane * outH * outW;
+      float* grad = dx + plane * planeSize;
+      for (int64_t oh = 0; oh < outH; ++oh) {
+        const int64_t top = oh * k;
+        for (int64_t h = top; h < top + k; ++h) {
+          std::fill(grad + h * s.width, grad + h * s.width + outW * k, 0.0f);
+          std::fill(grad + h * s.width + outW * k, grad + (h + 1) * s.width, 0.0f);  // past the last window
+        }
+        for (int64_t ow = 0; ow < outW; ++ow) {
+          const Window w{top, top + k, ow * k, ow * k + k};
+          grad[firstMaximum<K>(in, s.width, w)] = 0.0f + gradOut[oh * outW + ow];  // as 0 + dy below
+        }
+      }
+      std::fill(grad + outH * k * s.width, grad + planeSize, 0.0f);  // rows past the last window
+    }
+  });
+}
+
+// The same for 2x2 windows with stride 2 (the usual max_pool2d(x, 2)),
+// without branches: which of a window's four elements is its first maximum
+// is data (about a coin toss per comparison on a ReLU's output), and a
+// mispredicted branch per window cost more than the rest of its work. Two
+// pairs, each keeping its first element on a tie, then the second pair
+// only if strictly larger: the first maximum in row-major order; a NaN
+// then takes its place (the first NaN).
+void maxPool2dBackward2x2(const float* x, const float* dy, const Pool2dShape& s, float* dx) {
+  const int64_t planeSize = s.height * s.width, outH = s.outHeight(), outW = s.outWidth();
+  const int64_t planes = s.batch * s.channels, width = s.width;
+  const int64_t pieces = std::clamp<int64_t>(planes, 1, 4 * coreCount());
+  parallelFor(pieces, [&](int64_t piece) {
+    for (int64_t plane = planes * piece / pieces; plane < planes * (piece + 1) / pieces; ++plane) {
+      const float* in = x + plane * planeSize;
+      float* grad = dx + plane * planeSize;
+      for (int64_t oh = 0; oh < outH; ++oh) {
+        const float* row0 = in + 2 * oh * width;
+        const float* row1 = row0 + width;
+        float* grad0 = grad + 2 * oh * width;
+        float* grad1 = grad0 + width;
+        const float* g = dy + (plane * outH + oh) * outW;
+        for (int64_t ow = 0; ow < outW; ++ow) {
+          const float a = row0[2 * ow], b = row0[2 * ow + 1], c = row1[2 * ow], d = row1[2 * ow + 1];
+          // Comparisons as 0/1 integers and selections as arithmetic and
+          // bit masks: the compiler turns ?: on them back into branches.
+          const int bFirst = b > a, dFirst = d > c;
+          const int bottomWins = (dFirst ? d : c) > (bFirst ? b : a);
+          int winner = bFirst + bottomWins * (2 + dFirst - bFirst);
+          const int notNanA = a == a, notNanB = b == b, notNanC = c == c, notNanD = d == d;
+          const int anyNan = 1 - (notNanA & notNanB & notNanC & notNanD);
+          const int firstNan = notNanA * (1 + notNanB * (1 + notNanC));
+          winner += anyNan * (firstNan - winner);
+          const uint32_t share = std::bit_cast<uint32_t>(0.0f + g[ow]);  // as the general path's 0 + dy
+          grad0[2 * ow] = std::bit_cast<float>(share & -static_cast<uint32_t>(winner == 0));
+          grad0[2 * ow + 1] = std::bit_cast<float>(share & -static_cast<uint32_t>(winner == 1));
+          grad1[2 * ow] = std::bit_cast<float>(share & -static_cast<uint32_t>(winner == 2));
+          grad1[2 * ow + 1] = std::bit_cast<float>(share & -static_cast<uint32_t>(winner == 3));
+        }
+        if (width > 2 * outW) grad0[2 * outW] = grad1[2 * outW] = 0.0f;  // an odd width's last column
+      }
+      std::fill(grad + 2 * outH * width, grad + planeSize, 0.0f);  // an odd height's last row
+    }
+  });
+}
+
+}  // namespace
+
 void maxPool2dBackward(const float* x, const float* dy, const Pool2dShape& s, float* dx) {
   const int64_t planeSize = s.height * s.width;
+  if (s.stride == s.kernel && s.padding == 0) {
+    if (s.kernel == 2) return maxPool2dBackward2x2(x, dy, s, dx);
+    if (s.kernel == 3) return maxPool2dBackwardTiled<3>(x, dy, s, dx);
+    return maxPool2dBackwardTiled<0>(x, dy, s, dx);
+  }
   std::fill(dx, dx + s.batch * s.channels * planeSize, 0.0f);
   // Windows of one plane may overlap (stride < kernel), so they add.
   forEachWindowOf(s, [&](int64_t plane, int64_t out, Window w, auto kernel) {
