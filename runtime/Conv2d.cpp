@@ -109,6 +109,19 @@ void forPiecesOfBatch(int64_t batch, int64_t pieces, const std::function<void(in
 // each sample is independent: enough to keep every core busy.
 int64_t samplePieces(int64_t batch) { return std::clamp<int64_t>(batch, 1, 4 * coreCount()); }
 
+// v[0] + ... + v[n - 1] as eight interleaved partial sums, added pairwise
+// at the end: a vector addition per eight elements, where one running sum
+// is a chain of dependent additions (the compiler may not reorder them),
+// which took ~3 ms of CPU time in each step of the Fashion CNN.
+float rowSum(const float* v, int64_t n) {
+  float part[8] = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int lane = 0; lane < 8; ++lane) part[lane] += v[i + lane];
+  for (int lane = 0; i < n; ++i, ++lane) part[lane] += v[i];
+  return ((part[0] + part[4]) + (part[2] + part[6])) + ((part[1] + part[5]) + (part[3] + part[7]));
+}
+
 // The weight gradient's fixed pieces: a constant, so the order its sums are
 // added in (and so its bits) never depends on the machine or the pool.
 constexpr int64_t kWeightGradientPieces = 8;
@@ -177,11 +190,8 @@ void conv2dBackwardWeights(const float* x, const float* dy, const Conv2dShape& s
         gemm({grad + group * g.outPer * positions, g.outPer, positions}, Transpose::No,
              {columns + group * g.tapsPer * positions, g.tapsPer, positions}, Transpose::Yes,
              dwPart.data() + group * g.outPer * g.tapsPer, g.outPer, g.tapsPer, 1, 1);
-      for (int64_t o = 0; o < s.outChannels; ++o) {
-        float total = 0;  // one sample's row in float (vectorised), the samples' sum in double
-        for (int64_t p = 0; p < positions; ++p) total += grad[o * positions + p];
-        dbPart[static_cast<size_t>(o)] += total;
-      }
+      // One sample's row in float, the samples' sum in double.
+      for (int64_t o = 0; o < s.outChannels; ++o) dbPart[static_cast<size_t>(o)] += rowSum(grad + o * positions, positions);
     }
   });
   std::fill(dw, dw + weights, 0.0f);
