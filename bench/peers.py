@@ -35,12 +35,14 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import git_commit, log, machine, run_json  # noqa: E402
+from run import git_commit, log, machine, run_json, update_readme  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PINS = ["torch==2.15.0", "jax==0.10.2", "jaxlib==0.10.2", "optax==0.2.8", "onnxruntime==1.23.2", "numpy==2.3.5"]
 # Targets of issue 17 (ratios in one run).
 ACTIVATION_TARGET, BOUND_TARGET, INFERENCE_TARGET, COMPILE_TARGET = 2.0, 1.15, 3.0, 10.0
+# Where --readme writes the tables in bench/README.md.
+README_BEGIN, README_END = "<!-- peers results: begin -->", "<!-- peers results: end -->"
 # The multiply-adds of a training step of examples/fashion_cnn.nn, per sample (bench/README.md).
 CNN_FLOPS_PER_SAMPLE = 7.08e6
 
@@ -165,6 +167,7 @@ def main():
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks that everything runs")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--readme", action="store_true", help="write the tables into bench/README.md")
     parser.add_argument("--epochs", type=int, default=5, help="MLP training epochs, for each")
     parser.add_argument("--cnn-epochs", type=int, default=2, help="CNN training epochs, for each")
     args = parser.parse_args()
@@ -217,6 +220,8 @@ def main():
     if "cnn" in train:
         lines += training_table("CNN", train["cnn"][0], train["cnn"][1], CNN_FLOPS_PER_SAMPLE, gemm["peak_gflops"], 1.3)
     print("\n".join(lines))
+    if args.readme:
+        update_readme("\n".join(lines) + "\n", README_BEGIN, README_END)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": m, "stream": stream, "nnc_activations": nnc_act, "peer_activations": peer_act,

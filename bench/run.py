@@ -404,11 +404,12 @@ def cnn_table(cnn, torch, peak):
     return lines + [""]
 
 
-def update_readme(text):
+def update_readme(text, begin_marker=BEGIN, end_marker=END):
+    """Replaces what bench/README.md holds between the two markers."""
     path = os.path.join(HERE, "README.md")
     with open(path) as f:
         readme = f.read()
-    begin, end = readme.index(BEGIN) + len(BEGIN), readme.index(END)
+    begin, end = readme.index(begin_marker) + len(begin_marker), readme.index(end_marker)
     with open(path, "w") as f:
         f.write(readme[:begin] + "\n" + text + readme[end:])
 
