@@ -12,19 +12,10 @@
 #include <vector>
 
 #include "runtime/FixedOrderGemm.h"
-#include "runtime/Parallel.h"
+#include "ThreadCount.h"
 
 namespace nnc::runtime {
 namespace {
-
-class ThreadCount {
-public:
-  explicit ThreadCount(int threads) : saved_(threadCount()) { setThreadCount(threads); }
-  ~ThreadCount() { setThreadCount(saved_); }
-
-private:
-  int saved_;
-};
 
 std::vector<float> randomValues(int64_t count, uint32_t seed) {
   std::mt19937 generator(seed);

@@ -11,19 +11,10 @@
 
 #include "runtime/Gemm.h"
 #include "runtime/Parallel.h"
+#include "ThreadCount.h"
 
 namespace nnc::runtime {
 namespace {
-
-// Restores the pool's size after a test.
-class ThreadCount {
-public:
-  explicit ThreadCount(int threads) : saved_(threadCount()) { setThreadCount(threads); }
-  ~ThreadCount() { setThreadCount(saved_); }
-
-private:
-  int saved_;
-};
 
 TEST(Parallel, RunsEveryIndexOnce) {
   ThreadCount threads(4);
