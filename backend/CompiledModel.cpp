@@ -422,9 +422,9 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(ir::Graph graph, FormulaJI
   std::vector<KernelSpec> specs;
   for (const PlannedKernel& planned : p.kernels) specs.push_back(planned.spec);
   std::vector<KernelResult> compiled = jit.compile(specs);
-  for (size_t k = 0; k < compiled.size(); ++k) {
-    if (!compiled[k].kernel) {
-      error = compiled[k].error;
+  for (const KernelResult& kernel : compiled) {
+    if (!kernel.kernel) {
+      error = kernel.error;
       return nullptr;
     }
   }

@@ -18,33 +18,42 @@ struct Window {
   int64_t top, bottom, left, right;
 };
 
-// f(plane, output index, window) for every window of every image plane
-// (a sample's channel). Planes run in parallel, each on one thread, so
-// windows of one plane never race. `K` is the kernel's size where it is
-// known when compiling (2 or 3: the loops over a window unroll), else 0.
+// f(plane) for every image plane (a sample's channel), in parallel, each
+// plane on one thread.
+template <class F>
+void forEachPlane(const Pool2dShape& s, F f) {
+  const int64_t planes = s.batch * s.channels;
+  const int64_t pieces = std::clamp<int64_t>(planes, 1, 4 * coreCount());
+  parallelFor(pieces, [&](int64_t piece) {
+    for (int64_t plane = planes * piece / pieces; plane < planes * (piece + 1) / pieces; ++plane) f(plane);
+  });
+}
+
+// f(plane, output index, window) for every window of every image plane.
+// Planes run in parallel, so windows of one plane never race. `K` is the
+// kernel's size where it is known when compiling (2 or 3: the loops over a
+// window unroll), else 0.
 template <int K, class F>
 void forEachWindow(const Pool2dShape& s, F f) {
   const int64_t k = K ? K : s.kernel;
-  const int64_t outH = s.outHeight(), outW = s.outWidth(), planes = s.batch * s.channels;
-  const int64_t pieces = std::clamp<int64_t>(planes, 1, 4 * coreCount());
-  parallelFor(pieces, [&](int64_t piece) {
-    for (int64_t plane = planes * piece / pieces; plane < planes * (piece + 1) / pieces; ++plane)
-      for (int64_t oh = 0; oh < outH; ++oh) {
-        if (s.padding == 0) {  // every window lies inside the image: nothing to clip
-          const int64_t top = oh * s.stride;
-          int64_t out = (plane * outH + oh) * outW;
-          for (int64_t ow = 0, left = 0; ow < outW; ++ow, ++out, left += s.stride)
-            f(plane, out, Window{top, top + k, left, left + k});
-          continue;
-        }
-        const int64_t h0 = oh * s.stride - s.padding;
-        const int64_t top = std::max<int64_t>(h0, 0), bottom = std::min(h0 + k, s.height);
+  const int64_t outH = s.outHeight(), outW = s.outWidth();
+  forEachPlane(s, [&](int64_t plane) {
+    for (int64_t oh = 0; oh < outH; ++oh) {
+      if (s.padding == 0) {  // every window lies inside the image: nothing to clip
+        const int64_t top = oh * s.stride;
         int64_t out = (plane * outH + oh) * outW;
-        for (int64_t ow = 0; ow < outW; ++ow, ++out) {
-          const int64_t w0 = ow * s.stride - s.padding;
-          f(plane, out, Window{top, bottom, std::max<int64_t>(w0, 0), std::min(w0 + k, s.width)});
-        }
+        for (int64_t ow = 0, left = 0; ow < outW; ++ow, ++out, left += s.stride)
+          f(plane, out, Window{top, top + k, left, left + k});
+        continue;
       }
+      const int64_t h0 = oh * s.stride - s.padding;
+      const int64_t top = std::max<int64_t>(h0, 0), bottom = std::min(h0 + k, s.height);
+      int64_t out = (plane * outH + oh) * outW;
+      for (int64_t ow = 0; ow < outW; ++ow, ++out) {
+        const int64_t w0 = ow * s.stride - s.padding;
+        f(plane, out, Window{top, bottom, std::max<int64_t>(w0, 0), std::min(w0 + k, s.width)});
+      }
+    }
   });
 }
 
@@ -144,26 +153,20 @@ namespace {
 template <int K>
 void maxPool2dBackwardTiled(const float* x, const float* dy, const Pool2dShape& s, float* dx) {
   const int64_t k = K ? K : s.kernel, planeSize = s.height * s.width;
-  const int64_t outH = s.outHeight(), outW = s.outWidth(), planes = s.batch * s.channels;
-  const int64_t pieces = std::clamp<int64_t>(planes, 1, 4 * coreCount());
-  parallelFor(pieces, [&](int64_t piece) {
-    for (int64_t plane = planes * piece / pieces; plane < planes * (piece + 1) / pieces; ++plane) {
-      const float* in = x + plane * planeSize;
-      const float* gradOut = dy + plane * outH * outW;
-      float* grad = dx + plane * planeSize;
-      for (int64_t oh = 0; oh < outH; ++oh) {
-        const int64_t top = oh * k;
-        for (int64_t h = top; h < top + k; ++h) {
-          std::fill(grad + h * s.width, grad + h * s.width + outW * k, 0.0f);
-          std::fill(grad + h * s.width + outW * k, grad + (h + 1) * s.width, 0.0f);  // past the last window
-        }
-        for (int64_t ow = 0; ow < outW; ++ow) {
-          const Window w{top, top + k, ow * k, ow * k + k};
-          grad[firstMaximum<K>(in, s.width, w)] = 0.0f + gradOut[oh * outW + ow];  // as 0 + dy below
-        }
+  const int64_t outH = s.outHeight(), outW = s.outWidth();
+  forEachPlane(s, [&](int64_t plane) {
+    const float* in = x + plane * planeSize;
+    const float* gradOut = dy + plane * outH * outW;
+    float* grad = dx + plane * planeSize;
+    for (int64_t oh = 0; oh < outH; ++oh) {
+      const int64_t top = oh * k;
+      std::fill(grad + top * s.width, grad + (top + k) * s.width, 0.0f);  // the window row, and past its last window
+      for (int64_t ow = 0; ow < outW; ++ow) {
+        const Window w{top, top + k, ow * k, ow * k + k};
+        grad[firstMaximum<K>(in, s.width, w)] = 0.0f + gradOut[oh * outW + ow];  // as 0 + dy below
       }
-      std::fill(grad + outH * k * s.width, grad + planeSize, 0.0f);  // rows past the last window
     }
+    std::fill(grad + outH * k * s.width, grad + planeSize, 0.0f);  // rows past the last window
   });
 }
 
@@ -175,40 +178,36 @@ void maxPool2dBackwardTiled(const float* x, const float* dy, const Pool2dShape& 
 // only if strictly larger: the first maximum in row-major order; a NaN
 // then takes its place (the first NaN).
 void maxPool2dBackward2x2(const float* x, const float* dy, const Pool2dShape& s, float* dx) {
-  const int64_t planeSize = s.height * s.width, outH = s.outHeight(), outW = s.outWidth();
-  const int64_t planes = s.batch * s.channels, width = s.width;
-  const int64_t pieces = std::clamp<int64_t>(planes, 1, 4 * coreCount());
-  parallelFor(pieces, [&](int64_t piece) {
-    for (int64_t plane = planes * piece / pieces; plane < planes * (piece + 1) / pieces; ++plane) {
-      const float* in = x + plane * planeSize;
-      float* grad = dx + plane * planeSize;
-      for (int64_t oh = 0; oh < outH; ++oh) {
-        const float* row0 = in + 2 * oh * width;
-        const float* row1 = row0 + width;
-        float* grad0 = grad + 2 * oh * width;
-        float* grad1 = grad0 + width;
-        const float* g = dy + (plane * outH + oh) * outW;
-        for (int64_t ow = 0; ow < outW; ++ow) {
-          const float a = row0[2 * ow], b = row0[2 * ow + 1], c = row1[2 * ow], d = row1[2 * ow + 1];
-          // Comparisons as 0/1 integers and selections as arithmetic and
-          // bit masks: the compiler turns ?: on them back into branches.
-          const int bFirst = b > a, dFirst = d > c;
-          const int bottomWins = (dFirst ? d : c) > (bFirst ? b : a);
-          int winner = bFirst + bottomWins * (2 + dFirst - bFirst);
-          const int notNanA = a == a, notNanB = b == b, notNanC = c == c, notNanD = d == d;
-          const int anyNan = 1 - (notNanA & notNanB & notNanC & notNanD);
-          const int firstNan = notNanA * (1 + notNanB * (1 + notNanC));
-          winner += anyNan * (firstNan - winner);
-          const uint32_t share = std::bit_cast<uint32_t>(0.0f + g[ow]);  // as the general path's 0 + dy
-          grad0[2 * ow] = std::bit_cast<float>(share & -static_cast<uint32_t>(winner == 0));
-          grad0[2 * ow + 1] = std::bit_cast<float>(share & -static_cast<uint32_t>(winner == 1));
-          grad1[2 * ow] = std::bit_cast<float>(share & -static_cast<uint32_t>(winner == 2));
-          grad1[2 * ow + 1] = std::bit_cast<float>(share & -static_cast<uint32_t>(winner == 3));
-        }
-        if (width > 2 * outW) grad0[2 * outW] = grad1[2 * outW] = 0.0f;  // an odd width's last column
+  const int64_t planeSize = s.height * s.width, outH = s.outHeight(), outW = s.outWidth(), width = s.width;
+  forEachPlane(s, [&](int64_t plane) {
+    const float* in = x + plane * planeSize;
+    float* grad = dx + plane * planeSize;
+    for (int64_t oh = 0; oh < outH; ++oh) {
+      const float* row0 = in + 2 * oh * width;
+      const float* row1 = row0 + width;
+      float* grad0 = grad + 2 * oh * width;
+      float* grad1 = grad0 + width;
+      const float* g = dy + (plane * outH + oh) * outW;
+      for (int64_t ow = 0; ow < outW; ++ow) {
+        const float a = row0[2 * ow], b = row0[2 * ow + 1], c = row1[2 * ow], d = row1[2 * ow + 1];
+        // Comparisons as 0/1 integers and selections as arithmetic and
+        // bit masks: the compiler turns ?: on them back into branches.
+        const int bFirst = b > a, dFirst = d > c;
+        const int bottomWins = (dFirst ? d : c) > (bFirst ? b : a);
+        int winner = bFirst + bottomWins * (2 + dFirst - bFirst);
+        const int notNanA = a == a, notNanB = b == b, notNanC = c == c, notNanD = d == d;
+        const int anyNan = 1 - (notNanA & notNanB & notNanC & notNanD);
+        const int firstNan = notNanA * (1 + notNanB * (1 + notNanC));
+        winner += anyNan * (firstNan - winner);
+        const uint32_t share = std::bit_cast<uint32_t>(0.0f + g[ow]);  // as the general path's 0 + dy
+        grad0[2 * ow] = std::bit_cast<float>(share & -static_cast<uint32_t>(winner == 0));
+        grad0[2 * ow + 1] = std::bit_cast<float>(share & -static_cast<uint32_t>(winner == 1));
+        grad1[2 * ow] = std::bit_cast<float>(share & -static_cast<uint32_t>(winner == 2));
+        grad1[2 * ow + 1] = std::bit_cast<float>(share & -static_cast<uint32_t>(winner == 3));
       }
-      std::fill(grad + 2 * outH * width, grad + planeSize, 0.0f);  // an odd height's last row
+      if (width > 2 * outW) grad0[2 * outW] = grad1[2 * outW] = 0.0f;  // an odd width's last column
     }
+    std::fill(grad + 2 * outH * width, grad + planeSize, 0.0f);  // an odd height's last row
   });
 }
 
