@@ -103,7 +103,9 @@ std::unique_ptr<FormulaJIT> FormulaJIT::create(std::string& error) {
 
 std::string FormulaJIT::cpuName() const { return impl_->targetMachine->getTargetCPU().str(); }
 
-KernelResult FormulaJIT::compile(const KernelSpec& spec) { return std::move(compile(std::vector<KernelSpec>{spec})[0]); }
+KernelResult FormulaJIT::compile(const KernelSpec& spec) {
+  return std::move(compile(std::vector<KernelSpec>{spec})[0]);
+}
 
 // One kernel on its way through LLVM. Everything from lowering to the object
 // file runs on any thread: the module has an LLVM context of its own, and
@@ -166,7 +168,8 @@ std::vector<KernelResult> FormulaJIT::compile(const std::vector<KernelSpec>& spe
     build.stable = spec;
     for (ir::ExprRef& output : build.stable.outputs)
       output = stableForms(build.formulas, ir::copyInto(build.formulas, output));
-    for (ir::ExprRef& sum : build.stable.columnSums) sum = stableForms(build.formulas, ir::copyInto(build.formulas, sum));
+    for (ir::ExprRef& sum : build.stable.columnSums)
+      sum = stableForms(build.formulas, ir::copyInto(build.formulas, sum));
     build.error = unboundVariableProblem(build.stable);
   }
   runtime::parallelFor(static_cast<int64_t>(builds.size()), [&](int64_t i) {

@@ -191,7 +191,8 @@ void conv2dBackwardWeights(const float* x, const float* dy, const Conv2dShape& s
              {columns + group * g.tapsPer * positions, g.tapsPer, positions}, Transpose::Yes,
              dwPart.data() + group * g.outPer * g.tapsPer, g.outPer, g.tapsPer, 1, 1);
       // One sample's row in float, the samples' sum in double.
-      for (int64_t o = 0; o < s.outChannels; ++o) dbPart[static_cast<size_t>(o)] += rowSum(grad + o * positions, positions);
+      for (int64_t o = 0; o < s.outChannels; ++o)
+        dbPart[static_cast<size_t>(o)] += rowSum(grad + o * positions, positions);
     }
   });
   std::fill(dw, dw + weights, 0.0f);

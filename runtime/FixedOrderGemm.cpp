@@ -108,7 +108,8 @@ void gemmFixedOrder(const float* a, const float* b, float* c, int64_t m, int64_t
   // one piece per thread, whole multiples of eight columns.
   const int64_t pieces = std::clamp<int64_t>(m * n * std::max<int64_t>(k, 1) / kMinParallelWork, 1,
                                              std::min<int64_t>(threadCount(), (n + kLanes - 1) / kLanes));
-  const int64_t perBlock = std::max<int64_t>(kLanes, kBlockBytes / static_cast<int64_t>(sizeof(float) * std::max<int64_t>(k, 1)));
+  const int64_t rowBytes = static_cast<int64_t>(sizeof(float)) * std::max<int64_t>(k, 1);
+  const int64_t perBlock = std::max<int64_t>(kLanes, kBlockBytes / rowBytes);
   parallelFor(pieces, [&](int64_t p) {
     const int64_t first = (n * p / pieces + kLanes / 2) / kLanes * kLanes;
     const int64_t last = p + 1 == pieces ? n : (n * (p + 1) / pieces + kLanes / 2) / kLanes * kLanes;

@@ -62,7 +62,8 @@ TEST(FixedOrderGemm, ARowIsTheSameBitsAloneAndInAnyBatch) {
   gemmFixedOrder(batch.data(), w.data(), all.data(), 64, n, k);
   for (int64_t row : {0, 1, 2, 31, 63}) {
     gemmFixedOrder(batch.data() + row * k, w.data(), alone.data(), 1, n, k);
-    for (int64_t j = 0; j < n; ++j) ASSERT_TRUE(sameBits(alone[size_t(j)], all[size_t(row * n + j)])) << row << ", " << j;
+    for (int64_t j = 0; j < n; ++j)
+      ASSERT_TRUE(sameBits(alone[size_t(j)], all[size_t(row * n + j)])) << row << ", " << j;
   }
 }
 

@@ -65,8 +65,9 @@ std::vector<float> maxGradientByHand(const std::vector<float>& x, const std::vec
         for (int64_t h = oh * s.stride; h < oh * s.stride + s.kernel; ++h)
           for (int64_t w = ow * s.stride; w < ow * s.stride + s.kernel; ++w) {
             const int64_t at = (plane * s.height + h) * s.width + w;
-            if (best < 0 || (!std::isnan(x[size_t(best)]) && (std::isnan(x[size_t(at)]) || x[size_t(at)] > x[size_t(best)])))
-              best = at;
+            const bool wins = best < 0 || (!std::isnan(x[size_t(best)]) &&
+                                           (std::isnan(x[size_t(at)]) || x[size_t(at)] > x[size_t(best)]));
+            if (wins) best = at;
           }
         dx[size_t(best)] += dy[size_t((plane * outH + oh) * outW + ow)];
       }

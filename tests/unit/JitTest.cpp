@@ -306,7 +306,8 @@ TEST_F(JitTest, KernelsCompiledTogetherAreEachTheirOwn) {
     std::vector<double> expected(1);
     for (size_t i = 0; i < points.size(); i += 97) {
       oracle.run(std::vector<double>{static_cast<float>(points[i])}, expected);
-      EXPECT_NEAR(found[i], expected[0], 2e-6 * std::max(1.0, std::abs(expected[0]))) << formulas[k] << " at " << points[i];
+      EXPECT_NEAR(found[i], expected[0], 2e-6 * std::max(1.0, std::abs(expected[0])))
+          << formulas[k] << " at " << points[i];
     }
   }
 }
