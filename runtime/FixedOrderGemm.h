@@ -12,9 +12,9 @@
 // - it reads the weights as they are stored: OpenBLAS packs the whole weight
 //   matrix on every call, which dominated one-sample prediction (46 of 66 µs
 //   for the fashion MLP's 784x256 layer, bench/README.md).
-// Training keeps OpenBLAS, faster on batch-sized products: eight partial
-// sums per element cost this product ~25-50% of OpenBLAS's speed on large
-// batches (bench/README.md).
+// Training keeps OpenBLAS, faster on batch-sized products: with eight
+// partial sums per element this product runs 25-50% slower than OpenBLAS's
+// on large batches (bench/README.md).
 #include <cstdint>
 
 namespace nnc::runtime {
