@@ -45,7 +45,6 @@ struct FormulaJIT::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
   // The host's, for a target machine per kernel build.
   llvm::orc::JITTargetMachineBuilder machineBuilder{llvm::Triple()};
-  llvm::DataLayout dataLayout{""};
   std::unique_ptr<llvm::TargetMachine> targetMachine;
   llvm::StringMap<bool> cpuFeatures;
   std::string featureString;
@@ -81,7 +80,6 @@ std::unique_ptr<FormulaJIT> FormulaJIT::create(std::string& error) {
   }
   impl->jit = std::move(*jit);
   impl->machineBuilder = *machineBuilder;
-  impl->dataLayout = impl->jit->getDataLayout();
   char prefix = impl->jit->getDataLayout().getGlobalPrefix();
   auto& dylib = impl->jit->getMainJITDylib();
   // Scalar libm (loop remainders) from the process, vector variants from libmvec.
@@ -130,7 +128,7 @@ void FormulaJIT::buildObject(KernelBuild& build) const {
   }
   llvm::LLVMContext context;
   llvm::Module module(build.name, context);
-  module.setDataLayout(impl_->dataLayout);
+  module.setDataLayout(impl_->jit->getDataLayout());
   module.setTargetTriple((*targetMachine)->getTargetTriple().str());
   lowerKernel(module, build.stable, build.name);
   for (llvm::Function& f : module) {

@@ -191,22 +191,26 @@ std::optional<std::vector<Product>> modelProducts(const Options& options) {
   return products;
 }
 
-double gemmMs(Product& p, int runs, int repeat) {
+// Milliseconds per call of `multiply`, the median of `runs` timings of
+// `repeat` calls.
+template <class Multiply>
+double repeatedMs(int runs, int repeat, Multiply multiply) {
   return medianMs(runs, [&] {
-           for (int i = 0; i < repeat; ++i) runtime::gemm(p.a, p.ta, p.b, p.tb, p.c);
+           for (int i = 0; i < repeat; ++i) multiply();
          }) /
          repeat;
 }
 
+double gemmMs(Product& p, int runs, int repeat) {
+  return repeatedMs(runs, repeat, [&] { runtime::gemm(p.a, p.ta, p.b, p.tb, p.c); });
+}
+
 // The product as inference runs it (runtime/CApi.h's nnc_rt_matmul_inference).
 double inferenceMs(Product& p, int runs, int repeat) {
-  return medianMs(runs, [&] {
-           for (int i = 0; i < repeat; ++i)
-             nnc_rt_matmul_inference(p.a.data(), p.a.dim(0), p.a.dim(1), p.ta == runtime::Transpose::Yes,
-                                     p.b.data(), p.b.dim(0), p.b.dim(1), p.tb == runtime::Transpose::Yes,
-                                     p.c.data());
-         }) /
-         repeat;
+  return repeatedMs(runs, repeat, [&] {
+    nnc_rt_matmul_inference(p.a.data(), p.a.dim(0), p.a.dim(1), p.ta == runtime::Transpose::Yes, p.b.data(),
+                            p.b.dim(0), p.b.dim(1), p.tb == runtime::Transpose::Yes, p.c.data());
+  });
 }
 
 // The peak on one thread and on the pool, then each product on the pool.
